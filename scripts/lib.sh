@@ -1,0 +1,68 @@
+# scripts/lib.sh — shared helpers for run.sh, test.sh and bench/run_bench.sh: locating the repo,
+# installing missing Debian packages idempotently, and running named steps with clear errors.
+# Sourced, not executed.
+
+# The repository root, whatever the caller's working directory is.
+X86EMU_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+X86EMU_BUILD_DIR="${X86EMU_BUILD_DIR:-$X86EMU_ROOT/build}"
+
+# Packages needed to build and test x86emu on Debian 12.
+X86EMU_BUILD_PACKAGES=(build-essential cmake nasm nlohmann-json3-dev doctest-dev
+    libboost-program-options-dev zlib1g-dev libsdl2-dev pkg-config)
+
+die() {
+    echo "error: $*" >&2
+    exit 1
+}
+
+# step "description" command args... — runs the command; on failure names the step that broke,
+# because a bare non-zero exit from deep inside cmake is hard to attribute.
+step() {
+    local description="$1"
+    shift
+    echo "==> $description"
+    if ! "$@"; then
+        die "step failed: $description (command: $*)"
+    fi
+}
+
+# Root runs apt directly; everyone else goes through sudo (which must then exist).
+as_root() {
+    if [[ "$(id -u)" -eq 0 ]]; then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo "$@"
+    else
+        die "need root to run '$*' and sudo is not installed; run this script as root"
+    fi
+}
+
+# ensure_packages pkg... — installs only the packages dpkg does not report as installed, and
+# runs apt-get update only when there is something to install, so repeated runs are quick and
+# work offline once everything is present.
+ensure_packages() {
+    local missing=()
+    local package
+    for package in "$@"; do
+        if ! dpkg -s "$package" 2>/dev/null | grep -q '^Status: install ok installed'; then
+            missing+=("$package")
+        fi
+    done
+    if [[ ${#missing[@]} -eq 0 ]]; then
+        echo "==> all required packages are installed"
+        return 0
+    fi
+    command -v apt-get >/dev/null 2>&1 || die "missing packages (${missing[*]}) and apt-get is unavailable; this script targets Debian 12"
+    echo "==> installing missing packages: ${missing[*]}"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q \
+        || die "apt-get update failed (is the network/apt mirror reachable?)"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" \
+        || die "apt-get install failed for: ${missing[*]}"
+}
+
+# Configures (Release) and builds everything into the build directory, using both cores.
+configure_and_build() {
+    step "configuring (Release) into $X86EMU_BUILD_DIR" \
+        cmake -S "$X86EMU_ROOT" -B "$X86EMU_BUILD_DIR" -DCMAKE_BUILD_TYPE=Release
+    step "building" cmake --build "$X86EMU_BUILD_DIR" -j "$(nproc 2>/dev/null || echo 2)"
+}

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# scripts/test.sh — installs what is missing, builds x86emu (Release) into build/, and runs every
+# CTest test. This is what CI runs (.ci/run).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+ensure_packages "${X86EMU_BUILD_PACKAGES[@]}"
+configure_and_build
+step "running tests" ctest --test-dir "$X86EMU_BUILD_DIR" --output-on-failure -j2
