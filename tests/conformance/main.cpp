@@ -1,0 +1,205 @@
+// x86emu conformance — x86emu-conformance: runs the SingleStepTests suites (8086, 80286 real
+// mode) against the core and reports per opcode. Usage:
+//   x86emu-conformance singlestep --model 8086|286 --dir DIR [--report FILE.json]
+//                                 [--filter OPCODE] [--verbose]
+// The last output line is "N passed, M failed". Exit status: 0 all passed, 1 a test failed,
+// 2 bad usage or unreadable input (missing directory, corrupt gzip, bad JSON).
+#include <boost/program_options.hpp>
+
+#include <exception>
+#include <filesystem>
+#include <iostream>
+#include <string>
+
+#include "comparison.hpp"
+#include "cycle_mapping.hpp"
+#include "register_mapping.hpp"
+#include "report.hpp"
+#include "test_file_loader.hpp"
+#include "test_runner.hpp"
+#include "test_suite_files.hpp"
+#include "x86emu/model.hpp"
+
+namespace {
+
+namespace po = boost::program_options;
+using namespace conformance;
+
+constexpr int kExitAllPassed = 0;
+constexpr int kExitTestsFailed = 1;
+constexpr int kExitBadInput = 2;
+
+struct Options {
+    x86emu::CpuModel model = x86emu::CpuModel::i8086;
+    std::string model_name;
+    std::filesystem::path directory;
+    std::filesystem::path report_path;
+    std::string filter;
+    bool verbose = false;
+};
+
+constexpr const char* kUsage =
+    "usage: x86emu-conformance singlestep --model 8086|286 --dir DIR [--report FILE.json] "
+    "[--filter OPCODE] [--verbose]";
+
+// nullopt after printing help or an error; `exit_code` says which.
+std::optional<Options> parse_command_line(int argc, char** argv, int& exit_code) {
+    po::options_description described("singlestep options");
+    described.add_options()
+        ("help,h", "show this help")
+        ("model", po::value<std::string>()->required(), "CPU model of the suite: 8086 or 286")
+        ("dir", po::value<std::string>()->required(), "directory of the suite's *.json.gz files")
+        ("report", po::value<std::string>(), "write a JSON report to this file")
+        ("filter", po::value<std::string>()->default_value(""),
+         "only files whose stem equals or starts with OPCODE (e.g. 80 or 80.1)")
+        ("verbose,v", po::bool_switch(), "print every failing test, not only the first per opcode");
+
+    if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
+        std::cout << kUsage << "\n\n" << described;
+        exit_code = argc < 2 ? kExitBadInput : kExitAllPassed;
+        return std::nullopt;
+    }
+    if (std::string(argv[1]) != "singlestep") {
+        std::cerr << "error: unknown command '" << argv[1] << "'\n" << kUsage << '\n';
+        exit_code = kExitBadInput;
+        return std::nullopt;
+    }
+
+    po::variables_map values;
+    try {
+        po::store(po::command_line_parser(argc - 1, argv + 1).options(described).run(), values);
+        if (values.count("help")) {
+            std::cout << kUsage << "\n\n" << described;
+            exit_code = kExitAllPassed;
+            return std::nullopt;
+        }
+        po::notify(values);
+    } catch (const po::error& e) {
+        std::cerr << "error: " << e.what() << '\n' << kUsage << '\n';
+        exit_code = kExitBadInput;
+        return std::nullopt;
+    }
+
+    Options options;
+    options.model_name = values["model"].as<std::string>();
+    const auto model = x86emu::parse_cpu_model(options.model_name);
+    if (!model || (*model != x86emu::CpuModel::i8086 && *model != x86emu::CpuModel::i80286)) {
+        std::cerr << "error: --model must be 8086 or 286 (the SingleStepTests suites this harness "
+                     "reads), not '" << options.model_name << "'\n";
+        exit_code = kExitBadInput;
+        return std::nullopt;
+    }
+    options.model = *model;
+    options.directory = values["dir"].as<std::string>();
+    if (values.count("report")) options.report_path = values["report"].as<std::string>();
+    options.filter = values["filter"].as<std::string>();
+    options.verbose = values["verbose"].as<bool>();
+    return options;
+}
+
+// The 80286 cycle mapping is calibrated on the NOP tests whatever --filter selects.
+CycleMapping make_cycle_mapping(const Options& options, TestRunner& runner) {
+    if (options.model == x86emu::CpuModel::i8086) return CycleMapping::for_8086();
+    std::vector<TestCase> nop_tests;
+    try {
+        nop_tests = load_test_file(options.directory / "90.json.gz");
+    } catch (const InputError& e) {
+        std::cerr << "warning: cycle calibration without NOP tests: " << e.what() << '\n';
+    }
+    return CycleMapping::for_80286(nop_tests, runner.measure_lone_hlt_cycles());
+}
+
+int run_singlestep(const Options& options) {
+    const std::vector<TestFile> files = find_test_files(options.directory, options.filter);
+    if (files.empty()) {
+        throw InputError("no *.json.gz test files" +
+                         (options.filter.empty() ? std::string()
+                                                 : " matching '" + options.filter + "'") +
+                         " in " + options.directory.string());
+    }
+    const auto revoked_hashes = load_revocation_list(options.directory);
+    const FlagsMaskTable flags_masks = FlagsMaskTable::load(options.directory / "metadata.json");
+
+    TestRunner runner(options.model);
+    const CycleMapping cycle_mapping = make_cycle_mapping(options, runner);
+    SuiteReport report(options.model_name, options.directory, options.filter);
+    report.set_cycle_mapping(cycle_mapping.description());
+
+    for (const TestFile& file : files) {
+        std::vector<TestCase> tests;
+        try {
+            tests = load_test_file(file.path);
+        } catch (const InputError& e) {
+            std::cerr << "error: " << e.what() << '\n';
+            report.record_file_error(file.opcode, e.what());
+            continue;
+        }
+        const auto flags_mask = flags_masks.mask_for(file.opcode);
+        for (TestCase& test : tests) {
+            if (revoked_hashes.contains(test.hash)) {
+                report.record_revoked(file.opcode);
+                continue;
+            }
+            test.initial_registers = as_hardware_held(test.initial_registers, options.model);
+            const TestOutcome outcome = runner.run(test);
+
+            if (outcome.ran_to_end) {
+                if (const auto hardware = cycle_mapping.hardware_instruction_cycles(test)) {
+                    report.record_cycles(file.opcode,
+                                         cycle_mapping.our_instruction_cycles(outcome.cycles),
+                                         *hardware);
+                } else {
+                    report.record_cycles_excluded();
+                }
+            }
+            if (outcome.differences.empty()) {
+                report.record_pass(file.opcode);
+                continue;
+            }
+            const std::string diff = describe(outcome.differences);
+            report.record_failure(file.opcode, test, diff,
+                                  differs_only_in_masked_flags(outcome.differences, flags_mask));
+            if (options.verbose) {
+                std::cout << "FAIL " << file.opcode << " \"" << test.name << "\" #" << test.index
+                          << ' ' << test.hash << ": " << diff << '\n';
+            }
+        }
+    }
+
+    report.print_text(std::cout);
+    bool report_failed = false;
+    if (!options.report_path.empty()) {
+        try {
+            report.write_json(options.report_path);
+            std::cout << "report written to " << options.report_path.string() << '\n';
+        } catch (const InputError& e) {
+            std::cerr << "error: " << e.what() << '\n';
+            report_failed = true;
+        }
+    }
+    if (report.file_errors()) {
+        std::cout << report.file_errors() << " test file(s) could not be read\n";
+    }
+    std::cout << report.passed() << " passed, " << report.failed() << " failed" << std::endl;
+    if (report.file_errors() || report_failed) return kExitBadInput;
+    return report.failed() ? kExitTestsFailed : kExitAllPassed;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    int exit_code = kExitAllPassed;
+    const auto options = parse_command_line(argc, argv, exit_code);
+    if (!options) return exit_code;
+    try {
+        return run_singlestep(*options);
+    } catch (const InputError& e) {
+        std::cerr << "error: " << e.what() << '\n';
+        std::cout << "0 passed, 0 failed" << std::endl;
+        return kExitBadInput;
+    } catch (const std::exception& e) {
+        std::cerr << "error: " << e.what() << '\n';
+        std::cout << "0 passed, 0 failed" << std::endl;
+        return kExitBadInput;
+    }
+}
