@@ -1,7 +1,7 @@
 // x86emu conformance — x86emu-conformance: runs the SingleStepTests suites (8086, 80286 real
 // mode) against the core and reports per opcode. Usage:
 //   x86emu-conformance singlestep --model 8086|286 --dir DIR [--report FILE.json]
-//                                 [--filter OPCODE] [--verbose]
+//                                 [--filter OPCODE] [--metadata FILE] [--verbose]
 // The last output line is "N passed, M failed". Exit status: 0 all passed, 1 a test failed,
 // 2 bad usage or unreadable input (missing directory, corrupt gzip, bad JSON).
 #include <boost/program_options.hpp>
@@ -34,13 +34,14 @@ struct Options {
     std::string model_name;
     std::filesystem::path directory;
     std::filesystem::path report_path;
+    std::filesystem::path metadata_path;  // undefined-flag masks
     std::string filter;
     bool verbose = false;
 };
 
 constexpr const char* kUsage =
     "usage: x86emu-conformance singlestep --model 8086|286 --dir DIR [--report FILE.json] "
-    "[--filter OPCODE] [--verbose]";
+    "[--filter OPCODE] [--metadata FILE] [--verbose]";
 
 // nullopt after printing help or an error; `exit_code` says which.
 std::optional<Options> parse_command_line(int argc, char** argv, int& exit_code) {
@@ -52,6 +53,8 @@ std::optional<Options> parse_command_line(int argc, char** argv, int& exit_code)
         ("report", po::value<std::string>(), "write a JSON report to this file")
         ("filter", po::value<std::string>()->default_value(""),
          "only files whose stem equals or starts with OPCODE (e.g. 80 or 80.1)")
+        ("metadata", po::value<std::string>(),
+         "suite metadata with the undefined-flag masks (default: DIR/metadata.json)")
         ("verbose,v", po::bool_switch(), "print every failing test, not only the first per opcode");
 
     if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
@@ -93,8 +96,18 @@ std::optional<Options> parse_command_line(int argc, char** argv, int& exit_code)
     options.directory = values["dir"].as<std::string>();
     if (values.count("report")) options.report_path = values["report"].as<std::string>();
     options.filter = values["filter"].as<std::string>();
+    options.metadata_path = values.count("metadata")
+                                ? std::filesystem::path(values["metadata"].as<std::string>())
+                                : options.directory / "metadata.json";
     options.verbose = values["verbose"].as<bool>();
     return options;
+}
+
+// An explicit --metadata must exist; the default DIR/metadata.json is optional (80286 has none).
+bool explicit_metadata_missing(const Options& options) {
+    std::error_code error;
+    return options.metadata_path != options.directory / "metadata.json" &&
+           !std::filesystem::exists(options.metadata_path, error);
 }
 
 // The 80286 cycle mapping is calibrated on the NOP tests whatever --filter selects.
@@ -118,7 +131,10 @@ int run_singlestep(const Options& options) {
                          " in " + options.directory.string());
     }
     const auto revoked_hashes = load_revocation_list(options.directory);
-    const FlagsMaskTable flags_masks = FlagsMaskTable::load(options.directory / "metadata.json");
+    if (explicit_metadata_missing(options)) {
+        throw InputError("metadata file " + options.metadata_path.string() + " does not exist");
+    }
+    const FlagsMaskTable flags_masks = FlagsMaskTable::load(options.metadata_path);
 
     TestRunner runner(options.model);
     const CycleMapping cycle_mapping = make_cycle_mapping(options, runner);
@@ -156,7 +172,11 @@ int run_singlestep(const Options& options) {
                 report.record_pass(file.opcode);
                 continue;
             }
-            const std::string diff = describe(outcome.differences);
+            std::string diff = describe(outcome.differences);
+            if (test.exception_vector) {
+                diff += " [the hardware raised exception " + std::to_string(*test.exception_vector) +
+                        "]";
+            }
             report.record_failure(file.opcode, test, diff,
                                   differs_only_in_masked_flags(outcome.differences, flags_mask));
             if (options.verbose) {
