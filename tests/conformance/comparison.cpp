@@ -63,6 +63,13 @@ std::vector<Difference> compare_final_state(const TestCase& test, const x86emu::
         differences.push_back(std::move(difference));
     }
 
+    // The 8086 and 80286 have a 16-bit IP: a core that lets EIP run past FFFFh would fetch the
+    // next instruction from the wrong place even though the low 16 bits match.
+    if (state.eip > 0xFFFF) {
+        differences.push_back({Difference::Kind::Register,
+                               "eip: ours " + hex(state.eip, 8) + " does not fit 16 bits"});
+    }
+
     // A real-mode segment load sets the hidden base to selector << 4; a core that forgets would
     // pass this test and fail the next instruction, so the harness checks the hidden part too.
     static constexpr struct {
