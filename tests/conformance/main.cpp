@@ -35,6 +35,7 @@ struct Options {
     std::filesystem::path directory;
     std::filesystem::path report_path;
     std::filesystem::path metadata_path;  // undefined-flag masks
+    bool metadata_given = false;          // --metadata: then the file must exist
     std::string filter;
     bool verbose = false;
 };
@@ -96,7 +97,8 @@ std::optional<Options> parse_command_line(int argc, char** argv, int& exit_code)
     options.directory = values["dir"].as<std::string>();
     if (values.count("report")) options.report_path = values["report"].as<std::string>();
     options.filter = values["filter"].as<std::string>();
-    options.metadata_path = values.count("metadata")
+    options.metadata_given = values.count("metadata") != 0;
+    options.metadata_path = options.metadata_given
                                 ? std::filesystem::path(values["metadata"].as<std::string>())
                                 : options.directory / "metadata.json";
     options.verbose = values["verbose"].as<bool>();
@@ -104,10 +106,12 @@ std::optional<Options> parse_command_line(int argc, char** argv, int& exit_code)
 }
 
 // An explicit --metadata must exist; the default DIR/metadata.json is optional (80286 has none).
-bool explicit_metadata_missing(const Options& options) {
+FlagsMaskTable load_flags_masks(const Options& options) {
     std::error_code error;
-    return options.metadata_path != options.directory / "metadata.json" &&
-           !std::filesystem::exists(options.metadata_path, error);
+    if (options.metadata_given && !std::filesystem::exists(options.metadata_path, error)) {
+        throw InputError("metadata file " + options.metadata_path.string() + " does not exist");
+    }
+    return FlagsMaskTable::load(options.metadata_path);
 }
 
 // The 80286 cycle mapping is calibrated on the NOP tests whatever --filter selects.
@@ -122,6 +126,36 @@ CycleMapping make_cycle_mapping(const Options& options, TestRunner& runner) {
     return CycleMapping::for_80286(nop_tests, runner.measure_lone_hlt_cycles());
 }
 
+void run_one_test(TestCase& test, const std::string& opcode,
+                  std::optional<std::uint16_t> flags_mask, const Options& options,
+                  TestRunner& runner, const CycleMapping& cycle_mapping, SuiteReport& report) {
+    test.initial_registers = as_hardware_held(test.initial_registers, options.model);
+    const TestOutcome outcome = runner.run(test);
+
+    if (outcome.ran_to_end) {
+        if (const auto hardware = cycle_mapping.hardware_instruction_cycles(test)) {
+            report.record_cycles(opcode, cycle_mapping.our_instruction_cycles(outcome.cycles),
+                                 *hardware);
+        } else {
+            report.record_cycles_excluded();
+        }
+    }
+    if (outcome.differences.empty()) {
+        report.record_pass(opcode);
+        return;
+    }
+    std::string diff = describe(outcome.differences);
+    if (test.exception_vector) {
+        diff += " [the hardware raised exception " + std::to_string(*test.exception_vector) + "]";
+    }
+    report.record_failure(opcode, test, diff,
+                          differs_only_in_masked_flags(outcome.differences, flags_mask));
+    if (options.verbose) {
+        std::cout << "FAIL " << opcode << " \"" << test.name << "\" #" << test.index << ' '
+                  << test.hash << ": " << diff << '\n';
+    }
+}
+
 int run_singlestep(const Options& options) {
     const std::vector<TestFile> files = find_test_files(options.directory, options.filter);
     if (files.empty()) {
@@ -131,10 +165,7 @@ int run_singlestep(const Options& options) {
                          " in " + options.directory.string());
     }
     const auto revoked_hashes = load_revocation_list(options.directory);
-    if (explicit_metadata_missing(options)) {
-        throw InputError("metadata file " + options.metadata_path.string() + " does not exist");
-    }
-    const FlagsMaskTable flags_masks = FlagsMaskTable::load(options.metadata_path);
+    const FlagsMaskTable flags_masks = load_flags_masks(options);
 
     TestRunner runner(options.model);
     const CycleMapping cycle_mapping = make_cycle_mapping(options, runner);
@@ -156,33 +187,7 @@ int run_singlestep(const Options& options) {
                 report.record_revoked(file.opcode);
                 continue;
             }
-            test.initial_registers = as_hardware_held(test.initial_registers, options.model);
-            const TestOutcome outcome = runner.run(test);
-
-            if (outcome.ran_to_end) {
-                if (const auto hardware = cycle_mapping.hardware_instruction_cycles(test)) {
-                    report.record_cycles(file.opcode,
-                                         cycle_mapping.our_instruction_cycles(outcome.cycles),
-                                         *hardware);
-                } else {
-                    report.record_cycles_excluded();
-                }
-            }
-            if (outcome.differences.empty()) {
-                report.record_pass(file.opcode);
-                continue;
-            }
-            std::string diff = describe(outcome.differences);
-            if (test.exception_vector) {
-                diff += " [the hardware raised exception " + std::to_string(*test.exception_vector) +
-                        "]";
-            }
-            report.record_failure(file.opcode, test, diff,
-                                  differs_only_in_masked_flags(outcome.differences, flags_mask));
-            if (options.verbose) {
-                std::cout << "FAIL " << file.opcode << " \"" << test.name << "\" #" << test.index
-                          << ' ' << test.hash << ": " << diff << '\n';
-            }
+            run_one_test(test, file.opcode, flags_mask, options, runner, cycle_mapping, report);
         }
     }
 
