@@ -158,6 +158,7 @@ int run(int argc, char** argv) {
         const auto arrival = Clock::now();
         if (chunk->empty()) {
             const std::string status = emulator.reap_status();
+            if (status == "exit code 127") throw std::runtime_error("cannot run '" + command[0] + "' (is it installed?)");
             throw std::runtime_error("the emulator exited (" + status + ") before the guest finished; see " + stderr_path);
         }
         for (const char byte : *chunk) {
