@@ -22,7 +22,7 @@ bits 16
 org 0x7C00
 
 %ifndef ITERATIONS
-%define ITERATIONS 20000        ; outer iterations; about 4,800 instructions each
+%define ITERATIONS 20000        ; outer iterations; ~7,200 instructions each if every REP iteration counts
 %endif
 
 debug_port      equ 0xE9
