@@ -19,9 +19,9 @@ done
 
 ensure_packages "${X86EMU_BUILD_PACKAGES[@]}" bochs bochsbios vgabios bochs-term
 
-configure_args=(-S "$X86EMU_ROOT" -B "$X86EMU_BUILD_DIR" -DCMAKE_BUILD_TYPE=Release)
-[[ -n "$iterations" ]] && configure_args+=("-DX86EMU_BENCH_ITERATIONS=$iterations")
-step "configuring (Release) into $X86EMU_BUILD_DIR" cmake "${configure_args[@]}"
+# Always pass the iteration count: the CMake cache would otherwise keep an earlier --iterations.
+step "configuring (Release) into $X86EMU_BUILD_DIR" cmake -S "$X86EMU_ROOT" -B "$X86EMU_BUILD_DIR" \
+    -DCMAKE_BUILD_TYPE=Release "-DX86EMU_BENCH_ITERATIONS=${iterations:-20000}"
 step "building the benchmark" cmake --build "$X86EMU_BUILD_DIR" -j "$(nproc 2>/dev/null || echo 2)" \
     --target x86emu_bench x86emu_bench_bochs x86emu_bench_guest
 
