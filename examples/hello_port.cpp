@@ -150,7 +150,7 @@ int main(int argc, char** argv) {
     try {
         return run(argc, argv);
     } catch (const std::exception& error) {
-        std::cerr << "error: " << error.what() << '\n';
+        std::cerr << "x86emu-example-hello: error: " << error.what() << '\n';
         return 2;
     }
 }
