@@ -1,0 +1,78 @@
+// x86emu — the public CPU: create one over a Bus, give it a cycle budget, read why it stopped.
+// Execution model: Intel SDM vol. 3 §6 (interrupts and exceptions), vol. 1 §6-§7.
+#pragma once
+#include <cstdint>
+#include <memory>
+
+#include "x86emu/bus.hpp"
+#include "x86emu/model.hpp"
+#include "x86emu/state.hpp"
+
+namespace x86emu {
+
+class CpuCore;  // the implementation, private to the library
+
+// Why run() or step() returned. Several may be set at once.
+enum class StopReason : std::uint32_t {
+    None = 0,
+    BudgetExhausted = 1u << 0,  // the cycle budget was used up
+    Halted = 1u << 1,           // HLT executed with nothing pending that could wake the CPU
+    Shutdown = 1u << 2,         // triple fault / shutdown cycle: the CPU cannot continue
+    StopRequested = 1u << 3,    // request_stop() was called (from a hook or another callback)
+    Stepped = 1u << 4,          // step() finished its one instruction
+};
+constexpr StopReason operator|(StopReason a, StopReason b) {
+    return static_cast<StopReason>(static_cast<std::uint32_t>(a) | static_cast<std::uint32_t>(b));
+}
+constexpr bool any(StopReason set, StopReason bits) {
+    return (static_cast<std::uint32_t>(set) & static_cast<std::uint32_t>(bits)) != 0;
+}
+
+struct RunResult {
+    StopReason reasons = StopReason::None;
+    std::uint64_t cycles = 0;        // cycles consumed by this call
+    std::uint64_t instructions = 0;  // instructions retired by this call
+};
+
+class Cpu {
+public:
+    Cpu(CpuModel model, Bus& bus);
+    ~Cpu();
+    Cpu(const Cpu&) = delete;
+    Cpu& operator=(const Cpu&) = delete;
+
+    CpuModel model() const;
+
+    // Power-on reset: CS:IP = F000:FFF0 (FFFF:0000 on the 8086), flags cleared.
+    void reset();
+
+    // Runs until at least `cycle_budget` cycles have been consumed or another stop reason occurs.
+    // An instruction is never split: the last one may overshoot the budget.
+    RunResult run(std::uint64_t cycle_budget);
+    // Executes exactly one instruction (with all its REP iterations) or one interrupt delivery.
+    RunResult step();
+
+    CpuState state() const;
+    void set_state(const CpuState& state);
+
+    std::uint64_t cycles() const;        // total since creation
+    std::uint64_t instructions() const;  // total since creation
+    bool halted() const;
+
+    // Interrupt lines.
+    void set_interrupt_controller(InterruptController* controller);
+    void set_intr(bool asserted);
+    void raise_nmi();
+
+    void request_stop();
+
+    // Memory changed behind the CPU's back (DMA, the embedder): forget decoded instructions there.
+    void invalidate_code(std::uint32_t paddr, std::uint32_t length);
+    // The Bus changed its memory map: forget every host pointer obtained from host_page().
+    void flush_host_pointers();
+
+private:
+    std::unique_ptr<CpuCore> core_;
+};
+
+}  // namespace x86emu

@@ -1,0 +1,44 @@
+// x86emu — architectural register state, as an embedder reads and writes it.
+// Register layout and EFLAGS bit positions: Intel SDM vol. 1 §3.4 (basic execution registers),
+// segment descriptor caches: Intel SDM vol. 3 §3.4.3 (hidden part of segment registers).
+#pragma once
+#include <array>
+#include <cstdint>
+
+namespace x86emu {
+
+enum Gpr : std::uint8_t { EAX, ECX, EDX, EBX, ESP, EBP, ESI, EDI };
+enum SegmentRegister : std::uint8_t { ES, CS, SS, DS, FS, GS };
+
+namespace eflags {
+inline constexpr std::uint32_t CF = 1u << 0, PF = 1u << 2, AF = 1u << 4, ZF = 1u << 6, SF = 1u << 7,
+                               TF = 1u << 8, IF = 1u << 9, DF = 1u << 10, OF = 1u << 11,
+                               IOPL = 3u << 12, NT = 1u << 14, RF = 1u << 16, VM = 1u << 17,
+                               AC = 1u << 18;
+}
+
+// The visible selector plus the hidden descriptor cache the CPU loads with it.
+struct SegmentState {
+    std::uint16_t selector = 0;
+    std::uint32_t base = 0;
+    std::uint32_t limit = 0xFFFF;
+    std::uint16_t attributes = 0x93;  // access byte (bits 0-7), D/B (bit 14), G (bit 15)
+};
+
+struct TableRegister {
+    std::uint32_t base = 0;
+    std::uint16_t limit = 0x3FF;
+};
+
+struct CpuState {
+    std::array<std::uint32_t, 8> gpr{};  // indexed by Gpr
+    std::uint32_t eip = 0;
+    std::uint32_t eflags = 0x2;
+    std::array<SegmentState, 6> seg{};   // indexed by SegmentRegister
+    std::uint32_t cr0 = 0, cr2 = 0, cr3 = 0, cr4 = 0;
+    TableRegister gdtr{}, idtr{};
+    SegmentState ldtr{}, tr{};
+    std::array<std::uint32_t, 8> dr{};
+};
+
+}  // namespace x86emu

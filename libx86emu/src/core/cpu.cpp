@@ -1,0 +1,43 @@
+// x86emu — the public Cpu facade over CpuCore (pimpl keeps the core's layout private).
+#include "x86emu/cpu.hpp"
+
+#include "core/cpu_core.hpp"
+
+namespace x86emu {
+
+Cpu::Cpu(CpuModel model, Bus& bus) : core_(std::make_unique<CpuCore>(model, bus)) {}
+Cpu::~Cpu() = default;
+
+CpuModel Cpu::model() const { return core_->traits.model; }
+void Cpu::reset() { core_->reset(); }
+RunResult Cpu::run(std::uint64_t cycle_budget) { return core_->run(cycle_budget, false); }
+RunResult Cpu::step() { return core_->run(0, true); }
+CpuState Cpu::state() const { return core_->state(); }
+void Cpu::set_state(const CpuState& state) { core_->set_state(state); }
+std::uint64_t Cpu::cycles() const { return core_->cycles; }
+std::uint64_t Cpu::instructions() const { return core_->instructions; }
+bool Cpu::halted() const { return core_->halted; }
+void Cpu::set_interrupt_controller(InterruptController* controller) { core_->interrupt_controller = controller; }
+void Cpu::set_intr(bool asserted) { core_->intr_line = asserted; }
+void Cpu::raise_nmi() { core_->nmi_pending = true; }
+void Cpu::request_stop() { core_->stop_requested = true; }
+void Cpu::invalidate_code(std::uint32_t paddr, std::uint32_t length) { core_->invalidate_code(paddr, length); }
+void Cpu::flush_host_pointers() { core_->flush_host_pointers(); }
+
+std::optional<CpuModel> parse_cpu_model(std::string_view name) {
+    if (name == "8086" || name == "8088") return CpuModel::i8086;
+    if (name == "286" || name == "80286") return CpuModel::i80286;
+    if (name == "386" || name == "80386") return CpuModel::i80386;
+    return std::nullopt;
+}
+
+std::string_view cpu_model_name(CpuModel model) {
+    switch (model) {
+    case CpuModel::i8086: return "8086";
+    case CpuModel::i80286: return "286";
+    case CpuModel::i80386: return "386";
+    }
+    return "?";
+}
+
+}  // namespace x86emu

@@ -1,0 +1,400 @@
+// x86emu — CpuCore: the run loop, exception and interrupt delivery in real-address mode
+// (SDM vol. 3 §20.1.4: the IVT, FLAGS/CS/IP pushed, IF and TF cleared), flag-register rules
+// per model (8086 User's Manual §2.3; 80286 PRM §3; SDM vol. 1 §3.4.3), the host-pointer page
+// cache and the decoded-instruction cache with its write invalidation.
+#include "core/cpu_core.hpp"
+
+#include <algorithm>
+
+#include "core/decode/decoder.hpp"
+
+namespace x86emu {
+
+ModelTraits traits_for(CpuModel model) {
+    switch (model) {
+    case CpuModel::i8086: return {model, true, false, false, false, 0x000FFFFF, 0};
+    case CpuModel::i80286: return {model, false, true, true, false, 0x00FFFFFF, 10};
+    case CpuModel::i80386: return {model, false, true, true, true, 0xFFFFFFFF, 15};
+    }
+    return {model, false, true, true, true, 0xFFFFFFFF, 15};
+}
+
+static const TimingTable& timing_for(CpuModel model) {
+    switch (model) {
+    case CpuModel::i8086: return timing_table_8086();
+    case CpuModel::i80286: return timing_table_80286();
+    case CpuModel::i80386: return timing_table_80386();
+    }
+    return timing_table_80386();
+}
+
+CpuCore::CpuCore(CpuModel model, Bus& b)
+    : traits(traits_for(model)), timing(timing_for(model)), bus(b),
+      decode_cache_(std::make_unique<CachedInsn[]>(kDecodeCacheSize)) {
+    std::size_t pages = (std::size_t{traits.address_mask} + 1) >> 12;
+    page_generation_.assign(pages, 0);
+    page_has_code_.assign(pages, 0);
+    reset();
+}
+
+void CpuCore::reset() {
+    std::fill(std::begin(gpr), std::end(gpr), 0u);
+    for (auto& s : seg) s = SegmentState{};
+    // Reset vector: FFFF:0000 on the 8086, F000:FFF0 with CS base FFFF0000 on the 386
+    // (SDM vol. 3 §9.1.4); the 286 starts at F000:FFF0 with CS base FF0000.
+    if (traits.is8086) {
+        seg[CS].selector = 0xFFFF;
+        seg[CS].base = 0xFFFF0;
+        eip = 0;
+    } else {
+        seg[CS].selector = 0xF000;
+        seg[CS].base = traits.has386 ? 0xFFFF0000u : 0xFF0000u;
+        eip = 0xFFF0;
+    }
+    seg[CS].attributes = 0x9B;
+    next_eip = eip;
+    lazy_kind_ = LazyKind::None;
+    eflags_ = traits.is8086 ? 0xF002u : 0x2u;
+    cr0 = traits.has386 ? 0x10u : (traits.has286 ? 0xFFF0u & 0 : 0u);
+    cr2 = cr3 = cr4 = 0;
+    gdtr = TableRegister{0, 0xFFFF};
+    idtr = TableRegister{0, 0x3FF};
+    ldtr = SegmentState{};
+    tr = SegmentState{};
+    std::fill(std::begin(dr), std::end(dr), 0u);
+    halted = false;
+    nmi_pending = false;
+    inhibit_interrupts = false;
+    shutdown_ = false;
+    fault_depth_ = 0;
+    code_segment_changed();
+    flush_host_pointers();
+}
+
+// ---- flags ---------------------------------------------------------------------------------
+
+void CpuCore::materialize_flags() {
+    if (lazy_kind_ == LazyKind::None) return;
+    std::uint32_t f = eflags_ & ~(eflags::CF | eflags::PF | eflags::AF | eflags::ZF | eflags::SF | eflags::OF);
+    if (cf()) f |= eflags::CF;
+    if (pf()) f |= eflags::PF;
+    if (af()) f |= eflags::AF;
+    if (zf()) f |= eflags::ZF;
+    if (sf()) f |= eflags::SF;
+    if (of()) f |= eflags::OF;
+    eflags_ = f;
+    lazy_kind_ = LazyKind::None;
+}
+
+std::uint32_t CpuCore::get_flags() {
+    materialize_flags();
+    return eflags_;
+}
+
+void CpuCore::set_flags(std::uint32_t value) {
+    lazy_kind_ = LazyKind::None;
+    eflags_ = value;
+}
+
+void CpuCore::write_flags(std::uint32_t value, std::uint32_t writable_mask) {
+    materialize_flags();
+    std::uint32_t v = (eflags_ & ~writable_mask) | (value & writable_mask);
+    if (traits.is8086) {
+        // QUIRK(8086): bits 12-15 always read as 1; bits 1 fixed 1, 3 and 5 fixed 0.
+        v = (v & 0x0FD5u) | 0xF002u;
+    } else if (!traits.has386) {
+        // QUIRK(80286): in real mode IOPL and NT cannot be set (they read as 0); bit 15 is 0.
+        v = (v & 0x0FD5u) | 0x0002u;
+    } else {
+        // 80386: bits 15 and 18-31 are reserved 0; VM and RF are unaffected by POPF/IRET in
+        // real mode; IOPL and NT are writable in real mode.
+        v = (v & 0x00037FD5u) | 0x2u;
+        v = (v & ~(eflags::VM | eflags::RF)) | (eflags_ & (eflags::VM | eflags::RF));
+    }
+    eflags_ = v;
+}
+
+std::uint32_t CpuCore::flags_word_for_push() {
+    materialize_flags();
+    return eflags_;
+}
+
+// ---- segments and control transfer ----------------------------------------------------------
+
+void CpuCore::load_segment(unsigned s, std::uint16_t selector) { load_segment_real(s, selector); }
+
+void CpuCore::jump_far(std::uint16_t selector, std::uint32_t offset) {
+    load_segment_real(CS, selector);
+    next_eip = offset;
+}
+
+void CpuCore::interrupt(std::uint8_t vector, std::uint32_t return_eip) {
+    std::uint32_t entry = std::uint32_t{vector} * 4;
+    if (!traits.is8086 && entry + 3 > idtr.limit) raise_fault(Vector::GP, entry + 2);
+    std::uint16_t new_ip = read_linear<std::uint16_t>(idtr.base + entry);
+    std::uint16_t new_cs = read_linear<std::uint16_t>(idtr.base + entry + 2);
+    std::uint32_t flags = flags_word_for_push();
+    push<std::uint16_t>(static_cast<std::uint16_t>(flags));
+    push<std::uint16_t>(seg[CS].selector);
+    push<std::uint16_t>(static_cast<std::uint16_t>(return_eip));
+    eflags_ &= ~(eflags::IF | eflags::TF);
+    load_segment_real(CS, new_cs);
+    next_eip = new_ip;
+}
+
+void CpuCore::deliver_fault(const CpuFault& fault) {
+    // Faults restart the instruction: the saved IP is the faulting instruction's own address.
+    // QUIRK(8086): the divide error is a trap after the instruction (saved IP = next one).
+    std::uint32_t return_eip = eip;
+    if (traits.is8086 && fault.vector == Vector::DE) return_eip = next_eip;
+    cycles += timing[TimingClass::Exception].reg;
+    ++fault_depth_;
+    if (fault_depth_ >= 3) {
+        shutdown_ = true;
+        return;
+    }
+    try {
+        next_eip = return_eip;
+        interrupt(fault_depth_ == 2 ? static_cast<std::uint8_t>(Vector::DF) : static_cast<std::uint8_t>(fault.vector),
+                  return_eip);
+        eip = next_eip;
+        fault_depth_ = 0;
+    } catch (const CpuFault& nested) {
+        deliver_fault(nested);
+    }
+}
+
+// ---- memory ---------------------------------------------------------------------------------
+
+const std::uint8_t* CpuCore::fill_read_page(std::uint32_t linear) {
+    PageEntry& e = read_pages_[(linear >> 12) % kPageCacheSize];
+    std::uint32_t phys = translate(linear & ~0xFFFu);
+    e.linear_page = linear >> 12;
+    e.physical_page = phys >> 12;
+    // A page that wraps the physical address space (8086 above 1 MiB) is still one host page.
+    e.host = bus.host_page(phys & ~0xFFFu, false);
+    return e.host;
+}
+
+std::uint8_t* CpuCore::fill_write_page(std::uint32_t linear) {
+    PageEntry& e = write_pages_[(linear >> 12) % kPageCacheSize];
+    std::uint32_t phys = translate(linear & ~0xFFFu);
+    e.linear_page = linear >> 12;
+    e.physical_page = phys >> 12;
+    // Pages holding decoded code are written through the slow path so the write invalidates them.
+    e.host = page_has_code_[phys >> 12] ? nullptr : bus.host_page(phys & ~0xFFFu, true);
+    return e.host;
+}
+
+void CpuCore::write_physical8(std::uint32_t paddr, std::uint8_t value) {
+    std::uint32_t page = paddr >> 12;
+    if (page_has_code_[page]) code_page_written(page);
+    bus.write8(paddr, value);
+}
+
+void CpuCore::mark_code_page(std::uint32_t physical_page) {
+    if (page_has_code_[physical_page]) return;
+    page_has_code_[physical_page] = 1;
+    for (PageEntry& e : write_pages_)
+        if (e.physical_page == physical_page) e.linear_page = 0xFFFFFFFF;
+}
+
+void CpuCore::code_page_written(std::uint32_t physical_page) {
+    ++page_generation_[physical_page];
+    page_has_code_[physical_page] = 0;
+}
+
+void CpuCore::invalidate_code(std::uint32_t paddr, std::uint32_t length) {
+    if (length == 0) return;
+    std::uint32_t first = (paddr & traits.address_mask) >> 12;
+    std::uint32_t last = ((paddr + length - 1) & traits.address_mask) >> 12;
+    for (std::uint32_t p = first;; p = (p + 1) % page_generation_.size()) {
+        ++page_generation_[p];
+        if (p == last) break;
+    }
+}
+
+void CpuCore::flush_host_pointers() {
+    for (PageEntry& e : read_pages_) e = PageEntry{};
+    for (PageEntry& e : write_pages_) e = PageEntry{};
+}
+
+// ---- fetch and decode -----------------------------------------------------------------------
+
+std::uint8_t InstructionFetcher::next() {
+    CpuCore& c = cpu;
+    if (c.traits.max_insn_length && count >= c.traits.max_insn_length) raise_fault(Vector::GP, 0);
+    std::uint32_t offset = c.eip + count;
+    if (c.traits.is8086) {
+        offset &= 0xFFFF;  // QUIRK(8086): IP wraps inside the code segment
+    } else if (offset > c.seg[CS].limit || (!c.code32() && offset > 0xFFFF)) {
+        raise_fault(Vector::GP, 0);
+    }
+    std::uint32_t phys = c.translate(c.seg[CS].base + offset);
+    if (count == 0) first_physical = phys;
+    else if (phys != first_physical + count || (phys >> 12) != (first_physical >> 12)) cacheable = false;
+    ++count;
+    return c.read_physical8(phys);
+}
+
+const Insn& CpuCore::fetch_decoded() {
+    std::uint32_t phys = translate(seg[CS].base + eip);
+    std::uint32_t page = phys >> 12;
+    CachedInsn& slot = decode_cache_[(phys ^ (phys >> 15)) & (kDecodeCacheSize - 1)];
+    if (slot.paddr == phys && slot.generation == page_generation_[page] && slot.mode == decode_mode()) {
+        // The limit check of a cached instruction: its last byte must still lie in CS.
+        std::uint32_t last = eip + slot.insn.length - 1;
+        if (traits.is8086 || last <= seg[CS].limit) return slot.insn;
+    }
+    InstructionFetcher f{*this};
+    decode_instruction(*this, f, scratch_insn_);
+    if (!f.cacheable) return scratch_insn_;
+    mark_code_page(page);
+    slot.paddr = phys;
+    slot.generation = page_generation_[page];
+    slot.mode = static_cast<std::uint8_t>(decode_mode());
+    slot.insn = scratch_insn_;
+    return slot.insn;
+}
+
+// ---- run loop -------------------------------------------------------------------------------
+
+bool CpuCore::service_events() {
+    // Returns true when an interrupt was delivered (which also wakes a halted CPU).
+    if (nmi_pending) {
+        nmi_pending = false;
+        halted = false;
+        next_eip = eip;
+        interrupt(2, eip);
+        eip = next_eip;
+        return true;
+    }
+    if (intr_line && interrupts_enabled() && interrupt_controller) {
+        halted = false;
+        std::uint8_t vector = interrupt_controller->acknowledge();
+        next_eip = eip;
+        interrupt(vector, eip);
+        eip = next_eip;
+        cycles += timing[TimingClass::Exception].reg;
+        return true;
+    }
+    return false;
+}
+
+void CpuCore::execute_loop(std::uint64_t end_cycle, bool single_step, RunResult& result) {
+    for (;;) {
+        if (shutdown_) {
+            result.reasons = result.reasons | StopReason::Shutdown;
+            return;
+        }
+        if (stop_requested) {
+            stop_requested = false;
+            result.reasons = result.reasons | StopReason::StopRequested;
+            return;
+        }
+        if (!inhibit_interrupts && events_pending()) {
+            if (service_events() && single_step) {
+                result.reasons = result.reasons | StopReason::Stepped;
+                return;
+            }
+        }
+        if (halted) {
+            result.reasons = result.reasons | StopReason::Halted;
+            return;
+        }
+        if (cycles >= end_cycle) {
+            result.reasons = result.reasons | StopReason::BudgetExhausted;
+            return;
+        }
+        inhibit_interrupts = false;
+        const bool trap = eflags_ & eflags::TF;
+        const Insn& insn = fetch_decoded();
+        next_eip = (eip + insn.length) & ip_mask();
+        cycles += insn.cycles;
+        insn.exec(*this, insn);
+        eip = next_eip;
+        ++instructions;
+        ++result.instructions;
+        // Single-step trap after the instruction (SDM vol. 3 §17.3.1.4).
+        if (trap) {
+            next_eip = eip;
+            interrupt(1, eip);
+            eip = next_eip;
+        }
+        if (single_step) {
+            result.reasons = result.reasons | StopReason::Stepped;
+            return;
+        }
+    }
+}
+
+RunResult CpuCore::run(std::uint64_t cycle_budget, bool single_step) {
+    RunResult result;
+    std::uint64_t start = cycles;
+    end_cycle_ = single_step ? ~std::uint64_t{0} : cycles + cycle_budget;
+    if (halted && !events_pending()) {
+        result.reasons = StopReason::Halted;
+        return result;
+    }
+    for (;;) {
+        try {
+            execute_loop(end_cycle_, single_step, result);
+            break;
+        } catch (const CpuFault& fault) {
+            halted = false;
+            deliver_fault(fault);
+            if (single_step || shutdown_) {
+                if (shutdown_) result.reasons = result.reasons | StopReason::Shutdown;
+                else result.reasons = result.reasons | StopReason::Stepped;
+                break;
+            }
+        }
+    }
+    result.cycles = cycles - start;
+    return result;
+}
+
+// ---- state ----------------------------------------------------------------------------------
+
+CpuState CpuCore::state() {
+    CpuState s;
+    for (unsigned r = 0; r < 8; ++r) s.gpr[r] = gpr[r];
+    s.eip = eip;
+    s.eflags = get_flags();
+    for (unsigned k = 0; k < 6; ++k) s.seg[k] = seg[k];
+    s.cr0 = cr0;
+    s.cr2 = cr2;
+    s.cr3 = cr3;
+    s.cr4 = cr4;
+    s.gdtr = gdtr;
+    s.idtr = idtr;
+    s.ldtr = ldtr;
+    s.tr = tr;
+    for (unsigned k = 0; k < 8; ++k) s.dr[k] = dr[k];
+    return s;
+}
+
+void CpuCore::set_state(const CpuState& s) {
+    for (unsigned r = 0; r < 8; ++r) gpr[r] = s.gpr[r];
+    gpr[8] = 0;
+    eip = next_eip = s.eip;
+    set_flags(s.eflags | 0x2u);
+    for (unsigned k = 0; k < 6; ++k) seg[k] = s.seg[k];
+    cr0 = s.cr0;
+    cr2 = s.cr2;
+    cr3 = s.cr3;
+    cr4 = s.cr4;
+    gdtr = s.gdtr;
+    idtr = s.idtr;
+    ldtr = s.ldtr;
+    tr = s.tr;
+    for (unsigned k = 0; k < 8; ++k) dr[k] = s.dr[k];
+    halted = false;
+    shutdown_ = false;
+    fault_depth_ = 0;
+    inhibit_interrupts = false;
+    code_segment_changed();
+    flush_host_pointers();
+}
+
+}  // namespace x86emu

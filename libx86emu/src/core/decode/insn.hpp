@@ -1,0 +1,51 @@
+// x86emu — the decoded instruction record.
+// Decoding happens once per instruction address (and again only when its code page is written);
+// handlers read everything they need from this record and never look at instruction bytes.
+// Fields follow the instruction format of Intel SDM vol. 2 §2.1 (prefixes, opcode, ModR/M,
+// SIB, displacement, immediate).
+#pragma once
+#include <cstdint>
+
+namespace x86emu {
+
+class CpuCore;
+struct Insn;
+using Handler = void (*)(CpuCore&, const Insn&);
+
+struct Insn {
+    enum Flag : std::uint8_t {
+        kMemory = 1u << 0,       // ModRM names memory (mod != 3)
+        kOperand32 = 1u << 1,    // effective operand size is 32 bits
+        kAddress32 = 1u << 2,    // effective address size is 32 bits
+        kSegOverride = 1u << 3,  // a segment-override prefix was present
+        kLock = 1u << 4,
+        kCacheable = 1u << 5,    // the bytes lie in one physical page and do not wrap
+    };
+    enum Rep : std::uint8_t { kNoRep = 0, kRepE = 1, kRepNE = 2 };
+
+    Handler exec = nullptr;
+    std::uint32_t disp = 0;  // displacement of the memory operand (or moffs)
+    std::uint32_t imm = 0;   // first immediate (sign-extended when the row says so)
+    std::uint16_t imm2 = 0;  // second immediate: ENTER level, far pointer selector
+    std::uint16_t row = 0;   // index of the opcode-table row (names, timing, coverage)
+    std::uint16_t cycles = 0;  // base cycle cost for this form on this model, EA included
+    std::uint8_t length = 0;
+    std::uint8_t opcode = 0;   // last opcode byte
+    std::uint8_t modrm = 0;
+    std::uint8_t reg = 0;      // ModRM.reg, or the register encoded in the opcode's low bits
+    std::uint8_t rm = 0;       // ModRM.rm (register forms)
+    std::uint8_t ea_base = 8;  // register index or 8 (the always-zero register)
+    std::uint8_t ea_index = 8;
+    std::uint8_t ea_scale = 0;
+    std::uint8_t seg = 3;      // segment of the memory operand (DS unless BP/ESP/EBP-based or overridden)
+    std::uint8_t flags = 0;
+    std::uint8_t rep = kNoRep;
+    std::uint8_t prefix_count = 0;
+
+    bool is_reg() const { return !(flags & kMemory); }
+    bool op32() const { return flags & kOperand32; }
+    bool addr32() const { return flags & kAddress32; }
+    bool has_seg_override() const { return flags & kSegOverride; }
+};
+
+}  // namespace x86emu

@@ -1,0 +1,98 @@
+// x86emu — instantiates the opcode table (opcode_table.inc) into row data with handler pointers,
+// and builds one dispatch table per CPU model from the rows' model masks.
+#include <array>
+#include <vector>
+
+#include "core/decode/opcode_table.hpp"
+#include "core/exec/alu.hpp"
+#include "core/exec/bcd.hpp"
+#include "core/exec/bitops.hpp"
+#include "core/exec/control.hpp"
+#include "core/exec/io.hpp"
+#include "core/exec/move.hpp"
+#include "core/exec/muldiv.hpp"
+#include "core/exec/shift.hpp"
+#include "core/exec/stack.hpp"
+#include "core/exec/string.hpp"
+#include "core/exec/system.hpp"
+
+namespace x86emu {
+namespace {
+
+using namespace exec;
+
+#define X86EMU_HANDLERS_B(h) &exec::h::template run<std::uint8_t>, &exec::h::template run<std::uint8_t>
+#define X86EMU_HANDLERS_V(h) &exec::h::template run<std::uint16_t>, &exec::h::template run<std::uint32_t>
+#define X86EMU_HANDLERS_W(h) &exec::h::template run<std::uint16_t>, &exec::h::template run<std::uint16_t>
+#define X86EMU_HANDLERS_N(h) &exec::h::run, &exec::h::run
+
+#define ROW(map, opcode, ext, mnemonic, operands, handler, width, models, timing)                \
+    OpcodeRow{map, static_cast<std::uint8_t>(opcode), ext, #mnemonic, operands,                  \
+              X86EMU_HANDLERS_##width(handler), OperandWidth::width, models,                      \
+              TimingClass::timing, shape_from_operands(operands),                                 \
+              std::string_view{#handler} == "Prefix"},
+
+const OpcodeRow kRows[] = {
+#include "core/decode/opcode_table.inc"
+};
+#undef ROW
+
+struct Undefined8086 {
+    // QUIRK(8086): there is no invalid-opcode exception; the few unassigned encodings (group
+    // slots such as FE /2-/7) execute as no-operations here. Documented as not reproduced.
+    static void run(CpuCore&, const Insn&) {}
+};
+struct UndefinedOpcode {
+    static void run(CpuCore&, const Insn&) { raise_fault(Vector::UD); }
+};
+
+DispatchTable build_dispatch(std::uint8_t model_mask) {
+    DispatchTable t{};
+    for (std::size_t r = 0; r < std::size(kRows); ++r) {
+        const OpcodeRow& row = kRows[r];
+        if (!(row.models & model_mask)) continue;
+        // Zb/Zv rows cover the eight opcodes whose low bits name the register.
+        unsigned span = row.shape.reg_in_opcode ? 8 : 1;
+        for (unsigned k = 0; k < span; ++k) {
+            DispatchSlot& slot = t.slots[row.map * 256 + row.opcode + k];
+            if (row.ext >= 0) {
+                slot.is_group = true;
+                slot.group[row.ext] = static_cast<std::uint16_t>(r);
+            } else {
+                slot.row = static_cast<std::uint16_t>(r);
+            }
+        }
+    }
+    return t;
+}
+
+}  // namespace
+
+std::span<const OpcodeRow> opcode_rows() { return kRows; }
+
+std::uint8_t model_bit(CpuModel model) {
+    switch (model) {
+    case CpuModel::i8086: return kModel8086;
+    case CpuModel::i80286: return kModel286;
+    case CpuModel::i80386: return kModel386;
+    }
+    return kModel386;
+}
+
+const DispatchTable& dispatch_table(CpuModel model) {
+    static const DispatchTable t8086 = build_dispatch(kModel8086);
+    static const DispatchTable t286 = build_dispatch(kModel286);
+    static const DispatchTable t386 = build_dispatch(kModel386);
+    switch (model) {
+    case CpuModel::i8086: return t8086;
+    case CpuModel::i80286: return t286;
+    case CpuModel::i80386: return t386;
+    }
+    return t386;
+}
+
+Handler undefined_opcode_handler(CpuModel model) {
+    return model == CpuModel::i8086 ? &Undefined8086::run : &UndefinedOpcode::run;
+}
+
+}  // namespace x86emu

@@ -1,0 +1,126 @@
+// x86emu — the opcode table as data: rows (from opcode_table.inc), the decode shape derived from
+// each row's operand notation, and the per-model dispatch tables built from the rows.
+// Opcode map: Intel SDM vol. 2 Appendix A; model availability from the 80186/80286/80386
+// programmer's references (instruction set summaries).
+#pragma once
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "core/decode/insn.hpp"
+#include "core/timing/timing.hpp"
+#include "x86emu/model.hpp"
+
+namespace x86emu {
+
+// Which models decode a row.
+inline constexpr std::uint8_t kModel8086 = 1u << 0;
+inline constexpr std::uint8_t kModel286 = 1u << 1;
+inline constexpr std::uint8_t kModel386 = 1u << 2;
+inline constexpr std::uint8_t kModelAll = kModel8086 | kModel286 | kModel386;
+inline constexpr std::uint8_t kModel186Up = kModel286 | kModel386;  // no separate 80186 model
+inline constexpr std::uint8_t kModel286Up = kModel286 | kModel386;
+inline constexpr std::uint8_t kModel386Up = kModel386;
+
+std::uint8_t model_bit(CpuModel model);
+
+enum class OperandWidth : std::uint8_t { B, V, W, N };
+
+// What follows the opcode, derived from the operand notation (see opcode_table.inc).
+enum class ImmKind : std::uint8_t {
+    None,
+    Byte,       // Ib, Jb (Jb/Ibs sign-extended, see sign_extend)
+    Word,       // Iw
+    Sized,      // Iz, Iv, Jz: 16 or 32 bits by operand size
+    FarPointer, // Ap: offset (16/32 by operand size) then a 16-bit selector
+    Moffs,      // Ob/Ov: 16 or 32 bits by address size, stored as the displacement
+};
+
+struct DecodeShape {
+    bool modrm = false;
+    bool memory_only = false;    // M, Mp, Ma: a register form is invalid
+    bool register_only = false;  // R, C, D: mod is ignored, the form is always a register
+    bool reg_in_opcode = false;  // Zb/Zv
+    bool relative = false;       // J: the immediate is a branch displacement
+    bool sign_extend = false;    // Ibs, Jb, Jz(16): sign-extend the first immediate
+    ImmKind imm1 = ImmKind::None;
+    ImmKind imm2 = ImmKind::None;
+};
+
+constexpr DecodeShape shape_from_operands(std::string_view ops) {
+    DecodeShape s{};
+    while (!ops.empty()) {
+        std::size_t comma = ops.find(',');
+        std::string_view tok = ops.substr(0, comma);
+        ops = comma == std::string_view::npos ? std::string_view{} : ops.substr(comma + 1);
+        bool fixed = tok == "AL" || tok == "CL" || tok == "DX" || tok == "eAX" || tok == "1" ||
+                     tok == "ES" || tok == "CS" || tok == "SS" || tok == "DS" || tok == "FS" ||
+                     tok == "GS";
+        if (fixed || tok.empty()) continue;
+        ImmKind kind = ImmKind::None;
+        switch (tok[0]) {
+        case 'E': case 'G': case 'S':
+            s.modrm = true;
+            break;
+        case 'R': case 'C': case 'D': case 'T':
+            s.modrm = true;
+            s.register_only = true;
+            break;
+        case 'M':
+            s.modrm = true;
+            s.memory_only = true;
+            break;
+        case 'Z': s.reg_in_opcode = true; break;
+        case 'I':
+            if (tok == "Ib") kind = ImmKind::Byte;
+            else if (tok == "Ibs") { kind = ImmKind::Byte; s.sign_extend = true; }
+            else if (tok == "Iw") kind = ImmKind::Word;
+            else kind = ImmKind::Sized;  // Iz, Iv
+            break;
+        case 'J':
+            s.relative = true;
+            s.sign_extend = true;
+            kind = tok == "Jb" ? ImmKind::Byte : ImmKind::Sized;
+            break;
+        case 'A': kind = ImmKind::FarPointer; break;
+        case 'O': kind = ImmKind::Moffs; break;
+        default: break;
+        }
+        if (kind != ImmKind::None) (s.imm1 == ImmKind::None ? s.imm1 : s.imm2) = kind;
+    }
+    return s;
+}
+
+struct OpcodeRow {
+    std::uint8_t map;
+    std::uint8_t opcode;
+    std::int8_t ext;  // group ModRM.reg or -1
+    std::string_view mnemonic;
+    std::string_view operands;
+    Handler narrow;  // 8/16-bit instantiation
+    Handler wide;    // 32-bit instantiation (same as narrow for B/W/N rows)
+    OperandWidth width;
+    std::uint8_t models;
+    TimingClass timing;
+    DecodeShape shape;
+    bool is_prefix;
+};
+
+std::span<const OpcodeRow> opcode_rows();
+
+// One slot per (map, opcode): a plain row, a group of eight rows, a prefix, or nothing (#UD).
+inline constexpr std::uint16_t kNoRow = 0xFFFF;
+struct DispatchSlot {
+    std::uint16_t row = kNoRow;
+    bool is_group = false;
+    std::uint16_t group[8] = {kNoRow, kNoRow, kNoRow, kNoRow, kNoRow, kNoRow, kNoRow, kNoRow};
+};
+struct DispatchTable {
+    DispatchSlot slots[512];  // map * 256 + opcode
+};
+const DispatchTable& dispatch_table(CpuModel model);
+
+// The handler run for an undecodable instruction (raises #UD; a no-op on the 8086).
+Handler undefined_opcode_handler(CpuModel model);
+
+}  // namespace x86emu

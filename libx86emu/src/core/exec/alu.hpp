@@ -1,0 +1,127 @@
+// x86emu — ADD OR ADC SBB AND SUB XOR CMP, TEST, INC DEC NOT NEG.
+// Semantics and flags: Intel SDM vol. 2 (ADD, ADC, ..., NEG); 8086 User's Manual ch. 2 table 2-21.
+// QUIRK(8086/80286): AF after AND/OR/XOR/TEST is architecturally undefined; both chips clear it
+// (observed in the SingleStepTests captures), which LazyKind::Logic reproduces.
+#pragma once
+#include "core/exec/common.hpp"
+
+namespace x86emu::exec {
+
+enum class AluOp : std::uint8_t { Add, Or, Adc, Sbb, And, Sub, Xor, Cmp };
+
+// Computes op(a, b) and records its flags. Returns the result; CMP's result is discarded.
+template <AluOp Op, class T> inline T alu(CpuCore& c, T a, T b) {
+    u32 A = a, B = b, r;
+    switch (Op) {
+    case AluOp::Add: r = A + B; c.lazy<T>(LazyKind::Add, A, B, r); break;
+    case AluOp::Adc: r = A + B + (c.cf() ? 1 : 0); c.lazy<T>(LazyKind::Add, A, B, r); break;
+    case AluOp::Sub:
+    case AluOp::Cmp: r = A - B; c.lazy<T>(LazyKind::Sub, A, B, r); break;
+    case AluOp::Sbb: r = A - B - (c.cf() ? 1 : 0); c.lazy<T>(LazyKind::Sub, A, B, r); break;
+    case AluOp::And: r = A & B; c.lazy<T>(LazyKind::Logic, A, B, r); break;
+    case AluOp::Or: r = A | B; c.lazy<T>(LazyKind::Logic, A, B, r); break;
+    case AluOp::Xor: r = A ^ B; c.lazy<T>(LazyKind::Logic, A, B, r); break;
+    }
+    return static_cast<T>(r);
+}
+
+// Applies a unary/binary update to the r/m operand, computing the address once.
+template <class T, class F> inline void modify_E(CpuCore& c, const Insn& i, F&& f) {
+    if (i.is_reg()) {
+        c.set_reg<T>(i.rm, f(c.reg<T>(i.rm)));
+    } else {
+        u32 off = c.effective_address(i);
+        c.write_mem<T>(i.seg, off, f(c.read_mem<T>(i.seg, off)));
+    }
+}
+
+template <AluOp Op> struct AluEG {  // op r/m, reg
+    template <class T> static void run(CpuCore& c, const Insn& i) {
+        if constexpr (Op == AluOp::Cmp) {
+            alu<Op, T>(c, c.read_E<T>(i), c.reg<T>(i.reg));
+        } else {
+            T src = c.reg<T>(i.reg);
+            modify_E<T>(c, i, [&](T dst) { return alu<Op, T>(c, dst, src); });
+        }
+    }
+};
+
+template <AluOp Op> struct AluGE {  // op reg, r/m
+    template <class T> static void run(CpuCore& c, const Insn& i) {
+        T r = alu<Op, T>(c, c.reg<T>(i.reg), c.read_E<T>(i));
+        if constexpr (Op != AluOp::Cmp) c.set_reg<T>(i.reg, r);
+    }
+};
+
+template <AluOp Op> struct AluAccImm {  // op AL/eAX, imm
+    template <class T> static void run(CpuCore& c, const Insn& i) {
+        T r = alu<Op, T>(c, c.reg<T>(EAX), static_cast<T>(i.imm));
+        if constexpr (Op != AluOp::Cmp) c.set_reg<T>(EAX, r);
+    }
+};
+
+template <AluOp Op> struct AluEI {  // group 1: op r/m, imm
+    template <class T> static void run(CpuCore& c, const Insn& i) {
+        if constexpr (Op == AluOp::Cmp) {
+            alu<Op, T>(c, c.read_E<T>(i), static_cast<T>(i.imm));
+        } else {
+            modify_E<T>(c, i, [&](T dst) { return alu<Op, T>(c, dst, static_cast<T>(i.imm)); });
+        }
+    }
+};
+
+struct TestEG {
+    template <class T> static void run(CpuCore& c, const Insn& i) {
+        alu<AluOp::And, T>(c, c.read_E<T>(i), c.reg<T>(i.reg));
+    }
+};
+struct TestEI {
+    template <class T> static void run(CpuCore& c, const Insn& i) {
+        alu<AluOp::And, T>(c, c.read_E<T>(i), static_cast<T>(i.imm));
+    }
+};
+struct TestAccImm {
+    template <class T> static void run(CpuCore& c, const Insn& i) {
+        alu<AluOp::And, T>(c, c.reg<T>(EAX), static_cast<T>(i.imm));
+    }
+};
+
+template <class T> inline T inc_value(CpuCore& c, T v) {
+    u32 r = u32{v} + 1;
+    c.lazy<T>(LazyKind::Inc, v, 1, r);
+    return static_cast<T>(r);
+}
+template <class T> inline T dec_value(CpuCore& c, T v) {
+    u32 r = u32{v} - 1;
+    c.lazy<T>(LazyKind::Dec, v, 1, r);
+    return static_cast<T>(r);
+}
+
+struct IncReg {
+    template <class T> static void run(CpuCore& c, const Insn& i) { c.set_reg<T>(i.reg, inc_value<T>(c, c.reg<T>(i.reg))); }
+};
+struct DecReg {
+    template <class T> static void run(CpuCore& c, const Insn& i) { c.set_reg<T>(i.reg, dec_value<T>(c, c.reg<T>(i.reg))); }
+};
+struct IncE {
+    template <class T> static void run(CpuCore& c, const Insn& i) {
+        modify_E<T>(c, i, [&](T v) { return inc_value<T>(c, v); });
+    }
+};
+struct DecE {
+    template <class T> static void run(CpuCore& c, const Insn& i) {
+        modify_E<T>(c, i, [&](T v) { return dec_value<T>(c, v); });
+    }
+};
+struct Not {
+    template <class T> static void run(CpuCore& c, const Insn& i) {
+        modify_E<T>(c, i, [](T v) { return static_cast<T>(~v); });
+    }
+};
+struct Neg {
+    template <class T> static void run(CpuCore& c, const Insn& i) {
+        modify_E<T>(c, i, [&](T v) { return alu<AluOp::Sub, T>(c, 0, v); });
+    }
+};
+
+}  // namespace x86emu::exec

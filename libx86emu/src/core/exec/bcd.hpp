@@ -1,0 +1,93 @@
+// x86emu — decimal adjust: DAA DAS AAA AAS AAM AAD, and SALC.
+// Semantics: Intel SDM vol. 2 (AAA, AAD, AAM, AAS, DAA, DAS).
+// QUIRK(8086): AAA/AAS adjust AL and AH separately (AL += 6, AH += 1); the 80286 and later add
+// 106h to AX so that a carry out of AL propagates into AH.
+#pragma once
+#include "core/exec/common.hpp"
+
+namespace x86emu::exec {
+
+template <bool Subtract> inline void decimal_adjust(CpuCore& c) {
+    u8 al = c.reg<u8>(EAX);
+    const u8 old_al = al;
+    const bool old_cf = c.cf();
+    const bool old_af = c.af();
+    bool cf = false, af = false;
+    if ((al & 0x0F) > 9 || old_af) {
+        u32 t = Subtract ? u32{al} - 6 : u32{al} + 6;
+        al = static_cast<u8>(t);
+        cf = old_cf || (t > 0xFF);
+        af = true;
+    }
+    // The 8086 and later compare the original AL against 99h (9Fh when AF was set on the 8086,
+    // per the captured behaviour of these chips).
+    u8 limit = (c.traits.is8086 && old_af) ? 0x9F : 0x99;
+    if (old_al > limit || old_cf) {
+        al = static_cast<u8>(Subtract ? al - 0x60 : al + 0x60);
+        cf = true;
+    }
+    c.set_reg<u8>(EAX, al);
+    // OF is undefined: these chips leave it as the signed overflow of the net adjustment.
+    u32 f = CpuCore::szp_flags<u8>(al);
+    if (cf) f |= eflags::CF;
+    if (af) f |= eflags::AF;
+    u8 delta = static_cast<u8>(Subtract ? old_al - al : al - old_al);
+    bool of = Subtract ? (((old_al ^ delta) & (old_al ^ al)) & 0x80) : ((~(old_al ^ delta) & (old_al ^ al)) & 0x80);
+    if (of) f |= eflags::OF;
+    c.set_arith_flags(f);
+}
+
+struct Daa { static void run(CpuCore& c, const Insn&) { decimal_adjust<false>(c); } };
+struct Das { static void run(CpuCore& c, const Insn&) { decimal_adjust<true>(c); } };
+
+template <bool Subtract> inline void ascii_adjust(CpuCore& c) {
+    u16 ax = c.reg<u16>(EAX);
+    u8 al = static_cast<u8>(ax), ah = static_cast<u8>(ax >> 8);
+    bool adjust = (al & 0x0F) > 9 || c.af();
+    if (adjust) {
+        if (c.traits.is8086) {
+            al = static_cast<u8>(Subtract ? al - 6 : al + 6);
+            ah = static_cast<u8>(Subtract ? ah - 1 : ah + 1);
+        } else {
+            ax = static_cast<u16>(Subtract ? ax - 0x106 : ax + 0x106);
+            al = static_cast<u8>(ax);
+            ah = static_cast<u8>(ax >> 8);
+        }
+    }
+    al &= 0x0F;
+    c.set_reg<u16>(EAX, static_cast<u16>(al | (ah << 8)));
+    u32 f = c.arith_flags() & ~(eflags::CF | eflags::AF);
+    if (adjust) f |= eflags::CF | eflags::AF;
+    c.set_arith_flags(f);
+}
+
+struct Aaa { static void run(CpuCore& c, const Insn&) { ascii_adjust<false>(c); } };
+struct Aas { static void run(CpuCore& c, const Insn&) { ascii_adjust<true>(c); } };
+
+struct Aam {
+    static void run(CpuCore& c, const Insn& i) {
+        u8 base = static_cast<u8>(i.imm);
+        if (base == 0) raise_fault(Vector::DE);
+        u8 al = c.reg<u8>(EAX);
+        u8 q = al / base, r = al % base;
+        c.set_reg<u16>(EAX, static_cast<u16>(r | (q << 8)));
+        c.lazy<u8>(LazyKind::Logic, r, 0, r);
+    }
+};
+
+struct Aad {
+    static void run(CpuCore& c, const Insn& i) {
+        u8 al = c.reg<u8>(EAX), ah = c.reg<u8>(4);
+        u8 product = static_cast<u8>(ah * static_cast<u8>(i.imm));
+        // The chips form AL + AH*imm with their adder: its flags are what remains visible.
+        u32 r = u32{al} + product;
+        c.set_reg<u16>(EAX, static_cast<u8>(r));
+        c.lazy<u8>(LazyKind::Add, al, product, r);
+    }
+};
+
+struct Salc {
+    static void run(CpuCore& c, const Insn&) { c.set_reg<u8>(EAX, c.cf() ? 0xFF : 0x00); }
+};
+
+}  // namespace x86emu::exec

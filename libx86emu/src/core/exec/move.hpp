@@ -1,0 +1,145 @@
+// x86emu — data movement: MOV (all forms), XCHG, LEA, CBW/CWD, LAHF/SAHF, XLAT, LDS/LES/LSS/
+// LFS/LGS, MOVZX/MOVSX, SETcc. Intel SDM vol. 2 under each mnemonic.
+#pragma once
+#include "core/exec/common.hpp"
+
+namespace x86emu::exec {
+
+struct MovEG {
+    template <class T> static void run(CpuCore& c, const Insn& i) { c.write_E<T>(i, c.reg<T>(i.reg)); }
+};
+struct MovGE {
+    template <class T> static void run(CpuCore& c, const Insn& i) { c.set_reg<T>(i.reg, c.read_E<T>(i)); }
+};
+struct MovEI {
+    template <class T> static void run(CpuCore& c, const Insn& i) { c.write_E<T>(i, static_cast<T>(i.imm)); }
+};
+struct MovRegImm {
+    template <class T> static void run(CpuCore& c, const Insn& i) { c.set_reg<T>(i.reg, static_cast<T>(i.imm)); }
+};
+struct MovAccMoffs {
+    template <class T> static void run(CpuCore& c, const Insn& i) { c.set_reg<T>(EAX, c.read_mem<T>(i.seg, i.disp)); }
+};
+struct MovMoffsAcc {
+    template <class T> static void run(CpuCore& c, const Insn& i) { c.write_mem<T>(i.seg, i.disp, c.reg<T>(EAX)); }
+};
+
+// The segment register named by ModRM.reg: QUIRK(8086) only two bits decode, so 4-7 alias 0-3;
+// the 80286 has four and the 80386 six segment registers, the rest are #UD.
+inline unsigned sreg_index(const CpuCore& c, const Insn& i) {
+    if (c.traits.is8086) return i.reg & 3;
+    if (i.reg > (c.traits.has386 ? 5 : 3)) raise_fault(Vector::UD);
+    return i.reg;
+}
+
+struct MovESw {
+    template <class T> static void run(CpuCore& c, const Insn& i) {
+        u16 sel = c.seg[sreg_index(c, i)].selector;
+        if (i.is_reg()) c.set_reg<T>(i.rm, static_cast<T>(sel));  // 32-bit register: zero-extended
+        else c.write_mem<u16>(i.seg, c.effective_address(i), sel);
+    }
+};
+struct MovSwE {
+    template <class T> static void run(CpuCore& c, const Insn& i) {
+        unsigned s = sreg_index(c, i);
+        if (s == CS && !c.traits.is8086) raise_fault(Vector::UD);  // MOV CS is only legal on the 8086
+        u16 sel = c.read_E<u16>(i);
+        c.load_segment(s, sel);
+        if (s == SS) c.inhibit_interrupts = true;  // SS:SP loaded as a pair (SDM vol. 3 §6.8.3)
+    }
+};
+
+struct Lea {
+    template <class T> static void run(CpuCore& c, const Insn& i) {
+        c.set_reg<T>(i.reg, static_cast<T>(c.effective_address(i)));
+    }
+};
+
+struct XchgEG {
+    template <class T> static void run(CpuCore& c, const Insn& i) {
+        T r = c.reg<T>(i.reg);
+        if (i.is_reg()) {
+            c.set_reg<T>(i.reg, c.reg<T>(i.rm));
+            c.set_reg<T>(i.rm, r);
+        } else {
+            u32 off = c.effective_address(i);
+            T m = c.read_mem<T>(i.seg, off);
+            c.write_mem<T>(i.seg, off, r);
+            c.set_reg<T>(i.reg, m);
+        }
+    }
+};
+struct XchgAcc {
+    template <class T> static void run(CpuCore& c, const Insn& i) {
+        T a = c.reg<T>(EAX);
+        c.set_reg<T>(EAX, c.reg<T>(i.reg));
+        c.set_reg<T>(i.reg, a);
+    }
+};
+
+struct Cbw {  // CBW / CWDE
+    template <class T> static void run(CpuCore& c, const Insn&) {
+        if constexpr (sizeof(T) == 2) c.set_reg<u16>(EAX, static_cast<u16>(static_cast<std::int8_t>(c.reg<u8>(EAX))));
+        else c.gpr[EAX] = static_cast<u32>(static_cast<std::int16_t>(c.reg<u16>(EAX)));
+    }
+};
+struct Cwd {  // CWD / CDQ
+    template <class T> static void run(CpuCore& c, const Insn&) {
+        T sign = (c.reg<T>(EAX) & msb_of<T>) ? static_cast<T>(~T{0}) : T{0};
+        c.set_reg<T>(EDX, sign);
+    }
+};
+
+struct Lahf {
+    static void run(CpuCore& c, const Insn&) {
+        // Bits 1 (always 1), 3 and 5 (always 0) come along with SF ZF AF PF CF.
+        c.set_reg<u8>(4, static_cast<u8>((c.arith_flags() & 0xD5) | 0x02));
+    }
+};
+struct Sahf {
+    static void run(CpuCore& c, const Insn&) {
+        u32 f = c.arith_flags();
+        c.set_arith_flags((f & ~0xD5u) | (c.reg<u8>(4) & 0xD5u));
+    }
+};
+
+struct Xlat {
+    static void run(CpuCore& c, const Insn& i) {
+        u32 base = i.addr32() ? c.gpr[EBX] : (c.gpr[EBX] & 0xFFFF);
+        u32 off = base + c.reg<u8>(EAX);
+        if (!i.addr32()) off &= 0xFFFF;
+        c.set_reg<u8>(EAX, c.read_mem<u8>(i.seg, off));
+    }
+};
+
+template <unsigned S> struct LoadFarPointer {  // LES LDS LSS LFS LGS
+    template <class T> static void run(CpuCore& c, const Insn& i) {
+        u32 off = c.effective_address(i);
+        T offset = c.read_mem<T>(i.seg, off);
+        u32 sel_off = off + sizeof(T);
+        if (!i.addr32()) sel_off &= 0xFFFF;
+        u16 sel = c.read_mem<u16>(i.seg, sel_off);
+        c.load_segment(S, sel);
+        c.set_reg<T>(i.reg, offset);
+        if (S == SS) c.inhibit_interrupts = true;
+    }
+};
+
+template <class Src, bool SignExtend> struct MovExtend {
+    template <class T> static void run(CpuCore& c, const Insn& i) {
+        Src v = c.read_E<Src>(i);
+        if constexpr (SignExtend) c.set_reg<T>(i.reg, static_cast<T>(static_cast<Signed<T>>(static_cast<Signed<Src>>(v))));
+        else c.set_reg<T>(i.reg, static_cast<T>(v));
+    }
+};
+
+using MovzxByte = MovExtend<std::uint8_t, false>;
+using MovzxWord = MovExtend<std::uint16_t, false>;
+using MovsxByte = MovExtend<std::uint8_t, true>;
+using MovsxWord = MovExtend<std::uint16_t, true>;
+
+template <unsigned CC> struct Setcc {
+    static void run(CpuCore& c, const Insn& i) { c.write_E<u8>(i, condition(c, CC) ? 1 : 0); }
+};
+
+}  // namespace x86emu::exec

@@ -1,0 +1,124 @@
+// x86emu — ROL ROR RCL RCR SHL SHR SAL SAR (group 2), SHLD/SHRD.
+// Semantics: Intel SDM vol. 2 (RCL/RCR/ROL/ROR, SAL/SAR/SHL/SHR, SHLD, SHRD);
+// 8086 User's Manual ch. 2 (shift counts are not masked on the 8086).
+// The count is applied one bit at a time, as the microcode of these chips does, so the flags
+// the manuals leave undefined for counts above one come out as the last single-bit step leaves
+// them (checked against the SingleStepTests captures).
+#pragma once
+#include "core/exec/alu.hpp"
+
+namespace x86emu::exec {
+
+enum class ShiftOp : std::uint8_t { Rol, Ror, Rcl, Rcr, Shl, Shr, Sal, Sar };
+enum class ShiftCount : std::uint8_t { One, CL, Imm };
+
+template <ShiftCount Count> inline unsigned shift_count(const CpuCore& c, const Insn& i) {
+    unsigned n = Count == ShiftCount::One ? 1u : Count == ShiftCount::CL ? (c.gpr[ECX] & 0xFF) : (i.imm & 0xFF);
+    // QUIRK(8086): the count is used as is (up to 255 iterations); the 80186 and later mask it
+    // to five bits to bound the instruction's duration.
+    return c.traits.is8086 ? n : (n & 0x1F);
+}
+
+// Shifts v by n (n > 0) and sets the flags; returns the result.
+template <ShiftOp Op, class T> inline T shift_value(CpuCore& c, T v, unsigned n) {
+    constexpr u32 msb = msb_of<T>;
+    u32 flags = c.arith_flags();
+    bool cf = flags & eflags::CF;
+    bool of = flags & eflags::OF;
+    bool af = flags & eflags::AF;
+    u32 x = v;
+    bool arithmetic = false;
+    for (unsigned k = 0; k < n; ++k) {
+        u32 before = x;
+        switch (Op) {
+        case ShiftOp::Rol:
+            cf = x & msb;
+            x = ((x << 1) | (cf ? 1 : 0)) & mask_of<T>;
+            of = ((x & msb) != 0) != cf;
+            break;
+        case ShiftOp::Ror:
+            cf = x & 1;
+            x = (x >> 1) | (cf ? msb : 0);
+            of = ((x ^ (x << 1)) & msb) != 0;
+            break;
+        case ShiftOp::Rcl: {
+            bool out = x & msb;
+            x = ((x << 1) | (cf ? 1 : 0)) & mask_of<T>;
+            cf = out;
+            of = ((x & msb) != 0) != cf;
+            break;
+        }
+        case ShiftOp::Rcr: {
+            bool out = x & 1;
+            of = ((x & msb) != 0) != cf;
+            x = (x >> 1) | (cf ? msb : 0);
+            cf = out;
+            break;
+        }
+        case ShiftOp::Shl:
+        case ShiftOp::Sal:
+            cf = x & msb;
+            x = (x << 1) & mask_of<T>;
+            of = ((x & msb) != 0) != cf;
+            arithmetic = true;
+            break;
+        case ShiftOp::Shr:
+            cf = x & 1;
+            of = x & msb;
+            x >>= 1;
+            arithmetic = true;
+            break;
+        case ShiftOp::Sar:
+            cf = x & 1;
+            x = (x >> 1) | (x & msb);
+            of = false;
+            arithmetic = true;
+            break;
+        }
+        (void)before;
+    }
+    u32 out = flags & ~(eflags::CF | eflags::OF);
+    if (cf) out |= eflags::CF;
+    if (of) out |= eflags::OF;
+    if (arithmetic) {
+        // Shifts set SF/ZF/PF from the result; AF is undefined and these chips leave it set
+        // by bit 4 of the result for SHL/SHR/SAR.
+        out &= ~(eflags::SF | eflags::ZF | eflags::PF | eflags::AF);
+        out |= CpuCore::szp_flags<T>(x);
+        if (x & 0x10) out |= eflags::AF;
+    }
+    (void)af;
+    c.set_arith_flags(out);
+    return static_cast<T>(x);
+}
+
+template <ShiftOp Op, ShiftCount Count> struct Shift {
+    template <class T> static void run(CpuCore& c, const Insn& i) {
+        unsigned n = shift_count<Count>(c, i);
+        if (Op == ShiftOp::Sal && c.traits.is8086) {
+            // UNDOC(8086): /6 is SETMO (by 1) / SETMOC (by CL): the operand becomes all ones,
+            // flags as for OR with all ones.
+            if (n == 0) return;
+            modify_E<T>(c, i, [&](T) {
+                T r = static_cast<T>(~T{0});
+                c.set_arith_flags(CpuCore::szp_flags<T>(r));
+                return r;
+            });
+            return;
+        }
+        c.charge(n * c.timing[Count == ShiftCount::CL ? TimingClass::ShiftCL : TimingClass::ShiftImm].extra *
+                 (Count != ShiftCount::One));
+        if (n == 0) {
+            // A zero count changes nothing, not even flags; the memory operand is still read.
+            if (!i.is_reg()) (void)c.read_E<T>(i);
+            return;
+        }
+        modify_E<T>(c, i, [&](T v) { return shift_value<Op, T>(c, v, n); });
+    }
+};
+
+template <ShiftOp Op> using ShiftBy1 = Shift<Op, ShiftCount::One>;
+template <ShiftOp Op> using ShiftByCL = Shift<Op, ShiftCount::CL>;
+template <ShiftOp Op> using ShiftByImm = Shift<Op, ShiftCount::Imm>;
+
+}  // namespace x86emu::exec

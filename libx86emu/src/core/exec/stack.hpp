@@ -1,0 +1,143 @@
+// x86emu — PUSH/POP (registers, segment registers, r/m, immediates), PUSHA/POPA, PUSHF/POPF,
+// ENTER/LEAVE, BOUND. Intel SDM vol. 2 under each mnemonic; 80186/80286 PRM for ENTER/BOUND.
+#pragma once
+#include "core/exec/common.hpp"
+
+namespace x86emu::exec {
+
+struct PushReg {
+    template <class T> static void run(CpuCore& c, const Insn& i) {
+        T v = c.reg<T>(i.reg);
+        // QUIRK(8086): PUSH SP stores the already decremented SP; the 80286 and later store the
+        // value SP had before the instruction.
+        if (c.traits.is8086 && i.reg == ESP) v = static_cast<T>(v - sizeof(T));
+        c.push<T>(v);
+    }
+};
+struct PopReg {
+    template <class T> static void run(CpuCore& c, const Insn& i) { c.set_reg<T>(i.reg, c.pop<T>()); }
+};
+
+template <unsigned S> struct PushSreg {
+    template <class T> static void run(CpuCore& c, const Insn&) { c.push<T>(c.seg[S].selector); }
+};
+template <unsigned S> struct PopSreg {
+    template <class T> static void run(CpuCore& c, const Insn&) {
+        u16 sel = static_cast<u16>(c.peek<T>(0));
+        c.load_segment(S, sel);
+        c.set_sp_value(c.stack_offset(c.sp_value() + sizeof(T)));
+        if (S == SS) c.inhibit_interrupts = true;
+    }
+};
+
+struct PushImm {
+    template <class T> static void run(CpuCore& c, const Insn& i) { c.push<T>(static_cast<T>(i.imm)); }
+};
+struct PushE {
+    template <class T> static void run(CpuCore& c, const Insn& i) {
+        T v = c.read_E<T>(i);
+        // QUIRK(8086): PUSH SP via FF /6 also stores the decremented value.
+        if (c.traits.is8086 && i.is_reg() && i.rm == ESP) v = static_cast<T>(v - sizeof(T));
+        c.push<T>(v);
+    }
+};
+struct PopE {
+    template <class T> static void run(CpuCore& c, const Insn& i) {
+        // The destination address is computed after SP has been incremented (SDM POP).
+        u32 old_sp = c.sp_value();
+        T v = c.pop<T>();
+        try {
+            c.write_E<T>(i, v);
+        } catch (const CpuFault&) {
+            c.set_sp_value(old_sp);
+            throw;
+        }
+    }
+};
+
+struct Pusha {
+    template <class T> static void run(CpuCore& c, const Insn&) {
+        T sp = c.reg<T>(ESP);
+        // All eight stores are checked before SP moves: write from the top down at fixed depths.
+        u32 base = c.sp_value();
+        for (unsigned r = 0; r < 8; ++r) {
+            T v = r == ESP ? sp : c.reg<T>(r);
+            c.write_mem<T>(SS, c.stack_offset(base - (r + 1) * sizeof(T)), v);
+        }
+        c.set_sp_value(c.stack_offset(base - 8 * sizeof(T)));
+    }
+};
+struct Popa {
+    template <class T> static void run(CpuCore& c, const Insn&) {
+        T v[8];
+        for (unsigned r = 0; r < 8; ++r) v[7 - r] = c.peek<T>(r * sizeof(T));
+        for (unsigned r = 0; r < 8; ++r)
+            if (r != ESP) c.set_reg<T>(r, v[r]);
+        c.set_sp_value(c.stack_offset(c.sp_value() + 8 * sizeof(T)));
+    }
+};
+
+struct Pushf {
+    template <class T> static void run(CpuCore& c, const Insn&) {
+        // VM and RF are never copied to the stack image (SDM PUSHF).
+        c.push<T>(static_cast<T>(c.flags_word_for_push() & ~(eflags::VM | eflags::RF)));
+    }
+};
+struct Popf {
+    template <class T> static void run(CpuCore& c, const Insn&) {
+        T v = c.pop<T>();
+        u32 writable = sizeof(T) == 2 ? 0xFFFFu : 0xFFFFFFFFu;
+        c.write_flags((c.raw_flags() & ~writable) | v, writable);
+    }
+};
+
+struct Enter {
+    template <class T> static void run(CpuCore& c, const Insn& i) {
+        u32 size = i.imm & 0xFFFF;
+        unsigned level = i.imm2 & 0x1F;
+        u32 sp = c.sp_value();
+        auto bp_value = [&] { return c.stack32() ? c.gpr[EBP] : (c.gpr[EBP] & 0xFFFF); };
+        // Build the frame with explicit offsets so nothing is committed until all stores pass.
+        sp = c.stack_offset(sp - sizeof(T));
+        c.write_mem<T>(SS, sp, c.reg<T>(EBP));
+        u32 frame = sp;
+        u32 bp = bp_value();
+        if (level > 0) {
+            for (unsigned k = 1; k < level; ++k) {
+                bp = c.stack_offset(bp - sizeof(T));
+                T v = c.read_mem<T>(SS, bp);
+                sp = c.stack_offset(sp - sizeof(T));
+                c.write_mem<T>(SS, sp, v);
+            }
+            sp = c.stack_offset(sp - sizeof(T));
+            c.write_mem<T>(SS, sp, static_cast<T>(frame));
+            const TimingEntry& t = c.timing[TimingClass::Enter];
+            c.charge(t.mem - t.reg + (level - 1) * t.extra);
+        }
+        c.set_reg<T>(EBP, static_cast<T>(frame));
+        c.set_sp_value(c.stack_offset(sp - size));
+    }
+};
+struct Leave {
+    template <class T> static void run(CpuCore& c, const Insn&) {
+        u32 bp = c.stack32() ? c.gpr[EBP] : (c.gpr[EBP] & 0xFFFF);
+        T v = c.read_mem<T>(SS, bp);
+        c.set_sp_value(c.stack_offset(bp + sizeof(T)));
+        c.set_reg<T>(EBP, v);
+    }
+};
+
+struct Bound {
+    template <class T> static void run(CpuCore& c, const Insn& i) {
+        using S = Signed<T>;
+        u32 off = c.effective_address(i);
+        S lower = static_cast<S>(c.read_mem<T>(i.seg, off));
+        u32 upper_off = off + sizeof(T);
+        if (!i.addr32()) upper_off &= 0xFFFF;
+        S upper = static_cast<S>(c.read_mem<T>(i.seg, upper_off));
+        S index = static_cast<S>(c.reg<T>(i.reg));
+        if (index < lower || index > upper) raise_fault(Vector::BR);
+    }
+};
+
+}  // namespace x86emu::exec
