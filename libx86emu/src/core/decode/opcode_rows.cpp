@@ -63,6 +63,14 @@ DispatchTable build_dispatch(std::uint8_t model_mask) {
             }
         }
     }
+    if (model_mask == kModel8086) {
+        // QUIRK(8086): 8F, C6 and C7 do not decode ModRM.reg; every value acts as /0.
+        for (unsigned opcode : {0x8Fu, 0xC6u, 0xC7u}) {
+            DispatchSlot& slot = t.slots[opcode];
+            for (auto& g : slot.group)
+                if (g == kNoRow) g = slot.group[0];
+        }
+    }
     return t;
 }
 
