@@ -27,6 +27,15 @@ unsigned ea_cycles_8086(const TimingTable& t, const Insn& i, unsigned mod, unsig
     return two ? (fast ? t.ea_disp_base_index_fast : t.ea_disp_base_index_slow) : t.ea_disp_base_or_index;
 }
 
+bool lockable(const OpcodeRow& row) {
+    static constexpr std::string_view kLockable[] = {"ADD", "OR", "ADC", "SBB", "AND", "SUB", "XOR",
+                                                     "XCHG", "INC", "DEC", "NOT", "NEG", "BTS", "BTR", "BTC"};
+    if (row.operands.empty() || row.operands[0] != 'E') return false;
+    for (std::string_view m : kLockable)
+        if (row.mnemonic == m) return true;
+    return false;
+}
+
 }  // namespace
 
 void decode_instruction(CpuCore& c, InstructionFetcher& f, Insn& out) {
@@ -195,6 +204,13 @@ void decode_instruction(CpuCore& c, InstructionFetcher& f, Insn& out) {
     }
     const TimingEntry& te = c.timing[cls];
     out.cycles = static_cast<std::uint16_t>((out.flags & Insn::kMemory ? te.mem : te.reg) + ea_cost);
+    // 80386: LOCK is only valid on read-modify-write instructions with a memory destination
+    // (SDM vol. 2 LOCK); the 8086 and 80286 accept it anywhere.
+    if ((out.flags & Insn::kLock) && c.traits.has386 && !(lockable(row) && (out.flags & Insn::kMemory))) {
+        out.exec = undefined_opcode_handler(c.traits.model);
+        out.length = static_cast<std::uint8_t>(f.length());
+        return;
+    }
     bool wide = row.width == OperandWidth::V && op32;
     out.exec = wide ? row.wide : row.narrow;
     out.length = static_cast<std::uint8_t>(f.length());
