@@ -25,11 +25,9 @@ template <ShiftOp Op, class T> inline T shift_value(CpuCore& c, T v, unsigned n)
     u32 flags = c.arith_flags();
     bool cf = flags & eflags::CF;
     bool of = flags & eflags::OF;
-    bool af = flags & eflags::AF;
     u32 x = v;
     bool arithmetic = false;
     for (unsigned k = 0; k < n; ++k) {
-        u32 before = x;
         switch (Op) {
         case ShiftOp::Rol:
             cf = x & msb;
@@ -75,19 +73,26 @@ template <ShiftOp Op, class T> inline T shift_value(CpuCore& c, T v, unsigned n)
             arithmetic = true;
             break;
         }
-        (void)before;
     }
     u32 out = flags & ~(eflags::CF | eflags::OF);
     if (cf) out |= eflags::CF;
     if (of) out |= eflags::OF;
     if (arithmetic) {
-        // Shifts set SF/ZF/PF from the result; AF is undefined and these chips leave it set
-        // by bit 4 of the result for SHL/SHR/SAR.
+        // Shifts set SF/ZF/PF from the result; AF is documented as undefined.
         out &= ~(eflags::SF | eflags::ZF | eflags::PF | eflags::AF);
         out |= CpuCore::szp_flags<T>(x);
-        if (x & 0x10) out |= eflags::AF;
+        if constexpr (Op == ShiftOp::Shl || Op == ShiftOp::Sal) {
+            // SHL: both chips leave AF = bit 4 of the result (the ALU adds the operand to
+            // itself, so AF is the carry out of bit 3), whatever the count.
+            if (x & 0x10) out |= eflags::AF;
+        } else if (!c.traits.is8086) {
+            // QUIRK(80286): SHR/SAR by a non-zero count always set AF (every capture of
+            // C0-D3 /5 and /7 with count & 1Fh != 0 has AF = 1).
+            out |= eflags::AF;
+        }
+        // QUIRK(8086): SHR/SAR by a non-zero count always clear AF (every capture of
+        // D0-D3 /5 and /7 with count != 0 has AF = 0).
     }
-    (void)af;
     c.set_arith_flags(out);
     return static_cast<T>(x);
 }
