@@ -54,6 +54,7 @@ std::vector<Difference> compare_final_state(const TestCase& test, const x86emu::
         Difference difference{Difference::Kind::Register,
                               std::string(test_register_name(reg)) + ": ours " + hex(ours[i], 4) +
                                   ", expected " + hex(expected, 4)};
+        difference.diverges_control_flow = reg == TestRegister::cs || reg == TestRegister::ip;
         if (reg == TestRegister::flags) {
             difference.is_flags = true;
             difference.ours = ours[i];
@@ -66,8 +67,10 @@ std::vector<Difference> compare_final_state(const TestCase& test, const x86emu::
     // The 8086 and 80286 have a 16-bit IP: a core that lets EIP run past FFFFh would fetch the
     // next instruction from the wrong place even though the low 16 bits match.
     if (state.eip > 0xFFFF) {
-        differences.push_back({Difference::Kind::Register,
-                               "eip: ours " + hex(state.eip, 8) + " does not fit 16 bits"});
+        Difference difference{Difference::Kind::Register,
+                              "eip: ours " + hex(state.eip, 8) + " does not fit 16 bits"};
+        difference.diverges_control_flow = true;
+        differences.push_back(std::move(difference));
     }
 
     // A real-mode segment load sets the hidden base to selector << 4; a core that forgets would
@@ -121,6 +124,11 @@ bool differs_only_in_masked_flags(const std::vector<Difference>& differences,
     return std::all_of(differences.begin(), differences.end(), [&](const Difference& d) {
         return d.is_flags && ((d.ours ^ d.expected) & *documented_flags_mask) == 0;
     });
+}
+
+bool diverges_control_flow(const std::vector<Difference>& differences) {
+    return std::any_of(differences.begin(), differences.end(),
+                       [](const Difference& d) { return d.diverges_control_flow; });
 }
 
 std::string describe(const std::vector<Difference>& differences, std::size_t max_items) {

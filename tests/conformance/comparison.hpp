@@ -26,6 +26,9 @@ struct Difference {
     bool is_flags = false;
     std::uint16_t ours = 0;
     std::uint16_t expected = 0;
+    // CS:IP differs or execution stopped early: our CPU took another path than the hardware,
+    // so its cycle count measures something else.
+    bool diverges_control_flow = false;
 };
 
 std::vector<Difference> compare_final_state(const TestCase& test, const x86emu::CpuState& state,
@@ -35,6 +38,8 @@ std::vector<Difference> compare_final_state(const TestCase& test, const x86emu::
 // failure is about flags the suite's metadata lists as undefined for the opcode.
 bool differs_only_in_masked_flags(const std::vector<Difference>& differences,
                                   std::optional<std::uint16_t> documented_flags_mask);
+
+bool diverges_control_flow(const std::vector<Difference>& differences);
 
 // "ax: ours 1234h, expected 1235h; ..." — at most `max_items` differences, then a count.
 std::string describe(const std::vector<Difference>& differences, std::size_t max_items = 8);

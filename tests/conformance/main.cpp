@@ -132,13 +132,14 @@ void run_one_test(TestCase& test, const std::string& opcode,
     test.initial_registers = as_hardware_held(test.initial_registers, options.model);
     const TestOutcome outcome = runner.run(test);
 
-    if (outcome.ran_to_end) {
-        if (const auto hardware = cycle_mapping.hardware_instruction_cycles(test)) {
-            report.record_cycles(opcode, cycle_mapping.our_instruction_cycles(outcome.cycles),
-                                 *hardware);
-        } else {
-            report.record_cycles_excluded();
-        }
+    // Only runs that followed the hardware's path compare like with like; a wrong flag or data
+    // byte leaves the cycle count meaningful, a wrong CS:IP or a runaway does not.
+    const auto hardware_cycles = cycle_mapping.hardware_instruction_cycles(test);
+    if (outcome.ran_to_end && !diverges_control_flow(outcome.differences) && hardware_cycles) {
+        report.record_cycles(opcode, cycle_mapping.our_instruction_cycles(outcome.cycles),
+                             *hardware_cycles);
+    } else {
+        report.record_cycles_excluded();
     }
     if (outcome.differences.empty()) {
         report.record_pass(opcode);

@@ -123,7 +123,7 @@ void SuiteReport::print_text(std::ostream& out) const {
 
     out << "\ncycles (" << cycle_mapping_ << "):\n";
     out << "  " << cycles_.tests() << " tests compared";
-    if (cycles_excluded_) out << ", " << cycles_excluded_ << " without a comparable count";
+    if (cycles_excluded_) out << ", " << cycles_excluded_ << " excluded (HLT under test, or our CPU took another path)";
     out << "; within 10%: " << percent(cycles_.within_10pct())
         << ", within 20%: " << percent(cycles_.within_20pct())
         << ", mean |error|: " << decimal(cycles_.mean_abs_pct_error()) << "%\n";

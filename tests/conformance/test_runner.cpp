@@ -27,7 +27,9 @@ constexpr std::uint64_t kRunBudget = 2000;
 constexpr std::uint64_t kMaxCyclesPerTest = 200'000;
 
 Difference execution_problem(std::string description) {
-    return {Difference::Kind::Execution, std::move(description)};
+    Difference difference{Difference::Kind::Execution, std::move(description)};
+    difference.diverges_control_flow = true;
+    return difference;
 }
 
 }  // namespace
