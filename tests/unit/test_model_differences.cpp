@@ -1,0 +1,331 @@
+// x86emu unit tests — behaviour that differs between the 8086, the 80286 and the 80386 in real
+// mode, each checked on all three models by executing the instruction through Cpu::step().
+// Sources: Intel 8086 Family User's Manual; iAPX 286 Programmer's Reference Manual (appendix on
+// 8086 compatibility: PUSH SP, FLAGS bits 12-15, shift count masking, divide-error return
+// address, IDIV -128 quotient, segment wrap at offset FFFFh, new opcodes 60-6F and 0F);
+// Intel SDM vol. 3 §22 (IA-32 architecture compatibility) and vol. 2 (instruction references).
+#include <doctest/doctest.h>
+
+#include "emu_test_support.hpp"
+
+using namespace x86emu;
+using x86emu_test::Machine;
+using x86emu_test::kCodeIp;
+using x86emu_test::kCodeSeg;
+using x86emu_test::kStackTop;
+
+namespace {
+constexpr CpuModel kModels[] = {CpuModel::i8086, CpuModel::i80286, CpuModel::i80386};
+std::uint32_t data_phys(std::uint16_t off) { return (std::uint32_t{x86emu_test::kDataSeg} << 4) + off; }
+
+// Checks that the CPU took `vector` through the IVT with `return_ip` (and CS, FLAGS) pushed.
+void check_exception(Machine& m, const CpuState& after, unsigned vector, std::uint16_t return_ip,
+                     std::uint16_t flags_before) {
+    CHECK(Machine::at_vector(after, vector));
+    CHECK(after.gpr[ESP] == kStackTop - 6);
+    CHECK(m.bus.word(m.stack_phys(kStackTop - 6)) == return_ip);
+    CHECK(m.bus.word(m.stack_phys(kStackTop - 4)) == kCodeSeg);
+    CHECK((m.bus.word(m.stack_phys(kStackTop - 2)) & 0x0FD5) == (flags_before & 0x0FD5));
+}
+}  // namespace
+
+TEST_CASE("PUSH SP: the 8086 pushes the decremented SP, the 80286/80386 the original value") {
+    for (CpuModel model : kModels) {
+        CAPTURE(cpu_model_name(model));
+        Machine m(model);
+        for (std::uint8_t opcode_modrm : {0, 1}) {
+            CAPTURE(opcode_modrm);
+            // 54 = PUSH SP; FF F4 = PUSH SP through FF /6.
+            std::vector<std::uint8_t> code = opcode_modrm ? std::vector<std::uint8_t>{0xFF, 0xF4}
+                                                          : std::vector<std::uint8_t>{0x54};
+            CpuState after = m.run_one(code, Machine::base_state());
+            CHECK(after.gpr[ESP] == kStackTop - 2);
+            std::uint16_t pushed = m.bus.word(m.stack_phys(kStackTop - 2));
+            CHECK(pushed == (model == CpuModel::i8086 ? kStackTop - 2 : kStackTop));
+        }
+    }
+}
+
+TEST_CASE("FLAGS bits 12-15 as PUSHF sees them after POPF") {
+    for (CpuModel model : kModels) {
+        CAPTURE(cpu_model_name(model));
+        Machine m(model);
+        // Code: POPF ; PUSHF
+        for (std::uint16_t popped : {std::uint16_t{0x0000}, std::uint16_t{0x7000}, std::uint16_t{0xF000},
+                                     std::uint16_t{0x3000}, std::uint16_t{0x4000}}) {
+            CAPTURE(popped);
+            CpuState s = Machine::base_state();
+            m.bus.put_word(m.stack_phys(kStackTop), popped);
+            s.gpr[ESP] = kStackTop;
+            m.load({0x9D, 0x9C});
+            m.cpu.set_state(s);
+            m.cpu.step();
+            m.cpu.step();
+            CpuState after = m.cpu.state();
+            CHECK(after.eip == kCodeIp + 2);
+            CHECK(after.gpr[ESP] == kStackTop);
+            std::uint16_t pushed = m.bus.word(m.stack_phys(kStackTop));
+            std::uint16_t high = pushed & 0xF000;
+            switch (model) {
+            case CpuModel::i8086: CHECK(high == 0xF000); break;        // always ones
+            case CpuModel::i80286: CHECK(high == 0x0000); break;       // real mode: always zero
+            case CpuModel::i80386: CHECK(high == (popped & 0x7000)); break;  // IOPL, NT writable; bit 15 zero
+            }
+            CHECK((pushed & 0x0002) == 0x0002);
+        }
+    }
+}
+
+TEST_CASE("SHL AL,CL with CL=33: the 8086 shifts 33 times, the 80286/80386 mask the count to 1") {
+    for (CpuModel model : kModels) {
+        CAPTURE(cpu_model_name(model));
+        Machine m(model);
+        CpuState s = Machine::base_state();
+        s.gpr[EAX] = 0x01;
+        s.gpr[ECX] = 33;
+        CpuState after = m.run_one({0xD2, 0xE0}, s);  // SHL AL,CL
+        CHECK(after.eip == kCodeIp + 2);
+        CHECK((after.gpr[EAX] & 0xFF) == (model == CpuModel::i8086 ? 0x00 : 0x02));
+    }
+}
+
+TEST_CASE("0F: POP CS on the 8086, the two-byte opcode escape on the 80286/80386") {
+    for (CpuModel model : kModels) {
+        CAPTURE(cpu_model_name(model));
+        Machine m(model);
+        CpuState s = Machine::base_state();
+        m.bus.put_word(m.stack_phys(kStackTop), 0x1234);
+        CpuState after = m.run_one({0x0F, 0x06}, s);  // 8086: POP CS, (PUSH ES). 286+: CLTS
+        if (model == CpuModel::i8086) {
+            CHECK(after.seg[CS].selector == 0x1234);
+            CHECK(after.seg[CS].base == 0x12340);
+            CHECK(after.eip == kCodeIp + 1);
+            CHECK(after.gpr[ESP] == kStackTop + 2);
+        } else {
+            CHECK(after.seg[CS].selector == kCodeSeg);
+            CHECK(after.eip == kCodeIp + 2);
+            CHECK(after.gpr[ESP] == kStackTop);
+        }
+    }
+}
+
+TEST_CASE("60-6F alias the conditional jumps 70-7F on the 8086 only") {
+    auto condition = [](unsigned cc, std::uint32_t f) {
+        bool cf = f & eflags::CF, zf = f & eflags::ZF, sf = f & eflags::SF, of = f & eflags::OF,
+             pf = f & eflags::PF;
+        bool r = false;
+        switch (cc >> 1) {
+        case 0: r = of; break;
+        case 1: r = cf; break;
+        case 2: r = zf; break;
+        case 3: r = cf || zf; break;
+        case 4: r = sf; break;
+        case 5: r = pf; break;
+        case 6: r = sf != of; break;
+        case 7: r = zf || (sf != of); break;
+        }
+        return (cc & 1) ? !r : r;
+    };
+    Machine m(CpuModel::i8086);
+    const std::uint32_t flag_sets[] = {0, eflags::CF, eflags::ZF, eflags::SF, eflags::OF, eflags::PF,
+                                       eflags::SF | eflags::OF, eflags::CF | eflags::ZF | eflags::SF};
+    for (unsigned cc = 0; cc < 16; ++cc) {
+        for (std::uint32_t f : flag_sets) {
+            CAPTURE(cc);
+            CAPTURE(f);
+            CpuState s = Machine::base_state();
+            s.eflags = 0x2 | f;
+            CpuState after = m.run_one({static_cast<std::uint8_t>(0x60 + cc), 0x10}, s);
+            CHECK(after.eip == (condition(cc, f) ? kCodeIp + 2 + 0x10 : kCodeIp + 2));
+            CHECK(after.gpr[ESP] == kStackTop);
+        }
+    }
+    // On the 80286/80386, 60 is PUSHA (eight words pushed) rather than JO.
+    for (CpuModel model : {CpuModel::i80286, CpuModel::i80386}) {
+        CAPTURE(cpu_model_name(model));
+        Machine m2(model);
+        CpuState s = Machine::base_state();
+        s.gpr[EAX] = 0xA1A1;
+        s.eflags = 0x2 | eflags::OF;
+        CpuState after = m2.run_one({0x60, 0x10}, s);
+        CHECK(after.eip == kCodeIp + 1);
+        CHECK(after.gpr[ESP] == kStackTop - 16);
+        CHECK(m2.bus.word(m2.stack_phys(kStackTop - 2)) == 0xA1A1);
+    }
+}
+
+TEST_CASE("divide error: the 8086 saves the address after DIV, the 80286/80386 the DIV itself") {
+    for (CpuModel model : kModels) {
+        CAPTURE(cpu_model_name(model));
+        Machine m(model);
+        CpuState s = Machine::base_state();
+        s.gpr[EAX] = 0x1234;
+        s.gpr[EBX] = 0;  // DIV BL with BL = 0
+        CpuState after = m.run_one({0xF6, 0xF3}, s);
+        check_exception(m, after, 0, model == CpuModel::i8086 ? kCodeIp + 2 : kCodeIp, 0x0002);
+        CHECK((after.gpr[EAX] & 0xFFFF) == 0x1234);
+    }
+}
+
+TEST_CASE("IDIV with a quotient of -128: #DE on the 8086, a result on the 80286/80386") {
+    for (CpuModel model : kModels) {
+        CAPTURE(cpu_model_name(model));
+        Machine m(model);
+        CpuState s = Machine::base_state();
+        s.gpr[EAX] = 0xFF80;  // AX = -128
+        s.gpr[EBX] = 0x01;    // IDIV BL, BL = 1
+        CpuState after = m.run_one({0xF6, 0xFB}, s);
+        if (model == CpuModel::i8086) {
+            CHECK(Machine::at_vector(after, 0));
+        } else {
+            CHECK(after.eip == kCodeIp + 2);
+            CHECK(after.seg[CS].selector == kCodeSeg);
+            CHECK((after.gpr[EAX] & 0xFFFF) == 0x0080);  // AL = 80h (-128), AH = remainder 0
+        }
+        // Word form: DX:AX = -32768, IDIV BX with BX = 1.
+        s.gpr[EAX] = 0x8000;
+        s.gpr[EDX] = 0xFFFF;
+        s.gpr[EBX] = 0x0001;
+        after = m.run_one({0xF7, 0xFB}, s);
+        if (model == CpuModel::i8086) {
+            CHECK(Machine::at_vector(after, 0));
+        } else {
+            CHECK(after.eip == kCodeIp + 2);
+            CHECK((after.gpr[EAX] & 0xFFFF) == 0x8000);
+            CHECK((after.gpr[EDX] & 0xFFFF) == 0x0000);
+        }
+    }
+}
+
+TEST_CASE("word access at offset FFFFh: wraps to offset 0 on the 8086, #GP on the 80286/80386") {
+    for (CpuModel model : kModels) {
+        CAPTURE(cpu_model_name(model));
+        Machine m(model);
+        m.bus.mem[data_phys(0xFFFF)] = 0x34;
+        m.bus.mem[data_phys(0x0000)] = 0x12;
+        m.bus.mem[data_phys(0xFFFF) + 1] = 0x56;  // what a non-wrapping access would read
+        CpuState s = Machine::base_state();
+        s.gpr[EAX] = 0xBEEF;
+        CpuState after = m.run_one({0xA1, 0xFF, 0xFF}, s);  // MOV AX,[FFFF]
+        if (model == CpuModel::i8086) {
+            CHECK(after.eip == kCodeIp + 3);
+            CHECK((after.gpr[EAX] & 0xFFFF) == 0x1234);
+        } else {
+            check_exception(m, after, 13, kCodeIp, 0x0002);
+            CHECK((after.gpr[EAX] & 0xFFFF) == 0xBEEF);
+        }
+        // A word store at FFFFh: 8086 writes the high byte to offset 0.
+        s.gpr[EAX] = 0xA55A;
+        s.gpr[EBX] = 0xFFFF;
+        after = m.run_one({0x89, 0x07}, s);  // MOV [BX],AX
+        if (model == CpuModel::i8086) {
+            CHECK(after.eip == kCodeIp + 2);
+            CHECK(m.bus.mem[data_phys(0xFFFF)] == 0x5A);
+            CHECK(m.bus.mem[data_phys(0x0000)] == 0xA5);
+        } else {
+            check_exception(m, after, 13, kCodeIp, 0x0002);
+            CHECK(m.bus.mem[data_phys(0xFFFF)] == 0x34);  // nothing written
+            CHECK(m.bus.mem[data_phys(0xFFFF) + 1] == 0x56);
+        }
+    }
+}
+
+TEST_CASE("0F A3 (BT): #UD through IVT vector 6 on the 80286, BT on the 80386") {
+    {
+        Machine m(CpuModel::i80286);
+        CpuState s = Machine::base_state();
+        s.gpr[EAX] = 0x0001;
+        s.eflags = 0x0002;
+        CpuState after = m.run_one({0x0F, 0xA3, 0xC0}, s);  // BT AX,AX
+        check_exception(m, after, 6, kCodeIp, 0x0002);
+    }
+    {
+        Machine m(CpuModel::i80386);
+        CpuState s = Machine::base_state();
+        s.gpr[EAX] = 0x0001;
+        s.gpr[ECX] = 0x0000;
+        CpuState after = m.run_one({0x0F, 0xA3, 0xC8}, s);  // BT AX,CX: bit 0 of AX = 1
+        CHECK(after.eip == kCodeIp + 3);
+        CHECK((after.eflags & eflags::CF) != 0);
+    }
+}
+
+TEST_CASE("82h is an alias of 80h (group 1, Eb,Ib) on every model") {
+    for (CpuModel model : kModels) {
+        CAPTURE(cpu_model_name(model));
+        Machine m(model);
+        const std::uint8_t ops[8] = {0x00, 0x08, 0x10, 0x18, 0x20, 0x28, 0x30, 0x38};
+        for (unsigned ext = 0; ext < 8; ++ext) {
+            CAPTURE(ext);
+            CpuState s = Machine::base_state();
+            s.gpr[EAX] = 0x1293;
+            s.eflags = 0x2 | eflags::CF;
+            CpuState via80 = m.run_one({0x80, static_cast<std::uint8_t>(0xC0 | (ext << 3)), 0x35}, s);
+            CpuState via82 = m.run_one({0x82, static_cast<std::uint8_t>(0xC0 | (ext << 3)), 0x35}, s);
+            CHECK(via82.eip == kCodeIp + 3);
+            CHECK(via82.gpr[EAX] == via80.gpr[EAX]);
+            CHECK(via82.eflags == via80.eflags);
+            (void)ops;
+        }
+        CpuState s = Machine::base_state();
+        s.gpr[EAX] = 0x0003;
+        CpuState after = m.run_one({0x82, 0xC0, 0x05}, s);  // ADD AL,5
+        CHECK((after.gpr[EAX] & 0xFFFF) == 0x0008);
+        after = m.run_one({0x82, 0xE8, 0x05}, s);  // SUB AL,5
+        CHECK((after.gpr[EAX] & 0xFFFF) == 0x00FE);
+        CHECK((after.eflags & eflags::CF) != 0);
+    }
+}
+
+TEST_CASE("8086-only aliases: C0/C1 = RET imm16/RET, C8/C9 = RETF imm16/RETF; 286+: shifts, ENTER/LEAVE") {
+    for (CpuModel model : kModels) {
+        CAPTURE(cpu_model_name(model));
+        Machine m(model);
+        CpuState s = Machine::base_state();
+        m.bus.put_word(m.stack_phys(kStackTop), 0x0500);      // return IP
+        m.bus.put_word(m.stack_phys(kStackTop + 2), 0x0900);  // return CS (far)
+        s.gpr[EAX] = 0x0001;
+        CpuState after = m.run_one({0xC1, 0xE0, 0x03}, s);  // 286+: SHL AX,3
+        if (model == CpuModel::i8086) {
+            CHECK(after.eip == 0x0500);
+            CHECK(after.gpr[ESP] == kStackTop + 2);
+        } else {
+            CHECK(after.eip == kCodeIp + 3);
+            CHECK((after.gpr[EAX] & 0xFFFF) == 0x0008);
+        }
+        after = m.run_one({0xC9}, s);  // 8086: RETF; 286+: LEAVE
+        if (model == CpuModel::i8086) {
+            CHECK(after.seg[CS].selector == 0x0900);
+            CHECK(after.eip == 0x0500);
+            CHECK(after.gpr[ESP] == kStackTop + 4);
+        } else {
+            CHECK(after.eip == kCodeIp + 1);
+            CHECK(after.seg[CS].selector == kCodeSeg);
+        }
+    }
+}
+
+TEST_CASE("64-67 are not prefixes on the 80286: #UD (vector 6)") {
+    for (std::uint8_t op : {0x64, 0x65, 0x66, 0x67}) {
+        CAPTURE(op);
+        Machine m(CpuModel::i80286);
+        CpuState after = m.run_one({op, 0x90}, Machine::base_state());
+        check_exception(m, after, 6, kCodeIp, 0x0002);
+    }
+}
+
+TEST_CASE("IDIV r/m8 divides the signed dividend AX (negative AX, all models)") {
+    // SDM vol. 2 IDIV: "Signed divide AX by r/m8, with result stored in AL = Quotient,
+    // AH = Remainder"; the quotient truncates toward zero, the remainder has the dividend's sign.
+    for (CpuModel model : kModels) {
+        CAPTURE(cpu_model_name(model));
+        Machine m(model);
+        CpuState s = Machine::base_state();
+        s.gpr[EAX] = 0xFFF9;  // AX = -7
+        s.gpr[EBX] = 0x02;    // BL = 2
+        CpuState after = m.run_one({0xF6, 0xFB}, s);  // IDIV BL
+        CHECK(after.eip == kCodeIp + 2);
+        CHECK(after.seg[CS].selector == kCodeSeg);
+        CHECK((after.gpr[EAX] & 0xFFFF) == 0xFFFD);  // AH = -1, AL = -3
+    }
+}
