@@ -63,7 +63,8 @@ int main(int argc, char** argv) {
     for (const x86emu::OpcodeInfo& row : x86emu::opcode_map(*model)) {
         ++rows;
         unsigned span = row.operands.starts_with("Z") ? 8 : 1;
-        std::string name = std::string(row.mnemonic) + (row.operands.empty() ? "" : " " + std::string(row.operands));
+        std::string name{row.mnemonic};
+        if (!row.operands.empty()) name.append(" ").append(row.operands);
         bool any_tested = false;
         for (unsigned k = 0; k < span; ++k) {
             x86emu::OpcodeInfo one = row;

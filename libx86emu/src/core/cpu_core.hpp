@@ -359,8 +359,12 @@ private:
         segment_fault(s);
     }
     // #SS(0) for the stack segment, #GP(0) otherwise (SDM vol. 3 §20.1.3 real-mode exceptions).
+    // QUIRK(80286): in real mode every segment overrun is interrupt 13, the stack segment's
+    // included (80286 PRM, real-address-mode exceptions: "Interrupt 13 for operand at offset
+    // 0FFFFH"; the SingleStepTests captures of POP, LEAVE, RETF and [BP+..] operands at SS:FFFFh
+    // all take vector 13, none 12).
     [[noreturn]] void segment_fault(unsigned s) const {
-        raise_fault(s == SS ? Vector::SS : Vector::GP, 0);
+        raise_fault(s == SS && traits.has386 ? Vector::SS : Vector::GP, 0);
     }
 
     // Linear to physical. Paging is not implemented yet: the address bus width applies.

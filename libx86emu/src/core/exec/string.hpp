@@ -7,11 +7,37 @@
 // interrupt is pending it stops between iterations with EIP still on the instruction, so it
 // resumes exactly where it left off (SDM vol. 3 §6.6: REP string instructions are interruptible).
 #pragma once
+#include <algorithm>
+
 #include "core/exec/alu.hpp"
 
 namespace x86emu::exec {
 
-struct StringRegs {
+template <class T> inline int string_step(const CpuCore& c) {
+    return c.df() ? -static_cast<int>(sizeof(T)) : static_cast<int>(sizeof(T));
+}
+
+// QUIRK(80286): when a string access overruns its segment (a word at offset FFFFh, #GP in real
+// mode) the 286 has already stepped the index register of that access, and of every access
+// before it in the iteration, and under REP it has already decremented CX, sometimes twice;
+// the saved CS:IP is the instruction's own. What each access has committed by then, from the
+// SingleStepTests 80286 captures (REP column: CX decrements in the faulting iteration):
+//   MOVS  read [SI]: SI           REP: 1      write [DI]: SI, DI      REP: 2
+//   CMPS  read [DI]: DI (it reads ES:DI first)  REP: 0    read [SI]: DI, SI   REP: 1
+//   LODS  read [SI]: SI           REP: 1      STOS  write [DI]: DI    REP: 2
+//   SCAS  read [DI]: DI           REP: 1 (no REP capture; assumed as for LODS)
+//   INS   write [DI]: DI          REP: 2 (no REP capture; assumed as for STOS)
+//   OUTS  read [SI]: SI           REP: 1 (no REP capture; assumed as for LODS)
+// The second decrement after a faulting write looks like the next iteration's, so it is not
+// applied when CX has reached 0 (no capture covers that case). The 80386 faults with the
+// registers as the previous iteration left them (SDM vol. 3 §6.6), like our default path.
+struct FaultCommit {
+    bool si = false;
+    bool di = false;
+    unsigned cx = 0;  // decrements under REP
+};
+
+template <class T> struct StringRegs {
     CpuCore& c;
     const Insn& i;
     u32 index(unsigned r) const { return i.addr32() ? c.gpr[r] : (c.gpr[r] & 0xFFFF); }
@@ -19,11 +45,39 @@ struct StringRegs {
         if (i.addr32()) c.gpr[r] += static_cast<u32>(delta);
         else c.set_reg<u16>(r, static_cast<u16>(c.gpr[r] + static_cast<u32>(delta)));
     }
-};
+    void step(unsigned r) { advance(r, string_step<T>(c)); }
 
-template <class T> inline int string_step(const CpuCore& c) {
-    return c.df() ? -static_cast<int>(sizeof(T)) : static_cast<int>(sizeof(T));
-}
+    // Memory accesses of one iteration at [reg]; `done` is what a faulting access on the
+    // 80286 leaves committed (see the QUIRK above).
+    T read(unsigned s, unsigned reg, FaultCommit done) {
+        if (!commits_before_fault()) return c.read_mem<T>(s, index(reg));
+        try {
+            return c.read_mem<T>(s, index(reg));
+        } catch (const CpuFault&) {
+            commit(done);
+            throw;
+        }
+    }
+    void write(unsigned reg, T value, FaultCommit done) {
+        if (!commits_before_fault()) return c.write_mem<T>(ES, index(reg), value);
+        try {
+            c.write_mem<T>(ES, index(reg), value);
+        } catch (const CpuFault&) {
+            commit(done);
+            throw;
+        }
+    }
+
+private:
+    bool commits_before_fault() const { return c.traits.has286 && !c.traits.has386; }
+    void commit(FaultCommit done) {
+        if (done.si) step(ESI);
+        if (done.di) step(EDI);
+        if (i.rep == Insn::kNoRep) return;
+        u32 n = count_register(c, i);
+        set_count_register(c, i, n - std::min<u32>(n, done.cx));
+    }
+};
 
 // Runs `one` once, or under REP as many times as CX says. `one` returns false to end a
 // REPE/REPNE loop early. The REP fixed cost and per-iteration cost come from the timing class.
@@ -50,77 +104,78 @@ template <class F> inline void repeat_string(CpuCore& c, const Insn& i, TimingCl
 
 struct Movs {
     template <class T> static void run(CpuCore& c, const Insn& i) {
-        StringRegs r{c, i};
+        StringRegs<T> r{c, i};
         repeat_string(c, i, TimingClass::Movs, false, [&] {
-            T v = c.read_mem<T>(i.seg, r.index(ESI));
-            c.write_mem<T>(ES, r.index(EDI), v);
-            r.advance(ESI, string_step<T>(c));
-            r.advance(EDI, string_step<T>(c));
+            T v = r.read(i.seg, ESI, {.si = true, .cx = 1});
+            r.write(EDI, v, {.si = true, .di = true, .cx = 2});
+            r.step(ESI);
+            r.step(EDI);
             return true;
         });
     }
 };
 struct Cmps {
     template <class T> static void run(CpuCore& c, const Insn& i) {
-        StringRegs r{c, i};
+        StringRegs<T> r{c, i};
         repeat_string(c, i, TimingClass::Cmps, true, [&] {
-            T a = c.read_mem<T>(i.seg, r.index(ESI));
-            T b = c.read_mem<T>(ES, r.index(EDI));
+            // The destination is read first (the 286 captures show the ES:DI bus cycle first).
+            T b = r.read(ES, EDI, {.di = true, .cx = 0});
+            T a = r.read(i.seg, ESI, {.si = true, .di = true, .cx = 1});
             alu<AluOp::Cmp, T>(c, a, b);
-            r.advance(ESI, string_step<T>(c));
-            r.advance(EDI, string_step<T>(c));
+            r.step(ESI);
+            r.step(EDI);
             return c.zf() == (i.rep == Insn::kRepE);
         });
     }
 };
 struct Scas {
     template <class T> static void run(CpuCore& c, const Insn& i) {
-        StringRegs r{c, i};
+        StringRegs<T> r{c, i};
         repeat_string(c, i, TimingClass::Scas, true, [&] {
-            T b = c.read_mem<T>(ES, r.index(EDI));
+            T b = r.read(ES, EDI, {.di = true, .cx = 1});
             alu<AluOp::Cmp, T>(c, c.reg<T>(EAX), b);
-            r.advance(EDI, string_step<T>(c));
+            r.step(EDI);
             return c.zf() == (i.rep == Insn::kRepE);
         });
     }
 };
 struct Lods {
     template <class T> static void run(CpuCore& c, const Insn& i) {
-        StringRegs r{c, i};
+        StringRegs<T> r{c, i};
         repeat_string(c, i, TimingClass::Lods, false, [&] {
-            c.set_reg<T>(EAX, c.read_mem<T>(i.seg, r.index(ESI)));
-            r.advance(ESI, string_step<T>(c));
+            c.set_reg<T>(EAX, r.read(i.seg, ESI, {.si = true, .cx = 1}));
+            r.step(ESI);
             return true;
         });
     }
 };
 struct Stos {
     template <class T> static void run(CpuCore& c, const Insn& i) {
-        StringRegs r{c, i};
+        StringRegs<T> r{c, i};
         repeat_string(c, i, TimingClass::Stos, false, [&] {
-            c.write_mem<T>(ES, r.index(EDI), c.reg<T>(EAX));
-            r.advance(EDI, string_step<T>(c));
+            r.write(EDI, c.reg<T>(EAX), {.di = true, .cx = 2});
+            r.step(EDI);
             return true;
         });
     }
 };
 struct Ins {
     template <class T> static void run(CpuCore& c, const Insn& i) {
-        StringRegs r{c, i};
+        StringRegs<T> r{c, i};
         repeat_string(c, i, TimingClass::Ins, false, [&] {
             T v = c.io_in<T>(c.reg<u16>(EDX));
-            c.write_mem<T>(ES, r.index(EDI), v);
-            r.advance(EDI, string_step<T>(c));
+            r.write(EDI, v, {.di = true, .cx = 2});
+            r.step(EDI);
             return true;
         });
     }
 };
 struct Outs {
     template <class T> static void run(CpuCore& c, const Insn& i) {
-        StringRegs r{c, i};
+        StringRegs<T> r{c, i};
         repeat_string(c, i, TimingClass::Outs, false, [&] {
-            c.io_out<T>(c.reg<u16>(EDX), c.read_mem<T>(i.seg, r.index(ESI)));
-            r.advance(ESI, string_step<T>(c));
+            c.io_out<T>(c.reg<u16>(EDX), r.read(i.seg, ESI, {.si = true, .cx = 1}));
+            r.step(ESI);
             return true;
         });
     }
