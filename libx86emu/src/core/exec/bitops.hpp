@@ -71,10 +71,11 @@ template <bool Left, ShiftCount Count> struct DoubleShift {
             u64 r;
             bool cf;
             if constexpr (Left) {
+                // v:fill shifted left; the last bit out is bit (2 * width - n) of the pair.
+                // (A 16-bit count above 16 is architecturally undefined.)
                 u64 wide = (u64{v} << kBits<T>) | fill;
-                wide <<= n;  // n <= 31 < 2 * width for 16/32-bit; 16-bit with n > 16 is undefined
-                r = wide >> kBits<T>;
-                cf = (wide >> (2 * kBits<T>)) & 1;
+                cf = (wide >> (2 * kBits<T> - n)) & 1;
+                r = (wide << n) >> kBits<T>;
             } else {
                 u64 wide = (u64{fill} << kBits<T>) | v;
                 cf = (wide >> (n - 1)) & 1;
