@@ -1,6 +1,11 @@
 // x86emu — MUL, IMUL (one, two and three operands), DIV, IDIV.
 // Semantics: Intel SDM vol. 2 (MUL, IMUL, DIV, IDIV); divide-error rules and the 8086's
 // quotient range from the 8086 User's Manual ch. 2 and the 80286 PRM appendix B.
+//
+// The "undefined" flags are reproduced per model from the hardware captures (SingleStepTests):
+// the 8086 leaves the flags of its microcode ALU steps (Intel patent 4,363,091 and the
+// reverse-engineered microcode: CORX multiply loop, CORD divide loop, NEGATE, IMULCOF/MULCOF),
+// the 80286 leaves those of its multiply/divide hardware, the 386 and later are left as they were.
 #pragma once
 #include <limits>
 
@@ -23,9 +28,29 @@ template <class T> inline void set_acc_pair(CpuCore& c, T low, T high) {
     }
 }
 
-template <class T> inline void mul_flags(CpuCore& c, bool overflow, T low) {
-    // CF = OF = upper half significant; SF/ZF/PF are undefined: set from the low half here.
-    u32 f = CpuCore::szp_flags<T>(low);
+template <class T> inline bool msb(Wide<T> v) { return (v >> (kBits<T> - 1)) & 1; }
+
+// ---- multiplication flags --------------------------------------------------------------------
+
+// CF = OF = `overflow`; SF/ZF/PF/AF are undefined and follow the model.
+template <class T> inline void mul_flags(CpuCore& c, bool is_signed, bool overflow, T low, T high) {
+    u32 f = 0;
+    if (c.traits.is8086) {
+        if (is_signed) {
+            // QUIRK(8086): IMULCOF adds the sign of the low half to the high half (ADC tmpa, 0)
+            // and sets SF/ZF/PF/AF from that sum; CF = OF = (sum != 0).
+            T sum = static_cast<T>(high + (msb<T>(low) ? 1 : 0));
+            f = CpuCore::szp_flags<T>(sum) | ((high ^ sum) & 0x10 ? eflags::AF : 0u);
+        } else {
+            // QUIRK(8086): MULCOF passes the high half through the ALU: SF/ZF/PF from it, AF = 0.
+            f = CpuCore::szp_flags<T>(high);
+        }
+    } else if (!c.traits.has386) {
+        // QUIRK(80286): SF/ZF/PF from the high half of the product, AF always set.
+        f = CpuCore::szp_flags<T>(high) | eflags::AF;
+    } else {
+        f = CpuCore::szp_flags<T>(low);
+    }
     if (overflow) f |= eflags::CF | eflags::OF;
     c.set_arith_flags(f);
 }
@@ -37,7 +62,7 @@ struct Mul {
         if (c.traits.is8086 && i.rep != Insn::kNoRep) p = Wide<T>(0) - p;
         T low = static_cast<T>(p), high = static_cast<T>(p >> kBits<T>);
         set_acc_pair<T>(c, low, high);
-        mul_flags<T>(c, high != 0, low);
+        mul_flags<T>(c, false, high != 0, low, high);
     }
 };
 
@@ -49,15 +74,15 @@ struct Imul {
         if (c.traits.is8086 && i.rep != Insn::kNoRep) p = -p;  // QUIRK(8086): see Mul
         T low = static_cast<T>(p), high = static_cast<T>(static_cast<Wide<T>>(p) >> kBits<T>);
         set_acc_pair<T>(c, low, high);
-        mul_flags<T>(c, p != SW{static_cast<S>(low)}, low);
+        mul_flags<T>(c, true, p != SW{static_cast<S>(low)}, low, high);
     }
 };
 
 template <class T> inline T imul_truncating(CpuCore& c, T a, T b) {
     using S = Signed<T>;
     std::int64_t p = std::int64_t{static_cast<S>(a)} * std::int64_t{static_cast<S>(b)};
-    T low = static_cast<T>(p);
-    mul_flags<T>(c, p != std::int64_t{static_cast<S>(low)}, low);
+    T low = static_cast<T>(p), high = static_cast<T>(static_cast<u64>(p) >> kBits<T>);
+    mul_flags<T>(c, true, p != std::int64_t{static_cast<S>(low)}, low, high);
     return low;
 }
 
@@ -72,22 +97,116 @@ struct ImulGvEv {  // IMUL r, r/m (0F AF)
     }
 };
 
+// ---- division --------------------------------------------------------------------------------
+
 // #DE: on the 8086 the saved IP is that of the next instruction (handled in fault delivery).
 [[noreturn]] inline void divide_error() { raise_fault(Vector::DE); }
 
+// Flags of a w-bit subtraction a - b as the ALU forms them (all six).
+template <class T> inline u32 sub_flags(u32 a, u32 b) {
+    u32 r = (a - b) & mask_of<T>;
+    u32 f = CpuCore::szp_flags<T>(r);
+    if (b > a) f |= eflags::CF;
+    if ((a ^ b ^ r) & 0x10) f |= eflags::AF;
+    if ((a ^ b) & (a ^ r) & msb_of<T>) f |= eflags::OF;
+    return f;
+}
+
+// QUIRK(8086): the CORD microcode loop (restoring division of tmpa:tmpc by tmpb). Its first
+// SUBT (tmpa - tmpb) must borrow or the quotient overflows: #DE with that subtraction's flags.
+// Each later SUBT whose shift-out carry was clear also latches its flags; at the end CF is the
+// last rotate's carry-out. Returns false (flags already written) on overflow.
+template <class T> inline bool cord_8086(CpuCore& c, u32& tmpa, u32 tmpb, u32& tmpc, bool& carry) {
+    constexpr u32 m = mask_of<T>;
+    constexpr unsigned top = kBits<T> - 1;
+    u32 flags = sub_flags<T>(tmpa, tmpb);
+    c.set_arith_flags(flags);
+    if (!(flags & eflags::CF)) return false;
+    carry = true;
+    for (unsigned n = 0; n < kBits<T>; ++n) {
+        u32 cin = carry;
+        carry = (tmpc >> top) & 1;
+        tmpc = ((tmpc << 1) | cin) & m;
+        cin = carry;
+        carry = (tmpa >> top) & 1;
+        tmpa = ((tmpa << 1) | cin) & m;
+        u32 diff = (tmpa - tmpb) & m;
+        if (carry) {
+            carry = false;
+            tmpa = diff;
+        } else {
+            flags = sub_flags<T>(tmpa, tmpb);
+            carry = flags & eflags::CF;
+            if (!carry) tmpa = diff;
+        }
+    }
+    u32 cin = carry;
+    carry = (tmpc >> top) & 1;
+    tmpc = ((tmpc << 1) | cin) & m;
+    carry = (tmpc >> top) & 1;  // the final LRCY only produces a carry
+    c.set_arith_flags((flags & ~eflags::CF) | (carry ? eflags::CF : 0u));
+    return true;
+}
+
+// QUIRK(8086): DIV/IDIV run through the microcode, whose flags survive (also into the #DE
+// frame). IDIV divides magnitudes (PREIDIV/NEGATE) and POSTIDIV fixes signs: the quotient is
+// formed as NOT tmpc (+1 when negative), so a quotient of -80h/-8000h overflows, and a REP
+// prefix flips the internal sign flag F1 and so negates the quotient.
+template <class T> inline void divide_8086(CpuCore& c, const Insn& i, bool is_signed) {
+    constexpr u32 m = mask_of<T>;
+    const u32 hi = acc_high<T>(c), lo = acc_low<T>(c);
+    u32 tmpa = hi, tmpc = lo, tmpb = c.read_E<T>(i);
+    bool negate = i.rep != Insn::kNoRep;
+    if (is_signed) {
+        if (hi & msb_of<T>) {  // negative dividend: negate tmpa:tmpc
+            tmpc = (0 - tmpc) & m;
+            tmpa = tmpc ? (~tmpa & m) : ((0 - tmpa) & m);
+            negate = !negate;
+        }
+        if (tmpb & msb_of<T>) {
+            tmpb = (0 - tmpb) & m;
+            negate = !negate;
+        }
+    }
+    bool carry = false;
+    if (!cord_8086<T>(c, tmpa, tmpb, tmpc, carry)) divide_error();
+    u32 quotient = ~tmpc & m;
+    if (is_signed) {
+        if (!carry) divide_error();
+        if (hi & msb_of<T>) tmpa = (0 - tmpa) & m;  // remainder takes the dividend's sign
+        quotient = negate ? ((tmpc + 1) & m) : (~tmpc & m);
+        c.set_arith_flags(c.arith_flags() & ~(eflags::CF | eflags::OF));
+    }
+    set_acc_pair<T>(c, static_cast<T>(quotient), static_cast<T>(tmpa));
+}
+
+// Flags of a completed 80286 division.
+// QUIRK(80286): SF/ZF/PF from the remainder, AF always set, CF = OF = borrow of the last
+// trial subtraction of the divide loop (partial remainder, w bits, minus the divisor).
+template <class T> inline void div_flags_286(CpuCore& c, u32 q_mag, u32 r_mag, u32 d_mag, T remainder) {
+    u32 last_partial = (r_mag + ((q_mag & 1) ? d_mag : 0)) & mask_of<T>;
+    u32 f = CpuCore::szp_flags<T>(remainder) | eflags::AF;
+    if (last_partial < d_mag) f |= eflags::CF | eflags::OF;
+    c.set_arith_flags(f);
+}
+
 struct Div {
     template <class T> static void run(CpuCore& c, const Insn& i) {
+        if (c.traits.is8086) return divide_8086<T>(c, i, false);
         T divisor = c.read_E<T>(i);
         if (divisor == 0) divide_error();
         Wide<T> dividend = (Wide<T>{acc_high<T>(c)} << kBits<T>) | acc_low<T>(c);
         Wide<T> q = dividend / divisor;
         if (q > mask_of<T>) divide_error();
-        set_acc_pair<T>(c, static_cast<T>(q), static_cast<T>(dividend % divisor));
+        T r = static_cast<T>(dividend % divisor);
+        set_acc_pair<T>(c, static_cast<T>(q), r);
+        if (!c.traits.has386) div_flags_286<T>(c, static_cast<u32>(q), r, divisor, r);
     }
 };
 
 struct Idiv {
     template <class T> static void run(CpuCore& c, const Insn& i) {
+        if (c.traits.is8086) return divide_8086<T>(c, i, true);
         using S = Signed<T>;
         using SW = std::make_signed_t<Wide<T>>;
         S divisor = static_cast<S>(c.read_E<T>(i));
@@ -96,13 +215,12 @@ struct Idiv {
         if (dividend == std::numeric_limits<SW>::min() && divisor == -1) divide_error();
         SW q = dividend / divisor;
         SW r = dividend % divisor;
-        // QUIRK(8086): the most negative quotient (-80h / -8000h) faults on the 8086; the 80286
-        // and later accept it.
-        SW lowest = c.traits.is8086 ? SW{std::numeric_limits<S>::min()} + 1 : SW{std::numeric_limits<S>::min()};
-        if (q > SW{std::numeric_limits<S>::max()} || q < lowest) divide_error();
-        // QUIRK(8086): a REP prefix negates the quotient.
-        if (c.traits.is8086 && i.rep != Insn::kNoRep) q = -q;
+        if (q > SW{std::numeric_limits<S>::max()} || q < SW{std::numeric_limits<S>::min()}) divide_error();
         set_acc_pair<T>(c, static_cast<T>(q), static_cast<T>(r));
+        if (!c.traits.has386) {
+            auto mag = [](SW v) { return static_cast<u32>(v < 0 ? -v : v); };
+            div_flags_286<T>(c, mag(q), mag(r), mag(divisor), static_cast<T>(r));
+        }
     }
 };
 
