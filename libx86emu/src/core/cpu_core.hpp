@@ -238,6 +238,12 @@ public:
         write_linear<T>(seg[s].base + offset, value);
     }
 
+    // The segment-limit check of an access of `size` bytes at s:offset, without the access
+    // (for instructions whose operand goes elsewhere than the CPU's own bus cycles, like ESC).
+    void check_access(unsigned s, std::uint32_t offset, unsigned size) const {
+        if (!traits.is8086 && !segment_access_ok(s, offset, size)) segment_fault(s);
+    }
+
     // Operand access through the decoded ModRM (register when mod == 3).
     template <class T> T read_E(const Insn& i) {
         return i.is_reg() ? reg<T>(i.rm) : read_mem<T>(i.seg, effective_address(i));

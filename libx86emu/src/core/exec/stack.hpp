@@ -49,7 +49,10 @@ struct PopE {
         try {
             c.write_E<T>(i, v);
         } catch (const CpuFault&) {
-            c.set_sp_value(old_sp);
+            // QUIRK(80286): a destination that overruns its segment faults with SP already
+            // incremented (the capture of POP [SI] with SI = FFFFh pushes the #GP frame 2 bytes
+            // higher); the 80386 restores SP so that the instruction restarts cleanly.
+            if (c.traits.has386) c.set_sp_value(old_sp);
             throw;
         }
     }

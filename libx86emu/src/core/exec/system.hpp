@@ -26,8 +26,17 @@ inline constexpr std::uint32_t kCr0PE = 1u << 0, kCr0MP = 1u << 1, kCr0EM = 1u <
 struct Esc {  // D8-DF with no coprocessor present
     static void run(CpuCore& c, const Insn& i) {
         if (!c.traits.is8086 && (c.cr0 & (kCr0EM | kCr0TS))) raise_fault(Vector::NM);
+        if (i.is_reg()) return;
+        if (c.traits.has286 && !c.traits.has386) {
+            // QUIRK(80286): no memory cycle: the 286 sends the opcode, CS:IP and the operand's
+            // address to the coprocessor through I/O ports F8h/FCh (the captures show those
+            // writes and no read). It still checks the operand against the segment limit as a
+            // word: the captures raise #GP for an operand at FFFFh (none covers FFFDh/FFFEh).
+            c.check_access(i.seg, c.effective_address(i), 2);
+            return;
+        }
         // The CPU still computes the operand address (8086: and reads it for the coprocessor).
-        if (!i.is_reg()) (void)c.read_mem<u8>(i.seg, c.effective_address(i));
+        (void)c.read_mem<u8>(i.seg, c.effective_address(i));
     }
 };
 struct Wait {
