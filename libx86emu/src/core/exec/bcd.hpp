@@ -16,7 +16,9 @@ template <bool Subtract> inline void decimal_adjust(CpuCore& c) {
     if ((al & 0x0F) > 9 || old_af) {
         u32 t = Subtract ? u32{al} - 6 : u32{al} + 6;
         al = static_cast<u8>(t);
-        cf = old_cf || (t > 0xFF);
+        // QUIRK(8086): the carry/borrow of the low-nibble adjustment does not reach CF (only
+        // the high-nibble step sets it); e.g. DAS of AL=02h with AF=1, CF=0 leaves CF clear.
+        cf = old_cf || (!c.traits.is8086 && t > 0xFF);
         af = true;
     }
     // The 8086 and later compare the original AL against 99h (9Fh when AF was set on the 8086,
@@ -40,9 +42,23 @@ template <bool Subtract> inline void decimal_adjust(CpuCore& c) {
 struct Daa { static void run(CpuCore& c, const Insn&) { decimal_adjust<false>(c); } };
 struct Das { static void run(CpuCore& c, const Insn&) { decimal_adjust<true>(c); } };
 
+// QUIRK(8086): QUIRK(80286): AAA/AAS leave SF, ZF, PF and OF (undefined) as the 8-bit ALU
+// forms them for AL + 6 / AL - 6 (AL + 0 / AL - 0 when no adjustment is made), before the
+// high nibble is masked off; CF = AF = adjustment made.
+template <bool Subtract> inline u32 ascii_adjust_flags(u8 old_al, bool adjust) {
+    const u8 addend = adjust ? 6 : 0;
+    const u8 r = static_cast<u8>(Subtract ? old_al - addend : old_al + addend);
+    u32 f = CpuCore::szp_flags<u8>(r);
+    const bool of = Subtract ? ((old_al ^ addend) & (old_al ^ r) & 0x80) : (~(old_al ^ addend) & (old_al ^ r) & 0x80);
+    if (of) f |= eflags::OF;
+    if (adjust) f |= eflags::CF | eflags::AF;
+    return f;
+}
+
 template <bool Subtract> inline void ascii_adjust(CpuCore& c) {
     u16 ax = c.reg<u16>(EAX);
     u8 al = static_cast<u8>(ax), ah = static_cast<u8>(ax >> 8);
+    const u8 old_al = al;
     bool adjust = (al & 0x0F) > 9 || c.af();
     if (adjust) {
         if (c.traits.is8086) {
@@ -54,11 +70,8 @@ template <bool Subtract> inline void ascii_adjust(CpuCore& c) {
             ah = static_cast<u8>(ax >> 8);
         }
     }
-    al &= 0x0F;
-    c.set_reg<u16>(EAX, static_cast<u16>(al | (ah << 8)));
-    u32 f = c.arith_flags() & ~(eflags::CF | eflags::AF);
-    if (adjust) f |= eflags::CF | eflags::AF;
-    c.set_arith_flags(f);
+    c.set_reg<u16>(EAX, static_cast<u16>((al & 0x0F) | (ah << 8)));
+    c.set_arith_flags(ascii_adjust_flags<Subtract>(old_al, adjust));
 }
 
 struct Aaa { static void run(CpuCore& c, const Insn&) { ascii_adjust<false>(c); } };
@@ -67,7 +80,12 @@ struct Aas { static void run(CpuCore& c, const Insn&) { ascii_adjust<true>(c); }
 struct Aam {
     static void run(CpuCore& c, const Insn& i) {
         u8 base = static_cast<u8>(i.imm);
-        if (base == 0) raise_fault(Vector::DE);
+        if (base == 0) {
+            // QUIRK(8086): AAM divides with the CORD microcode, whose first step SUBT 0 - imm
+            // latches its flags before the divide error: 0 - 0 gives ZF, PF, the rest clear.
+            if (c.traits.is8086) c.set_arith_flags(CpuCore::szp_flags<u8>(0));
+            raise_fault(Vector::DE);
+        }
         u8 al = c.reg<u8>(EAX);
         u8 q = al / base, r = al % base;
         c.set_reg<u16>(EAX, static_cast<u16>(r | (q << 8)));
@@ -83,6 +101,8 @@ struct Aad {
         u32 r = u32{al} + product;
         c.set_reg<u16>(EAX, static_cast<u8>(r));
         c.lazy<u8>(LazyKind::Add, al, product, r);
+        // QUIRK(80286): OF is the carry out of that addition (so OF = CF), not its overflow.
+        if (!c.traits.is8086 && !c.traits.has386) c.set_flag(eflags::OF, r > 0xFF);
     }
 };
 
