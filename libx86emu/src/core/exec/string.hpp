@@ -118,9 +118,17 @@ struct Cmps {
     template <class T> static void run(CpuCore& c, const Insn& i) {
         StringRegs<T> r{c, i};
         repeat_string(c, i, TimingClass::Cmps, true, [&] {
-            // The destination is read first (the 286 captures show the ES:DI bus cycle first).
-            T b = r.read(ES, EDI, {.di = true, .cx = 0});
-            T a = r.read(i.seg, ESI, {.si = true, .di = true, .cx = 1});
+            T a, b;
+            if (c.traits.has286 && !c.traits.has386) {
+                // QUIRK(80286): the destination ES:DI is read first (its bus cycle comes first
+                // in the captures, and a fault on DS:SI finds DI already stepped).
+                b = r.read(ES, EDI, {.di = true, .cx = 0});
+                a = r.read(i.seg, ESI, {.si = true, .di = true, .cx = 1});
+            } else {
+                // The 8086 reads DS:SI first (its captures' bus order).
+                a = r.read(i.seg, ESI, {});
+                b = r.read(ES, EDI, {});
+            }
             alu<AluOp::Cmp, T>(c, a, b);
             r.step(ESI);
             r.step(EDI);
