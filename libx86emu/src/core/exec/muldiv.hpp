@@ -190,14 +190,31 @@ template <class T> inline void div_flags_286(CpuCore& c, u32 q_mag, u32 r_mag, u
     c.set_arith_flags(f);
 }
 
+// QUIRK(80286): a divide overflow (including division by zero) is only reported after the
+// divide loop has run, and the flags it leaves are those of the loop's last-but-one trial
+// subtraction. The loop starts from the partial remainder hi - divisor (the overflow test),
+// then per step shifts in the next dividend bit and subtracts the divisor when the (w+1)-bit
+// shifted value allows it; step w-1 (of w) sets all six flags as a w-bit SUB of the low w bits.
+template <class T> inline u32 div_overflow_flags_286(u32 hi, u32 lo, u32 divisor) {
+    constexpr u32 m = mask_of<T>;
+    u32 partial = (hi - divisor) & m;
+    for (unsigned step = 0;; ++step) {
+        u32 shifted = (partial << 1) | ((lo >> (kBits<T> - 1 - step)) & 1);
+        if (step == kBits<T> - 2) return sub_flags<T>(shifted & m, divisor);
+        partial = shifted >= divisor ? (shifted - divisor) & m : shifted & m;
+    }
+}
+
 struct Div {
     template <class T> static void run(CpuCore& c, const Insn& i) {
         if (c.traits.is8086) return divide_8086<T>(c, i, false);
         T divisor = c.read_E<T>(i);
-        if (divisor == 0) divide_error();
         Wide<T> dividend = (Wide<T>{acc_high<T>(c)} << kBits<T>) | acc_low<T>(c);
+        if (divisor == 0 || dividend / divisor > mask_of<T>) {
+            if (!c.traits.has386) c.set_arith_flags(div_overflow_flags_286<T>(acc_high<T>(c), acc_low<T>(c), divisor));
+            divide_error();
+        }
         Wide<T> q = dividend / divisor;
-        if (q > mask_of<T>) divide_error();
         T r = static_cast<T>(dividend % divisor);
         set_acc_pair<T>(c, static_cast<T>(q), r);
         if (!c.traits.has386) div_flags_286<T>(c, static_cast<u32>(q), r, divisor, r);
