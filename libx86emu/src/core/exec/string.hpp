@@ -21,13 +21,15 @@ template <class T> inline int string_step(const CpuCore& c) {
 // mode) the 286 has already stepped the index register of that access, and of every access
 // before it in the iteration, and under REP it has already decremented CX, sometimes twice;
 // the saved CS:IP is the instruction's own. What each access has committed by then, from the
-// SingleStepTests 80286 captures (REP column: CX decrements in the faulting iteration):
-//   MOVS  read [SI]: SI           REP: 1      write [DI]: SI, DI      REP: 2
-//   CMPS  read [DI]: DI (it reads ES:DI first)  REP: 0    read [SI]: DI, SI   REP: 1
-//   LODS  read [SI]: SI           REP: 1      STOS  write [DI]: DI    REP: 2
-//   SCAS  read [DI]: DI           REP: 1 (no REP capture; assumed as for LODS)
-//   INS   write [DI]: DI          REP: 2 (no REP capture; assumed as for STOS)
-//   OUTS  read [SI]: SI           REP: 1 (no REP capture; assumed as for LODS)
+// SingleStepTests 80286 captures ("CX -n": decrements under REP in the faulting iteration):
+//   MOVS  read [SI] faults: SI stepped, CX -1   write [DI] faults: SI, DI stepped, CX -2
+//   CMPS  read [DI] faults: DI stepped, CX -0   read [SI] faults: DI, SI stepped, CX -1
+//         (the 286 reads ES:DI before DS:SI)
+//   LODS  read [SI] faults: SI stepped, CX -1
+//   STOS  write [DI] faults: DI stepped, CX -2
+//   SCAS  read [DI] faults: DI stepped, CX -1   (no REP capture; assumed as for LODS)
+//   INS   write [DI] faults: DI stepped, CX -2  (no REP capture; assumed as for STOS)
+//   OUTS  read [SI] faults: SI stepped, CX -1   (no REP capture; assumed as for LODS)
 // The second decrement after a faulting write looks like the next iteration's, so it is not
 // applied when CX has reached 0 (no capture covers that case). The 80386 faults with the
 // registers as the previous iteration left them (SDM vol. 3 §6.6), like our default path.
