@@ -52,11 +52,14 @@ public:
     // Executes exactly one instruction (with all its REP iterations) or one interrupt delivery.
     RunResult step();
 
+    // set_state() also leaves the halted state and any pending shutdown, as a reset would; the
+    // value is taken as given (an embedder may load FLAGS bits this model cannot hold).
     CpuState state() const;
     void set_state(const CpuState& state);
 
     std::uint64_t cycles() const;        // total since creation
-    std::uint64_t instructions() const;  // total since creation
+    // Total since creation. A REP string instruction counts once, however many iterations.
+    std::uint64_t instructions() const;
     bool halted() const;
 
     // Interrupt lines.
@@ -64,6 +67,8 @@ public:
     void set_intr(bool asserted);
     void raise_nmi();
 
+    // Makes run() return with StopRequested at the next instruction boundary: called from a Bus
+    // callback (an I/O port write, say), the current instruction completes first.
     void request_stop();
 
     // Memory changed behind the CPU's back (DMA, the embedder): forget decoded instructions there.
