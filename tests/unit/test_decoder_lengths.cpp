@@ -372,8 +372,10 @@ void check_model(CpuModel model, Totals& t) {
             }
         }
     }
-    INFO(first);
-    CHECK_MESSAGE(mismatches == 0, mismatches, " instruction lengths differ");
+    {
+        INFO(first);
+        CHECK_MESSAGE(mismatches == 0, mismatches, " instruction lengths differ");
+    }
 
     // Every non-prefix row the table declares for this model was decoded by some form above.
     const auto rows = opcode_rows();
