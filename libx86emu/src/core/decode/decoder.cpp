@@ -181,7 +181,7 @@ void decode_instruction(CpuCore& c, InstructionFetcher& f, Insn& out) {
     };
     if (shape.imm1 == ImmKind::Moffs) {
         out.disp = read_imm(ImmKind::Moffs, false);
-        out.seg = seg_override >= 0 ? static_cast<std::uint8_t>(seg_override) : DS;
+        out.seg = static_cast<std::uint8_t>(seg_override >= 0 ? seg_override : DS);
         out.flags |= Insn::kMemory;
     } else {
         out.imm = read_imm(shape.imm1, shape.sign_extend);

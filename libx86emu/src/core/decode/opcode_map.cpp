@@ -12,7 +12,7 @@ std::string OpcodeInfo::key() const {
     if (map == 1) std::snprintf(buf, sizeof buf, "0F.%02X", opcode);
     else std::snprintf(buf, sizeof buf, "%02X", opcode);
     std::string k = buf;
-    if (group_reg >= 0) k += "." + std::to_string(group_reg);
+    if (group_reg >= 0) k.append(1, '.').append(1, static_cast<char>('0' + group_reg));
     return k;
 }
 
