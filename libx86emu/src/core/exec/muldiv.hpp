@@ -180,13 +180,13 @@ template <class T> inline void divide_8086(CpuCore& c, const Insn& i, bool is_si
     set_acc_pair<T>(c, static_cast<T>(quotient), static_cast<T>(tmpa));
 }
 
-// Flags of a completed 80286 division.
+// Flags of a completed 80286 DIV.
 // QUIRK(80286): SF/ZF/PF from the remainder, AF always set, CF = OF = borrow of the last
-// trial subtraction of the divide loop (partial remainder, w bits, minus the divisor).
-template <class T> inline void div_flags_286(CpuCore& c, u32 q_mag, u32 r_mag, u32 d_mag, T remainder) {
-    u32 last_partial = (r_mag + ((q_mag & 1) ? d_mag : 0)) & mask_of<T>;
+// trial subtraction of the divide loop (low w bits of the last partial remainder - divisor).
+template <class T> inline void div_flags_286(CpuCore& c, u32 quotient, u32 remainder, u32 divisor) {
+    u32 last_partial = (remainder + ((quotient & 1) ? divisor : 0)) & mask_of<T>;
     u32 f = CpuCore::szp_flags<T>(remainder) | eflags::AF;
-    if (last_partial < d_mag) f |= eflags::CF | eflags::OF;
+    if (last_partial < divisor) f |= eflags::CF | eflags::OF;
     c.set_arith_flags(f);
 }
 
@@ -217,7 +217,7 @@ struct Div {
         Wide<T> q = dividend / divisor;
         T r = static_cast<T>(dividend % divisor);
         set_acc_pair<T>(c, static_cast<T>(q), r);
-        if (!c.traits.has386) div_flags_286<T>(c, static_cast<u32>(q), r, divisor, r);
+        if (!c.traits.has386) div_flags_286<T>(c, static_cast<u32>(q), r, divisor);
     }
 };
 
@@ -227,7 +227,12 @@ struct Idiv {
         using S = Signed<T>;
         using SW = std::make_signed_t<Wide<T>>;
         S divisor = static_cast<S>(c.read_E<T>(i));
-        if (divisor == 0) divide_error();
+        if (divisor == 0) {
+            // QUIRK(80286): IDIV by zero leaves SF/ZF/PF of the (unchanged) low dividend half,
+            // AF set, CF = OF = 0.
+            if (!c.traits.has386) c.set_arith_flags(CpuCore::szp_flags<T>(acc_low<T>(c)) | eflags::AF);
+            divide_error();
+        }
         SW dividend = static_cast<SW>((Wide<T>{acc_high<T>(c)} << kBits<T>) | acc_low<T>(c));
         if (dividend == std::numeric_limits<SW>::min() && divisor == -1) divide_error();
         SW q = dividend / divisor;
@@ -235,8 +240,10 @@ struct Idiv {
         if (q > SW{std::numeric_limits<S>::max()} || q < SW{std::numeric_limits<S>::min()}) divide_error();
         set_acc_pair<T>(c, static_cast<T>(q), static_cast<T>(r));
         if (!c.traits.has386) {
-            auto mag = [](SW v) { return static_cast<u32>(v < 0 ? -v : v); };
-            div_flags_286<T>(c, mag(q), mag(r), mag(divisor), static_cast<T>(r));
+            // QUIRK(80286): SF/ZF/PF from the remainder, AF set, CF = OF = divisor >= 0.
+            u32 f = CpuCore::szp_flags<T>(static_cast<T>(r)) | eflags::AF;
+            if (divisor >= 0) f |= eflags::CF | eflags::OF;
+            c.set_arith_flags(f);
         }
     }
 };
