@@ -90,6 +90,7 @@ public:
     TableRegister gdtr{}, idtr{};
     SegmentState ldtr{}, tr{};
     std::uint32_t dr[8] = {};
+    std::uint32_t test_registers[8] = {};  // TR6/TR7 on the 386
 
     const ModelTraits traits;
     const TimingTable& timing;

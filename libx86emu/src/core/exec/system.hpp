@@ -129,4 +129,22 @@ struct MovDdRd {
     static void run(CpuCore& c, const Insn& i) { c.dr[i.reg] = c.gpr[i.rm]; }
 };
 
+// The 386's TLB test registers: only TR6 and TR7 exist (80386 PRM §12.2); the TLB test function
+// itself is not modelled, the registers just hold what is written.
+inline void require_test_register(const Insn& i) {
+    if (i.reg != 6 && i.reg != 7) raise_fault(Vector::UD);
+}
+struct MovRdTd {
+    static void run(CpuCore& c, const Insn& i) {
+        require_test_register(i);
+        c.gpr[i.rm] = c.test_registers[i.reg];
+    }
+};
+struct MovTdRd {
+    static void run(CpuCore& c, const Insn& i) {
+        require_test_register(i);
+        c.test_registers[i.reg] = c.gpr[i.rm];
+    }
+};
+
 }  // namespace x86emu::exec
