@@ -233,7 +233,9 @@ struct Idiv {
             if (!c.traits.has386) c.set_arith_flags(CpuCore::szp_flags<T>(acc_low<T>(c)) | eflags::AF);
             divide_error();
         }
-        SW dividend = static_cast<SW>((Wide<T>{acc_high<T>(c)} << kBits<T>) | acc_low<T>(c));
+        // The dividend is the 2w-bit signed value AH:AL / DX:AX / EDX:EAX.
+        using S2 = std::conditional_t<sizeof(T) == 1, std::int16_t, SW>;
+        SW dividend = static_cast<S2>((Wide<T>{acc_high<T>(c)} << kBits<T>) | acc_low<T>(c));
         if (dividend == std::numeric_limits<SW>::min() && divisor == -1) divide_error();
         SW q = dividend / divisor;
         SW r = dividend % divisor;
