@@ -221,32 +221,65 @@ struct Div {
     }
 };
 
+// QUIRK(80286): IDIV divides magnitudes with a w-step restoring loop (partial remainder starts
+// at the high half, w-bit trial subtractions) and gives the partial remainder the dividend's
+// sign before it tests for a quotient that does not fit w bits. That garbage remainder is what
+// SF/ZF/PF show in the #DE frame (AF set); this returns it.
+template <class T> inline T idiv_overflow_remainder_286(u64 dividend_mag, u32 divisor_mag, bool negative_dividend) {
+    constexpr u32 m = mask_of<T>;
+    const u32 lo = static_cast<u32>(dividend_mag) & m;
+    u32 partial = static_cast<u32>(dividend_mag >> kBits<T>) & m;
+    for (unsigned step = 0; step < kBits<T>; ++step) {
+        u32 shifted = ((partial << 1) | ((lo >> (kBits<T> - 1 - step)) & 1)) & m;
+        partial = shifted >= divisor_mag ? (shifted - divisor_mag) & m : shifted;
+    }
+    return static_cast<T>(negative_dividend ? 0 - partial : partial);
+}
+
+// QUIRK(80286): flags after IDIV when the quotient magnitude fit the loop (success, or a
+// quotient outside the signed range, which then faults): SF/ZF/PF from the signed remainder,
+// AF set, CF = OF = divisor >= 0.
+template <class T> inline u32 idiv_flags_286(T remainder, bool divisor_negative) {
+    u32 f = CpuCore::szp_flags<T>(remainder) | eflags::AF;
+    if (!divisor_negative) f |= eflags::CF | eflags::OF;
+    return f;
+}
+
 struct Idiv {
     template <class T> static void run(CpuCore& c, const Insn& i) {
         if (c.traits.is8086) return divide_8086<T>(c, i, true);
         using S = Signed<T>;
-        using SW = std::make_signed_t<Wide<T>>;
-        S divisor = static_cast<S>(c.read_E<T>(i));
-        if (divisor == 0) {
+        const bool is286 = !c.traits.has386;
+        const T raw_divisor = c.read_E<T>(i);
+        const T lo = acc_low<T>(c), hi = acc_high<T>(c);
+        const bool dividend_negative = hi & msb_of<T>;
+        const bool divisor_negative = raw_divisor & msb_of<T>;
+        // Magnitudes of the 2w-bit dividend and the w-bit divisor.
+        u64 dividend = (u64{hi} << kBits<T>) | lo;
+        u64 dividend_mag = dividend_negative ? ((u64{1} << (2 * kBits<T>)) - dividend) : dividend;
+        u32 divisor_mag = divisor_negative ? static_cast<u32>(u64{1} << kBits<T>) - raw_divisor : raw_divisor;
+        if (divisor_mag == 0) {
             // QUIRK(80286): IDIV by zero leaves SF/ZF/PF of the (unchanged) low dividend half,
             // AF set, CF = OF = 0.
-            if (!c.traits.has386) c.set_arith_flags(CpuCore::szp_flags<T>(acc_low<T>(c)) | eflags::AF);
+            if (is286) c.set_arith_flags(CpuCore::szp_flags<T>(lo) | eflags::AF);
             divide_error();
         }
-        // The dividend is the 2w-bit signed value AH:AL / DX:AX / EDX:EAX.
-        using S2 = std::conditional_t<sizeof(T) == 1, std::int16_t, SW>;
-        SW dividend = static_cast<S2>((Wide<T>{acc_high<T>(c)} << kBits<T>) | acc_low<T>(c));
-        if (dividend == std::numeric_limits<SW>::min() && divisor == -1) divide_error();
-        SW q = dividend / divisor;
-        SW r = dividend % divisor;
-        if (q > SW{std::numeric_limits<S>::max()} || q < SW{std::numeric_limits<S>::min()}) divide_error();
-        set_acc_pair<T>(c, static_cast<T>(q), static_cast<T>(r));
-        if (!c.traits.has386) {
-            // QUIRK(80286): SF/ZF/PF from the remainder, AF set, CF = OF = divisor >= 0.
-            u32 f = CpuCore::szp_flags<T>(static_cast<T>(r)) | eflags::AF;
-            if (divisor >= 0) f |= eflags::CF | eflags::OF;
-            c.set_arith_flags(f);
+        u64 q_mag = dividend_mag / divisor_mag;
+        if (q_mag > mask_of<T>) {
+            if (is286) {
+                T garbage = idiv_overflow_remainder_286<T>(dividend_mag, divisor_mag, dividend_negative);
+                c.set_arith_flags(idiv_flags_286<T>(garbage, divisor_negative));
+            }
+            divide_error();
         }
+        const bool quotient_negative = dividend_negative != divisor_negative;
+        T r = static_cast<T>(dividend_negative ? 0 - (dividend_mag % divisor_mag) : dividend_mag % divisor_mag);
+        if (is286) c.set_arith_flags(idiv_flags_286<T>(r, divisor_negative));
+        const u64 q_limit = quotient_negative ? u64{msb_of<T>} : u64{msb_of<T>} - 1;
+        if (q_mag > q_limit) divide_error();
+        T q = static_cast<T>(quotient_negative ? 0 - q_mag : q_mag);
+        set_acc_pair<T>(c, q, r);
+        (void)sizeof(S);
     }
 };
 
