@@ -222,10 +222,9 @@ struct Div {
 };
 
 // QUIRK(80286): IDIV divides magnitudes with a w-step restoring loop (partial remainder starts
-// at the high half, w-bit trial subtractions) and gives the partial remainder the dividend's
-// sign before it tests for a quotient that does not fit w bits. That garbage remainder is what
-// SF/ZF/PF show in the #DE frame (AF set); this returns it.
-template <class T> inline T idiv_overflow_remainder_286(u64 dividend_mag, u32 divisor_mag, bool negative_dividend) {
+// at the high half, w-bit trial subtractions); the overflow test comes after the remainder has
+// been formed, so a quotient too wide for w bits leaves this garbage remainder magnitude.
+template <class T> inline u32 idiv_loop_remainder_286(u64 dividend_mag, u32 divisor_mag) {
     constexpr u32 m = mask_of<T>;
     const u32 lo = static_cast<u32>(dividend_mag) & m;
     u32 partial = static_cast<u32>(dividend_mag >> kBits<T>) & m;
@@ -233,22 +232,24 @@ template <class T> inline T idiv_overflow_remainder_286(u64 dividend_mag, u32 di
         u32 shifted = ((partial << 1) | ((lo >> (kBits<T> - 1 - step)) & 1)) & m;
         partial = shifted >= divisor_mag ? (shifted - divisor_mag) & m : shifted;
     }
-    return static_cast<T>(negative_dividend ? 0 - partial : partial);
+    return partial;
 }
 
-// QUIRK(80286): flags after IDIV when the quotient magnitude fit the loop (success, or a
-// quotient outside the signed range, which then faults): SF/ZF/PF from the signed remainder,
-// AF set, CF = OF = divisor >= 0.
-template <class T> inline u32 idiv_flags_286(T remainder, bool divisor_negative) {
+// QUIRK(80286): flags after IDIV, also those pushed by its #DE: SF/ZF/PF from the remainder
+// given the dividend's sign, AF set, CF = OF from comparing the remainder magnitude with the
+// signed divisor (SUB when divisor >= 0, ADD when negative): (|r| < |divisor|) XOR divisor < 0.
+// A correct remainder always gives CF = OF = divisor >= 0.
+template <class T> inline u32 idiv_flags_286(u32 remainder_mag, u32 divisor_mag, bool dividend_negative,
+                                             bool divisor_negative) {
+    T remainder = static_cast<T>(dividend_negative ? 0 - remainder_mag : remainder_mag);
     u32 f = CpuCore::szp_flags<T>(remainder) | eflags::AF;
-    if (!divisor_negative) f |= eflags::CF | eflags::OF;
+    if ((remainder_mag < divisor_mag) != divisor_negative) f |= eflags::CF | eflags::OF;
     return f;
 }
 
 struct Idiv {
     template <class T> static void run(CpuCore& c, const Insn& i) {
         if (c.traits.is8086) return divide_8086<T>(c, i, true);
-        using S = Signed<T>;
         const bool is286 = !c.traits.has386;
         const T raw_divisor = c.read_E<T>(i);
         const T lo = acc_low<T>(c), hi = acc_high<T>(c);
@@ -267,19 +268,20 @@ struct Idiv {
         u64 q_mag = dividend_mag / divisor_mag;
         if (q_mag > mask_of<T>) {
             if (is286) {
-                T garbage = idiv_overflow_remainder_286<T>(dividend_mag, divisor_mag, dividend_negative);
-                c.set_arith_flags(idiv_flags_286<T>(garbage, divisor_negative));
+                u32 garbage = idiv_loop_remainder_286<T>(dividend_mag, divisor_mag);
+                c.set_arith_flags(idiv_flags_286<T>(garbage, divisor_mag, dividend_negative, divisor_negative));
             }
             divide_error();
         }
         const bool quotient_negative = dividend_negative != divisor_negative;
-        T r = static_cast<T>(dividend_negative ? 0 - (dividend_mag % divisor_mag) : dividend_mag % divisor_mag);
-        if (is286) c.set_arith_flags(idiv_flags_286<T>(r, divisor_negative));
+        const u32 r_mag = static_cast<u32>(dividend_mag % divisor_mag);
+        T r = static_cast<T>(dividend_negative ? 0 - r_mag : r_mag);
+        // A quotient outside the signed range faults after these flags are set.
+        if (is286) c.set_arith_flags(idiv_flags_286<T>(r_mag, divisor_mag, dividend_negative, divisor_negative));
         const u64 q_limit = quotient_negative ? u64{msb_of<T>} : u64{msb_of<T>} - 1;
         if (q_mag > q_limit) divide_error();
         T q = static_cast<T>(quotient_negative ? 0 - q_mag : q_mag);
         set_acc_pair<T>(c, q, r);
-        (void)sizeof(S);
     }
 };
 
