@@ -56,6 +56,11 @@ void SuiteReport::record_failure(const std::string& opcode, const TestCase& test
     if (!result.first_failure) result.first_failure = FirstFailure{test.name, test.hash, test.index, diff};
 }
 
+void SuiteReport::record_expected_failure(const std::string& opcode, const TestCase& test,
+                                          const std::string& diff) {
+    expected_failures_.push_back({opcode + " \"" + test.name + "\"", test.hash, test.index, diff});
+}
+
 void SuiteReport::record_revoked(const std::string& opcode) {
     ++opcodes_[opcode].revoked;
     ++revoked_;
@@ -148,6 +153,8 @@ void SuiteReport::print_text(std::ostream& out) const {
     out << "  failures masked-flags-only: " << failed_masked_flags_only_ << " of " << failed_;
     if (revoked_) out << "; revoked tests skipped: " << revoked_;
     out << '\n';
+    for (const FirstFailure& f : expected_failures_)
+        out << "  expected failure " << f.name << " #" << f.index << ' ' << f.hash << ": " << f.diff << '\n';
 }
 
 void SuiteReport::write_json(const std::filesystem::path& path) const {
@@ -160,6 +167,10 @@ void SuiteReport::write_json(const std::filesystem::path& path) const {
     report["failed"] = failed_;
     report["failed_masked_flags_only"] = failed_masked_flags_only_;
     report["revoked_skipped"] = revoked_;
+    nlohmann::json expected = nlohmann::json::array();
+    for (const FirstFailure& f : expected_failures_)
+        expected.push_back({{"test", f.name}, {"hash", f.hash}, {"index", f.index}, {"diff", f.diff}});
+    report["expected_failures"] = expected;
 
     nlohmann::json opcodes = nlohmann::json::object();
     for (const auto& [opcode, result] : opcodes_) {

@@ -257,7 +257,9 @@ struct Idiv {
         const bool divisor_negative = raw_divisor & msb_of<T>;
         // Magnitudes of the 2w-bit dividend and the w-bit divisor.
         u64 dividend = (u64{hi} << kBits<T>) | lo;
-        u64 dividend_mag = dividend_negative ? ((u64{1} << (2 * kBits<T>)) - dividend) : dividend;
+        u64 wide_mask = ~u64{0};  // the 2w bits of the dividend (all 64 for a 32-bit IDIV)
+        if constexpr (sizeof(T) < 4) wide_mask = (u64{1} << (2 * kBits<T>)) - 1;
+        u64 dividend_mag = dividend_negative ? ((u64{0} - dividend) & wide_mask) : dividend;
         u32 divisor_mag = divisor_negative ? static_cast<u32>(u64{1} << kBits<T>) - raw_divisor : raw_divisor;
         if (divisor_mag == 0) {
             // QUIRK(80286): IDIV by zero leaves SF/ZF/PF of the (unchanged) low dividend half,
