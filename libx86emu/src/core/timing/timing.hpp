@@ -34,6 +34,10 @@ struct TimingTable {
     std::uint8_t odd_word_penalty = 0;    // 8086: +4 per word transfer at an odd address
 
     const TimingEntry& operator[](TimingClass c) const { return entries[static_cast<unsigned>(c)]; }
+    // Used by the per-model tables: one line per class reads as data.
+    constexpr void set(TimingClass c, std::uint16_t reg, std::uint16_t mem = 0, std::uint16_t extra = 0) {
+        entries[static_cast<unsigned>(c)] = TimingEntry{reg, mem, extra};
+    }
 };
 
 const TimingTable& timing_table_8086();
