@@ -1,0 +1,292 @@
+// x86emu-headless — runs a BIOS image on a Machine with no display: records POST codes, copies
+// the debug console port to a file, stops on a POST code, HLT, triple fault or a cycle/time limit,
+// and says how it ended through its exit code, stderr and an optional JSON report.
+// The contract is docs/HEADLESS.md; exit codes are ExitCode in options.hpp.
+#include <x86emu/machine.hpp>
+
+#include <boost/program_options/errors.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "options.hpp"
+#include "report.hpp"
+
+namespace x86emu::headless {
+
+namespace {
+
+constexpr const char* kProgram = "x86emu-headless";
+// Cycles per Machine::run call: small enough that the wall clock and signals are checked every
+// few milliseconds, large enough that the checks cost nothing measurable.
+constexpr std::uint64_t kSliceCycles = 1'000'000;
+
+volatile std::sig_atomic_t g_interrupt_signal = 0;
+extern "C" void note_interrupt_signal(int signal_number) { g_interrupt_signal = signal_number; }
+
+std::string hex_byte(std::uint8_t value) {
+    char text[8];
+    std::snprintf(text, sizeof text, "0x%02X", value);
+    return text;
+}
+
+// Bytes the guest writes to the debug console port, passed through unchanged. The stream is
+// flushed at every newline (so complete lines survive even a kill -9) and when the run ends.
+class DebugConsole {
+public:
+    explicit DebugConsole(const std::string& path) {
+        if (path.empty()) {
+            out_ = stdout;
+            return;
+        }
+        out_ = std::fopen(path.c_str(), "wb");
+        if (!out_) throw UsageError("--debugcon-file: cannot open '" + path + "' for writing");
+        owned_ = true;
+    }
+    ~DebugConsole() { finish(); }
+    DebugConsole(const DebugConsole&) = delete;
+    DebugConsole& operator=(const DebugConsole&) = delete;
+
+    void put(std::uint8_t byte) {
+        std::fputc(byte, out_);
+        if (byte == '\n') std::fflush(out_);
+    }
+    // Flushes (and closes a file we opened); false if any write failed.
+    bool finish() {
+        if (!out_) return ok_;
+        if (std::fflush(out_) != 0 || std::ferror(out_)) ok_ = false;
+        if (owned_ && std::fclose(out_) != 0) ok_ = false;
+        out_ = nullptr;
+        return ok_;
+    }
+
+private:
+    std::FILE* out_ = nullptr;
+    bool owned_ = false;
+    bool ok_ = true;
+};
+
+std::vector<std::uint8_t> load_bios_image(const std::string& path) {
+    namespace fs = std::filesystem;
+    std::error_code error;
+    const fs::file_status status = fs::status(path, error);
+    if (!fs::exists(status)) throw UsageError("--bios: '" + path + "' does not exist");
+    if (fs::is_directory(status)) throw UsageError("--bios: '" + path + "' is a directory, not a ROM image");
+    if (fs::is_regular_file(status)) {
+        // Refuse an oversized file before reading it all into memory.
+        const std::uintmax_t bytes = fs::file_size(path, error);
+        if (!error && bytes > kMaxBiosBytes)
+            throw UsageError("--bios: '" + path + "' is " + std::to_string(bytes) +
+                             " bytes; a BIOS image is at most 131072 bytes (128 KiB)");
+    }
+    std::ifstream file(path, std::ios::binary);
+    if (!file) throw UsageError("--bios: cannot open '" + path + "' for reading");
+    std::vector<std::uint8_t> image;
+    char chunk[4096];
+    while (file.read(chunk, sizeof chunk) || file.gcount() > 0) {
+        image.insert(image.end(), chunk, chunk + file.gcount());
+        if (image.size() > kMaxBiosBytes)  // a device or pipe that never ends
+            throw UsageError("--bios: '" + path + "' is larger than 131072 bytes (128 KiB)");
+    }
+    if (file.bad()) throw UsageError("--bios: error reading '" + path + "'");
+    if (image.empty()) throw UsageError("--bios: '" + path + "' is empty");
+    return image;
+}
+
+struct Outcome {
+    ExitCode code = ExitCode::Success;
+    std::string stop_reason;
+    std::string message;
+};
+
+// The run proper: builds the machine, wires the ports, and runs it slice by slice.
+class HeadlessRun {
+public:
+    HeadlessRun(const Options& options, RunReport& report) : options_(options), report_(report) {}
+
+    Outcome run() {
+        debugcon_ = std::make_unique<DebugConsole>(options_.debugcon_path);
+        MachineConfig config;
+        config.model = options_.model;
+        config.memory_mib = options_.memory_mib;
+        config.bios_image = load_bios_image(options_.bios_path);
+        try {
+            machine_ = std::make_unique<Machine>(std::move(config));
+        } catch (const std::invalid_argument& error) {
+            throw UsageError(error.what());
+        }
+        attach_ports();
+        return run_slices();
+    }
+
+    // Flushes the debug console; false if its output could not be written completely.
+    bool finish_output() { return debugcon_ ? debugcon_->finish() : true; }
+
+    // The machine's final counters and registers go into the report, if there is a machine.
+    void fill_report() {
+        if (!machine_) return;
+        report_.cycles = machine_->cpu().cycles();
+        report_.instructions = machine_->cpu().instructions();
+        report_.registers = machine_->cpu().state();
+    }
+
+private:
+    void attach_ports() {
+        machine_->add_port_handler(options_.post_port, options_.post_port,
+                                   PortHandler{{}, [this](std::uint16_t, std::uint8_t code) { on_post(code); }});
+        // Reading the port back gives 0xE9, the value guests use to detect a debug console.
+        machine_->add_port_handler(options_.debugcon_port, options_.debugcon_port,
+                                   PortHandler{[](std::uint16_t) -> std::uint8_t { return 0xE9; },
+                                               [this](std::uint16_t, std::uint8_t byte) { debugcon_->put(byte); }});
+    }
+
+    void on_post(std::uint8_t code) {
+        report_.post_codes.push_back(code);
+        if (options_.until_post && code == *options_.until_post && !post_reached_) {
+            post_reached_ = true;
+            machine_->request_stop();  // the OUT completes, then run() returns
+        }
+    }
+
+    std::string cycles_text() const { return std::to_string(machine_->cpu().cycles()) + " cycles"; }
+    std::string awaited_text() const {
+        return options_.until_post ? " before POST code " + hex_byte(*options_.until_post) : std::string{};
+    }
+
+    Outcome run_slices() {
+        const auto start = std::chrono::steady_clock::now();
+        Cpu& cpu = machine_->cpu();
+        for (;;) {
+            std::uint64_t budget = kSliceCycles;
+            if (options_.max_cycles) {
+                if (cpu.cycles() >= *options_.max_cycles)
+                    return {ExitCode::MaxCycles, "max_cycles",
+                            "--max-cycles " + std::to_string(*options_.max_cycles) + " reached (" + cycles_text() +
+                                ")" + awaited_text()};
+                budget = std::min(budget, *options_.max_cycles - cpu.cycles());
+            }
+            const RunResult result = machine_->run(budget);
+            if (post_reached_)
+                return {ExitCode::Success, "post_code_reached",
+                        "POST code " + hex_byte(*options_.until_post) + " reached after " + cycles_text()};
+            if (any(result.reasons, StopReason::Shutdown))
+                return {ExitCode::TripleFault, "shutdown", "triple fault (shutdown) after " + cycles_text()};
+            if (any(result.reasons, StopReason::Halted)) {
+                if (options_.until_post)
+                    return {ExitCode::EndedEarly, "halted", "the guest halted" + awaited_text() + " (" + cycles_text() + ")"};
+                return {ExitCode::Success, "halted", "the guest halted after " + cycles_text()};
+            }
+            if (g_interrupt_signal != 0)
+                return {ExitCode::Interrupted, "interrupted",
+                        "interrupted by signal " + std::to_string(g_interrupt_signal) + " after " + cycles_text()};
+            if (options_.max_seconds) {
+                const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+                if (elapsed.count() >= *options_.max_seconds) {
+                    std::ostringstream message;
+                    message << "--max-seconds " << *options_.max_seconds << " reached (" << cycles_text() << ")"
+                            << awaited_text();
+                    return {ExitCode::MaxSeconds, "max_seconds", message.str()};
+                }
+            }
+        }
+    }
+
+    const Options& options_;
+    RunReport& report_;
+    std::unique_ptr<DebugConsole> debugcon_;
+    std::unique_ptr<Machine> machine_;
+    bool post_reached_ = false;
+};
+
+// Fills in how the run ended and writes the report; false (after saying why) if it could not.
+bool emit_report(RunReport& report, const Outcome& outcome, const std::string& path,
+                 std::chrono::steady_clock::time_point start) {
+    report.exit_code = static_cast<int>(outcome.code);
+    report.stop_reason = outcome.stop_reason;
+    report.message = outcome.message;
+    report.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    try {
+        write_report(report, path);
+        return true;
+    } catch (const std::exception& error) {
+        std::cerr << kProgram << ": error: " << error.what() << '\n';
+        return false;
+    }
+}
+
+int run_headless(int argc, const char* const* argv) {
+    const auto start = std::chrono::steady_clock::now();
+    Options options;
+    std::string report_path;  // known as soon as the command line parsed, even if a value was bad
+    try {
+        options = parse_command_line(argc, argv, report_path);
+    } catch (const std::exception& error) {  // UsageError or a boost::program_options error
+        std::cerr << kProgram << ": error: " << error.what() << "\n(see " << kProgram << " --help)\n";
+        const Outcome outcome{ExitCode::UsageError, "error", error.what()};
+        if (!report_path.empty()) {
+            RunReport report;
+            emit_report(report, outcome, report_path, start);
+        }
+        return static_cast<int>(outcome.code);
+    }
+    if (options.show_help) {
+        std::cout << options.help_text;
+        return 0;
+    }
+
+    std::signal(SIGINT, note_interrupt_signal);
+    std::signal(SIGTERM, note_interrupt_signal);
+
+    RunReport report;
+    report.model = std::string(cpu_model_name(options.model));
+    report.bios_path = options.bios_path;
+    report.until_post = options.until_post;
+
+    Outcome outcome;
+    HeadlessRun run(options, report);
+    try {
+        outcome = run.run();
+    } catch (const UsageError& error) {
+        outcome = {ExitCode::UsageError, "error", error.what()};
+    } catch (const std::exception& error) {
+        // Not the user's fault (out of memory, say), but still a run that never got going.
+        outcome = {ExitCode::UsageError, "error", std::string("internal error: ") + error.what()};
+    }
+    if (!run.finish_output()) {
+        const std::string lost = "the debug console output could not be written completely";
+        if (outcome.code == ExitCode::Success) outcome = {ExitCode::UsageError, "error", lost};
+        else std::cerr << kProgram << ": error: " << lost << '\n';
+    }
+    run.fill_report();
+
+    const bool is_error = outcome.stop_reason == "error";
+    std::cerr << kProgram << ": " << (is_error ? "error: " : "") << outcome.message << '\n';
+    if (!report_path.empty() && !emit_report(report, outcome, report_path, start) && outcome.code == ExitCode::Success)
+        outcome.code = ExitCode::UsageError;
+    return static_cast<int>(outcome.code);
+}
+
+}  // namespace
+
+}  // namespace x86emu::headless
+
+int main(int argc, char** argv) {
+    try {
+        return x86emu::headless::run_headless(argc, argv);
+    } catch (const std::exception& error) {
+        // Only reached if reporting itself failed unexpectedly; the exit code still says "error".
+        std::cerr << "x86emu-headless: error: " << error.what() << '\n';
+        return static_cast<int>(x86emu::headless::ExitCode::UsageError);
+    }
+}

@@ -1,0 +1,131 @@
+// x86emu-headless — command-line parsing with Boost.Program_options. Numeric options are taken
+// as text and parsed here, so that ports and POST codes accept hex ("0x80") as well as decimal and
+// every malformed number gets a message naming its option.
+#include "options.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <charconv>
+#include <cmath>
+#include <sstream>
+
+#include <x86emu/machine.hpp>
+
+namespace x86emu::headless {
+
+namespace {
+
+constexpr const char* kExitCodeTable =
+    "Exit codes:\n"
+    "  0  success: the --until-post code was written, or (without --until-post) the guest halted\n"
+    "  1  the guest halted before writing the --until-post code\n"
+    "  2  usage or configuration error (bad option or number, unreadable/invalid BIOS image,\n"
+    "     conflicting ports, unwritable output file)\n"
+    "  3  triple fault: the CPU shut down\n"
+    "  4  --max-cycles reached\n"
+    "  5  --max-seconds reached\n"
+    "  6  interrupted by SIGINT or SIGTERM\n";
+
+double parse_seconds(const std::string& text) {
+    double seconds = 0;
+    const char* end = text.data() + text.size();
+    auto [stop, error] = std::from_chars(text.data(), end, seconds);
+    if (text.empty() || error != std::errc{} || stop != end || !std::isfinite(seconds) || seconds <= 0)
+        throw UsageError("--max-seconds: '" + text + "' is not a positive number of seconds");
+    return seconds;
+}
+
+}  // namespace
+
+std::uint64_t parse_unsigned(const std::string& text, const std::string& what, std::uint64_t max) {
+    const bool is_hex = text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
+    const char* begin = text.data() + (is_hex ? 2 : 0);
+    const char* end = text.data() + text.size();
+    std::uint64_t value = 0;
+    // from_chars accepts no sign, no spaces and no prefix, which is exactly what we want to reject.
+    auto [stop, error] = std::from_chars(begin, end, value, is_hex ? 16 : 10);
+    if (begin == end || error == std::errc::invalid_argument || stop != end)
+        throw UsageError(what + ": '" + text + "' is not a number (use decimal, or hex with 0x)");
+    if (error == std::errc::result_out_of_range || value > max) {
+        std::ostringstream message;
+        message << what << ": " << text << " is too large (at most " << max << " = 0x" << std::hex
+                << std::uppercase << max << ")";
+        throw UsageError(message.str());
+    }
+    return value;
+}
+
+Options parse_command_line(int argc, const char* const* argv, std::string& report_path_seen) {
+    namespace po = boost::program_options;
+    std::string model_text = "386", memory_text, post_port_text = "0x80", until_post_text,
+                debugcon_port_text = "0xE9", max_seconds_text, max_cycles_text;
+    Options options;
+
+    po::options_description described(
+        "Usage: x86emu-headless --bios FILE [options]\n"
+        "Runs a BIOS image from the reset vector without a display and reports how it ended.\n"
+        "Numbers accept decimal or hex with 0x.\n\nOptions");
+    described.add_options()
+        ("help,h", "show this help")
+        ("bios", po::value(&options.bios_path)->value_name("FILE"),
+         "BIOS ROM image (4 KiB multiple, at most 128 KiB), mapped to end at 0xFFFFF and at the "
+         "top of the address bus")
+        ("model", po::value(&model_text)->value_name("NAME"), "CPU model: 8086, 286 or 386 (default 386)")
+        ("memory", po::value(&memory_text)->value_name("MiB"),
+         "RAM size in MiB (default 16; 1 on the 8086, whose address space is 1 MiB)")
+        ("post-port", po::value(&post_port_text)->value_name("PORT"),
+         "I/O port whose byte writes are recorded as POST codes (default 0x80)")
+        ("until-post", po::value(&until_post_text)->value_name("CODE"),
+         "stop with exit code 0 as soon as this POST code is written")
+        ("debugcon", po::value(&debugcon_port_text)->value_name("PORT"),
+         "I/O port whose byte writes are copied verbatim to the debug console (default 0xE9)")
+        ("debugcon-file", po::value(&options.debugcon_path)->value_name("FILE"),
+         "where debug console bytes go (default: standard output)")
+        ("max-seconds", po::value(&max_seconds_text)->value_name("S"),
+         "give up after this much wall-clock time (exit 5)")
+        ("max-cycles", po::value(&max_cycles_text)->value_name("N"), "give up after this many CPU cycles (exit 4)")
+        ("report", po::value(&options.report_path)->value_name("FILE.json"),
+         "write a JSON report (stop reason, POST codes, counters, registers) on every exit path");
+
+    po::variables_map given;
+    po::store(po::command_line_parser(argc, argv).options(described).run(), given);
+    po::notify(given);
+    report_path_seen = options.report_path;
+
+    if (given.count("help")) {
+        std::ostringstream help;
+        help << described << '\n' << kExitCodeTable;
+        options.show_help = true;
+        options.help_text = help.str();
+        return options;
+    }
+
+    if (options.bios_path.empty()) throw UsageError("--bios FILE is required");
+
+    const auto model = parse_cpu_model(model_text);
+    if (!model) throw UsageError("--model: unknown CPU model '" + model_text + "' (known: 8086, 286, 386)");
+    options.model = *model;
+
+    if (given.count("memory")) {
+        options.memory_mib = static_cast<std::uint32_t>(parse_unsigned(memory_text, "--memory", kMaxMachineMemoryMib));
+        if (options.memory_mib == 0) throw UsageError("--memory: must be at least 1 MiB");
+    } else if (options.model == CpuModel::i8086) {
+        options.memory_mib = 1;  // the default 16 MiB cannot exist on a 20-bit bus
+    }
+    // Whether the size fits the model's address bus is Machine's rule; its message names both.
+
+    options.post_port = static_cast<std::uint16_t>(parse_unsigned(post_port_text, "--post-port", 0xFFFF));
+    options.debugcon_port = static_cast<std::uint16_t>(parse_unsigned(debugcon_port_text, "--debugcon", 0xFFFF));
+    if (options.post_port == options.debugcon_port)
+        throw UsageError("--post-port and --debugcon are both port " + post_port_text + "; they need different ports");
+    if (given.count("until-post"))
+        options.until_post = static_cast<std::uint8_t>(parse_unsigned(until_post_text, "--until-post", 0xFF));
+    if (given.count("max-seconds")) options.max_seconds = parse_seconds(max_seconds_text);
+    if (given.count("max-cycles")) {
+        options.max_cycles = parse_unsigned(max_cycles_text, "--max-cycles", UINT64_MAX);
+        if (*options.max_cycles == 0) throw UsageError("--max-cycles: must be at least 1");
+    }
+    return options;
+}
+
+}  // namespace x86emu::headless

@@ -1,0 +1,53 @@
+// x86emu-headless — the command line: what the runner was asked to do, and how to parse it.
+// The contract (options, defaults, exit codes) is documented in docs/HEADLESS.md and --help.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include <x86emu/model.hpp>
+
+namespace x86emu::headless {
+
+// Process exit codes; docs/HEADLESS.md and --help list the same table.
+enum class ExitCode : int {
+    Success = 0,          // the awaited POST code was written, or the guest halted and none was awaited
+    EndedEarly = 1,       // the guest halted before writing the --until-post code
+    UsageError = 2,       // bad command line, unreadable or invalid BIOS, unwritable output file
+    TripleFault = 3,      // the CPU shut down (triple fault)
+    MaxCycles = 4,        // --max-cycles reached
+    MaxSeconds = 5,       // --max-seconds of wall-clock time elapsed
+    Interrupted = 6,      // SIGINT or SIGTERM
+};
+
+// A problem with what the user asked for: reported as "error: ..." with exit code 2.
+struct UsageError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+struct Options {
+    bool show_help = false;
+    std::string help_text;  // filled when show_help
+
+    std::string bios_path;
+    CpuModel model = CpuModel::i80386;
+    std::uint32_t memory_mib = 16;
+    std::uint16_t post_port = 0x80;
+    std::optional<std::uint8_t> until_post;
+    std::uint16_t debugcon_port = 0xE9;
+    std::string debugcon_path;  // empty: standard output
+    std::optional<double> max_seconds;
+    std::optional<std::uint64_t> max_cycles;
+    std::string report_path;  // empty: no report
+};
+
+// Parses argv. Throws UsageError (or a boost::program_options error, also a usage error) with a
+// message fit for the user. `report_path_seen` receives --report as soon as it is known, so that a
+// later semantic error can still be recorded in the report.
+Options parse_command_line(int argc, const char* const* argv, std::string& report_path_seen);
+
+// "0x1F" or "31" -> 31. Throws UsageError naming `what` for anything else or above `max`.
+std::uint64_t parse_unsigned(const std::string& text, const std::string& what, std::uint64_t max);
+
+}  // namespace x86emu::headless

@@ -1,0 +1,61 @@
+// x86emu-headless — serialises RunReport with nlohmann_json. Register values are plain JSON
+// integers (not hex strings) so that scripts compare them without parsing.
+#include "report.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <stdexcept>
+
+namespace x86emu::headless {
+
+namespace {
+
+nlohmann::json segment_json(const SegmentState& segment) {
+    return {{"selector", segment.selector},
+            {"base", segment.base},
+            {"limit", segment.limit},
+            {"attributes", segment.attributes}};
+}
+
+nlohmann::json registers_json(const CpuState& state) {
+    static constexpr const char* kGprNames[8] = {"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"};
+    static constexpr const char* kSegmentNames[6] = {"es", "cs", "ss", "ds", "fs", "gs"};
+    nlohmann::json registers = nlohmann::json::object();
+    for (unsigned k = 0; k < 8; ++k) registers[kGprNames[k]] = state.gpr[k];
+    registers["eip"] = state.eip;
+    registers["eflags"] = state.eflags;
+    for (unsigned k = 0; k < 6; ++k) registers[kSegmentNames[k]] = segment_json(state.seg[k]);
+    registers["cr0"] = state.cr0;
+    registers["cr2"] = state.cr2;
+    registers["cr3"] = state.cr3;
+    registers["cr4"] = state.cr4;
+    return registers;
+}
+
+}  // namespace
+
+void write_report(const RunReport& report, const std::string& path) {
+    nlohmann::json json = {
+        {"model", report.model},
+        {"bios", report.bios_path},
+        {"exit_code", report.exit_code},
+        {"stop_reason", report.stop_reason},
+        {"message", report.message},
+        {"until_post", report.until_post ? nlohmann::json(*report.until_post) : nlohmann::json(nullptr)},
+        {"last_post", report.post_codes.empty() ? nlohmann::json(nullptr) : nlohmann::json(report.post_codes.back())},
+        {"post_codes", report.post_codes},
+        {"cycles", report.cycles},
+        {"instructions", report.instructions},
+        {"wall_seconds", report.wall_seconds},
+        {"registers", report.registers ? registers_json(*report.registers) : nlohmann::json(nullptr)},
+    };
+    std::ofstream file(path, std::ios::binary | std::ios::trunc);
+    if (!file) throw std::runtime_error("cannot open report file '" + path + "' for writing");
+    // Invalid UTF-8 in the message (a path, say) must not turn into an exception here.
+    file << json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+    file.flush();
+    if (!file) throw std::runtime_error("cannot write report file '" + path + "'");
+}
+
+}  // namespace x86emu::headless

@@ -1,0 +1,33 @@
+// x86emu-headless — the JSON run report (--report FILE.json): how the run ended, the POST codes,
+// the counters and the final registers. Field list: docs/HEADLESS.md.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <x86emu/state.hpp>
+
+#include "options.hpp"
+
+namespace x86emu::headless {
+
+struct RunReport {
+    std::string model;          // cpu_model_name, or the text given when it was not understood
+    std::string bios_path;
+    std::optional<std::uint8_t> until_post;
+    int exit_code = 0;
+    std::string stop_reason;    // post_code_reached, halted, shutdown, max_cycles, max_seconds,
+                                // interrupted, error
+    std::string message;        // the line printed on stderr
+    std::vector<std::uint8_t> post_codes;
+    std::uint64_t cycles = 0;
+    std::uint64_t instructions = 0;
+    double wall_seconds = 0;
+    std::optional<CpuState> registers;  // absent when no machine was built
+};
+
+// Writes the report to `path`; throws std::runtime_error if the file cannot be written.
+void write_report(const RunReport& report, const std::string& path);
+
+}  // namespace x86emu::headless

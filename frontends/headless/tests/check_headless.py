@@ -1,0 +1,295 @@
+#!/usr/bin/env python3
+"""x86emu-headless tests — runs the runner on the test ROMs and checks its exit code, stderr,
+debug console output and JSON report against the contract in docs/HEADLESS.md.
+
+Usage: check_headless.py --binary PATH --rom-dir DIR --work-dir DIR CASE
+CASE is one of the names in CASES (CTest registers one test per case); "list" prints them.
+Standard library only.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+# What the test ROM writes to the debug console (see test_rom.asm): the greeting with its
+# non-ASCII bytes, then "OK" (the K is the high byte of a word OUT to port 0xE8), then a newline.
+GREETING = b"hello from the headless test ROM\n\x01\xc3\xa9\x7f\nOK\n"
+
+
+class CheckFailed(Exception):
+    pass
+
+
+def expect(condition, what):
+    if not condition:
+        raise CheckFailed(what)
+
+
+class Runner:
+    def __init__(self, binary, rom_dir, work_dir, case):
+        self.binary = binary
+        self.rom_dir = rom_dir
+        self.work_dir = os.path.join(work_dir, case)
+        os.makedirs(self.work_dir, exist_ok=True)
+
+    def rom(self, name):
+        return os.path.join(self.rom_dir, name)
+
+    def path(self, name):
+        full = os.path.join(self.work_dir, name)
+        if os.path.exists(full):
+            os.remove(full)  # never read a stale file left by an earlier run
+        return full
+
+    def run(self, *args, timeout=60):
+        command = [self.binary, *args]
+        print("$", " ".join(command))
+        started = time.monotonic()
+        done = subprocess.run(command, capture_output=True, timeout=timeout)
+        self.elapsed = time.monotonic() - started
+        self.stdout = done.stdout
+        self.stderr = done.stderr.decode("utf-8", "replace")
+        print("exit code:", done.returncode)
+        print("stderr:", self.stderr.rstrip())
+        return done.returncode
+
+    def expect_exit(self, expected, *args, **kwargs):
+        code = self.run(*args, **kwargs)
+        expect(code == expected, f"exit code {code}, expected {expected}")
+
+    def expect_stderr(self, text):
+        expect(text in self.stderr, f"stderr lacks {text!r}")
+
+    def report(self, path):
+        expect(os.path.exists(path), f"no report written at {path}")
+        with open(path, encoding="utf-8") as file:
+            return json.load(file)
+
+
+def check_registers(report, model):
+    registers = report["registers"]
+    expect(isinstance(registers, dict), "report has no registers")
+    for name in ("eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi", "eip", "eflags",
+                 "cr0", "cr2", "cr3", "cr4"):
+        expect(isinstance(registers.get(name), int), f"register {name} missing or not a number")
+    for segment in ("es", "cs", "ss", "ds", "fs", "gs"):
+        fields = registers.get(segment)
+        expect(isinstance(fields, dict), f"segment {segment} missing")
+        for field in ("selector", "base", "limit", "attributes"):
+            expect(isinstance(fields.get(field), int), f"{segment}.{field} missing or not a number")
+    # The ROM far-jumps to F000:start, so CS is the low BIOS copy whatever the reset base was.
+    expect(registers["cs"]["selector"] == 0xF000, "CS is not F000")
+    expect(registers["cs"]["base"] == 0xF0000, "CS base is not 0xF0000")
+    expect(registers["esp"] == 0x7C00, "SP is not the ROM's 0x7C00")
+    expect(report["model"] == model, f"model {report['model']!r}, expected {model!r}")
+    expect(report["cycles"] > 0 and report["instructions"] > 0, "no cycles or instructions counted")
+
+
+# ---- the cases ------------------------------------------------------------------------------
+
+def case_help(r):
+    r.expect_exit(0, "--help")
+    text = r.stdout.decode()
+    for needle in ("--bios", "--until-post", "--max-cycles", "Exit codes", "triple fault"):
+        expect(needle in text, f"--help lacks {needle!r}")
+
+
+def halt_on(model):
+    def case(r):
+        r.expect_exit(0, "--bios", r.rom("halt.rom"), "--model", model)
+        expect(r.stdout == GREETING, f"debug console on stdout was {r.stdout!r}")
+        r.expect_stderr("halted")
+    return case
+
+
+def case_until_post_met(r):
+    report_path, console_path = r.path("report.json"), r.path("console.bin")
+    r.expect_exit(0, "--bios", r.rom("halt.rom"), "--until-post", "0x22", "--report", report_path,
+                  "--debugcon-file", console_path)
+    expect(r.stdout == b"", "stdout is not empty although the console went to a file")
+    with open(console_path, "rb") as file:
+        console = file.read()
+    expect(console == GREETING, f"debug console file holds {console!r}")
+    report = r.report(report_path)
+    expect(report["stop_reason"] == "post_code_reached", f"stop_reason {report['stop_reason']!r}")
+    expect(report["exit_code"] == 0, "report exit_code is not 0")
+    # Stopped right after the OUT of 0x22: the 0x55 that follows is never written.
+    expect(report["post_codes"] == [0x11, 0x22], f"post_codes {report['post_codes']}")
+    expect(report["last_post"] == 0x22, f"last_post {report['last_post']}")
+    expect(report["until_post"] == 0x22, "until_post not recorded")
+    expect(report["registers"]["eax"] & 0xFF == 0x22, "AL does not hold the code just written")
+    check_registers(report, "386")
+
+
+def case_until_post_decimal(r):
+    report_path = r.path("report.json")
+    r.expect_exit(0, "--bios", r.rom("halt.rom"), "--model", "286", "--until-post", "85",
+                  "--report", report_path)
+    report = r.report(report_path)
+    expect(report["post_codes"] == [0x11, 0x22, 0x55], f"post_codes {report['post_codes']}")
+    check_registers(report, "286")
+
+
+def case_halt_before_post(r):
+    report_path = r.path("report.json")
+    r.expect_exit(1, "--bios", r.rom("halt.rom"), "--until-post", "0x99", "--report", report_path)
+    r.expect_stderr("before POST code 0x99")
+    report = r.report(report_path)
+    expect(report["stop_reason"] == "halted", f"stop_reason {report['stop_reason']!r}")
+    expect(report["exit_code"] == 1, "report exit_code is not 1")
+    expect(report["post_codes"] == [0x11, 0x22, 0x55], f"post_codes {report['post_codes']}")
+    expect(report["last_post"] == 0x55, f"last_post {report['last_post']}")
+    check_registers(report, "386")
+
+
+def case_post_port(r):
+    report_path = r.path("report.json")
+    r.expect_exit(0, "--bios", r.rom("halt.rom"), "--post-port", "0x190", "--report", report_path)
+    report = r.report(report_path)
+    expect(report["post_codes"] == [0x42], f"post_codes {report['post_codes']}")
+
+
+def case_no_post(r):
+    report_path = r.path("report.json")
+    r.expect_exit(0, "--bios", r.rom("halt.rom"), "--post-port", "0x1234", "--report", report_path)
+    report = r.report(report_path)
+    expect(report["post_codes"] == [] and report["last_post"] is None, "POST codes recorded on an unused port")
+
+
+def case_max_cycles(r):
+    report_path = r.path("report.json")
+    r.expect_exit(4, "--bios", r.rom("loop.rom"), "--max-cycles", "250000", "--until-post", "0x55",
+                  "--report", report_path)
+    r.expect_stderr("--max-cycles 250000")
+    report = r.report(report_path)
+    expect(report["stop_reason"] == "max_cycles", f"stop_reason {report['stop_reason']!r}")
+    expect(report["exit_code"] == 4, "report exit_code is not 4")
+    # An instruction is never split, so the count may pass the limit by one instruction only.
+    expect(250000 <= report["cycles"] < 250100, f"cycles {report['cycles']}")
+    expect(report["post_codes"] == [0x11, 0x22, 0x33], f"post_codes {report['post_codes']}")
+    check_registers(report, "386")
+
+
+def case_max_seconds(r):
+    report_path = r.path("report.json")
+    r.expect_exit(5, "--bios", r.rom("loop.rom"), "--max-seconds", "0.5", "--report", report_path)
+    r.expect_stderr("--max-seconds")
+    expect(r.elapsed >= 0.5, f"stopped after {r.elapsed:.2f} s, before the limit")
+    expect(r.elapsed < 20, f"stopped only after {r.elapsed:.2f} s")
+    report = r.report(report_path)
+    expect(report["stop_reason"] == "max_seconds", f"stop_reason {report['stop_reason']!r}")
+    expect(report["wall_seconds"] >= 0.5, f"wall_seconds {report['wall_seconds']}")
+
+
+def triple_fault_on(model):
+    def case(r):
+        report_path = r.path("report.json")
+        r.expect_exit(3, "--bios", r.rom("triple.rom"), "--model", model, "--report", report_path)
+        r.expect_stderr("triple fault (shutdown)")
+        report = r.report(report_path)
+        expect(report["stop_reason"] == "shutdown", f"stop_reason {report['stop_reason']!r}")
+        expect(report["exit_code"] == 3, "report exit_code is not 3")
+        expect(report["post_codes"] == [0x11, 0x22, 0x33], f"post_codes {report['post_codes']}")
+        check_registers(report, model)
+    return case
+
+
+def usage_error(*args, stderr_text):
+    def case(r):
+        r.expect_exit(2, *[r.rom(a[len("ROM:"):]) if a.startswith("ROM:") else a for a in args])
+        r.expect_stderr(stderr_text)
+    return case
+
+
+def bad_bios_file(contents, stderr_text):
+    def case(r):
+        bios = r.path("bios.bin")
+        with open(bios, "wb") as file:
+            file.write(contents)
+        report_path = r.path("report.json")
+        r.expect_exit(2, "--bios", bios, "--report", report_path)
+        r.expect_stderr(stderr_text)
+        report = r.report(report_path)
+        expect(report["stop_reason"] == "error" and report["exit_code"] == 2, "report does not record the error")
+        expect(report["registers"] is None, "registers reported although no machine was built")
+    return case
+
+
+def case_missing_bios_report(r):
+    report_path = r.path("report.json")
+    r.expect_exit(2, "--bios", r.path("does-not-exist.rom"), "--report", report_path)
+    r.expect_stderr("does not exist")
+    report = r.report(report_path)
+    expect(report["stop_reason"] == "error", "report does not record the error")
+    expect("does not exist" in report["message"], "report message lacks the reason")
+
+
+def case_bad_model_report(r):
+    report_path = r.path("report.json")
+    r.expect_exit(2, "--bios", r.rom("halt.rom"), "--model", "68000", "--report", report_path)
+    report = r.report(report_path)
+    expect(report["exit_code"] == 2 and "unknown CPU model" in report["message"], "report lacks the error")
+
+
+CASES = {
+    "help": case_help,
+    "halt_8086": halt_on("8086"),
+    "halt_286": halt_on("286"),
+    "halt_386": halt_on("386"),
+    "until_post_met": case_until_post_met,
+    "until_post_decimal": case_until_post_decimal,
+    "halt_before_post": case_halt_before_post,
+    "post_port": case_post_port,
+    "no_post": case_no_post,
+    "max_cycles": case_max_cycles,
+    "max_seconds": case_max_seconds,
+    "triple_fault_286": triple_fault_on("286"),
+    "triple_fault_386": triple_fault_on("386"),
+    "bad_flag": usage_error("--bios", "ROM:halt.rom", "--frobnicate", stderr_text="frobnicate"),
+    "no_bios": usage_error("--model", "386", stderr_text="--bios FILE is required"),
+    "bad_model": usage_error("--bios", "ROM:halt.rom", "--model", "68000", stderr_text="unknown CPU model '68000'"),
+    "bad_number": usage_error("--bios", "ROM:halt.rom", "--post-port", "0x1G", stderr_text="not a number"),
+    "port_too_big": usage_error("--bios", "ROM:halt.rom", "--debugcon", "70000", stderr_text="too large"),
+    "post_code_too_big": usage_error("--bios", "ROM:halt.rom", "--until-post", "0x100", stderr_text="too large"),
+    "negative_cycles": usage_error("--bios", "ROM:halt.rom", "--max-cycles", "-5", stderr_text="not a number"),
+    "bad_seconds": usage_error("--bios", "ROM:halt.rom", "--max-seconds", "soon", stderr_text="--max-seconds"),
+    "same_ports": usage_error("--bios", "ROM:halt.rom", "--post-port", "0xE9", stderr_text="different ports"),
+    "memory_8086": usage_error("--bios", "ROM:halt.rom", "--model", "8086", "--memory", "16",
+                               stderr_text="8086's address space of 1 MiB"),
+    "memory_zero": usage_error("--bios", "ROM:halt.rom", "--memory", "0", stderr_text="at least 1 MiB"),
+    "bios_directory": usage_error("--bios", "/", stderr_text="is a directory"),
+    "missing_bios_report": case_missing_bios_report,
+    "bad_model_report": case_bad_model_report,
+    "empty_bios": bad_bios_file(b"", "is empty"),
+    "odd_size_bios": bad_bios_file(b"\xf4" * 1000, "multiple of 4096"),
+    "huge_bios": bad_bios_file(b"\xf4" * (256 * 1024), "at most 131072"),
+}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--binary")
+    parser.add_argument("--rom-dir")
+    parser.add_argument("--work-dir")
+    parser.add_argument("case")
+    args = parser.parse_args()
+    if args.case == "list":
+        print("\n".join(CASES))
+        return 0
+    if args.case not in CASES:
+        print(f"unknown case {args.case!r}", file=sys.stderr)
+        return 2
+    runner = Runner(args.binary, args.rom_dir, args.work_dir, args.case)
+    try:
+        CASES[args.case](runner)
+    except CheckFailed as failure:
+        print(f"FAILED: {failure}", file=sys.stderr)
+        return 1
+    print("passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
