@@ -66,9 +66,9 @@ void CpuCore::reset() {
     nmi_pending = false;
     inhibit_interrupts = false;
     shutdown_ = false;
-    fault_depth_ = 0;
-    code_segment_changed();
-    flush_host_pointers();
+    pending_debug_status = 0;
+    data_watch_active_ = false;
+    mode_changed();
 }
 
 // ---- flags ---------------------------------------------------------------------------------
@@ -104,12 +104,18 @@ void CpuCore::write_flags(std::uint32_t value, std::uint32_t writable_mask) {
         v = (v & 0x0FD5u) | 0xF002u;
     } else if (!traits.has386) {
         // QUIRK(80286): in real mode IOPL and NT cannot be set (they read as 0); bit 15 is 0.
-        v = (v & 0x0FD5u) | 0x0002u;
+        v = (v & (protected_mode() ? 0x7FD5u : 0x0FD5u)) | 0x0002u;
     } else {
         // 80386: bits 15 and 18-31 are reserved 0; VM and RF are unaffected by POPF/IRET in
         // real mode; IOPL and NT are writable in real mode.
         v = (v & 0x00037FD5u) | 0x2u;
         v = (v & ~(eflags::VM | eflags::RF)) | (eflags_ & (eflags::VM | eflags::RF));
+    }
+    if (protected_mode()) {
+        // POPF/IRET privilege rules (SDM vol. 2 POPF, IRET): only CPL 0 changes IOPL, and IF
+        // changes only when CPL <= IOPL; otherwise those bits keep their value, silently.
+        if (cpl > 0) v = (v & ~eflags::IOPL) | (eflags_ & eflags::IOPL);
+        if (cpl > iopl()) v = (v & ~eflags::IF) | (eflags_ & eflags::IF);
     }
     eflags_ = v;
 }
@@ -119,72 +125,58 @@ std::uint32_t CpuCore::flags_word_for_push() {
     return eflags_;
 }
 
-// ---- segments and control transfer ----------------------------------------------------------
+// ---- exceptions -----------------------------------------------------------------------------
 
-void CpuCore::load_segment(unsigned s, std::uint16_t selector) { load_segment_real(s, selector); }
-
-void CpuCore::jump_far(std::uint16_t selector, std::uint32_t offset) {
-    load_segment_real(CS, selector);
-    next_eip = offset;
+namespace {
+// Exception classes for the double-fault rule (SDM vol. 3 §6.15, table 6-5).
+enum class FaultClass { Benign, Contributory, PageFault };
+FaultClass class_of(Vector v) {
+    switch (v) {
+    case Vector::DE: case Vector::TS: case Vector::NP: case Vector::SS: case Vector::GP:
+        return FaultClass::Contributory;
+    case Vector::PF: return FaultClass::PageFault;
+    default: return FaultClass::Benign;
+    }
 }
-
-void CpuCore::interrupt(std::uint8_t vector, std::uint32_t return_eip) {
-    std::uint32_t entry = std::uint32_t{vector} * 4;
-    if (!traits.is8086 && entry + 3 > idtr.limit) raise_fault(Vector::GP, entry + 2);
-    std::uint16_t new_ip = read_linear<std::uint16_t>(idtr.base + entry);
-    std::uint16_t new_cs = read_linear<std::uint16_t>(idtr.base + entry + 2);
-    std::uint32_t flags = flags_word_for_push();
-    push<std::uint16_t>(static_cast<std::uint16_t>(flags));
-    push<std::uint16_t>(seg[CS].selector);
-    push<std::uint16_t>(static_cast<std::uint16_t>(return_eip));
-    eflags_ &= ~(eflags::IF | eflags::TF);
-    load_segment_real(CS, new_cs);
-    next_eip = new_ip;
+bool makes_double_fault(Vector first, Vector second) {
+    FaultClass a = class_of(first), b = class_of(second);
+    if (a == FaultClass::Contributory) return b == FaultClass::Contributory;
+    if (a == FaultClass::PageFault) return b != FaultClass::Benign;
+    return false;
 }
+}  // namespace
 
-void CpuCore::deliver_fault(const CpuFault& fault) {
+void CpuCore::deliver_fault(const CpuFault& first) {
     // Faults restart the instruction: the saved IP is the faulting instruction's own address.
     // QUIRK(8086): the divide error is a trap after the instruction (saved IP = next one).
     std::uint32_t return_eip = eip;
-    if (traits.is8086 && fault.vector == Vector::DE) return_eip = next_eip;
-    cycles += timing[TimingClass::Exception].reg;
-    ++fault_depth_;
-    if (fault_depth_ >= 3) {
-        shutdown_ = true;
-        return;
-    }
-    try {
-        next_eip = return_eip;
-        interrupt(fault_depth_ == 2 ? static_cast<std::uint8_t>(Vector::DF) : static_cast<std::uint8_t>(fault.vector),
-                  return_eip);
-        eip = next_eip;
-        fault_depth_ = 0;
-    } catch (const CpuFault& nested) {
-        deliver_fault(nested);
+    if (traits.is8086 && first.vector == Vector::DE) return_eip = next_eip;
+    CpuFault fault = first;
+    for (;;) {
+        cycles += timing[TimingClass::Exception].reg;
+        try {
+            next_eip = return_eip;
+            interrupt(static_cast<std::uint8_t>(fault.vector), return_eip, EventKind::Exception,
+                      fault.has_error_code, fault.error_code);
+            eip = next_eip;
+            delivery_ext_ = 0;
+            return;
+        } catch (const CpuFault& nested) {
+            // A fault while delivering the double fault shuts the processor down; the
+            // contributory/page-fault pairs become #DF(0); anything else is handled serially.
+            // Errors raised during delivery carry EXT (SDM vol. 3 §6.13).
+            delivery_ext_ = 1;
+            if (fault.vector == Vector::DF) {
+                shutdown_ = true;
+                delivery_ext_ = 0;
+                return;
+            }
+            fault = makes_double_fault(fault.vector, nested.vector) ? CpuFault{Vector::DF, true, 0} : nested;
+        }
     }
 }
 
 // ---- memory ---------------------------------------------------------------------------------
-
-const std::uint8_t* CpuCore::fill_read_page(std::uint32_t linear) {
-    PageEntry& e = read_pages_[(linear >> 12) % kPageCacheSize];
-    std::uint32_t phys = translate(linear & ~0xFFFu);
-    e.linear_page = linear >> 12;
-    e.physical_page = phys >> 12;
-    // A page that wraps the physical address space (8086 above 1 MiB) is still one host page.
-    e.host = bus.host_page(phys & ~0xFFFu, false);
-    return e.host;
-}
-
-std::uint8_t* CpuCore::fill_write_page(std::uint32_t linear) {
-    PageEntry& e = write_pages_[(linear >> 12) % kPageCacheSize];
-    std::uint32_t phys = translate(linear & ~0xFFFu);
-    e.linear_page = linear >> 12;
-    e.physical_page = phys >> 12;
-    // Pages holding decoded code are written through the slow path so the write invalidates them.
-    e.host = page_has_code_[phys >> 12] ? nullptr : bus.host_page(phys & ~0xFFFu, true);
-    return e.host;
-}
 
 void CpuCore::write_physical8(std::uint32_t paddr, std::uint8_t value) {
     std::uint32_t page = paddr >> 12;
@@ -195,8 +187,9 @@ void CpuCore::write_physical8(std::uint32_t paddr, std::uint8_t value) {
 void CpuCore::mark_code_page(std::uint32_t physical_page) {
     if (page_has_code_[physical_page]) return;
     page_has_code_[physical_page] = 1;
-    for (PageEntry& e : write_pages_)
-        if (e.physical_page == physical_page) e.linear_page = 0xFFFFFFFF;
+    for (auto& half : tlb_)
+        for (TlbEntry& e : half[1])
+            if (e.physical_page == physical_page) e.tag = 0xFFFFFFFF;
 }
 
 void CpuCore::code_page_written(std::uint32_t physical_page) {
@@ -214,10 +207,7 @@ void CpuCore::invalidate_code(std::uint32_t paddr, std::uint32_t length) {
     }
 }
 
-void CpuCore::flush_host_pointers() {
-    for (PageEntry& e : read_pages_) e = PageEntry{};
-    for (PageEntry& e : write_pages_) e = PageEntry{};
-}
+void CpuCore::flush_host_pointers() { flush_tlb(false); }
 
 // ---- fetch and decode -----------------------------------------------------------------------
 
@@ -230,7 +220,7 @@ std::uint8_t InstructionFetcher::next() {
     } else if (offset > c.seg[CS].limit || (!c.code32() && offset > 0xFFFF)) {
         raise_fault(Vector::GP, 0);
     }
-    std::uint32_t phys = c.translate(c.seg[CS].base + offset);
+    std::uint32_t phys = c.physical_for(c.seg[CS].base + offset, false, c.user_);
     if (count == 0) first_physical = phys;
     else if (phys != first_physical + count || (phys >> 12) != (first_physical >> 12)) cacheable = false;
     ++count;
@@ -238,7 +228,7 @@ std::uint8_t InstructionFetcher::next() {
 }
 
 const Insn& CpuCore::fetch_decoded() {
-    std::uint32_t phys = translate(seg[CS].base + eip);
+    std::uint32_t phys = physical_for(seg[CS].base + eip, false, user_);
     std::uint32_t page = phys >> 12;
     CachedInsn& slot = decode_cache_[(phys ^ (phys >> 15)) & (kDecodeCacheSize - 1)];
     if (slot.paddr == phys && slot.generation == page_generation_[page] && slot.mode == decode_mode()) {
@@ -265,7 +255,7 @@ bool CpuCore::service_events() {
         nmi_pending = false;
         halted = false;
         next_eip = eip;
-        interrupt(2, eip);
+        interrupt(2, eip, EventKind::External);
         eip = next_eip;
         return true;
     }
@@ -273,7 +263,7 @@ bool CpuCore::service_events() {
         halted = false;
         std::uint8_t vector = interrupt_controller->acknowledge();
         next_eip = eip;
-        interrupt(vector, eip);
+        interrupt(vector, eip, EventKind::External);
         eip = next_eip;
         cycles += timing[TimingClass::Exception].reg;
         return true;
@@ -316,9 +306,13 @@ void CpuCore::execute_loop(std::uint64_t end_cycle, bool single_step, RunResult&
         ++instructions;
         ++result.instructions;
         // Single-step trap after the instruction (SDM vol. 3 §17.3.1.4).
-        if (trap) {
+        if (trap || pending_debug_status) {
+            // Debug traps after the instruction (SDM vol. 3 §17.3.1): single step (BS) and
+            // data breakpoints (Bn) are reported together in DR6.
+            dr[6] = (dr[6] & ~0xFu) | pending_debug_status | (trap ? 0x4000u : 0u);
+            pending_debug_status = 0;
             next_eip = eip;
-            interrupt(1, eip);
+            interrupt(1, eip, EventKind::Exception);
             eip = next_eip;
         }
         if (single_step) {
@@ -391,10 +385,10 @@ void CpuCore::set_state(const CpuState& s) {
     for (unsigned k = 0; k < 8; ++k) dr[k] = s.dr[k];
     halted = false;
     shutdown_ = false;
-    fault_depth_ = 0;
     inhibit_interrupts = false;
-    code_segment_changed();
-    flush_host_pointers();
+    pending_debug_status = 0;
+    mode_changed();
+    debug_registers_changed();
 }
 
 }  // namespace x86emu

@@ -4,6 +4,9 @@
 // real-address-mode segmentation with segment-limit checks (SDM vol. 3 §20.1; 80286 PRM §5-§6:
 // a word at offset 0FFFFh raises #GP/#SS on the 286 and later, wraps on the 8086),
 // lazily evaluated arithmetic flags (SDM vol. 1 §3.4.3, Appendix A),
+// protected-mode segment access rights and limits (SDM vol. 3 §5.3-§5.6: expand-down, read-only
+// data, execute-only code, null selectors), paging through a software TLB (SDM vol. 3 §4.3, §4.10)
+// whose entries carry host pointers so that a hit never leaves this header,
 // and the host-pointer page cache that is the fast path of every memory access.
 //
 // Faults travel by one mechanism: a handler throws CpuFault; the run loop catches it at the
@@ -106,6 +109,16 @@ public:
     bool nmi_pending = false;
     bool stop_requested = false;
     bool inhibit_interrupts = false;  // MOV SS / POP SS / STI shadow for the next instruction
+
+    // Current privilege level: 0 in real mode, 3 in virtual-8086 mode, CS.RPL otherwise. Kept
+    // explicitly because during a transfer CS is loaded before the rest of the new context.
+    unsigned cpl = 0;
+    bool protected_mode() const { return cr0 & 1; }
+    bool v86() const { return eflags_ & eflags::VM; }
+    // Protected mode proper: descriptor-based segmentation and privilege checks apply.
+    bool pm() const { return (cr0 & 1) && !(eflags_ & eflags::VM); }
+    unsigned iopl() const { return (eflags_ >> 12) & 3; }
+    bool paging() const { return cr0 & 0x80000000u; }
 
     // ---- flags ---------------------------------------------------------------------------
     std::uint32_t get_flags();
@@ -220,7 +233,22 @@ public:
         seg[s].base = std::uint32_t{selector} << 4;
         if (s == CS) code_segment_changed();
     }
-    void load_segment(unsigned s, std::uint16_t selector);  // mode-aware (real mode for now)
+    // MOV/POP/LxS into a segment register: real-mode, virtual-8086 or protected-mode rules.
+    void load_segment(unsigned s, std::uint16_t selector);
+    // Installs a descriptor cache (already checked) and recomputes what depends on it.
+    void set_segment_cache(unsigned s, const SegmentState& cache) {
+        seg[s] = cache;
+        refresh_segment(s);
+    }
+    void refresh_segment(unsigned s);   // access windows (+ code size for CS)
+    // The offsets an access may touch in a segment: the limit check, expand-down, read-only
+    // data, execute-only code and null selectors all reduce to one window (empty when
+    // first > last), computed when a segment register is loaded.
+    struct AccessWindow {
+        std::uint32_t first = 0, last = 0xFFFF;
+    };
+    static AccessWindow window_of(const SegmentState& d, bool write, bool protected_rules);
+    void refresh_all_segments();        // after a mode change (PE, VM)
     void code_segment_changed() { code32_ = (seg[CS].attributes & 0x4000) != 0; }
     bool code32() const { return code32_; }
     bool stack32() const { return (seg[SS].attributes & 0x4000) != 0; }
@@ -231,18 +259,40 @@ public:
     }
 
     template <class T> T read_mem(unsigned s, std::uint32_t offset) {
-        if (!segment_access_ok(s, offset, sizeof(T))) return read_mem_slow<T>(s, offset);
+        if (!segment_access_ok(s, false, offset, sizeof(T))) return read_mem_slow<T>(s, offset);
         return read_linear<T>(seg[s].base + offset);
     }
     template <class T> void write_mem(unsigned s, std::uint32_t offset, T value) {
-        if (!segment_access_ok(s, offset, sizeof(T))) return write_mem_slow<T>(s, offset, value);
+        if (!segment_access_ok(s, true, offset, sizeof(T))) return write_mem_slow<T>(s, offset, value);
         write_linear<T>(seg[s].base + offset, value);
     }
+    // Read-modify-write of a memory operand: every check the write needs (segment rights, page
+    // rights) is made before `update` runs, so a faulting write leaves flags and memory as they
+    // were, and the instruction restarts cleanly.
+    template <class T, class F> void modify_mem(unsigned s, std::uint32_t offset, F&& update) {
+        if (!segment_access_ok(s, true, offset, sizeof(T))) {
+            if (!traits.is8086) segment_fault(s);
+            write_mem<T>(s, offset, update(read_mem<T>(s, offset)));  // QUIRK(8086): wraps
+            return;
+        }
+        std::uint32_t linear = seg[s].base + offset;
+        const TlbEntry& e = tlb_[user_][1][(linear >> 12) % kTlbSize];
+        if (e.tag == (linear >> 12) && e.host && (linear & 0xFFF) <= 0x1000 - sizeof(T)) {
+            T v;
+            std::memcpy(&v, e.host + (linear & 0xFFF), sizeof(T));
+            v = update(v);
+            std::memcpy(e.host + (linear & 0xFFF), &v, sizeof(T));
+            return;
+        }
+        (void)physical_for(linear, true, user_);
+        if constexpr (sizeof(T) > 1) (void)physical_for(linear + sizeof(T) - 1, true, user_);
+        write_linear<T>(linear, update(read_linear<T>(linear)));
+    }
 
-    // The segment-limit check of an access of `size` bytes at s:offset, without the access
-    // (for instructions whose operand goes elsewhere than the CPU's own bus cycles, like ESC).
-    void check_access(unsigned s, std::uint32_t offset, unsigned size) const {
-        if (!traits.is8086 && !segment_access_ok(s, offset, size)) segment_fault(s);
+    // The segment check of an access of `size` bytes at s:offset, without the access (for
+    // instructions whose operand goes elsewhere than the CPU's own bus cycles, like ESC).
+    void check_access(unsigned s, std::uint32_t offset, unsigned size, bool write = false) const {
+        if (!traits.is8086 && !segment_access_ok(s, write, offset, size)) segment_fault(s);
     }
 
     // Operand access through the decoded ModRM (register when mod == 3).
@@ -254,28 +304,33 @@ public:
         else write_mem<T>(i.seg, effective_address(i), value);
     }
 
-    template <class T> T read_linear(std::uint32_t linear) {
-        if ((linear & 0xFFF) <= 0x1000 - sizeof(T)) {
-            if (const std::uint8_t* host = host_for_read(linear)) {
-                T v;
-                std::memcpy(&v, host + (linear & 0xFFF), sizeof(T));
-                return v;
-            }
+    // Linear accesses at the current privilege (user = CPL 3, SDM vol. 3 §4.6) or, for the
+    // descriptor tables, the TSS and interrupt stack frames, at an explicit one.
+    template <class T> T read_linear(std::uint32_t linear) { return read_linear_as<T>(linear, user_); }
+    template <class T> void write_linear(std::uint32_t linear, T value) { write_linear_as<T>(linear, value, user_); }
+
+    template <class T> T read_linear_as(std::uint32_t linear, unsigned user) {
+        const TlbEntry& e = tlb_[user][0][(linear >> 12) % kTlbSize];
+        if (e.tag == (linear >> 12) && e.host && (linear & 0xFFF) <= 0x1000 - sizeof(T)) {
+            T v;
+            std::memcpy(&v, e.host + (linear & 0xFFF), sizeof(T));
+            return v;
         }
-        T v = 0;
-        for (unsigned k = 0; k < sizeof(T); ++k)
-            v |= static_cast<T>(T{read_physical8(translate(linear + k))} << (8 * k));
-        return v;
+        return read_linear_slow<T>(linear, user);
     }
-    template <class T> void write_linear(std::uint32_t linear, T value) {
-        if ((linear & 0xFFF) <= 0x1000 - sizeof(T)) {
-            if (std::uint8_t* host = host_for_write(linear)) {
-                std::memcpy(host + (linear & 0xFFF), &value, sizeof(T));
-                return;
-            }
+    template <class T> void write_linear_as(std::uint32_t linear, T value, unsigned user) {
+        const TlbEntry& e = tlb_[user][1][(linear >> 12) % kTlbSize];
+        if (e.tag == (linear >> 12) && e.host && (linear & 0xFFF) <= 0x1000 - sizeof(T)) {
+            std::memcpy(e.host + (linear & 0xFFF), &value, sizeof(T));
+            return;
         }
-        for (unsigned k = 0; k < sizeof(T); ++k)
-            write_physical8(translate(linear + k), static_cast<std::uint8_t>(value >> (8 * k)));
+        write_linear_slow<T>(linear, value, user);
+    }
+    // Linear to physical for one byte, through the TLB (page walk and #PF on a miss).
+    std::uint32_t physical_for(std::uint32_t linear, bool write, unsigned user) {
+        TlbEntry& e = tlb_[user][write][(linear >> 12) % kTlbSize];
+        if (e.tag != (linear >> 12)) fill_tlb(e, linear, write, user);
+        return (e.physical_page << 12) | (linear & 0xFFF);
     }
 
     // ---- stack ---------------------------------------------------------------------------
@@ -309,9 +364,67 @@ public:
     // ---- control flow --------------------------------------------------------------------
     std::uint32_t ip_mask() const { return code32_ ? 0xFFFFFFFFu : 0xFFFFu; }
     void jump_near(std::uint32_t target) { next_eip = target & ip_mask(); }
-    void jump_far(std::uint16_t selector, std::uint32_t offset);
-    // Software/hardware interrupt through the real-mode IVT (or the IDT later).
-    void interrupt(std::uint8_t vector, std::uint32_t return_eip);
+    // Far transfers (SDM vol. 2 JMP, CALL, RET, IRET; vol. 3 §5.8 privilege-level changes,
+    // §7.3 task switching). Each does the real-mode, virtual-8086 or protected-mode form and
+    // commits nothing until every check has passed.
+    void jump_far(std::uint16_t selector, std::uint32_t offset, bool op32);
+    void call_far(std::uint16_t selector, std::uint32_t offset, bool op32);
+    void return_far(bool op32, std::uint16_t release_bytes);
+    void interrupt_return(bool op32);
+
+    // What raised an interrupt: decides the gate-DPL check, the saved EIP and the EXT bit.
+    enum class EventKind : std::uint8_t {
+        SoftwareInt,   // INT n: gate DPL checked; IOPL-sensitive in virtual-8086 mode
+        SoftwareTrap,  // INT3, INTO: gate DPL checked
+        Exception,     // CPU-detected fault or trap, incl. ICEBP
+        External,      // INTR, NMI: error codes get EXT set
+    };
+    // Delivers an interrupt or exception through the IVT (real mode) or the IDT.
+    void interrupt(std::uint8_t vector, std::uint32_t return_eip, EventKind kind = EventKind::SoftwareInt,
+                   bool has_error_code = false, std::uint32_t error_code = 0);
+
+    // Privilege and I/O permission checks shared by the instruction handlers.
+    // IN/OUT/INS/OUTS: IOPL, then the TSS I/O permission bitmap (SDM vol. 1 §19.5).
+    void check_io(std::uint16_t port, unsigned size) {
+        if (protected_mode() && (cpl > iopl() || v86())) check_io_bitmap(port, size);
+    }
+    void check_io_bitmap(std::uint16_t port, unsigned size);
+    // Instructions only CPL 0 may execute (LGDT, MOV CRn, HLT, ...): #GP(0) otherwise.
+    void require_cpl0() const {
+        if (protected_mode() && cpl != 0) raise_fault(Vector::GP, 0);
+    }
+    // Segment descriptors, for LAR/LSL/VERR/VERW, LLDT/LTR and the transfers.
+    struct Descriptor {
+        std::uint32_t low = 0, high = 0;
+        std::uint8_t access() const { return static_cast<std::uint8_t>(high >> 8); }
+        unsigned type() const { return (high >> 8) & 0xF; }
+        unsigned dpl() const { return (high >> 13) & 3; }
+        bool present() const { return high & 0x8000; }
+        bool is_segment() const { return high & 0x1000; }  // code/data (S = 1)
+        bool is_code() const { return is_segment() && (high & 0x800); }
+        bool is_data() const { return is_segment() && !(high & 0x800); }
+        bool conforming() const { return is_code() && (high & 0x400); }
+        bool readable() const { return !is_code() || (high & 0x200); }
+        bool writable() const { return is_data() && (high & 0x200); }
+        std::uint16_t gate_selector() const { return static_cast<std::uint16_t>(low >> 16); }
+        std::uint32_t gate_offset(bool gate32) const {
+            return gate32 ? ((high & 0xFFFF0000u) | (low & 0xFFFF)) : (low & 0xFFFF);
+        }
+        unsigned gate_param_count() const { return (high >> 0) & 0x1F; }
+    };
+    // Reads the descriptor a selector names; #GP(selector) (or `vector`) when it lies outside
+    // its table. `selector` must not be null.
+    Descriptor read_descriptor(std::uint16_t selector, Vector vector = Vector::GP);
+    bool try_read_descriptor(std::uint16_t selector, Descriptor& d);  // false when out of table
+    SegmentState cache_from(std::uint16_t selector, const Descriptor& d) const;
+    void set_accessed(std::uint16_t selector, Descriptor& d);
+    void load_ldtr(std::uint16_t selector);
+    void load_task_register(std::uint16_t selector);
+
+    // Debug registers (SDM vol. 3 §17.2): data breakpoints are checked on the slow path, so a
+    // page holding an armed data breakpoint never gets a host pointer in the TLB.
+    void debug_registers_changed();
+    std::uint32_t pending_debug_status = 0;  // DR6 bits of data/IO hits, reported after the instruction
 
     // ---- execution -----------------------------------------------------------------------
     RunResult run(std::uint64_t cycle_budget, bool single_step);
@@ -339,12 +452,12 @@ private:
 
     bool code32_ = false;
     std::uint64_t end_cycle_ = 0;
-    unsigned fault_depth_ = 0;  // nested deliveries: 2 = double fault, 3 = shutdown
     bool shutdown_ = false;
 
-    bool segment_access_ok(unsigned s, std::uint32_t offset, unsigned size) const {
-        // Fast path: the whole access lies inside the segment limit (normal, not expand-down).
-        return offset <= seg[s].limit && seg[s].limit - offset >= size - 1;
+    AccessWindow window_[6][2];
+    bool segment_access_ok(unsigned s, bool write, std::uint32_t offset, unsigned size) const {
+        const AccessWindow& w = window_[s][write];
+        return offset >= w.first && offset <= w.last && w.last - offset >= size - 1;
     }
     template <class T> T read_mem_slow(unsigned s, std::uint32_t offset) {
         if (traits.is8086) {
@@ -365,45 +478,66 @@ private:
         }
         segment_fault(s);
     }
-    // #SS(0) for the stack segment, #GP(0) otherwise (SDM vol. 3 §20.1.3 real-mode exceptions).
+    // #SS(0) for the stack segment, #GP(0) otherwise (SDM vol. 3 §20.1.3 real-mode exceptions;
+    // §6.15 #GP/#SS: limit violations and null-selector uses take error code 0).
     // QUIRK(80286): in real mode every segment overrun is interrupt 13, the stack segment's
     // included (80286 PRM, real-address-mode exceptions: "Interrupt 13 for operand at offset
     // 0FFFFH"; the SingleStepTests captures of POP, LEAVE, RETF and [BP+..] operands at SS:FFFFh
-    // all take vector 13, none 12).
+    // all take vector 13, none 12). In protected mode the 286 raises #SS like the 386.
     [[noreturn]] void segment_fault(unsigned s) const {
-        raise_fault(s == SS && traits.has386 ? Vector::SS : Vector::GP, 0);
+        raise_fault(s == SS && (traits.has386 || protected_mode()) ? Vector::SS : Vector::GP, 0);
     }
 
-    // Linear to physical. Paging is not implemented yet: the address bus width applies.
-    std::uint32_t translate(std::uint32_t linear) const { return linear & traits.address_mask; }
+    template <class T> T read_linear_slow(std::uint32_t linear, unsigned user) {
+        T v = 0;
+        for (unsigned k = 0; k < sizeof(T); ++k)
+            v |= static_cast<T>(T{read_physical8(physical_for(linear + k, false, user))} << (8 * k));
+        if (data_watch_active_) check_data_breakpoint(linear, sizeof(T), false);
+        return v;
+    }
+    template <class T> void write_linear_slow(std::uint32_t linear, T value, unsigned user) {
+        // Both pages of a straddling write are translated (and may fault) before any byte is
+        // stored, so a #PF on the second page leaves memory untouched.
+        if constexpr (sizeof(T) > 1) (void)physical_for(linear + sizeof(T) - 1, true, user);
+        for (unsigned k = 0; k < sizeof(T); ++k)
+            write_physical8(physical_for(linear + k, true, user), static_cast<std::uint8_t>(value >> (8 * k)));
+        if (data_watch_active_) check_data_breakpoint(linear, sizeof(T), true);
+    }
 
-    // Host-pointer page cache, indexed by linear page. An entry whose host pointer is null
-    // remembers that the page goes through the Bus byte by byte.
-    struct PageEntry {
-        std::uint32_t linear_page = 0xFFFFFFFF;
+    // The software TLB: per privilege (user/supervisor) and access kind (read/write), a
+    // direct-mapped array of linear-page translations whose permission checks have passed. With
+    // paging off it caches the identity mapping. `host` is null when the page is not plain RAM
+    // (or holds decoded code, for the write side): the access then goes byte by byte to the Bus.
+    struct TlbEntry {
+        std::uint32_t tag = 0xFFFFFFFF;  // linear page number
         std::uint32_t physical_page = 0;
         std::uint8_t* host = nullptr;
+        bool global = false;
     };
-    static constexpr unsigned kPageCacheSize = 256;
-    PageEntry read_pages_[kPageCacheSize];
-    PageEntry write_pages_[kPageCacheSize];
-    const std::uint8_t* host_for_read(std::uint32_t linear) {
-        PageEntry& e = read_pages_[(linear >> 12) % kPageCacheSize];
-        if (e.linear_page == (linear >> 12)) return e.host;
-        return fill_read_page(linear);
-    }
-    std::uint8_t* host_for_write(std::uint32_t linear) {
-        PageEntry& e = write_pages_[(linear >> 12) % kPageCacheSize];
-        if (e.linear_page == (linear >> 12)) return e.host;
-        return fill_write_page(linear);
-    }
-    const std::uint8_t* fill_read_page(std::uint32_t linear);
-    std::uint8_t* fill_write_page(std::uint32_t linear);
+    static constexpr unsigned kTlbSize = 256;
+    TlbEntry tlb_[2][2][kTlbSize];
+    unsigned user_ = 0;  // 1 at CPL 3: selects the TLB half used by ordinary accesses
+    void fill_tlb(TlbEntry& e, std::uint32_t linear, bool write, unsigned user);
+    // The page walk (SDM vol. 3 §4.3): returns the physical page number or raises #PF.
+    std::uint32_t walk_page_tables(std::uint32_t linear, bool write, unsigned user);
+
     std::uint8_t read_physical8(std::uint32_t paddr) {
         return bus.read8(paddr);
     }
     void write_physical8(std::uint32_t paddr, std::uint8_t value);
+    std::uint32_t read_physical32(std::uint32_t paddr);
+    void write_physical32(std::uint32_t paddr, std::uint32_t value);
 
+public:
+    void flush_tlb(bool keep_global);
+    void invalidate_tlb_page(std::uint32_t linear);
+    void privilege_changed() { user_ = cpl == 3 ? 1u : 0u; }
+    // CR0.PE or EFLAGS.VM changed: derives CPL where the mode fixes it, recomputes the segment
+    // windows. (Paging changes flush the TLB separately.)
+    void mode_changed();
+    [[noreturn]] void page_fault(std::uint32_t linear, std::uint32_t error_code);
+
+private:
     // ---- decoded-instruction cache -------------------------------------------------------
     // Direct-mapped, keyed by the physical address of the first byte plus the decode mode.
     // Each physical page has a generation; writing to a page that holds decoded code bumps it,
@@ -427,6 +561,30 @@ private:
 
     void deliver_fault(const CpuFault& fault);
     bool service_events();
+
+    // ---- protected mode (protected_mode.cpp) ----------------------------------------------
+    enum class TaskSwitchSource : std::uint8_t { Jmp, Call, Int, Iret };
+    void load_segment_protected(unsigned s, std::uint16_t selector);
+    void load_segment_v86(unsigned s, std::uint16_t selector);
+    void interrupt_real(std::uint8_t vector, std::uint32_t return_eip);
+    void interrupt_protected(std::uint8_t vector, std::uint32_t return_eip, EventKind kind,
+                             bool has_error_code, std::uint32_t error_code);
+    void far_transfer_protected(std::uint16_t selector, std::uint32_t offset, bool is_call, bool op32);
+    void return_far_protected(bool op32, std::uint16_t release_bytes);
+    void iret_protected(bool op32);
+    void task_switch(std::uint16_t selector, Descriptor tss, TaskSwitchSource source,
+                     std::uint32_t return_eip);
+    // Reads SS:ESP for privilege level `level` from the current TSS (SDM vol. 3 §7.2.1).
+    void stack_from_tss(unsigned level, std::uint16_t& ss, std::uint32_t& esp);
+    // Checks a stack segment selector for a privilege change to `level`; `vector` is #TS for
+    // stacks taken from the TSS and #GP for stacks popped by RET/IRET.
+    SegmentState checked_stack_segment(std::uint16_t selector, unsigned level, Vector vector,
+                                       std::uint32_t ext);
+    // DS, ES, FS, GS are nulled when returning to an outer level they are not usable at.
+    void invalidate_segments_for_outer_level();
+    std::uint32_t delivery_ext_ = 0;  // EXT bit (1) while delivering an external event
+    bool data_watch_active_ = false;  // some DR7 data breakpoint is armed
+    void check_data_breakpoint(std::uint32_t linear, unsigned size, bool write);
     void execute_loop(std::uint64_t end_cycle, bool single_step, RunResult& result);
 
     friend struct InstructionFetcher;

@@ -30,8 +30,7 @@ template <class T, class F> inline void modify_E(CpuCore& c, const Insn& i, F&& 
     if (i.is_reg()) {
         c.set_reg<T>(i.rm, f(c.reg<T>(i.rm)));
     } else {
-        u32 off = c.effective_address(i);
-        c.write_mem<T>(i.seg, off, f(c.read_mem<T>(i.seg, off)));
+        c.modify_mem<T>(i.seg, c.effective_address(i), f);
     }
 }
 

@@ -34,9 +34,8 @@ template <BitOp Op> struct BitOpEG {  // BT r/m, reg: a memory operand addresses
         u32 addr = c.effective_address(i) + static_cast<u32>(unit * static_cast<std::int32_t>(sizeof(T)));
         if (!i.addr32()) addr &= 0xFFFF;
         unsigned bit = static_cast<unsigned>(offset) & (kBits<T> - 1);
-        T v = c.read_mem<T>(i.seg, addr);
-        T r = apply_bit<Op, T>(c, v, bit);
-        if (Op != BitOp::Test) c.write_mem<T>(i.seg, addr, r);
+        if (Op == BitOp::Test) apply_bit<Op, T>(c, c.read_mem<T>(i.seg, addr), bit);
+        else c.modify_mem<T>(i.seg, addr, [&](T v) { return apply_bit<Op, T>(c, v, bit); });
     }
 };
 

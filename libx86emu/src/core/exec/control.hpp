@@ -1,6 +1,6 @@
 // x86emu — control transfer: Jcc, JMP, CALL, RET, LOOP/LOOPcc/JCXZ, INT/INT3/INTO/IRET, HLT.
-// Real-mode semantics from Intel SDM vol. 2 under each mnemonic (the protected-mode paths arrive
-// with the segmentation work).
+// Semantics from Intel SDM vol. 2 under each mnemonic; the far forms delegate to CpuCore's
+// mode-aware transfers (protected_mode.cpp), which implement gates, privilege changes and tasks.
 #pragma once
 #include "core/exec/common.hpp"
 
@@ -53,13 +53,11 @@ struct CallNear {
     }
 };
 struct JmpFar {
-    static void run(CpuCore& c, const Insn& i) { c.jump_far(i.imm2, i.op32() ? i.imm : (i.imm & 0xFFFF)); }
+    static void run(CpuCore& c, const Insn& i) { c.jump_far(i.imm2, i.op32() ? i.imm : (i.imm & 0xFFFF), i.op32()); }
 };
 struct CallFar {
     template <class T> static void run(CpuCore& c, const Insn& i) {
-        c.push<T>(c.seg[CS].selector);
-        c.push<T>(static_cast<T>(c.next_eip));
-        c.jump_far(i.imm2, static_cast<T>(i.imm));
+        c.call_far(i.imm2, static_cast<T>(i.imm), sizeof(T) == 4);
     }
 };
 struct JmpE {
@@ -88,7 +86,7 @@ struct JmpFarE {
         T offset;
         u16 selector;
         read_far_pointer<T>(c, i, offset, selector);
-        c.jump_far(selector, offset);
+        c.jump_far(selector, offset, sizeof(T) == 4);
     }
 };
 struct CallFarE {
@@ -97,9 +95,7 @@ struct CallFarE {
         T offset;
         u16 selector;
         read_far_pointer<T>(c, i, offset, selector);
-        c.push<T>(c.seg[CS].selector);
-        c.push<T>(static_cast<T>(c.next_eip));
-        c.jump_far(selector, offset);
+        c.call_far(selector, offset, sizeof(T) == 4);
     }
 };
 
@@ -114,27 +110,19 @@ struct RetNearImm {
     }
 };
 struct RetFar {
-    template <class T> static void run(CpuCore& c, const Insn&) {
-        T ip = c.peek<T>(0);
-        u16 cs = static_cast<u16>(c.peek<T>(sizeof(T)));
-        c.jump_far(cs, ip);
-        c.set_sp_value(c.stack_offset(c.sp_value() + 2 * sizeof(T)));
-    }
+    template <class T> static void run(CpuCore& c, const Insn&) { c.return_far(sizeof(T) == 4, 0); }
 };
 struct RetFarImm {
     template <class T> static void run(CpuCore& c, const Insn& i) {
-        T ip = c.peek<T>(0);
-        u16 cs = static_cast<u16>(c.peek<T>(sizeof(T)));
-        c.jump_far(cs, ip);
-        c.set_sp_value(c.stack_offset(c.sp_value() + 2 * sizeof(T) + (i.imm & 0xFFFF)));
+        c.return_far(sizeof(T) == 4, static_cast<u16>(i.imm));
     }
 };
 
 struct Int3 {
-    static void run(CpuCore& c, const Insn&) { c.interrupt(3, c.next_eip); }
+    static void run(CpuCore& c, const Insn&) { c.interrupt(3, c.next_eip, CpuCore::EventKind::SoftwareTrap); }
 };
-struct Int1 {  // UNDOC: ICEBP raises #DB as a trap
-    static void run(CpuCore& c, const Insn&) { c.interrupt(1, c.next_eip); }
+struct Int1 {  // UNDOC: ICEBP raises #DB as a trap, without the gate DPL check
+    static void run(CpuCore& c, const Insn&) { c.interrupt(1, c.next_eip, CpuCore::EventKind::Exception); }
 };
 struct IntImm {
     static void run(CpuCore& c, const Insn& i) { c.interrupt(static_cast<u8>(i.imm), c.next_eip); }
@@ -143,24 +131,19 @@ struct Into {
     static void run(CpuCore& c, const Insn&) {
         if (c.of()) {
             charge_taken(c, TimingClass::Into);
-            c.interrupt(4, c.next_eip);
+            c.interrupt(4, c.next_eip, CpuCore::EventKind::SoftwareTrap);
         }
     }
 };
 struct Iret {
-    template <class T> static void run(CpuCore& c, const Insn&) {
-        T ip = c.peek<T>(0);
-        u16 cs = static_cast<u16>(c.peek<T>(sizeof(T)));
-        T flags = c.peek<T>(2 * sizeof(T));
-        c.jump_far(cs, ip);
-        c.set_sp_value(c.stack_offset(c.sp_value() + 3 * sizeof(T)));
-        u32 writable = sizeof(T) == 2 ? 0xFFFFu : 0xFFFFFFFFu;
-        c.write_flags((c.raw_flags() & ~writable) | flags, writable);
-    }
+    template <class T> static void run(CpuCore& c, const Insn&) { c.interrupt_return(sizeof(T) == 4); }
 };
 
 struct Hlt {
-    static void run(CpuCore& c, const Insn&) { c.halted = true; }
+    static void run(CpuCore& c, const Insn&) {
+        c.require_cpl0();  // #GP(0) at CPL > 0 and in virtual-8086 mode
+        c.halted = true;
+    }
 };
 
 }  // namespace x86emu::exec

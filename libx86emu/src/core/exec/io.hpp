@@ -1,21 +1,30 @@
-// x86emu — IN and OUT with immediate and DX port numbers (Intel SDM vol. 2 IN, OUT).
-// Real mode has no I/O privilege checks; the protected-mode IOPL/bitmap checks arrive later.
+// x86emu — IN and OUT with immediate and DX port numbers (Intel SDM vol. 2 IN, OUT). In
+// protected mode with CPL > IOPL and in virtual-8086 mode, the TSS I/O permission bitmap decides
+// (SDM vol. 1 §19.5; CpuCore::check_io).
 #pragma once
 #include "core/exec/common.hpp"
 
 namespace x86emu::exec {
 
+template <class T> inline void port_in(CpuCore& c, u16 port) {
+    c.check_io(port, sizeof(T));
+    c.set_reg<T>(EAX, c.io_in<T>(port));
+}
+template <class T> inline void port_out(CpuCore& c, u16 port) {
+    c.check_io(port, sizeof(T));
+    c.io_out<T>(port, c.reg<T>(EAX));
+}
 struct InImm {
-    template <class T> static void run(CpuCore& c, const Insn& i) { c.set_reg<T>(EAX, c.io_in<T>(static_cast<u16>(i.imm & 0xFF))); }
+    template <class T> static void run(CpuCore& c, const Insn& i) { port_in<T>(c, static_cast<u16>(i.imm & 0xFF)); }
 };
 struct InDx {
-    template <class T> static void run(CpuCore& c, const Insn&) { c.set_reg<T>(EAX, c.io_in<T>(c.reg<u16>(EDX))); }
+    template <class T> static void run(CpuCore& c, const Insn&) { port_in<T>(c, c.reg<u16>(EDX)); }
 };
 struct OutImm {
-    template <class T> static void run(CpuCore& c, const Insn& i) { c.io_out<T>(static_cast<u16>(i.imm & 0xFF), c.reg<T>(EAX)); }
+    template <class T> static void run(CpuCore& c, const Insn& i) { port_out<T>(c, static_cast<u16>(i.imm & 0xFF)); }
 };
 struct OutDx {
-    template <class T> static void run(CpuCore& c, const Insn&) { c.io_out<T>(c.reg<u16>(EDX), c.reg<T>(EAX)); }
+    template <class T> static void run(CpuCore& c, const Insn&) { port_out<T>(c, c.reg<u16>(EDX)); }
 };
 
 }  // namespace x86emu::exec

@@ -80,14 +80,21 @@ struct Popa {
     }
 };
 
+// PUSHF/POPF are IOPL-sensitive only in virtual-8086 mode (SDM vol. 3 §20.2.7); in protected
+// mode they never fault, and POPF silently keeps IF and IOPL where the CPL may not change them.
+inline void require_v86_iopl3(const CpuCore& c) {
+    if (c.v86() && c.iopl() < 3) raise_fault(Vector::GP, 0);
+}
 struct Pushf {
     template <class T> static void run(CpuCore& c, const Insn&) {
+        require_v86_iopl3(c);
         // VM and RF are never copied to the stack image (SDM PUSHF).
         c.push<T>(static_cast<T>(c.flags_word_for_push() & ~(eflags::VM | eflags::RF)));
     }
 };
 struct Popf {
     template <class T> static void run(CpuCore& c, const Insn&) {
+        require_v86_iopl3(c);
         T v = c.pop<T>();
         u32 writable = sizeof(T) == 2 ? 0xFFFFu : 0xFFFFFFFFu;
         c.write_flags((c.raw_flags() & ~writable) | v, writable);

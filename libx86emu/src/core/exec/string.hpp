@@ -173,6 +173,7 @@ struct Ins {
     template <class T> static void run(CpuCore& c, const Insn& i) {
         StringRegs<T> r{c, i};
         repeat_string(c, i, TimingClass::Ins, false, [&] {
+            c.check_io(c.reg<u16>(EDX), sizeof(T));
             T v = c.io_in<T>(c.reg<u16>(EDX));
             r.write(EDI, v, {.di = true, .cx = 2});
             r.step(EDI);
@@ -184,6 +185,7 @@ struct Outs {
     template <class T> static void run(CpuCore& c, const Insn& i) {
         StringRegs<T> r{c, i};
         repeat_string(c, i, TimingClass::Outs, false, [&] {
+            c.check_io(c.reg<u16>(EDX), sizeof(T));
             c.io_out<T>(c.reg<u16>(EDX), r.read(i.seg, ESI, {.si = true, .cx = 1}));
             r.step(ESI);
             return true;

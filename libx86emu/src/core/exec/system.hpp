@@ -1,7 +1,11 @@
 // x86emu — flag instructions (CLC STC CMC CLD STD CLI STI), WAIT and coprocessor escapes without
-// a coprocessor, and the system instructions usable in real mode: SGDT SIDT LGDT LIDT SMSW LMSW
-// CLTS, MOV to/from CRn/DRn. Intel SDM vol. 2 and vol. 3 §2.5-§2.7 (control registers), 80286
-// PRM §10 (MSW). Protected-mode-only instructions raise #UD in real mode (SDM vol. 3 §20.1).
+// a coprocessor, and the system instructions: SGDT SIDT LGDT LIDT SMSW LMSW CLTS, MOV to/from
+// CRn/DRn/TRn, SLDT STR LLDT LTR VERR VERW LAR LSL ARPL. Intel SDM vol. 2 under each mnemonic,
+// vol. 3 §2.5-§2.7 (control registers), §5.9-§5.10 (privileged instructions, pointer
+// validation), §17.2 (debug registers); 80286 PRM §10 (MSW). The descriptor instructions raise
+// #UD in real and virtual-8086 mode (SDM vol. 3 §20.1, §20.2.7); the privileged ones #GP(0) at
+// CPL > 0. The store instructions (SGDT, SIDT, SLDT, STR, SMSW) are deliberately unprivileged,
+// as on the silicon.
 #pragma once
 #include "core/exec/common.hpp"
 
@@ -12,16 +16,27 @@ struct Stc { static void run(CpuCore& c, const Insn&) { c.set_flag(eflags::CF, t
 struct Cmc { static void run(CpuCore& c, const Insn&) { c.set_flag(eflags::CF, !c.cf()); } };
 struct Cld { static void run(CpuCore& c, const Insn&) { c.set_flag(eflags::DF, false); } };
 struct Std { static void run(CpuCore& c, const Insn&) { c.set_flag(eflags::DF, true); } };
-struct Cli { static void run(CpuCore& c, const Insn&) { c.set_flag(eflags::IF, false); } };
+// CLI/STI are IOPL-sensitive: #GP(0) when CPL > IOPL (in virtual-8086 mode: IOPL < 3).
+inline void require_iopl(const CpuCore& c) {
+    if (c.protected_mode() && c.cpl > c.iopl()) raise_fault(Vector::GP, 0);
+}
+struct Cli {
+    static void run(CpuCore& c, const Insn&) {
+        require_iopl(c);
+        c.set_flag(eflags::IF, false);
+    }
+};
 struct Sti {
     static void run(CpuCore& c, const Insn&) {
+        require_iopl(c);
         // Interrupts are recognised only after the instruction following STI (SDM STI).
         if (!c.interrupts_enabled()) c.inhibit_interrupts = true;
         c.set_flag(eflags::IF, true);
     }
 };
 
-inline constexpr std::uint32_t kCr0PE = 1u << 0, kCr0MP = 1u << 1, kCr0EM = 1u << 2, kCr0TS = 1u << 3;
+inline constexpr std::uint32_t kCr0PE = 1u << 0, kCr0MP = 1u << 1, kCr0EM = 1u << 2, kCr0TS = 1u << 3,
+                                 kCr0WP = 1u << 16, kCr0PG = 1u << 31;
 
 struct Esc {  // D8-DF with no coprocessor present
     static void run(CpuCore& c, const Insn& i) {
@@ -45,11 +60,109 @@ struct Wait {
     }
 };
 
-struct ProtectedOnly {
-    static void run(CpuCore&, const Insn&) { raise_fault(Vector::UD); }
+// The descriptor instructions exist only in protected mode proper.
+inline void require_protected(const CpuCore& c) {
+    if (!c.pm()) raise_fault(Vector::UD);
+}
+// SLDT/STR store a selector: a register destination takes it zero-extended to the operand size.
+template <class T> inline void store_selector(CpuCore& c, const Insn& i, u16 selector) {
+    if (i.is_reg()) c.set_reg<T>(i.rm, static_cast<T>(selector));
+    else c.write_mem<u16>(i.seg, c.effective_address(i), selector);
+}
+struct Sldt {
+    template <class T> static void run(CpuCore& c, const Insn& i) {
+        require_protected(c);
+        store_selector<T>(c, i, c.ldtr.selector);
+    }
+};
+struct Str {
+    template <class T> static void run(CpuCore& c, const Insn& i) {
+        require_protected(c);
+        store_selector<T>(c, i, c.tr.selector);
+    }
+};
+struct Lldt {
+    static void run(CpuCore& c, const Insn& i) {
+        require_protected(c);
+        c.require_cpl0();
+        c.load_ldtr(c.read_E<u16>(i));
+    }
+};
+struct Ltr {
+    static void run(CpuCore& c, const Insn& i) {
+        require_protected(c);
+        c.require_cpl0();
+        c.load_task_register(c.read_E<u16>(i));
+    }
+};
+
+// Pointer validation (SDM vol. 3 §5.10): these never fault on a bad selector, they report
+// through ZF. A descriptor is visible when it is conforming code, or when its DPL is at least
+// both CPL and the selector's RPL.
+inline bool descriptor_visible(const CpuCore& c, u16 selector, const CpuCore::Descriptor& d) {
+    if (d.conforming()) return true;
+    return d.dpl() >= c.cpl && d.dpl() >= (selector & 3u);
+}
+template <bool Write> struct VerifySegment {  // VERR / VERW
+    static void run(CpuCore& c, const Insn& i) {
+        require_protected(c);
+        u16 selector = c.read_E<u16>(i);
+        CpuCore::Descriptor d;
+        bool ok = (selector & 0xFFFC) != 0 && c.try_read_descriptor(selector, d) && d.is_segment() &&
+                  descriptor_visible(c, selector, d) && (Write ? d.writable() : d.readable());
+        c.set_flag(eflags::ZF, ok);
+    }
+};
+using Verr = VerifySegment<false>;
+using Verw = VerifySegment<true>;
+
+// Which system descriptor types LAR and LSL accept (SDM vol. 2 LAR, LSL): TSSs, LDTs and, for
+// LAR only, call and task gates; interrupt and trap gates never.
+inline bool lar_accepts(const CpuCore& c, const CpuCore::Descriptor& d, bool for_limit) {
+    if (d.is_segment()) return true;
+    switch (d.type()) {
+    case 1: case 2: case 3: return true;
+    case 9: case 11: return c.traits.has386;
+    case 4: case 5: return !for_limit;
+    case 12: return !for_limit && c.traits.has386;
+    default: return false;
+    }
+}
+struct Lar {
+    template <class T> static void run(CpuCore& c, const Insn& i) {
+        require_protected(c);
+        u16 selector = c.read_E<u16>(i);
+        CpuCore::Descriptor d;
+        bool ok = (selector & 0xFFFC) != 0 && c.try_read_descriptor(selector, d) && lar_accepts(c, d, false) &&
+                  descriptor_visible(c, selector, d);
+        c.set_flag(eflags::ZF, ok);
+        if (ok) c.set_reg<T>(i.reg, static_cast<T>(d.high & 0x00FFFF00u));
+    }
+};
+struct Lsl {
+    template <class T> static void run(CpuCore& c, const Insn& i) {
+        require_protected(c);
+        u16 selector = c.read_E<u16>(i);
+        CpuCore::Descriptor d;
+        bool ok = (selector & 0xFFFC) != 0 && c.try_read_descriptor(selector, d) && lar_accepts(c, d, true) &&
+                  descriptor_visible(c, selector, d);
+        c.set_flag(eflags::ZF, ok);
+        if (ok) c.set_reg<T>(i.reg, static_cast<T>(c.cache_from(selector, d).limit));
+    }
 };
 struct Arpl {
-    template <class T> static void run(CpuCore&, const Insn&) { raise_fault(Vector::UD); }
+    template <class T> static void run(CpuCore& c, const Insn& i) {
+        require_protected(c);
+        u16 dest = c.read_E<u16>(i);
+        u16 source_rpl = c.reg<u16>(i.reg) & 3;
+        bool raise = (dest & 3) < source_rpl;
+        if (raise) {
+            u16 adjusted = static_cast<u16>((dest & ~3u) | source_rpl);
+            if (i.is_reg()) c.set_reg<u16>(i.rm, adjusted);
+            else c.write_mem<u16>(i.seg, c.effective_address(i), adjusted);
+        }
+        c.set_flag(eflags::ZF, raise);
+    }
 };
 struct Prefix {  // never dispatched: the decoder consumes prefixes
     static void run(CpuCore&, const Insn&) { raise_fault(Vector::UD); }
@@ -70,6 +183,7 @@ template <unsigned Which> struct StoreTableRegister {  // 0 = GDTR, 1 = IDTR
 template <unsigned Which> struct LoadTableRegister {
     static void run(CpuCore& c, const Insn& i) {
         if (i.is_reg()) raise_fault(Vector::UD);
+        c.require_cpl0();
         u32 off = c.effective_address(i);
         u16 limit = c.read_mem<u16>(i.seg, off);
         u32 base = c.read_mem<u32>(i.seg, i.addr32() ? off + 2 : ((off + 2) & 0xFFFF));
@@ -88,19 +202,31 @@ struct Smsw {
         else c.write_mem<u16>(i.seg, c.effective_address(i), static_cast<u16>(msw));
     }
 };
+// MOV to CR0/LMSW: a change of PE re-derives the mode; PE/PG/WP changes flush the TLB.
+inline void write_cr0(CpuCore& c, u32 value) {
+    u32 old = c.cr0;
+    c.cr0 = value;
+    if ((old ^ value) & kCr0PE) c.mode_changed();
+    if ((old ^ value) & (kCr0PE | kCr0PG | kCr0WP)) c.flush_tlb(false);
+}
 struct Lmsw {
     static void run(CpuCore& c, const Insn& i) {
+        c.require_cpl0();
         u16 v = c.read_E<u16>(i);
         // Loads PE MP EM TS; PE can be set but not cleared this way (SDM LMSW).
-        c.cr0 = (c.cr0 & ~0xEu) | (v & 0xEu) | ((c.cr0 | v) & kCr0PE);
+        write_cr0(c, (c.cr0 & ~0xEu) | (v & 0xEu) | ((c.cr0 | v) & kCr0PE));
     }
 };
 struct Clts {
-    static void run(CpuCore& c, const Insn&) { c.cr0 &= ~kCr0TS; }
+    static void run(CpuCore& c, const Insn&) {
+        c.require_cpl0();
+        c.cr0 &= ~kCr0TS;
+    }
 };
 
 struct MovRdCd {
     static void run(CpuCore& c, const Insn& i) {
+        c.require_cpl0();
         u32 v;
         switch (i.reg) {
         case 0: v = c.cr0; break;
@@ -113,20 +239,38 @@ struct MovRdCd {
 };
 struct MovCdRd {
     static void run(CpuCore& c, const Insn& i) {
+        c.require_cpl0();
         u32 v = c.gpr[i.rm];
         switch (i.reg) {
-        case 0: c.cr0 = (v & 0x8000001Fu) | 0x10u; break;  // 386: ET (bit 4) reads as 1 with a 387
+        case 0:
+            // Paging without protection is invalid (SDM vol. 3 §2.5: #GP(0)).
+            if ((v & kCr0PG) && !(v & kCr0PE)) raise_fault(Vector::GP, 0);
+            write_cr0(c, (v & 0x8000001Fu) | 0x10u);  // 386: ET (bit 4) reads as 1 with a 387
+            break;
         case 2: c.cr2 = v; break;
-        case 3: c.cr3 = v & 0xFFFFF000u; break;
+        case 3:
+            c.cr3 = v & 0xFFFFF018u;  // PDBR plus PWT/PCD
+            c.flush_tlb(true);
+            break;
         default: raise_fault(Vector::UD);
         }
     }
 };
+// DR4 and DR5 are aliases of DR6 and DR7 on the 386 (SDM vol. 3 §17.2.2).
+inline unsigned debug_register_index(unsigned n) { return n == 4 || n == 5 ? n + 2 : n; }
 struct MovRdDd {
-    static void run(CpuCore& c, const Insn& i) { c.gpr[i.rm] = c.dr[i.reg]; }
+    static void run(CpuCore& c, const Insn& i) {
+        c.require_cpl0();
+        c.gpr[i.rm] = c.dr[debug_register_index(i.reg)];
+    }
 };
 struct MovDdRd {
-    static void run(CpuCore& c, const Insn& i) { c.dr[i.reg] = c.gpr[i.rm]; }
+    static void run(CpuCore& c, const Insn& i) {
+        c.require_cpl0();
+        unsigned n = debug_register_index(i.reg);
+        c.dr[n] = c.gpr[i.rm];
+        if (n == 7) c.debug_registers_changed();
+    }
 };
 
 // The 386's TLB test registers: only TR6 and TR7 exist (80386 PRM §12.2); the TLB test function
@@ -136,12 +280,14 @@ inline void require_test_register(const Insn& i) {
 }
 struct MovRdTd {
     static void run(CpuCore& c, const Insn& i) {
+        c.require_cpl0();
         require_test_register(i);
         c.gpr[i.rm] = c.test_registers[i.reg];
     }
 };
 struct MovTdRd {
     static void run(CpuCore& c, const Insn& i) {
+        c.require_cpl0();
         require_test_register(i);
         c.test_registers[i.reg] = c.gpr[i.rm];
     }

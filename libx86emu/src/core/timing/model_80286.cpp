@@ -83,6 +83,22 @@ constexpr TimingTable make_80286() {
     t.set(TC::Into, 3, 0, 24);              // INTO 24+m if OF = 1, 3 if OF = 0 (real)
     t.set(TC::Iret, 17);                    // IRET 17+m (real)
     t.set(TC::Exception, 23);               // interrupt/exception delivery charged as INT n: 23
+    // Protected mode (80286 PRM appendix B: CALL pm=26+m vs 13+m, RET pm=25+m vs 15+m, IRET
+    // pm=31+m vs 17+m; surcharges are the pm count minus the real-mode count).
+    t.set(TC::FarProtected, 13);            // ~ CALL 26-13, RET 25-15, IRET 31-17, JMP 23-11
+    t.set(TC::CallGate, 28);                // CALL via call gate, same privilege 41+m (- 13)
+    t.set(TC::CallGatePrivilege, 69, 0, 4); // more privilege 82+m, x parameters 86+4x+m (- 13)
+    t.set(TC::RetOuter, 40);                // RET to different privilege level 55+m (- 15)
+    t.set(TC::IretOuter, 38);               // IRET to different privilege level 55+m (- 17)
+    t.set(TC::InterruptSame, 17);           // INT, same privilege 40+m (- 23)
+    t.set(TC::InterruptPrivilege, 55);      // INT, more privilege 78+m (- 23)
+    t.set(TC::InterruptFromV86, 55);        // (no virtual-8086 mode on the 286)
+    t.set(TC::TaskSwitch, 164);             // CALL via TSS 177+m (- 13)
+    t.set(TC::Arpl, 10, 11);                // ARPL 10/11
+    t.set(TC::StoreSelector, 2, 3);         // SLDT/STR 2/3
+    t.set(TC::LoadSystemSelector, 17, 19);  // LLDT/LTR 17/19
+    t.set(TC::VerifySelector, 14, 16);      // VERR/VERW 14/16
+    t.set(TC::LoadAccessRights, 14, 16);    // LAR/LSL 14/16
     t.set(TC::Shift1, 2, 7);                // shift/rotate register/memory by 1 2,7
     t.set(TC::ShiftCL, 5, 8, 1);            // by CL 5+n, 8+n
     t.set(TC::ShiftImm, 5, 8, 1);           // by count 5+n, 8+n

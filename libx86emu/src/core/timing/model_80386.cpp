@@ -83,6 +83,22 @@ constexpr TimingTable make_80386() {
     t.set(TC::Into, 3, 0, 35);              // INTO 35 if OF = 1, 3 if OF = 0 (real)
     t.set(TC::Iret, 22);                    // IRET 22 (real)
     t.set(TC::Exception, 37);               // interrupt/exception delivery charged as INT n: 37
+    // Protected mode (80386 PRM appendix: CALL pm=34+m vs 17+m, RET pm=32+m vs 18+m, IRET pm=38
+    // vs 22, JMP pm=27+m vs 12+m; surcharges are the pm count minus the real-mode count).
+    t.set(TC::FarProtected, 16);            // ~ CALL 34-17, RET 32-18, IRET 38-22, JMP 27-12
+    t.set(TC::CallGate, 35);                // CALL via call gate, same privilege 52+m (- 17)
+    t.set(TC::CallGatePrivilege, 69, 0, 4); // more privilege 86+m, x parameters 94+4x+m (- 17)
+    t.set(TC::RetOuter, 50);                // RET far to outer level 68+m (- 18)
+    t.set(TC::IretOuter, 60);               // IRET to outer level 82 (- 22)
+    t.set(TC::InterruptSame, 22);           // INT n, same privilege 59 (- 37)
+    t.set(TC::InterruptPrivilege, 62);      // INT n, more privilege 99 (- 37)
+    t.set(TC::InterruptFromV86, 82);        // INT n from virtual-8086 mode 119 (- 37)
+    t.set(TC::TaskSwitch, 283);
+    t.set(TC::Arpl, 20, 21);                // ARPL 20/21
+    t.set(TC::StoreSelector, 2, 2);         // SLDT 2/2 (STR is charged alike)
+    t.set(TC::LoadSystemSelector, 20, 24);  // LLDT 20/24 (LTR 23/27)
+    t.set(TC::VerifySelector, 10, 11);      // VERR 10/11 (VERW 15/16)
+    t.set(TC::LoadAccessRights, 15, 16);    // LAR 15/16 (LSL 20/21 byte granular)             // CALL/JMP to 386 TSS, ts = 300 (- 17)
     t.set(TC::Shift1, 3, 7);                // ROL/ROR/SAL/SAR/SHL/SHR r/m,1 3/7
     t.set(TC::ShiftCL, 3, 7, 0);            // ... r/m,CL 3/7 (barrel shifter: no per-bit cost)
     t.set(TC::ShiftImm, 3, 7, 0);           // ... r/m,imm8 3/7

@@ -1,0 +1,191 @@
+// x86emu — linear-to-physical translation: the software TLB and the page walk.
+//
+// Implements: 32-bit paging with two-level 4 KiB pages and, when CR4.PSE is set, 4 MiB pages
+// (Intel SDM vol. 3 §4.3), the U/S and R/W protection rules at each privilege level with CR0.WP
+// (§4.6), accessed and dirty bits (§4.8), #PF error codes and CR2 (§4.7, §6.15 interrupt 14),
+// TLB invalidation by MOV CR3 / INVLPG / CR0 and CR4 writes with global pages kept across CR3
+// loads when CR4.PGE is set (§4.10.4), and the segment access windows derived from the
+// descriptor caches (§5.3 limit checking, §5.5 type checking).
+// Debug data breakpoints (§17.2.4): matched on the slow path of linear accesses.
+#include "core/cpu_core.hpp"
+
+namespace x86emu {
+
+namespace {
+constexpr std::uint32_t kPteP = 1u << 0, kPteW = 1u << 1, kPteU = 1u << 2, kPteA = 1u << 5,
+                        kPteD = 1u << 6, kPtePS = 1u << 7, kPteG = 1u << 8;
+constexpr std::uint32_t kCr0WP = 1u << 16;
+constexpr std::uint32_t kCr4PSE = 1u << 4, kCr4PGE = 1u << 7;
+}  // namespace
+
+std::uint32_t CpuCore::read_physical32(std::uint32_t paddr) {
+    paddr &= traits.address_mask;
+    if (std::uint8_t* host = bus.host_page(paddr & ~0xFFFu, false); host && (paddr & 3) == 0) {
+        std::uint32_t v;
+        std::memcpy(&v, host + (paddr & 0xFFF), 4);
+        return v;
+    }
+    std::uint32_t v = 0;
+    for (unsigned k = 0; k < 4; ++k) v |= std::uint32_t{bus.read8((paddr + k) & traits.address_mask)} << (8 * k);
+    return v;
+}
+
+void CpuCore::write_physical32(std::uint32_t paddr, std::uint32_t value) {
+    for (unsigned k = 0; k < 4; ++k)
+        write_physical8((paddr + k) & traits.address_mask, static_cast<std::uint8_t>(value >> (8 * k)));
+}
+
+void CpuCore::page_fault(std::uint32_t linear, std::uint32_t error_code) {
+    cr2 = linear;
+    raise_fault(Vector::PF, error_code);
+}
+
+std::uint32_t CpuCore::walk_page_tables(std::uint32_t linear, bool write, unsigned user) {
+    // #PF error code: P (protection violation, not absence), W/R, U/S (SDM vol. 3 §4.7).
+    const std::uint32_t access_bits = (write ? 2u : 0u) | (user ? 4u : 0u);
+    std::uint32_t pde_addr = (cr3 & 0xFFFFF000u) | ((linear >> 20) & 0xFFC);
+    std::uint32_t pde = read_physical32(pde_addr);
+    if (!(pde & kPteP)) page_fault(linear, access_bits);
+
+    const bool large = (pde & kPtePS) && (cr4 & kCr4PSE);
+    std::uint32_t pte_addr = 0, pte = pde;
+    if (!large) {
+        pte_addr = (pde & 0xFFFFF000u) | ((linear >> 10) & 0xFFC);
+        pte = read_physical32(pte_addr);
+        if (!(pte & kPteP)) page_fault(linear, access_bits);
+    }
+    // The effective rights are the stricter of the directory and table entries (§4.6).
+    const std::uint32_t rights = pde & pte;
+    if (user) {
+        if (!(rights & kPteU) || (write && !(rights & kPteW))) page_fault(linear, access_bits | 1);
+    } else if (write && !(rights & kPteW) && (cr0 & kCr0WP)) {
+        // Supervisor writes ignore R/W unless CR0.WP is set (486 and later; the 386 has no WP).
+        page_fault(linear, access_bits | 1);
+    }
+    // Accessed bits on the way down, dirty on the final entry for writes (§4.8).
+    if (!(pde & kPteA) || (large && write && !(pde & kPteD))) {
+        write_physical32(pde_addr, pde | kPteA | (large && write ? kPteD : 0));
+    }
+    if (large) return ((pde & 0xFFC00000u) | (linear & 0x003FF000u)) >> 12;
+    if (!(pte & kPteA) || (write && !(pte & kPteD))) {
+        write_physical32(pte_addr, pte | kPteA | (write ? kPteD : 0));
+    }
+    return pte >> 12;
+}
+
+void CpuCore::fill_tlb(TlbEntry& e, std::uint32_t linear, bool write, unsigned user) {
+    std::uint32_t phys_page;
+    bool global = false;
+    if (paging()) {
+        phys_page = walk_page_tables(linear, write, user);
+        if (cr4 & kCr4PGE) {
+            // Only the final entry's G bit counts; re-reading it is cheaper than threading it
+            // out of the walk, and misses are rare.
+            std::uint32_t pde = read_physical32((cr3 & 0xFFFFF000u) | ((linear >> 20) & 0xFFC));
+            if ((pde & kPtePS) && (cr4 & kCr4PSE)) global = pde & kPteG;
+            else global = read_physical32((pde & 0xFFFFF000u) | ((linear >> 10) & 0xFFC)) & kPteG;
+        }
+    } else {
+        phys_page = (linear & traits.address_mask) >> 12;
+    }
+    phys_page &= traits.address_mask >> 12;
+    e.tag = linear >> 12;
+    e.physical_page = phys_page;
+    e.global = global;
+    std::uint32_t paddr = phys_page << 12;
+    if (data_watch_active_) {
+        // A page with an armed data breakpoint stays on the slow path, where it is matched.
+        for (unsigned n = 0; n < 4; ++n) {
+            bool enabled = (dr[7] >> (2 * n)) & 3;
+            unsigned rw = (dr[7] >> (16 + 4 * n)) & 3;
+            if (enabled && (rw & 1) && (dr[n] >> 12) == (linear >> 12)) {
+                e.host = nullptr;
+                return;
+            }
+        }
+    }
+    // Pages holding decoded code are written through the slow path so the write invalidates them.
+    if (write) e.host = page_has_code_[phys_page] ? nullptr : bus.host_page(paddr, true);
+    else e.host = bus.host_page(paddr, false);
+}
+
+void CpuCore::flush_tlb(bool keep_global) {
+    for (auto& half : tlb_)
+        for (auto& kind : half)
+            for (TlbEntry& e : kind)
+                if (!(keep_global && e.global)) e = TlbEntry{};
+}
+
+void CpuCore::invalidate_tlb_page(std::uint32_t linear) {
+    for (auto& half : tlb_)
+        for (auto& kind : half) {
+            TlbEntry& e = kind[(linear >> 12) % kTlbSize];
+            if (e.tag == (linear >> 12)) e = TlbEntry{};
+        }
+}
+
+void CpuCore::mode_changed() {
+    if (!protected_mode()) cpl = 0;
+    else if (v86()) cpl = 3;
+    privilege_changed();
+    refresh_all_segments();
+}
+
+// ---- segment access windows ----------------------------------------------------------------
+
+CpuCore::AccessWindow CpuCore::window_of(const SegmentState& d, bool write, bool protected_rules) {
+    const AccessWindow full{0, d.limit};
+    const AccessWindow none{1, 0};
+    // Real and virtual-8086 mode: only the limit applies (types are not checked).
+    if (!protected_rules) return full;
+    if (!(d.attributes & 0x80)) return none;  // null selector or unusable cache
+    if (d.attributes & 0x08) {
+        // Code: never writable through CS or an override; readable only if R is set.
+        return (!write && (d.attributes & 0x02)) ? full : none;
+    }
+    if (write && !(d.attributes & 0x02)) return none;  // read-only data
+    if (d.attributes & 0x04) {
+        // Expand-down: valid offsets lie above the limit, up to FFFFh or FFFFFFFFh (B bit).
+        std::uint32_t top = (d.attributes & 0x4000) ? 0xFFFFFFFFu : 0xFFFFu;
+        return d.limit >= top ? none : AccessWindow{d.limit + 1, top};
+    }
+    return full;
+}
+
+void CpuCore::refresh_segment(unsigned s) {
+    window_[s][0] = window_of(seg[s], false, pm());
+    window_[s][1] = window_of(seg[s], true, pm());
+    if (s == CS) code_segment_changed();
+}
+
+void CpuCore::refresh_all_segments() {
+    for (unsigned s = 0; s < 6; ++s) refresh_segment(s);
+}
+
+// ---- debug registers ---------------------------------------------------------------------------
+
+void CpuCore::debug_registers_changed() {
+    bool any = false;
+    for (unsigned n = 0; n < 4; ++n) {
+        bool enabled = (dr[7] >> (2 * n)) & 3;
+        unsigned rw = (dr[7] >> (16 + 4 * n)) & 3;
+        if (enabled && (rw & 1)) any = true;  // 01 = data write, 11 = data read/write
+    }
+    data_watch_active_ = any;
+    flush_tlb(false);
+}
+
+void CpuCore::check_data_breakpoint(std::uint32_t linear, unsigned size, bool write) {
+    for (unsigned n = 0; n < 4; ++n) {
+        if (!((dr[7] >> (2 * n)) & 3)) continue;
+        unsigned rw = (dr[7] >> (16 + 4 * n)) & 3;
+        if (!(rw & 1) || (rw == 1 && !write)) continue;
+        // LEN 00/01/11 = 1/2/4 bytes; the breakpoint address is aligned to its length.
+        unsigned len = ((dr[7] >> (18 + 4 * n)) & 3) + 1;
+        if (len == 3) len = 4;
+        std::uint32_t first = dr[n] & ~(len - 1);
+        if (linear <= first + len - 1 && first <= linear + size - 1) pending_debug_status |= 1u << n;
+    }
+}
+
+}  // namespace x86emu
