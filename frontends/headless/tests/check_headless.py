@@ -9,6 +9,7 @@ Standard library only.
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -183,6 +184,35 @@ def case_max_seconds(r):
     expect(report["wall_seconds"] >= 0.5, f"wall_seconds {report['wall_seconds']}")
 
 
+def case_interrupted(r):
+    """SIGTERM mid-run: exit 6, the report says so, and no debug console byte is lost."""
+    report_path, console_path = r.path("report.json"), r.path("console.bin")
+    command = [r.binary, "--bios", r.rom("loop.rom"), "--debugcon-file", console_path, "--report", report_path]
+    print("$", " ".join(command))
+    process = subprocess.Popen(command, stderr=subprocess.PIPE)
+    try:
+        # The greeting ends in a newline, at which the runner flushes: once it is in the file the
+        # guest is in its endless loop.
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if os.path.exists(console_path) and os.path.getsize(console_path) >= len(GREETING):
+                break
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    print("exit code:", process.returncode)
+    expect(process.returncode == 6, f"exit code {process.returncode}, expected 6")
+    expect(b"interrupted by signal" in stderr, "stderr lacks the interruption message")
+    with open(console_path, "rb") as file:
+        expect(file.read() == GREETING, "debug console output lost or altered")
+    report = r.report(report_path)
+    expect(report["stop_reason"] == "interrupted" and report["exit_code"] == 6, "report does not record the signal")
+    expect(report["post_codes"] == [0x11, 0x22, 0x33], f"post_codes {report['post_codes']}")
+
+
 def triple_fault_on(model):
     def case(r):
         report_path = r.path("report.json")
@@ -245,6 +275,7 @@ CASES = {
     "no_post": case_no_post,
     "max_cycles": case_max_cycles,
     "max_seconds": case_max_seconds,
+    "interrupted": case_interrupted,
     "triple_fault_286": triple_fault_on("286"),
     "triple_fault_386": triple_fault_on("386"),
     "bad_flag": usage_error("--bios", "ROM:halt.rom", "--frobnicate", stderr_text="frobnicate"),
