@@ -154,14 +154,19 @@ void CpuCore::deliver_fault(const CpuFault& first) {
     CpuFault fault = first;
     for (;;) {
         cycles += timing[TimingClass::Exception].reg;
+        // Fault-class exceptions save RF = 1 so that IRET restarts the instruction without
+        // re-triggering its instruction breakpoint (SDM vol. 3 §17.3.1.1); #DB does not.
+        push_rf_ = traits.has386 && fault.vector != Vector::DB && fault.vector != Vector::DF;
         try {
             next_eip = return_eip;
             interrupt(static_cast<std::uint8_t>(fault.vector), return_eip, EventKind::Exception,
                       fault.has_error_code, fault.error_code);
             eip = next_eip;
             delivery_ext_ = 0;
+            push_rf_ = false;
             return;
         } catch (const CpuFault& nested) {
+            push_rf_ = false;
             // A fault while delivering the double fault shuts the processor down; the
             // contributory/page-fault pairs become #DF(0); anything else is handled serially.
             // Errors raised during delivery carry EXT (SDM vol. 3 §6.13).
@@ -298,11 +303,15 @@ void CpuCore::execute_loop(std::uint64_t end_cycle, bool single_step, RunResult&
         }
         inhibit_interrupts = false;
         const bool trap = eflags_ & eflags::TF;
+        const bool resume = eflags_ & eflags::RF;
+        if (code_watch_active_) check_instruction_breakpoint();
         const Insn& insn = fetch_decoded();
         next_eip = (eip + insn.length) & ip_mask();
         cycles += insn.cycles;
         insn.exec(*this, insn);
         eip = next_eip;
+        // RF lasts for one completed instruction (an IRET that loads it set sees it kept).
+        if (resume) eflags_ &= ~eflags::RF;
         ++instructions;
         ++result.instructions;
         // Single-step trap after the instruction (SDM vol. 3 §17.3.1.4).

@@ -584,6 +584,9 @@ private:
     void invalidate_segments_for_outer_level();
     std::uint32_t delivery_ext_ = 0;  // EXT bit (1) while delivering an external event
     bool data_watch_active_ = false;  // some DR7 data breakpoint is armed
+    bool code_watch_active_ = false;  // some DR7 instruction breakpoint is armed
+    bool push_rf_ = false;            // the exception being delivered is a fault: saved RF = 1
+    void check_instruction_breakpoint();
     void check_data_breakpoint(std::uint32_t linear, unsigned size, bool write);
     void execute_loop(std::uint64_t end_cycle, bool single_step, RunResult& result);
 

@@ -165,14 +165,31 @@ void CpuCore::refresh_all_segments() {
 // ---- debug registers ---------------------------------------------------------------------------
 
 void CpuCore::debug_registers_changed() {
-    bool any = false;
+    bool data = false, code = false;
     for (unsigned n = 0; n < 4; ++n) {
         bool enabled = (dr[7] >> (2 * n)) & 3;
         unsigned rw = (dr[7] >> (16 + 4 * n)) & 3;
-        if (enabled && (rw & 1)) any = true;  // 01 = data write, 11 = data read/write
+        if (enabled && (rw & 1)) data = true;  // 01 = data write, 11 = data read/write
+        if (enabled && rw == 0) code = true;   // 00 = instruction execution
     }
-    data_watch_active_ = any;
+    data_watch_active_ = data;
+    code_watch_active_ = code;
     flush_tlb(false);
+}
+
+void CpuCore::check_instruction_breakpoint() {
+    // Instruction breakpoints are faults taken before the instruction executes, unless RF says
+    // the instruction is being restarted (SDM vol. 3 §17.3.1.1).
+    if (eflags_ & eflags::RF) return;
+    std::uint32_t linear = seg[CS].base + eip;
+    std::uint32_t hits = 0;
+    for (unsigned n = 0; n < 4; ++n) {
+        if (((dr[7] >> (2 * n)) & 3) && ((dr[7] >> (16 + 4 * n)) & 3) == 0 && dr[n] == linear) hits |= 1u << n;
+    }
+    if (hits) {
+        dr[6] = (dr[6] & ~0xFu) | hits;
+        raise_fault(Vector::DB);
+    }
 }
 
 void CpuCore::check_data_breakpoint(std::uint32_t linear, unsigned size, bool write) {

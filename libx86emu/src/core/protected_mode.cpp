@@ -618,7 +618,7 @@ void CpuCore::interrupt_protected(std::uint8_t vector, std::uint32_t return_eip,
     SegmentState cs = cache_from(cs_sel, cd);
     const bool from_v86 = v86();
     const unsigned new_cpl = cd.conforming() ? cpl : cd.dpl();
-    const std::uint32_t old_flags = get_flags();
+    const std::uint32_t old_flags = get_flags() | (push_rf_ ? eflags::RF : 0u);
 
     if (new_cpl < cpl) {
         // Inter-privilege interrupt: new stack from the TSS (SDM vol. 3 §6.12.1, figure 6-4).
