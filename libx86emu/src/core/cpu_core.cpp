@@ -64,6 +64,7 @@ void CpuCore::reset() {
     std::fill(std::begin(dr), std::end(dr), 0u);
     halted = false;
     nmi_pending = false;
+    nmi_blocked = false;
     inhibit_interrupts = false;
     shutdown_ = false;
     pending_debug_status = 0;
@@ -256,8 +257,9 @@ const Insn& CpuCore::fetch_decoded() {
 
 bool CpuCore::service_events() {
     // Returns true when an interrupt was delivered (which also wakes a halted CPU).
-    if (nmi_pending) {
+    if (nmi_pending && !nmi_blocked) {
         nmi_pending = false;
+        nmi_blocked = true;
         halted = false;
         next_eip = eip;
         interrupt(2, eip, EventKind::External);

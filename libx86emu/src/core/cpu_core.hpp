@@ -107,6 +107,7 @@ public:
     bool halted = false;
     bool intr_line = false;
     bool nmi_pending = false;
+    bool nmi_blocked = false;  // from NMI delivery until the next IRET (SDM vol. 3 §6.7.1)
     bool stop_requested = false;
     bool inhibit_interrupts = false;  // MOV SS / POP SS / STI shadow for the next instruction
 
@@ -437,7 +438,7 @@ public:
     // A REP loop asks between iterations whether to give the run loop back control.
     bool rep_should_pause() const { return cycles >= end_cycle_ || events_pending(); }
     bool events_pending() const {
-        return nmi_pending || stop_requested || (intr_line && interrupts_enabled());
+        return (nmi_pending && !nmi_blocked) || stop_requested || (intr_line && interrupts_enabled());
     }
 
     // Charged by handlers for the variable part of an instruction (REP, shift counts, ...).

@@ -435,6 +435,7 @@ void CpuCore::return_far_protected(bool op32, std::uint16_t release_bytes) {
 }
 
 void CpuCore::interrupt_return(bool op32) {
+    nmi_blocked = false;  // any IRET re-enables NMI, even one that faults afterwards
     if (protected_mode()) return iret_protected(op32);
     const unsigned size = op32 ? 4 : 2;
     std::uint32_t ip = op32 ? peek<std::uint32_t>(0) : peek<std::uint16_t>(0);
