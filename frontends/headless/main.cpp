@@ -245,6 +245,12 @@ int run_headless(int argc, const char* const* argv) {
         return 0;
     }
 
+    // Find out now, not after a long run, whether the report can be written at all.
+    if (!report_path.empty() && !std::ofstream(report_path, std::ios::binary | std::ios::trunc)) {
+        std::cerr << kProgram << ": error: cannot open report file '" << report_path << "' for writing\n";
+        return static_cast<int>(ExitCode::UsageError);
+    }
+
     std::signal(SIGINT, note_interrupt_signal);
     std::signal(SIGTERM, note_interrupt_signal);
 

@@ -8,6 +8,8 @@
 #include <charconv>
 #include <cmath>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include <x86emu/machine.hpp>
 
@@ -88,9 +90,20 @@ Options parse_command_line(int argc, const char* const* argv, std::string& repor
          "write a JSON report (stop reason, POST codes, counters, registers) on every exit path");
 
     po::variables_map given;
-    po::store(po::command_line_parser(argc, argv).options(described).run(), given);
+    // The runner takes no positional arguments; they are collected (hidden from --help) only to
+    // name the first stray word in the error instead of ignoring it.
+    std::vector<std::string> stray_arguments;
+    po::options_description hidden;
+    hidden.add_options()("stray", po::value(&stray_arguments));
+    po::options_description accepted;
+    accepted.add(described).add(hidden);
+    po::positional_options_description positional;
+    positional.add("stray", -1);
+    po::store(po::command_line_parser(argc, argv).options(accepted).positional(positional).run(), given);
     po::notify(given);
     report_path_seen = options.report_path;
+    if (!stray_arguments.empty())
+        throw UsageError("unexpected argument '" + stray_arguments.front() + "' (options start with --)");
 
     if (given.count("help")) {
         std::ostringstream help;
