@@ -59,7 +59,8 @@ struct PortHandler {
 class Machine {
 public:
     // Validates the configuration (see MachineConfig), maps RAM and the BIOS, and resets the CPU
-    // so that the first run() starts at the reset vector.
+    // so that the first run() starts at the reset vector. Throws std::bad_alloc if the host
+    // cannot reserve the RAM.
     explicit Machine(MachineConfig config);
     ~Machine();
     Machine(const Machine&) = delete;
