@@ -1,10 +1,14 @@
 // bench/bench_main.cpp — x86emu-bench: runs the benchmark guest (bench/workload.asm) on the
 // x86emu CPU core and reports guest instructions, host seconds and guest MIPS for the measured
 // part, i.e. the instructions between the guest's START and END marker bytes on port 0xE9.
+// --mode runs the same guest in real mode, in virtual-8086 mode, or in V86 mode with paging on
+// (the protected-mode scaffolding for the latter two is in v86_setup.cpp).
 #include <x86emu/bus.hpp>
 #include <x86emu/cpu.hpp>
 #include <x86emu/model.hpp>
 #include <x86emu/state.hpp>
+
+#include "v86_setup.hpp"
 
 #include <boost/program_options.hpp>
 
@@ -17,6 +21,7 @@
 #include <iomanip>
 #include <iostream>
 #include <iterator>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -71,6 +76,8 @@ public:
         if (image.size() > ram_.size() - address) throw std::runtime_error("workload image does not fit in 1 MiB of RAM");
         std::copy(image.begin(), image.end(), ram_.begin() + address);
     }
+    std::span<std::uint8_t> ram() { return ram_; }
+    std::span<const std::uint8_t> ram() const { return ram_; }
     bool start_seen() const { return start_seen_; }
     bool end_seen() const { return end_seen_; }
     const std::string& guest_text() const { return guest_text_; }
@@ -92,15 +99,44 @@ std::vector<std::uint8_t> read_binary(const std::filesystem::path& path) {
     return bytes;
 }
 
-// Enters at workload_entry as the boot sector's far jump would: CS=DS=ES=SS=0, IP=7E00.
-void enter_workload(x86emu::Cpu& cpu) {
+struct ModeName {
+    bench::RunMode mode;
+    const char* name;
+};
+constexpr ModeName kModeNames[] = {
+    {bench::RunMode::Real, "real"},
+    {bench::RunMode::V86, "v86"},
+    {bench::RunMode::V86Paging, "v86-paging"},
+};
+
+bench::RunMode parse_mode(const std::string& name) {
+    for (const auto& entry : kModeNames)
+        if (name == entry.name) return entry.mode;
+    throw std::runtime_error("unknown mode '" + name + "' (expected real, v86 or v86-paging)");
+}
+
+const char* mode_name(bench::RunMode mode) {
+    for (const auto& entry : kModeNames)
+        if (mode == entry.mode) return entry.name;
+    return "?";
+}
+
+// Enters at workload_entry as the boot sector's far jump would: CS=DS=ES=SS=0, IP=7E00. In the
+// V86 modes the same CS:IP and SP are entered in virtual-8086 mode instead.
+void enter_workload(x86emu::Cpu& cpu, BenchBus& bus, bench::RunMode mode) {
     x86emu::CpuState state = cpu.state();
-    for (auto& segment : state.seg) {
-        segment.selector = 0;
-        segment.base = 0;
+    if (mode == bench::RunMode::Real) {
+        for (auto& segment : state.seg) {
+            segment.selector = 0;
+            segment.base = 0;
+        }
+        state.eip = kEntryAddress;
+        state.gpr[x86emu::ESP] = kImageAddress;
+    } else {
+        const bool paging = mode == bench::RunMode::V86Paging;
+        bench::write_v86_environment(bus.ram(), paging);
+        state = bench::v86_entry_state(state, paging, kEntryAddress, kImageAddress);
     }
-    state.eip = kEntryAddress;
-    state.gpr[x86emu::ESP] = kImageAddress;
     cpu.set_state(state);
 }
 
@@ -125,12 +161,14 @@ int run(int argc, char** argv) {
     namespace po = boost::program_options;
     std::string workload_path;
     std::string model_name;
+    std::string mode_text;
     std::uint64_t max_cycles = 0;
     po::options_description options("Usage: x86emu-bench [options]\nOptions");
     options.add_options()
         ("help,h", "show this help")
         ("workload", po::value(&workload_path)->default_value(X86EMU_BENCH_WORKLOAD), "benchmark image (boot sector + payload) built from bench/workload.asm")
         ("cpu", po::value(&model_name)->default_value("386"), "CPU model: 8086, 286 or 386")
+        ("mode", po::value(&mode_text)->default_value("real"), "run the guest in real mode, virtual-8086 mode (v86) or virtual-8086 mode with paging (v86-paging); the V86 modes need the 386 model")
         ("max-cycles", po::value(&max_cycles)->default_value(1'000'000'000'000ull), "abort if the guest has not finished after this many cycles");
     po::variables_map args;
     po::store(po::command_line_parser(argc, argv).options(options).run(), args);
@@ -142,26 +180,42 @@ int run(int argc, char** argv) {
 
     const auto model = x86emu::parse_cpu_model(model_name);
     if (!model) throw std::runtime_error("unknown CPU model '" + model_name + "' (expected 8086, 286 or 386)");
+    const bench::RunMode mode = parse_mode(mode_text);
+    if (mode != bench::RunMode::Real && *model != x86emu::CpuModel::i80386)
+        throw std::runtime_error(std::string("--mode ") + mode_name(mode) + " needs the 386 model: only a 386 has virtual-8086 mode and paging");
 
     BenchBus bus;
     bus.load(kImageAddress, read_binary(workload_path));
     x86emu::Cpu cpu(*model, bus);
     bus.attach(cpu);
     cpu.reset();
-    enter_workload(cpu);
+    enter_workload(cpu, bus, mode);
 
-    run_until(cpu, max_cycles, "writing the start marker", [&] { return bus.start_seen(); });
-    const std::uint64_t start_instructions = cpu.instructions();
-    const std::uint64_t start_cycles = cpu.cycles();
-    const auto start_time = std::chrono::steady_clock::now();
+    // A failure report carries the CPU state: in the V86 modes a guest fault ends in an exception
+    // stub, and the stub's vector and stack frame say which guest instruction faulted.
+    std::uint64_t start_instructions = 0, start_cycles = 0, instructions = 0, cycles = 0;
+    std::chrono::steady_clock::time_point start_time, end_time;
+    try {
+        run_until(cpu, max_cycles, "writing the start marker", [&] { return bus.start_seen(); });
+        start_instructions = cpu.instructions();
+        start_cycles = cpu.cycles();
+        start_time = std::chrono::steady_clock::now();
 
-    run_until(cpu, max_cycles, "writing the end marker", [&] { return bus.end_seen(); });
-    const auto end_time = std::chrono::steady_clock::now();
-    const std::uint64_t instructions = cpu.instructions() - start_instructions;
-    const std::uint64_t cycles = cpu.cycles() - start_cycles;
+        run_until(cpu, max_cycles, "writing the end marker", [&] { return bus.end_seen(); });
+        end_time = std::chrono::steady_clock::now();
+        instructions = cpu.instructions() - start_instructions;
+        cycles = cpu.cycles() - start_cycles;
 
-    // The checksum is printed after the end marker; finish the guest to collect it.
-    run_until(cpu, cpu.cycles() + 10'000'000, "halting after the end marker", [&] { return cpu.halted(); });
+        // The checksum is printed after the end marker; finish the guest to collect it.
+        run_until(cpu, cpu.cycles() + 10'000'000, "halting after the end marker", [&] { return cpu.halted(); });
+        // In V86 mode the guest's HLT raises #GP(0) and the CPU halts in the #GP stub; halting
+        // anywhere else means some other fault ended the guest.
+        if (mode != bench::RunMode::Real && !bench::halted_on_guest_hlt(cpu.state(), bus.ram()))
+            throw std::runtime_error("guest did not end with its HLT");
+    } catch (const std::runtime_error& error) {
+        throw std::runtime_error(std::string(error.what()) + " [" + mode_name(mode) + " mode, " +
+                                 bench::describe_cpu(cpu.state(), bus.ram()) + "]");
+    }
 
     const double seconds = std::chrono::duration<double>(end_time - start_time).count();
     const double mips = seconds > 0 ? static_cast<double>(instructions) / seconds / 1e6 : 0.0;
@@ -169,6 +223,7 @@ int run(int argc, char** argv) {
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
 
     std::cout << std::fixed << "cpu model: " << x86emu::cpu_model_name(*model) << '\n'
+              << "mode: " << mode_name(mode) << '\n'
               << "guest output: " << text << '\n'
               << "guest instructions: " << instructions << '\n'
               << "guest cycles: " << cycles << '\n'
