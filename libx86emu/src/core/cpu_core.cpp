@@ -398,6 +398,8 @@ void CpuCore::set_state(const CpuState& s) {
     shutdown_ = false;
     inhibit_interrupts = false;
     pending_debug_status = 0;
+    // In protected mode the CPL is CS.RPL (SDM vol. 3 §5.5); real and V86 mode fix it.
+    cpl = seg[CS].selector & 3u;
     mode_changed();
     debug_registers_changed();
 }

@@ -1,0 +1,293 @@
+// x86emu unit tests — protected mode through the public API: segment-load faults and their
+// error codes, access windows (read-only, expand-down), privilege-sensitive instructions at
+// CPL 3, paging (#PF error codes, CR2, accessed/dirty bits, TLB staleness until MOV CR3) and
+// the shutdown stop reason. Intel SDM vol. 3 §5 (protection), §4 (paging), §6.15 (exceptions).
+//
+// The fixture builds a flat 32-bit world in RAM: GDT at 0x10000, IDT at 0x11000 whose every
+// vector is a ring-0 interrupt gate to a HLT stub at 0x12000 + 16 * vector, a 386 TSS at
+// 0x13000 (ring-0 stack at 0x90000), code at 0x1000, ring-3 stack at 0x80000.
+#include <doctest/doctest.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "emu_test_support.hpp"
+
+namespace {
+
+using namespace x86emu;
+using x86emu_test::RamBus;
+
+constexpr std::uint32_t kGdt = 0x10000, kIdt = 0x11000, kStubs = 0x12000, kTss = 0x13000, kCode = 0x1000;
+constexpr std::uint32_t kRing0Stack = 0x90000, kRing3Stack = 0x80000, kPageDir = 0x20000, kPageTable = 0x21000;
+
+// Selectors of the fixture's GDT.
+constexpr std::uint16_t kCode0 = 0x08, kData0 = 0x10, kCode3 = 0x18 | 3, kData3 = 0x20 | 3, kTssSel = 0x28,
+                        kReadOnly = 0x30, kExpandDown = 0x38, kNotPresent = 0x40;
+
+struct ProtectedMachine {
+    RamBus bus;
+    Cpu cpu{CpuModel::i80386, bus};
+
+    void put32(std::uint32_t a, std::uint32_t v) {
+        for (unsigned k = 0; k < 4; ++k) bus.mem[a + k] = static_cast<std::uint8_t>(v >> (8 * k));
+    }
+    std::uint32_t get32(std::uint32_t a) const {
+        std::uint32_t v = 0;
+        for (unsigned k = 0; k < 4; ++k) v |= std::uint32_t{bus.mem[a + k]} << (8 * k);
+        return v;
+    }
+    void descriptor(std::uint16_t selector, std::uint32_t base, std::uint32_t limit, std::uint8_t access,
+                    std::uint8_t flags) {
+        std::uint32_t at = kGdt + (selector & ~7u);
+        put32(at, (limit & 0xFFFF) | (base << 16));
+        put32(at + 4, ((base >> 16) & 0xFF) | (std::uint32_t{access} << 8) | (limit & 0xF0000) |
+                          (std::uint32_t{flags} << 20) | (base & 0xFF000000u));
+    }
+
+    ProtectedMachine() {
+        descriptor(kCode0, 0, 0xFFFFF, 0x9B, 0xC);
+        descriptor(kData0, 0, 0xFFFFF, 0x93, 0xC);
+        descriptor(kCode3, 0, 0xFFFFF, 0xFB, 0xC);
+        descriptor(kData3, 0, 0xFFFFF, 0xF3, 0xC);
+        descriptor(kTssSel, kTss, 0x67, 0x8B, 0x0);
+        descriptor(kReadOnly, 0x40000, 0xFFF, 0x90, 0xC);  // read-only, not yet accessed, 4 KiB granular
+        descriptor(kExpandDown, 0x50000, 0x0FFF, 0x97, 0x0);  // 16-bit expand-down: 1000h..FFFFh
+        descriptor(kNotPresent, 0, 0xFFFFF, 0x13, 0xC);
+        for (unsigned v = 0; v < 256; ++v) {
+            std::uint32_t stub = kStubs + 16 * v;
+            bus.mem[stub] = 0xF4;  // HLT
+            put32(kIdt + 8 * v, (stub & 0xFFFF) | (std::uint32_t{kCode0} << 16));
+            put32(kIdt + 8 * v + 4, (stub & 0xFFFF0000u) | 0x8E00);  // 386 interrupt gate, DPL 0
+        }
+        put32(kTss + 4, kRing0Stack);
+        put32(kTss + 8, kData0);
+        bus.mem[kTss + 0x66] = 0x68;  // I/O bitmap base at the TSS limit: no bitmap
+    }
+
+    static SegmentState flat(std::uint16_t selector, std::uint16_t access) {
+        SegmentState s;
+        s.selector = selector;
+        s.base = 0;
+        s.limit = 0xFFFFFFFF;
+        s.attributes = static_cast<std::uint16_t>(access | 0xC000);
+        return s;
+    }
+
+    // Enters 32-bit protected mode at `cpl` (0 or 3) with `code` at kCode.
+    void start(const std::vector<std::uint8_t>& code, unsigned cpl, std::uint32_t extra_eflags = 0,
+               std::uint32_t cr0_extra = 0, std::uint32_t cr3 = 0) {
+        for (std::size_t k = 0; k < code.size(); ++k) bus.mem[kCode + k] = code[k];
+        cpu.invalidate_code(kCode, static_cast<std::uint32_t>(code.size() + 16));
+        CpuState s;
+        s.eip = kCode;
+        s.eflags = 0x2 | extra_eflags;
+        s.cr0 = 0x11 | cr0_extra;
+        s.cr3 = cr3;
+        s.gdtr = {kGdt, 0x47};
+        s.idtr = {kIdt, 0x7FF};
+        s.tr.selector = kTssSel;
+        s.tr.base = kTss;
+        s.tr.limit = 0x67;
+        s.tr.attributes = 0x8B;
+        s.ldtr.attributes = 0;
+        std::uint16_t code_sel = cpl == 3 ? kCode3 : kCode0;
+        std::uint16_t data_sel = cpl == 3 ? kData3 : kData0;
+        s.seg[CS] = flat(code_sel, cpl == 3 ? 0xFB : 0x9B);
+        for (unsigned r : {ES, SS, DS, FS, GS}) s.seg[r] = flat(data_sel, cpl == 3 ? 0xF3 : 0x93);
+        s.gpr[ESP] = cpl == 3 ? kRing3Stack : kRing0Stack;
+        cpu.set_state(s);
+    }
+
+    // Runs until the CPU halts; returns the vector whose stub it halted in (or -1).
+    int run_to_halt() {
+        RunResult r = cpu.run(1'000'000);
+        if (!any(r.reasons, StopReason::Halted)) return -1;
+        std::uint32_t eip = cpu.state().eip - 1;  // HLT has executed
+        if (eip < kStubs || eip >= kStubs + 16 * 256) return -1;
+        return static_cast<int>((eip - kStubs) / 16);
+    }
+    // The exception frame on the ring-0 stack: error code (if any), EIP, CS, EFLAGS.
+    std::uint32_t frame(unsigned slot) const { return get32(cpu.state().gpr[ESP] + 4 * slot); }
+};
+
+std::vector<std::uint8_t> load_ds_with(std::uint16_t selector) {
+    return {0x66, 0xB8, static_cast<std::uint8_t>(selector), static_cast<std::uint8_t>(selector >> 8),  // mov ax, sel
+            0x8E, 0xD8,                                                                               // mov ds, ax
+            0xF4};
+}
+
+}  // namespace
+
+TEST_CASE("protected mode: segment loads fault with the selector as error code") {
+    SUBCASE("not-present data segment: #NP(selector), EIP of the MOV") {
+        ProtectedMachine m;
+        m.start(load_ds_with(kNotPresent), 0);
+        CHECK(m.run_to_halt() == 11);
+        CHECK(m.frame(0) == kNotPresent);
+        CHECK(m.frame(1) == kCode + 4);
+        CHECK(m.cpu.state().seg[DS].selector == kData0);  // nothing committed
+    }
+    SUBCASE("selector beyond the GDT limit: #GP(selector & ~3)") {
+        ProtectedMachine m;
+        m.start(load_ds_with(0x0103), 0);
+        CHECK(m.run_to_halt() == 13);
+        CHECK(m.frame(0) == 0x0100);
+    }
+    SUBCASE("ring-0 data at CPL 3: #GP(selector)") {
+        ProtectedMachine m;
+        m.start(load_ds_with(kData0 | 3), 3);
+        CHECK(m.run_to_halt() == 13);
+        CHECK(m.frame(0) == kData0);
+        // Inter-privilege frame: error, EIP, CS, EFLAGS, ESP, SS.
+        CHECK(m.frame(2) == kCode3);
+        CHECK(m.frame(4) == kRing3Stack);
+        CHECK(m.frame(5) == kData3);
+        CHECK(m.cpu.state().seg[CS].selector == kCode0);
+    }
+    SUBCASE("null selector loads into DS but using it is #GP(0)") {
+        ProtectedMachine m;
+        m.start({0x31, 0xC0, 0x8E, 0xD8,  // xor eax,eax; mov ds,ax
+                 0x8B, 0x03,              // mov eax,[ebx]
+                 0xF4},
+                0);
+        CHECK(m.run_to_halt() == 13);
+        CHECK(m.frame(0) == 0);
+        CHECK(m.frame(1) == kCode + 4);
+    }
+    SUBCASE("the accessed bit is set in the descriptor on load") {
+        ProtectedMachine m;
+        CHECK((m.bus.mem[kGdt + kReadOnly + 5] & 1) == 0);
+        m.start(load_ds_with(kReadOnly), 0);
+        CHECK(m.run_to_halt() == -1);  // halts in the test code, not in a handler
+        CHECK((m.bus.mem[kGdt + kReadOnly + 5] & 1) == 1);
+        CHECK(m.cpu.state().seg[DS].base == 0x40000);
+        CHECK(m.cpu.state().seg[DS].limit == 0xFFFFFF);  // 4 KiB granular: (FFFh << 12) | FFFh
+    }
+}
+
+TEST_CASE("protected mode: access rights and expand-down limits") {
+    SUBCASE("write through a read-only data segment: #GP(0), memory unchanged") {
+        ProtectedMachine m;
+        m.start({0x66, 0xB8, kReadOnly, 0x00, 0x8E, 0xD8,  // mov ax,RO; mov ds,ax
+                 0x88, 0x03, 0xF4},                        // mov [ebx],al; hlt
+                0);
+        CHECK(m.run_to_halt() == 13);
+        CHECK(m.frame(0) == 0);
+        CHECK(m.frame(1) == kCode + 6);
+    }
+    SUBCASE("expand-down: offsets at or below the limit fault, above it work") {
+        ProtectedMachine m;
+        // mov ax,ED; mov ds,ax; mov bx,1000h; mov al,[bx]... use 32-bit EBX.
+        m.start({0x66, 0xB8, kExpandDown, 0x00, 0x8E, 0xD8,  // mov ax,sel; mov ds,ax
+                 0xBB, 0x00, 0x10, 0x00, 0x00,             // mov ebx,1000h
+                 0x8A, 0x03,                               // mov al,[ebx]    (ok)
+                 0x4B,                                     // dec ebx -> 0FFFh
+                 0x8A, 0x03,                               // mov al,[ebx]    (#GP(0))
+                 0xF4},
+                0);
+        CHECK(m.run_to_halt() == 13);
+        CHECK(m.frame(0) == 0);
+        CHECK(m.frame(1) == kCode + 14);
+    }
+}
+
+TEST_CASE("protected mode: sensitive instructions at CPL 3") {
+    SUBCASE("POPF keeps IF and IOPL without faulting; PUSHF shows the real flags") {
+        ProtectedMachine m;
+        m.start({0x68, 0x00, 0x30, 0x00, 0x00,  // push 00003000h (IF=0, IOPL=3)
+                 0x9D,                          // popf
+                 0x9C,                          // pushf
+                 0x58,                          // pop eax
+                 0xFA},                         // cli -> #GP(0) at IOPL 0
+                3, eflags::IF);
+        CHECK(m.run_to_halt() == 13);
+        CHECK((m.cpu.state().gpr[EAX] & (eflags::IF | eflags::IOPL)) == eflags::IF);
+        CHECK(m.frame(0) == 0);
+        CHECK(m.frame(1) == kCode + 8);
+    }
+    SUBCASE("SMSW and SGDT do not trap; LGDT and HLT do") {
+        ProtectedMachine m;
+        m.start({0x0F, 0x01, 0xE0,                    // smsw eax
+                 0x0F, 0x01, 0x05, 0x00, 0x00, 0x07, 0x00,  // sgdt [70000h]
+                 0x0F, 0x01, 0x15, 0x00, 0x00, 0x07, 0x00,  // lgdt [70000h] -> #GP(0)
+                 0xF4},
+                3);
+        CHECK(m.run_to_halt() == 13);
+        CHECK((m.cpu.state().gpr[EAX] & 0xFFFF) == 0x0011);
+        CHECK(m.bus.word(0x70000) == 0x47);
+        CHECK(m.get32(0x70002) == kGdt);
+        CHECK(m.frame(1) == kCode + 10);
+    }
+}
+
+TEST_CASE("paging: #PF error codes, CR2, accessed/dirty bits and the TLB") {
+    auto with_paging = [](ProtectedMachine& m) {
+        // Identity-map the first 4 MiB as user/writable, then make page 0x60000 read-only and
+        // page 0x61000 supervisor-only, and leave 0x62000 not present.
+        m.put32(kPageDir, kPageTable | 0x7);
+        for (std::uint32_t p = 0; p < 1024; ++p) m.put32(kPageTable + 4 * p, (p << 12) | 0x7);
+        m.put32(kPageTable + 4 * 0x60, 0x60000 | 0x5);
+        m.put32(kPageTable + 4 * 0x61, 0x61000 | 0x3);
+        m.put32(kPageTable + 4 * 0x62, 0);
+    };
+    SUBCASE("user write to a read-only page: error 7, CR2 = address") {
+        ProtectedMachine m;
+        with_paging(m);
+        m.start({0xBB, 0x10, 0x00, 0x06, 0x00, 0x88, 0x03, 0xF4}, 3, 0, 0x80000000u, kPageDir);
+        CHECK(m.run_to_halt() == 14);
+        CHECK(m.frame(0) == 7);
+        CHECK(m.cpu.state().cr2 == 0x60010);
+    }
+    SUBCASE("user read of a supervisor page: error 5; not-present write: error 6") {
+        ProtectedMachine m;
+        with_paging(m);
+        m.start({0xBB, 0x00, 0x10, 0x06, 0x00, 0x8A, 0x03, 0xF4}, 3, 0, 0x80000000u, kPageDir);
+        CHECK(m.run_to_halt() == 14);
+        CHECK(m.frame(0) == 5);
+        ProtectedMachine n;
+        with_paging(n);
+        n.start({0xBB, 0x04, 0x20, 0x06, 0x00, 0x88, 0x03, 0xF4}, 3, 0, 0x80000000u, kPageDir);
+        CHECK(n.run_to_halt() == 14);
+        CHECK(n.frame(0) == 6);
+        CHECK(n.cpu.state().cr2 == 0x62004);
+    }
+    SUBCASE("386: supervisor writes ignore R/W; A and D bits are set") {
+        ProtectedMachine m;
+        with_paging(m);
+        m.start({0xBB, 0x00, 0x00, 0x06, 0x00, 0xB0, 0x5A, 0x88, 0x03, 0xF4}, 0, 0, 0x80000000u, kPageDir);
+        CHECK(m.run_to_halt() == -1);
+        CHECK(m.bus.mem[0x60000] == 0x5A);
+        CHECK((m.get32(kPageTable + 4 * 0x60) & 0x60) == 0x60);  // accessed + dirty
+        CHECK((m.get32(kPageDir) & 0x20) == 0x20);
+        CHECK((m.get32(kPageTable + 4 * 0x01) & 0x40) == 0);      // code page: read only, not dirty
+    }
+    SUBCASE("a changed PTE is not seen until MOV CR3 flushes the TLB") {
+        ProtectedMachine m;
+        with_paging(m);
+        m.bus.mem[0x63000] = 0x11;
+        m.bus.mem[0x64000] = 0x22;
+        // mov ebx,63000h; mov al,[ebx]; mov [PTE of 63000h],64007h; mov cl,[ebx];
+        // mov eax,cr3; mov cr3,eax; mov dl,[ebx]; hlt
+        std::uint32_t pte = kPageTable + 4 * 0x63;
+        m.start({0xBB, 0x00, 0x30, 0x06, 0x00, 0x8A, 0x03,
+                 0xC7, 0x05, static_cast<std::uint8_t>(pte), static_cast<std::uint8_t>(pte >> 8),
+                 static_cast<std::uint8_t>(pte >> 16), 0x00, 0x07, 0x40, 0x06, 0x00,
+                 0x8A, 0x0B, 0x0F, 0x20, 0xD8, 0x0F, 0x22, 0xD8, 0x8A, 0x13, 0xF4},
+                0, 0, 0x80000000u, kPageDir);
+        CHECK(m.run_to_halt() == -1);
+        CpuState s = m.cpu.state();
+        CHECK((s.gpr[ECX] & 0xFF) == 0x11);  // stale translation still in the TLB
+        CHECK((s.gpr[EDX] & 0xFF) == 0x22);  // after the flush
+    }
+}
+
+TEST_CASE("protected mode: a fault while delivering a double fault shuts the CPU down") {
+    ProtectedMachine m;
+    m.start({0x0F, 0x0B}, 0);  // UD2 is not a 386 opcode: #UD
+    CpuState s = m.cpu.state();
+    s.idtr.limit = 0;  // every vector is beyond the IDT: #UD -> #GP -> #DF -> shutdown
+    m.cpu.set_state(s);
+    RunResult r = m.cpu.run(1000);
+    CHECK(any(r.reasons, StopReason::Shutdown));
+}
