@@ -777,6 +777,11 @@ void CpuCore::task_switch(std::uint16_t selector, Descriptor nd, TaskSwitchSourc
     privilege_changed();
     refresh_all_segments();
     cycles += timing[TimingClass::TaskSwitch].reg;
+    // Local breakpoint enables belong to the old task (SDM vol. 3 §17.2.4: L0-L3 cleared).
+    if (dr[7] & 0x55u) {
+        dr[7] &= ~0x55u;
+        debug_registers_changed();
+    }
     if (n_trap) pending_debug_status |= 0x8000;  // T bit: #DB after the switch (DR6.BT)
 
     // LDT.
