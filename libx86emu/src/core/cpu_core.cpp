@@ -234,7 +234,7 @@ std::uint8_t InstructionFetcher::next() {
 }
 
 const Insn& CpuCore::fetch_decoded() {
-    std::uint32_t phys = physical_for(seg[CS].base + eip, false, user_);
+    std::uint32_t phys = fetch_physical(seg[CS].base + eip);
     std::uint32_t page = phys >> 12;
     CachedInsn& slot = decode_cache_[(phys ^ (phys >> 15)) & (kDecodeCacheSize - 1)];
     if (slot.paddr == phys && slot.generation == page_generation_[page] && slot.mode == decode_mode()) {

@@ -509,15 +509,27 @@ private:
     // direct-mapped array of linear-page translations whose permission checks have passed. With
     // paging off it caches the identity mapping. `host` is null when the page is not plain RAM
     // (or holds decoded code, for the write side): the access then goes byte by byte to the Bus.
-    struct TlbEntry {
+    struct TlbEntry {  // 16 bytes: four entries per host cache line
         std::uint32_t tag = 0xFFFFFFFF;  // linear page number
-        std::uint32_t physical_page = 0;
+        std::uint32_t physical_page : 31 = 0;
+        std::uint32_t global : 1 = 0;
         std::uint8_t* host = nullptr;
-        bool global = false;
     };
     static constexpr unsigned kTlbSize = 256;
     TlbEntry tlb_[2][2][kTlbSize];
     unsigned user_ = 0;  // 1 at CPL 3: selects the TLB half used by ordinary accesses
+    // The translation of the linear page instructions were last fetched from: one compare per
+    // instruction instead of a TLB lookup. Reset with the TLB and on privilege changes.
+    std::uint32_t fetch_page_ = 0xFFFFFFFF, fetch_physical_page_ = 0;
+    std::uint32_t fetch_physical(std::uint32_t linear) {
+        if ((linear >> 12) != fetch_page_) {
+            std::uint32_t phys = physical_for(linear, false, user_);
+            fetch_page_ = linear >> 12;
+            fetch_physical_page_ = phys >> 12;
+            return phys;
+        }
+        return (fetch_physical_page_ << 12) | (linear & 0xFFF);
+    }
     void fill_tlb(TlbEntry& e, std::uint32_t linear, bool write, unsigned user);
     // The page walk (SDM vol. 3 §4.3): returns the physical page number or raises #PF.
     std::uint32_t walk_page_tables(std::uint32_t linear, bool write, unsigned user);
@@ -532,7 +544,10 @@ private:
 public:
     void flush_tlb(bool keep_global);
     void invalidate_tlb_page(std::uint32_t linear);
-    void privilege_changed() { user_ = cpl == 3 ? 1u : 0u; }
+    void privilege_changed() {
+        user_ = cpl == 3 ? 1u : 0u;
+        fetch_page_ = 0xFFFFFFFF;
+    }
     // CR0.PE or EFLAGS.VM changed: derives CPL where the mode fixes it, recomputes the segment
     // windows. (Paging changes flush the TLB separately.)
     void mode_changed();

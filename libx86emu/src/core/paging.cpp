@@ -91,7 +91,7 @@ void CpuCore::fill_tlb(TlbEntry& e, std::uint32_t linear, bool write, unsigned u
     phys_page &= traits.address_mask >> 12;
     e.tag = linear >> 12;
     e.physical_page = phys_page;
-    e.global = global;
+    e.global = global ? 1u : 0u;
     std::uint32_t paddr = phys_page << 12;
     if (data_watch_active_) {
         // A page with an armed data breakpoint stays on the slow path, where it is matched.
@@ -110,6 +110,7 @@ void CpuCore::fill_tlb(TlbEntry& e, std::uint32_t linear, bool write, unsigned u
 }
 
 void CpuCore::flush_tlb(bool keep_global) {
+    fetch_page_ = 0xFFFFFFFF;
     for (auto& half : tlb_)
         for (auto& kind : half)
             for (TlbEntry& e : kind)
@@ -117,6 +118,7 @@ void CpuCore::flush_tlb(bool keep_global) {
 }
 
 void CpuCore::invalidate_tlb_page(std::uint32_t linear) {
+    fetch_page_ = 0xFFFFFFFF;
     for (auto& half : tlb_)
         for (auto& kind : half) {
             TlbEntry& e = kind[(linear >> 12) % kTlbSize];
