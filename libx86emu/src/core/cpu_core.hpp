@@ -285,9 +285,22 @@ public:
             std::memcpy(e.host + (linear & 0xFFF), &v, sizeof(T));
             return;
         }
-        (void)physical_for(linear, true, user_);
-        if constexpr (sizeof(T) > 1) (void)physical_for(linear + sizeof(T) - 1, true, user_);
+        probe_write_linear(linear, sizeof(T));
         write_linear<T>(linear, update(read_linear<T>(linear)));
+    }
+    // Every check a write of `size` bytes at s:offset would make (segment, then page rights),
+    // without writing: for instructions whose rules fault on a write they never perform (ENTER
+    // checks its final stack pointer, SDM ENTER).
+    void probe_write(unsigned s, std::uint32_t offset, unsigned size) {
+        check_access(s, offset, size, true);
+        probe_write_linear(seg[s].base + offset, size);
+    }
+    void probe_write_linear(std::uint32_t linear, unsigned size) {
+        // The first page is checked first: a fault inside it reports the access's own address
+        // in CR2, one on the second page that page's first byte.
+        (void)physical_for(linear, true, user_);
+        std::uint32_t last = linear + size - 1;
+        if ((last ^ linear) & ~0xFFFu) (void)physical_for(last & ~0xFFFu, true, user_);
     }
 
     // The segment check of an access of `size` bytes at s:offset, without the access (for
@@ -499,7 +512,13 @@ private:
     template <class T> void write_linear_slow(std::uint32_t linear, T value, unsigned user) {
         // Both pages of a straddling write are translated (and may fault) before any byte is
         // stored, so a #PF on the second page leaves memory untouched.
-        if constexpr (sizeof(T) > 1) (void)physical_for(linear + sizeof(T) - 1, true, user);
+        // The first page is checked first: a fault inside it reports the access's own address
+        // in CR2, one on the second page that page's first byte.
+        if constexpr (sizeof(T) > 1) {
+            (void)physical_for(linear, true, user);
+            std::uint32_t last = linear + sizeof(T) - 1;
+            if ((last ^ linear) & ~0xFFFu) (void)physical_for(last & ~0xFFFu, true, user);
+        }
         for (unsigned k = 0; k < sizeof(T); ++k)
             write_physical8(physical_for(linear + k, true, user), static_cast<std::uint8_t>(value >> (8 * k)));
         if (data_watch_active_) check_data_breakpoint(linear, sizeof(T), true);

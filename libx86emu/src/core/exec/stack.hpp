@@ -24,8 +24,13 @@ template <unsigned S> struct PushSreg {
 template <unsigned S> struct PopSreg {
     template <class T> static void run(CpuCore& c, const Insn&) {
         u16 sel = static_cast<u16>(c.peek<T>(0));
+        // The increment uses the stack size in force when the value was read: POP SS from a
+        // 16-bit stack into a 32-bit one wraps SP and keeps ESP's upper half (SDM POP).
+        const bool old_stack32 = c.stack32();
+        const u32 old_esp = c.gpr[ESP];
         c.load_segment(S, sel);
-        c.set_sp_value(c.stack_offset(c.sp_value() + sizeof(T)));
+        if (old_stack32) c.gpr[ESP] = old_esp + sizeof(T);
+        else c.gpr[ESP] = (old_esp & 0xFFFF0000u) | ((old_esp + sizeof(T)) & 0xFFFF);
         if (S == SS) c.inhibit_interrupts = true;
     }
 };
@@ -110,7 +115,9 @@ struct Enter {
         // Build the frame with explicit offsets so nothing is committed until all stores pass.
         sp = c.stack_offset(sp - sizeof(T));
         c.write_mem<T>(SS, sp, c.reg<T>(EBP));
-        u32 frame = sp;
+        // FrameTemp is ESP after the push when the operand size is 32, even on a 16-bit stack,
+        // whose ESP keeps its upper half (SDM ENTER).
+        u32 frame = c.stack32() ? sp : ((c.gpr[ESP] & 0xFFFF0000u) | sp);
         u32 bp = bp_value();
         if (level > 0) {
             for (unsigned k = 1; k < level; ++k) {
@@ -124,8 +131,12 @@ struct Enter {
             const TimingEntry& t = c.timing[TimingClass::Enter];
             c.charge(t.mem - t.reg + (level - 1) * t.extra);
         }
+        // The final stack pointer must be writable even when nothing is stored there (SDM
+        // ENTER: #SS(0)/#PF "if a write using the final value of the stack pointer would").
+        const u32 final_sp = c.stack_offset(sp - size);
+        if (!c.traits.is8086) c.probe_write(SS, final_sp, sizeof(T));
         c.set_reg<T>(EBP, static_cast<T>(frame));
-        c.set_sp_value(c.stack_offset(sp - size));
+        c.set_sp_value(final_sp);
     }
 };
 struct Leave {
