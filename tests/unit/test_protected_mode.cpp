@@ -1,7 +1,7 @@
 // x86emu unit tests — protected mode through the public API: segment-load faults and their
 // error codes, access windows (read-only, expand-down), privilege-sensitive instructions at
 // CPL 3, paging (#PF error codes, CR2, accessed/dirty bits, TLB staleness until MOV CR3) and
-// the shutdown stop reason. Intel SDM vol. 3 §5 (protection), §4 (paging), §6.15 (exceptions).
+// the shutdown stop reason, virtual-8086 entry/exit, and task switches (JMP, CALL + IRET via NT). Intel SDM vol. 3 §5 (protection), §4 (paging), §6.15 (exceptions).
 //
 // The fixture builds a flat 32-bit world in RAM: GDT at 0x10000, IDT at 0x11000 whose every
 // vector is a ring-0 interrupt gate to a HLT stub at 0x12000 + 16 * vector, a 386 TSS at
@@ -84,7 +84,7 @@ struct ProtectedMachine {
         s.eflags = 0x2 | extra_eflags;
         s.cr0 = 0x11 | cr0_extra;
         s.cr3 = cr3;
-        s.gdtr = {kGdt, 0x47};
+        s.gdtr = {kGdt, 0x4F};
         s.idtr = {kIdt, 0x7FF};
         s.tr.selector = kTssSel;
         s.tr.base = kTss;
@@ -215,7 +215,7 @@ TEST_CASE("protected mode: sensitive instructions at CPL 3") {
                 3);
         CHECK(m.run_to_halt() == 13);
         CHECK((m.cpu.state().gpr[EAX] & 0xFFFF) == 0x0011);
-        CHECK(m.bus.word(0x70000) == 0x47);
+        CHECK(m.bus.word(0x70000) == 0x4F);
         CHECK(m.get32(0x70002) == kGdt);
         CHECK(m.frame(1) == kCode + 10);
     }
@@ -290,4 +290,89 @@ TEST_CASE("protected mode: a fault while delivering a double fault shuts the CPU
     m.cpu.set_state(s);
     RunResult r = m.cpu.run(1000);
     CHECK(any(r.reasons, StopReason::Shutdown));
+}
+
+TEST_CASE("virtual-8086 mode: entry by IRETD, INT n and IOPL-sensitive instructions") {
+    // CPL-0 code that IRETDs into V86 mode at 0200:0000 with SS:SP = 0000:8000.
+    auto enter_v86 = [](std::uint32_t eflags_image) {
+        std::vector<std::uint8_t> code = {0x6A, 0x00, 0x6A, 0x00, 0x6A, 0x00, 0x6A, 0x00,  // GS FS DS ES
+                                          0x6A, 0x00,                                      // SS
+                                          0x68, 0x00, 0x80, 0x00, 0x00};                   // ESP
+        code.push_back(0x68);
+        for (unsigned k = 0; k < 4; ++k) code.push_back(static_cast<std::uint8_t>(eflags_image >> (8 * k)));
+        for (std::uint8_t b : {0x68, 0x00, 0x02, 0x00, 0x00, 0x6A, 0x00, 0xCF}) code.push_back(b);  // CS, EIP, IRETD
+        return code;
+    };
+    SUBCASE("IOPL 3: INT 21h reaches the ring-0 handler with the full V86 frame") {
+        ProtectedMachine m;
+        m.put32(kIdt + 8 * 0x21 + 4, m.get32(kIdt + 8 * 0x21 + 4) | 0x6000);  // gate DPL 3
+        const std::uint8_t v86_code[] = {0xB8, 0x34, 0x12, 0xCD, 0x21};  // mov ax,1234h; int 21h
+        for (unsigned k = 0; k < sizeof v86_code; ++k) m.bus.mem[0x2000 + k] = v86_code[k];
+        m.start(enter_v86(eflags::VM | eflags::IOPL | 0x2), 0);
+        CHECK(m.run_to_halt() == 0x21);
+        CpuState s = m.cpu.state();
+        CHECK((s.gpr[EAX] & 0xFFFF) == 0x1234);
+        CHECK(m.frame(0) == 5);       // EIP after INT 21h
+        CHECK(m.frame(1) == 0x0200);  // CS
+        CHECK((m.frame(2) & eflags::VM) != 0);
+        CHECK(m.frame(3) == 0x8000);  // ESP
+        CHECK(m.frame(4) == 0);       // SS
+        CHECK(s.gpr[ESP] == kRing0Stack - 9 * 4);
+        CHECK(s.seg[DS].selector == 0);  // data segments nulled on the way out of V86
+        CHECK((s.eflags & eflags::VM) == 0);
+    }
+    SUBCASE("IOPL 0: CLI traps to the monitor with #GP(0)") {
+        ProtectedMachine m;
+        m.bus.mem[0x2000] = 0xFA;  // cli
+        m.start(enter_v86(eflags::VM | 0x2), 0);
+        CHECK(m.run_to_halt() == 13);
+        CHECK(m.frame(0) == 0);
+        CHECK(m.frame(1) == 0);
+        CHECK(m.frame(2) == 0x0200);
+    }
+}
+
+TEST_CASE("task switches: JMP to a TSS, CALL and IRET through the back link") {
+    constexpr std::uint16_t kTssB = 0x48;
+    constexpr std::uint32_t kTssBBase = 0x14000;
+    auto prepare = [&](ProtectedMachine& m, std::uint8_t task_b_code) {
+        m.descriptor(kTssB, kTssBBase, 0x67, 0x89, 0x0);
+        m.put32(kTssBBase + 0x20, 0x3000);         // EIP
+        m.put32(kTssBBase + 0x24, 0x2);            // EFLAGS
+        m.put32(kTssBBase + 0x28, 0x5555);         // EAX
+        m.put32(kTssBBase + 0x38, 0x88000);        // ESP
+        for (unsigned s = 0; s < 6; ++s) m.put32(kTssBBase + 0x48 + 4 * s, s == CS ? kCode0 : kData0);
+        m.bus.mem[0x3000] = task_b_code;
+        m.bus.mem[0x3001] = 0xF4;
+    };
+    SUBCASE("JMP: state saved, busy bits moved, TS set") {
+        ProtectedMachine m;
+        prepare(m, 0xF4);
+        m.start({0xB8, 0x11, 0x11, 0x00, 0x00, 0xEA, 0x00, 0x00, 0x00, 0x00, kTssB, 0x00, 0xF4}, 0);
+        CHECK(m.run_to_halt() == -1);
+        CpuState s = m.cpu.state();
+        CHECK(s.tr.selector == kTssB);
+        CHECK(s.eip == 0x3001);
+        CHECK(s.gpr[EAX] == 0x5555);
+        CHECK(s.gpr[ESP] == 0x88000);
+        CHECK((s.cr0 & 8) != 0);
+        CHECK(m.get32(kTss + 0x20) == kCode + 12);  // old task resumes after the JMP
+        CHECK(m.get32(kTss + 0x28) == 0x1111);      // its EAX
+        CHECK(m.bus.mem[kGdt + kTssSel + 5] == 0x89);  // old TSS no longer busy
+        CHECK(m.bus.mem[kGdt + kTssB + 5] == 0x8B);    // new TSS busy
+        CHECK((s.eflags & eflags::NT) == 0);
+    }
+    SUBCASE("CALL nests (NT, back link); IRET returns to the caller") {
+        ProtectedMachine m;
+        prepare(m, 0xCF);  // task B: IRETD
+        m.start({0x9A, 0x00, 0x00, 0x00, 0x00, kTssB, 0x00, 0xF4}, 0);
+        CHECK(m.run_to_halt() == -1);
+        CpuState s = m.cpu.state();
+        CHECK(s.tr.selector == kTssSel);
+        CHECK(s.eip == kCode + 8);                       // HLT after the CALL has executed
+        CHECK(m.bus.mem[kTssBBase] == kTssSel);          // back link
+        CHECK((m.get32(kTssBBase + 0x24) & eflags::NT) == 0);  // IRET saved B with NT clear
+        CHECK(m.bus.mem[kGdt + kTssB + 5] == 0x89);      // B released by IRET
+        CHECK(m.bus.mem[kGdt + kTssSel + 5] == 0x8B);    // A still busy
+    }
 }
