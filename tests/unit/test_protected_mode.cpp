@@ -1,7 +1,8 @@
 // x86emu unit tests — protected mode through the public API: segment-load faults and their
 // error codes, access windows (read-only, expand-down), privilege-sensitive instructions at
 // CPL 3, paging (#PF error codes, CR2, accessed/dirty bits, TLB staleness until MOV CR3) and
-// the shutdown stop reason, virtual-8086 entry/exit, and task switches (JMP, CALL + IRET via NT). Intel SDM vol. 3 §5 (protection), §4 (paging), §6.15 (exceptions).
+// the shutdown stop reason, virtual-8086 entry/exit, and task switches (JMP, CALL + IRET via
+// NT). Intel SDM vol. 3 §5 (protection), §4 (paging), §6.15 (exceptions), §7.3, §20.2.
 //
 // The fixture builds a flat 32-bit world in RAM: GDT at 0x10000, IDT at 0x11000 whose every
 // vector is a ring-0 interrupt gate to a HLT stub at 0x12000 + 16 * vector, a 386 TSS at
