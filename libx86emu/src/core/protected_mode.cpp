@@ -565,13 +565,17 @@ void CpuCore::interrupt_real(std::uint8_t vector, std::uint32_t return_eip) {
 void CpuCore::interrupt_protected(std::uint8_t vector, std::uint32_t return_eip, EventKind kind,
                                   bool has_error_code, std::uint32_t error_code) {
     const bool software = kind == EventKind::SoftwareInt || kind == EventKind::SoftwareTrap;
-    if (kind == EventKind::External) delivery_ext_ = 1;
+    // Errors found while delivering an event the program did not ask for by INT n/INT3/INTO
+    // (an external interrupt or a processor exception) carry EXT (SDM vol. 3 §6.13).
+    const bool not_by_instruction = !software;
+    const std::uint32_t saved_ext = delivery_ext_;
+    if (not_by_instruction) delivery_ext_ = 1;
     const std::uint32_t ext = delivery_ext_;
     struct ExtReset {  // EXT applies to this delivery only
         CpuCore& c;
-        bool external;
-        ~ExtReset() { if (external) c.delivery_ext_ = 0; }
-    } ext_reset{*this, kind == EventKind::External};
+        std::uint32_t saved;
+        ~ExtReset() { c.delivery_ext_ = saved; }
+    } ext_reset{*this, saved_ext};
 
     // INT n in virtual-8086 mode is IOPL-sensitive (SDM vol. 3 §20.2.7); INT3/INTO are not.
     if (kind == EventKind::SoftwareInt && v86() && iopl() < 3) fault(Vector::GP, 0);
