@@ -624,6 +624,18 @@ void CpuCore::interrupt_protected(std::uint8_t vector, std::uint32_t return_eip,
     const bool from_v86 = v86();
     const unsigned new_cpl = cd.conforming() ? cpl : cd.dpl();
     const std::uint32_t old_flags = get_flags() | (push_rf_ ? eflags::RF : 0u);
+    // The part of the frame common to both stacks: EFLAGS, CS, EIP and the error code.
+    auto push_return_frame = [&](FrameWriter& frame) {
+        frame.push(old_flags, size);
+        frame.push(seg[CS].selector, size);
+        frame.push(return_eip, size);
+        if (has_error_code) frame.push(error_code, size);
+    };
+    // The handler starts with TF, NT, RF, VM clear, and IF clear behind an interrupt gate.
+    auto clear_flags_on_entry = [&] {
+        eflags_ &= ~(eflags::TF | eflags::NT | eflags::RF | eflags::VM);
+        if (type == kIntGate286 || type == kIntGate386) eflags_ &= ~eflags::IF;
+    };
 
     if (new_cpl < cpl) {
         // Inter-privilege interrupt: new stack from the TSS (SDM vol. 3 §6.12.1, figure 6-4).
@@ -644,13 +656,9 @@ void CpuCore::interrupt_protected(std::uint8_t vector, std::uint32_t return_eip,
         }
         frame.push(seg[SS].selector, size);
         frame.push(gpr[ESP], size);
-        frame.push(old_flags, size);
-        frame.push(seg[CS].selector, size);
-        frame.push(return_eip, size);
-        if (has_error_code) frame.push(error_code, size);
+        push_return_frame(frame);
         // Commit.
-        eflags_ &= ~(eflags::TF | eflags::NT | eflags::RF | eflags::VM);
-        if (type == kIntGate286 || type == kIntGate386) eflags_ &= ~eflags::IF;
+        clear_flags_on_entry();
         cpl = new_cpl;
         privilege_changed();
         if (from_v86) {
@@ -672,12 +680,8 @@ void CpuCore::interrupt_protected(std::uint8_t vector, std::uint32_t return_eip,
         unsigned words = 3 + (has_error_code ? 1 : 0);
         frame.reserve(words * size, ext);
         if (target > cs.limit) fault(Vector::GP, ext);
-        frame.push(old_flags, size);
-        frame.push(seg[CS].selector, size);
-        frame.push(return_eip, size);
-        if (has_error_code) frame.push(error_code, size);
-        eflags_ &= ~(eflags::TF | eflags::NT | eflags::RF | eflags::VM);
-        if (type == kIntGate286 || type == kIntGate386) eflags_ &= ~eflags::IF;
+        push_return_frame(frame);
+        clear_flags_on_entry();
         set_sp_value(frame.sp());
         cycles += timing[TimingClass::InterruptSame].reg;
     }

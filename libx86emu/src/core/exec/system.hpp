@@ -128,28 +128,23 @@ inline bool lar_accepts(const CpuCore& c, const CpuCore::Descriptor& d, bool for
     default: return false;
     }
 }
-struct Lar {
+// LAR loads the access-rights bytes, LSL the expanded limit; both set ZF only for a selector
+// whose descriptor is visible at the CPL and of a type they accept.
+template <bool Limit> struct LoadDescriptorInfo {
     template <class T> static void run(CpuCore& c, const Insn& i) {
         require_protected(c);
         u16 selector = c.read_E<u16>(i);
         CpuCore::Descriptor d;
-        bool ok = (selector & 0xFFFC) != 0 && c.try_read_descriptor(selector, d) && lar_accepts(c, d, false) &&
+        bool ok = (selector & 0xFFFC) != 0 && c.try_read_descriptor(selector, d) && lar_accepts(c, d, Limit) &&
                   descriptor_visible(c, selector, d);
         c.set_flag(eflags::ZF, ok);
-        if (ok) c.set_reg<T>(i.reg, static_cast<T>(d.high & 0x00FFFF00u));
+        if (!ok) return;
+        u32 value = Limit ? c.cache_from(selector, d).limit : (d.high & 0x00FFFF00u);
+        c.set_reg<T>(i.reg, static_cast<T>(value));
     }
 };
-struct Lsl {
-    template <class T> static void run(CpuCore& c, const Insn& i) {
-        require_protected(c);
-        u16 selector = c.read_E<u16>(i);
-        CpuCore::Descriptor d;
-        bool ok = (selector & 0xFFFC) != 0 && c.try_read_descriptor(selector, d) && lar_accepts(c, d, true) &&
-                  descriptor_visible(c, selector, d);
-        c.set_flag(eflags::ZF, ok);
-        if (ok) c.set_reg<T>(i.reg, static_cast<T>(c.cache_from(selector, d).limit));
-    }
-};
+using Lar = LoadDescriptorInfo<false>;
+using Lsl = LoadDescriptorInfo<true>;
 struct Arpl {
     template <class T> static void run(CpuCore& c, const Insn& i) {
         require_protected(c);
