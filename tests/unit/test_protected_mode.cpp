@@ -232,32 +232,30 @@ TEST_CASE("paging: #PF error codes, CR2, accessed/dirty bits and the TLB") {
         m.put32(kPageTable + 4 * 0x61, 0x61000 | 0x3);
         m.put32(kPageTable + 4 * 0x62, 0);
     };
+    // Runs `code` with that mapping at `cpl`; returns the vector it halted in.
+    auto run_paged = [&](ProtectedMachine& m, const std::vector<std::uint8_t>& code, unsigned cpl) {
+        with_paging(m);
+        m.start(code, cpl, 0, 0x80000000u, kPageDir);
+        return m.run_to_halt();
+    };
     SUBCASE("user write to a read-only page: error 7, CR2 = address") {
         ProtectedMachine m;
-        with_paging(m);
-        m.start({0xBB, 0x10, 0x00, 0x06, 0x00, 0x88, 0x03, 0xF4}, 3, 0, 0x80000000u, kPageDir);
-        CHECK(m.run_to_halt() == 14);
+        CHECK(run_paged(m, {0xBB, 0x10, 0x00, 0x06, 0x00, 0x88, 0x03, 0xF4}, 3) == 14);
         CHECK(m.frame(0) == 7);
         CHECK(m.cpu.state().cr2 == 0x60010);
     }
     SUBCASE("user read of a supervisor page: error 5; not-present write: error 6") {
         ProtectedMachine m;
-        with_paging(m);
-        m.start({0xBB, 0x00, 0x10, 0x06, 0x00, 0x8A, 0x03, 0xF4}, 3, 0, 0x80000000u, kPageDir);
-        CHECK(m.run_to_halt() == 14);
+        CHECK(run_paged(m, {0xBB, 0x00, 0x10, 0x06, 0x00, 0x8A, 0x03, 0xF4}, 3) == 14);
         CHECK(m.frame(0) == 5);
         ProtectedMachine n;
-        with_paging(n);
-        n.start({0xBB, 0x04, 0x20, 0x06, 0x00, 0x88, 0x03, 0xF4}, 3, 0, 0x80000000u, kPageDir);
-        CHECK(n.run_to_halt() == 14);
+        CHECK(run_paged(n, {0xBB, 0x04, 0x20, 0x06, 0x00, 0x88, 0x03, 0xF4}, 3) == 14);
         CHECK(n.frame(0) == 6);
         CHECK(n.cpu.state().cr2 == 0x62004);
     }
     SUBCASE("386: supervisor writes ignore R/W; A and D bits are set") {
         ProtectedMachine m;
-        with_paging(m);
-        m.start({0xBB, 0x00, 0x00, 0x06, 0x00, 0xB0, 0x5A, 0x88, 0x03, 0xF4}, 0, 0, 0x80000000u, kPageDir);
-        CHECK(m.run_to_halt() == -1);
+        CHECK(run_paged(m, {0xBB, 0x00, 0x00, 0x06, 0x00, 0xB0, 0x5A, 0x88, 0x03, 0xF4}, 0) == -1);
         CHECK(m.bus.mem[0x60000] == 0x5A);
         CHECK((m.get32(kPageTable + 4 * 0x60) & 0x60) == 0x60);  // accessed + dirty
         CHECK((m.get32(kPageDir) & 0x20) == 0x20);
