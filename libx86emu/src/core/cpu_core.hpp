@@ -323,7 +323,7 @@ public:
     template <class T> T read_linear(std::uint32_t linear) { return read_linear_as<T>(linear, user_); }
     template <class T> void write_linear(std::uint32_t linear, T value) { write_linear_as<T>(linear, value, user_); }
 
-    template <class T> T read_linear_as(std::uint32_t linear, unsigned user) {
+    template <class T> [[gnu::always_inline]] T read_linear_as(std::uint32_t linear, unsigned user) {
         const TlbEntry& e = tlb_[user][0][(linear >> 12) % kTlbSize];
         if (e.tag == (linear >> 12) && e.host && (linear & 0xFFF) <= 0x1000 - sizeof(T)) {
             T v;
@@ -332,7 +332,7 @@ public:
         }
         return read_linear_slow<T>(linear, user);
     }
-    template <class T> void write_linear_as(std::uint32_t linear, T value, unsigned user) {
+    template <class T> [[gnu::always_inline]] void write_linear_as(std::uint32_t linear, T value, unsigned user) {
         const TlbEntry& e = tlb_[user][1][(linear >> 12) % kTlbSize];
         if (e.tag == (linear >> 12) && e.host && (linear & 0xFFF) <= 0x1000 - sizeof(T)) {
             std::memcpy(e.host + (linear & 0xFFF), &value, sizeof(T));
@@ -468,10 +468,17 @@ private:
     std::uint64_t end_cycle_ = 0;
     bool shutdown_ = false;
 
-    AccessWindow window_[6][2];
+    // Each window as "offset - first < starts[size]": one subtraction and one comparison per
+    // access, whatever the window (starts[n] counts the offsets an n-byte access may begin at;
+    // 64 bits because a 4 GiB window has 2^32 of them for bytes).
+    struct SegmentCheck {
+        std::uint32_t first = 0;
+        std::uint64_t starts[5] = {};
+    };
+    SegmentCheck checks_[6][2];
     bool segment_access_ok(unsigned s, bool write, std::uint32_t offset, unsigned size) const {
-        const AccessWindow& w = window_[s][write];
-        return offset >= w.first && offset <= w.last && w.last - offset >= size - 1;
+        const SegmentCheck& c = checks_[s][write];
+        return std::uint64_t{offset - c.first} < c.starts[size];
     }
     template <class T> T read_mem_slow(unsigned s, std::uint32_t offset) {
         if (traits.is8086) {

@@ -155,8 +155,13 @@ CpuCore::AccessWindow CpuCore::window_of(const SegmentState& d, bool write, bool
 }
 
 void CpuCore::refresh_segment(unsigned s) {
-    window_[s][0] = window_of(seg[s], false, pm());
-    window_[s][1] = window_of(seg[s], true, pm());
+    for (unsigned write = 0; write < 2; ++write) {
+        AccessWindow w = window_of(seg[s], write, pm());
+        SegmentCheck& c = checks_[s][write];
+        c.first = w.first;
+        std::uint64_t span = w.first > w.last ? 0 : std::uint64_t{w.last} - w.first + 1;
+        for (unsigned n = 1; n <= 4; ++n) c.starts[n] = span >= n ? span - n + 1 : 0;
+    }
     if (s == CS) code_segment_changed();
 }
 
