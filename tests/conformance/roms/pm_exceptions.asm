@@ -335,5 +335,89 @@ test_main:
     mov eax, dr1
     CHK eax, scratch + 16, "DR1 read back"
 
+    TEST "DR2/DR3 breakpoints, LEN 2 and 4"
+    ; SDM 17.2.4-17.2.5: DR7 L2 = bit 4, R/W2 = bits 24-25, LEN2 = bits 26-27; L3 = bit 6,
+    ; R/W3 = bits 28-29, LEN3 = bits 30-31; DR6 B2 = bit 2, B3 = bit 3. Execution breakpoints
+    ; (R/W = 00, LEN = 00) are faults; data breakpoints are traps and fire when any byte of the
+    ; access lies in the range DRn..DRn+LEN (LEN 01 = 2 bytes, 11 = 4 bytes, DRn aligned).
+    ; The other DRn point at unused addresses so that no other Bn can match.
+    mov eax, 0x3F000
+    mov dr0, eax
+    mov dr1, eax
+    ; DR2 execution breakpoint
+    mov eax, .bp2_insn
+    mov dr2, eax
+    xor eax, eax
+    mov dr6, eax
+    mov eax, 0x00000010 | 0x200             ; L2, R/W2 = 00, LEN2 = 00, GE
+    mov dr7, eax
+    mov ebx, 5
+    TRY .bp2_rec
+.bp2_insn:
+    add ebx, 1
+.bp2_rec:
+    CHKEXC 1, NO_ERR, .bp2_insn             ; fault: saved EIP = the instruction
+    CHK [EXC_EBX], 5, "DR2: the instruction did not execute"
+    mov eax, dr6
+    CHKM eax, 0x0004, 0x400F, "DR6: B2=1"
+    mov eax, dr2
+    CHK eax, .bp2_insn, "DR2 read back"
+    ; DR3 execution breakpoint
+    mov eax, 0x3F000
+    mov dr2, eax
+    mov eax, .bp3_insn
+    mov dr3, eax
+    xor eax, eax
+    mov dr6, eax
+    mov eax, 0x00000040 | 0x200             ; L3, R/W3 = 00, LEN3 = 00, GE
+    mov dr7, eax
+    TRY .bp3_rec
+.bp3_insn:
+    add ebx, 1
+.bp3_rec:
+    CHKEXC 1, NO_ERR, .bp3_insn
+    mov eax, dr6
+    CHKM eax, 0x0008, 0x400F, "DR6: B3=1"
+    ; DR2 read/write data breakpoint, LEN 2: watches scratch+32..33
+    mov eax, 0x3F000
+    mov dr3, eax
+    mov eax, scratch + 32
+    mov dr2, eax
+    mov eax, 0x00000010 | 0x200 | (11b << 24) | (01b << 26)     ; L2, R/W2 = 11, LEN2 = 2
+    mov dr7, eax
+%macro DB_HIT 2+    ; DR6 mask bit, instruction: a data breakpoint trap right after it
+    xor eax, eax
+    mov dr6, eax
+    TRY %%rec
+    %2
+%%rec:
+    CHKEXC 1, NO_ERR, %%rec                 ; trap: saved EIP = the next instruction
+    mov eax, dr6
+    CHKM eax, %1, 0x400F, "DR6 Bn"
+%endmacro
+    DB_HIT 0x0004, mov eax, [scratch + 30]      ; dword 30..33 overlaps 32..33
+    DB_HIT 0x0004, mov ax, [scratch + 31]       ; word 31..32 overlaps byte 32
+    DB_HIT 0x0004, mov byte [scratch + 33], 1   ; the last watched byte
+    NOFAULT mov byte [scratch + 34], 1          ; just after the range
+    NOFAULT mov word [scratch + 30], 1          ; just before the range
+    ; DR3 write-only data breakpoint, LEN 4: watches scratch+40..43
+    mov eax, 0x3F000
+    mov dr2, eax
+    mov eax, scratch + 40
+    mov dr3, eax
+    mov eax, 0x00000040 | 0x200 | (01b << 28) | (11b << 30)     ; L3, R/W3 = 01, LEN3 = 4
+    mov dr7, eax
+    DB_HIT 0x0008, mov dword [scratch + 38], 2  ; dword 38..41 overlaps 40..41
+    DB_HIT 0x0008, mov word [scratch + 43], 3   ; word 43..44 overlaps byte 43
+    DB_HIT 0x0008, mov byte [scratch + 41], 4   ; inside
+    NOFAULT mov ecx, [scratch + 40]             ; a read: R/W3 = 01 breaks on writes only
+    NOFAULT mov byte [scratch + 44], 5          ; just after the range
+    NOFAULT mov word [scratch + 38], 6          ; just before the range
+    xor eax, eax
+    mov dr7, eax
+    mov dr6, eax
+    mov eax, dr3
+    CHK eax, scratch + 40, "DR3 read back"
+
     FINISH
 ROM_END

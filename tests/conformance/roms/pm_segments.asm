@@ -39,7 +39,11 @@ S3_SMALL    equ 0xB8    ; RW data, base 0, limit 0x8FFFF, DPL 3 (stack)
 G_INT       equ 0xC0    ; a 386 interrupt gate in the GDT (not valid for LAR/LSL)
 TSS2        equ 0xC8    ; a second 386 TSS (available)
 D_RW_NA     equ 0xD0    ; RW data flat, accessed bit clear (for the SS accessed-bit check)
-GDT_END_SEL equ 0xD8    ; first selector beyond the GDT limit (limit = 0xD7)
+TSS286      equ 0xD8    ; 286 TSS, available (type 1), limit 0x2B
+TSS286_BUSY equ 0xE0    ; 286 TSS, busy (type 3)
+G_TASK      equ 0xE8    ; task gate (type 5) in the GDT
+G_CALL286   equ 0xF0    ; 286 call gate (type 4), DPL 0
+GDT_END_SEL equ 0xF8    ; first selector beyond the GDT limit (limit = 0xF7)
 
 ; LDT selectors (TI = 1)
 L_DATA      equ 0x04    ; LDT[0]: RW data flat DPL 0
@@ -68,6 +72,10 @@ gdt_template:
     GATE SEL_CODE0, ABS(finish), SYS_INTGATE386, 0          ; 0xC0 G_INT
     DESC 0x22000, 0x67, SYS_TSS386, 0                       ; 0xC8 TSS2
     DESC 0, 0xFFFFF, ACC_DATA_RW, FL_G | FL_D               ; 0xD0 D_RW_NA
+    DESC 0x22100, 0x2B, SYS_TSS286, 0                       ; 0xD8 TSS286
+    DESC 0x22200, 0x2B, SYS_TSS286_BUSY, 0                  ; 0xE0 TSS286_BUSY
+    GATE TSS2, 0, SYS_TASKGATE, 0                           ; 0xE8 G_TASK
+    GATE SEL_CODE16, 0, SYS_CALLGATE286, 0                  ; 0xF0 G_CALL286
 gdt_template_end:
 
 ldt_template:
@@ -484,6 +492,79 @@ test_main:
     LSL_CHK SEL_GATE_R0, -1, "call gate"
     LSL_CHK 0, -1, "null"
     LSL_CHK SEL_DATA0 | 3, -1, "DPL-0 data with RPL 3"
+    ; the 286 system types (SDM vol. 2 LAR Table "Segment and Gate Types": 286 TSS available/
+    ; busy, 286 call gate and task gate are valid for LAR; LSL accepts the 286 TSS types but no
+    ; gates)
+    LAR_CHK TSS286, 0x00008100, "LAR available 286 TSS"
+    LAR_CHK TSS286_BUSY, 0x00008300, "LAR busy 286 TSS"
+    LAR_CHK G_TASK, 0x00008500, "LAR task gate"
+    LAR_CHK G_CALL286, 0x00008400, "LAR 286 call gate"
+    LSL_CHK TSS286, 0x2B, "LSL 286 TSS"
+    LSL_CHK TSS286_BUSY, 0x2B, "LSL busy 286 TSS"
+    LSL_CHK G_TASK, -1, "LSL task gate"
+
+    TEST "LAR/LSL with 16-bit operand size"
+    ; SDM vol. 2 LAR: with a 16-bit operand size the destination gets the descriptor's second
+    ; dword AND FF00H; LSL: "If the operand size is 16 bits, ... the lower 16 bits of the limit"
+    ; (a limit above FFFFH is truncated). A 16-bit destination write leaves bits 31-16 of the
+    ; 32-bit register unchanged (vol. 1 3.4.1); on failure (ZF=0) nothing is written.
+%macro LAR16_CHK 3  ; selector, expected 16-bit value or -1 for ZF=0, text
+    mov ax, %1
+    mov ebx, 0xCAFEF00D
+  %if %2 == -1
+    cmp eax, eax
+    lar bx, ax
+    ZF_TO_EAX
+    CHK eax, 0, %3, " ZF"
+    CHK ebx, 0xCAFEF00D, %3, " dest unchanged"
+  %else
+    test esp, esp
+    lar bx, ax
+    ZF_TO_EAX
+    CHK eax, 1, %3, " ZF"
+    CHK ebx, 0xCAFE0000 | (%2), %3, " value, bits 31-16 kept"
+  %endif
+%endmacro
+%macro LSL16_CHK 3
+    mov ax, %1
+    mov ebx, 0xCAFEF00D
+  %if %2 == -1
+    cmp eax, eax
+    lsl bx, ax
+    ZF_TO_EAX
+    CHK eax, 0, %3, " ZF"
+    CHK ebx, 0xCAFEF00D, %3, " dest unchanged"
+  %else
+    test esp, esp
+    lsl bx, ax
+    ZF_TO_EAX
+    CHK eax, 1, %3, " ZF"
+    CHK ebx, 0xCAFE0000 | (%2), %3, " value, bits 31-16 kept"
+  %endif
+%endmacro
+    LAR16_CHK SEL_CODE0, 0x9B00, "LAR16 flat code"
+    LAR16_CHK D_DPL3 | 3, 0xF300, "LAR16 DPL-3 data"
+    LAR16_CHK LDT_DESC, 0x8200, "LAR16 LDT"
+    LAR16_CHK TSS2, 0x8900, "LAR16 available 386 TSS"
+    LAR16_CHK SEL_TSS0, 0x8B00, "LAR16 busy 386 TSS"
+    LAR16_CHK TSS286, 0x8100, "LAR16 available 286 TSS"
+    LAR16_CHK TSS286_BUSY, 0x8300, "LAR16 busy 286 TSS"
+    LAR16_CHK SEL_GATE_R0, 0xEC00, "LAR16 386 call gate"
+    LAR16_CHK G_CALL286, 0x8400, "LAR16 286 call gate"
+    LAR16_CHK G_TASK, 0x8500, "LAR16 task gate"
+    LAR16_CHK G_INT, -1, "LAR16 interrupt gate"
+    LAR16_CHK 0, -1, "LAR16 null"
+    LAR16_CHK SEL_DATA0 | 3, -1, "LAR16 DPL-0 data with RPL 3"
+    LSL16_CHK SEL_CODE0, 0xFFFF, "LSL16 flat code (limit FFFFFFFFH truncated)"
+    LSL16_CHK D_4K, 0xFFFF, "LSL16 limit 3FFFFH truncated"
+    LSL16_CHK D_BYTE, 0x0100, "LSL16 byte-granular"
+    LSL16_CHK LDT_DESC, 0x0017, "LSL16 LDT"
+    LSL16_CHK SEL_TSS0, TSS0_LIMIT & 0xFFFF, "LSL16 busy 386 TSS"
+    LSL16_CHK TSS2, 0x0067, "LSL16 available 386 TSS"
+    LSL16_CHK TSS286, 0x002B, "LSL16 286 TSS"
+    LSL16_CHK SEL_GATE_R0, -1, "LSL16 call gate"
+    LSL16_CHK G_INT, -1, "LSL16 interrupt gate"
+    LSL16_CHK 0, -1, "LSL16 null"
 
     TEST "VERR/VERW"
     ; VERR: ZF=1 if readable (data, readable code) and visible; VERW: ZF=1 if writable data and

@@ -7,8 +7,9 @@
 ;     (RPL 3), LAR/LSL/VERR on the own code segment;
 ;   * must fault with #GP(0) at CPL 3: CLI/STI with IOPL < CPL, HLT, LGDT, LIDT, LLDT, LTR, LMSW,
 ;     CLTS, MOV to/from CRn and DRn; IN/OUT when IOPL < CPL and the TSS I/O bitmap denies a port
-;     (allowed when every bit for the accessed bytes is clear, or IOPL >= CPL); INT n through a
-;     gate whose DPL < CPL: #GP(n*8+2).
+;     (allowed when every bit for the accessed bytes is clear, or IOPL >= CPL), also for INS and
+;     OUTS and when the port's bitmap byte (or the whole bitmap) lies beyond the TSS limit; INT n
+;     through a gate whose DPL < CPL: #GP(n*8+2).
 ;
 ; Manual sections checked:
 ;   SDM vol. 3 2.8 (system instruction summary: which are privileged), 5.9 (privileged
@@ -271,6 +272,118 @@ test_main:
     TO_RING0
 .io_iopl:
     CHK [exc_vec], NO_EXC, "IN on a denied port with IOPL 3"
+    SET_IOPL 0
+
+    TEST "I/O bitmap limit, word OUT, INS/OUTS"
+    ; SDM vol. 1 19.5.2 / 80386 PRM 8.3.2: the bitmap is part of the TSS; a port whose bitmap
+    ; byte lies beyond the TSS limit (or an I/O map base beyond the limit) is denied: #GP(0).
+    ; TR caches the limit, so the descriptor is changed and TR reloaded (LTR needs an available
+    ; TSS). The byte for ports 0x300-0x307 is at TSS offset 68H + 60H = C8H.
+%macro SET_TSS0_LIMIT 1
+    mov word [GDT_BASE + SEL_TSS0], (%1) & 0xFFFF
+    and byte [GDT_BASE + SEL_TSS0 + 6], 0xF0
+    or byte [GDT_BASE + SEL_TSS0 + 6], ((%1) >> 16) & 0x0F
+    mov byte [GDT_BASE + SEL_TSS0 + 5], SYS_TSS386
+    mov ax, SEL_TSS0
+    ltr ax
+%endmacro
+    SET_TSS0_LIMIT TSS0_IOMAP + IO_OK_PORT / 8 - 1  ; limit C7H: the byte at C8H is beyond it
+    TO_RING3
+    mov dx, IO_OK_PORT
+    FAULT3 13, 0, in al, dx                 ; allowed bit, but beyond the limit
+    TO_RING3
+    mov dx, IO_OK_PORT
+    FAULT3 13, 0, out dx, al
+    ; control: limit C9H holds the byte at C8H (and the one after it): allowed again
+    SET_TSS0_LIMIT TSS0_IOMAP + IO_OK_PORT / 8 + 1
+    TO_RING3
+    TRY3 .lim_ok
+    mov dx, IO_OK_PORT
+    in al, dx
+    TO_RING0
+.lim_ok:
+    CHK [exc_vec], NO_EXC, "IN 0x300 with the bitmap byte inside the limit"
+    SET_TSS0_LIMIT TSS0_LIMIT
+    ; I/O map base (TSS offset 66H) beyond the limit: no bitmap, every port denied
+    mov word [TSS0_BASE + 0x66], TSS0_LIMIT + 0x100
+    TO_RING3
+    mov dx, IO_OK_PORT
+    FAULT3 13, 0, in al, dx
+    mov word [TSS0_BASE + 0x66], TSS0_IOMAP
+    ; word/dword OUT: every accessed port's bit must be 0
+    TO_RING3
+    TRY3 .out_ok
+    mov dx, IO_OK_PORT + 2
+    out dx, ax                              ; 0x302..0x303
+    mov dx, IO_OK_PORT
+    out dx, eax                             ; 0x300..0x303
+    TO_RING0
+.out_ok:
+    CHK [exc_vec], NO_EXC, "word OUT 0x302, dword OUT 0x300 (allowed)"
+    TO_RING3
+    mov dx, IO_OK_PORT + 3
+    FAULT3 13, 0, out dx, ax                ; 0x303 allowed, 0x304 denied
+    TO_RING3
+    mov dx, IO_OK_PORT + 1
+    FAULT3 13, 0, out dx, eax               ; 0x301..0x304
+    ; INS/OUTS (vol. 2 INS/OUTS "Protected Mode Exceptions": #GP(0) if CPL > IOPL and any
+    ; corresponding I/O permission bit is 1) are checked like IN/OUT; a faulting string
+    ; instruction leaves EDI/ESI/ECX unchanged.
+    TO_RING3
+    TRY3 .ins_ok
+    mov edi, scratch + 0x80
+    mov esi, scratch + 0x90
+    mov dx, IO_OK_PORT
+    insb                                    ; 0x300
+    mov dx, IO_OK_PORT + 2
+    insw                                    ; 0x302..0x303
+    mov dx, IO_OK_PORT
+    outsb
+    outsd                                   ; 0x300..0x303
+    mov ecx, 3
+    rep insb
+    TO_RING0
+.ins_ok:
+    CHK [exc_vec], NO_EXC, "INSB/INSW/OUTSB/OUTSD/REP INSB on allowed ports"
+    CHK edi, scratch + 0x80 + 1 + 2 + 3, "EDI advanced by 6"
+    CHK esi, scratch + 0x90 + 1 + 4, "ESI advanced by 5"
+    CHK ecx, 0, "REP INSB: ECX = 0"
+    TO_RING3
+    mov edi, scratch + 0x80
+    mov dx, IO_NO_PORT
+    FAULT3 13, 0, insb                      ; 0x304 denied
+    CHK [EXC_EDI], scratch + 0x80, "EDI unchanged by the faulting INSB"
+    TO_RING3
+    mov edi, scratch + 0x80
+    mov dx, IO_OK_PORT + 3
+    FAULT3 13, 0, insw                      ; 0x303..0x304
+    TO_RING3
+    mov esi, scratch + 0x90
+    mov dx, IO_OK_PORT - 1
+    FAULT3 13, 0, outsb                     ; 0x2FF denied
+    CHK [EXC_ESI], scratch + 0x90, "ESI unchanged by the faulting OUTSB"
+    TO_RING3
+    mov esi, scratch + 0x90
+    mov dx, IO_OK_PORT + 1
+    FAULT3 13, 0, outsd                     ; 0x301..0x304
+    TO_RING3
+    mov esi, scratch + 0x90
+    mov ecx, 2
+    mov dx, IO_NO_PORT
+    FAULT3 13, 0, rep outsw
+    CHK [EXC_ECX], 2, "ECX unchanged by the faulting REP OUTSW"
+    ; IOPL 3 >= CPL: INS/OUTS on a denied port do not consult the bitmap
+    SET_IOPL 3
+    TO_RING3
+    TRY3 .ins_iopl
+    mov edi, scratch + 0x80
+    mov esi, scratch + 0x90
+    mov dx, IO_NO_PORT
+    insb
+    outsb
+    TO_RING0
+.ins_iopl:
+    CHK [exc_vec], NO_EXC, "INSB/OUTSB on a denied port with IOPL 3"
     SET_IOPL 0
 
     TEST "INT n and gate DPL"

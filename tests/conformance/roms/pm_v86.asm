@@ -4,8 +4,9 @@
 ;   SDM vol. 3 20.2 (virtual-8086 execution environment: real-mode address formation, CPL 3),
 ;   20.2.5 (entering V86 mode by IRET with EFLAGS.VM=1 in the image: the frame holds GS, FS, DS,
 ;   ES, SS, ESP, EFLAGS, CS, EIP), 20.2.7 (sensitive instructions: CLI, STI, PUSHF, POPF, INT n,
-;   IRET are IOPL-sensitive in V86 mode and raise #GP(0) when IOPL < 3; IN/OUT/INS/OUTS are not
-;   IOPL-sensitive there but always use the TSS I/O permission bitmap), 20.3.1.1-20.3.1.2
+;   IRET are IOPL-sensitive in V86 mode and raise #GP(0) when IOPL < 3, INT3 (CC) and INTO are
+;   not and go through the IDT; IN/OUT/INS/OUTS are not IOPL-sensitive there but always use the
+;   TSS I/O permission bitmap), 20.3.1.1-20.3.1.2
 ;   (interrupts/exceptions from V86 to a CPL-0 handler: the processor pushes GS, FS, DS, ES, SS,
 ;   ESP, EFLAGS, CS, EIP on the CPL-0 stack and loads null into DS, ES, FS, GS; IRET from CPL 0
 ;   with VM=1 in the image returns to V86), 20.2.6 (leaving V86 through an interrupt/exception),
@@ -36,6 +37,7 @@ IO_OK_PORT  equ 0x300
 IO_NO_PORT  equ 0x304
 
 %define OFF16(x) ((x) - $$)
+%define GATE_ACC(n) byte [IDT_BASE + (n) * 8 + 5]
 %define V(x) ((x) - VARS_BASE)      ; a variable's offset from V86_DS
 
 ; variables written by the V86 code or the handlers
@@ -179,6 +181,47 @@ test_main:
 .lim:
     CHKEXC 13, 0, OFF16(v86_limit)
 
+    TEST "INT3/INTO in V86 with IOPL 0"
+    ; 80386 PRM 15.5 / INT page ("#GP(0) fault if IOPL is less than 3, for INT only"; INT3 and
+    ; INTO are not IOPL-sensitive) and SDM vol. 2 INT n/INTO/INT3 (the V86 IOPL < 3 #GP(0)
+    ; applies to INT n, opcode CD): with IOPL 0, INT3 (CC) and INTO go through the IDT like
+    ; INT n at CPL 3, i.e. they need a DPL-3 gate (else #GP(vector*8+2), 6.12.1.1), and trap
+    ; with the V86 frame (saved IP after the instruction). INT 3 (CD 03) still gives #GP(0).
+    or GATE_ACC(3), ACC_DPL(3)
+    or GATE_ACC(4), ACC_DPL(3)
+    TRY .i3
+    mov eax, OFF16(v86_int3)
+    mov ebx, 0
+    call enter_v86
+.i3:
+    CHKEXC 3, NO_ERR, OFF16(v86_int3_after)
+    CHKM [exc_eflags], EFL_VM, EFL_VM | EFL_IOPL3, "frame: VM=1, IOPL=0"
+    CHK [exc_cs], V86_CS, "frame: CS"
+    CHK [exc_ss], V86_SS, "frame: SS"
+    TRY .io
+    mov eax, OFF16(v86_into)
+    mov ebx, 0
+    call enter_v86
+.io:
+    CHKEXC 4, NO_ERR, OFF16(v86_into_after)
+    CHKM [exc_eflags], EFL_VM | EFL_OF, EFL_VM | EFL_IOPL3 | EFL_OF, "frame: VM=1, IOPL=0, OF=1"
+    ; INT 3 in its two-byte form is INT n: IOPL-sensitive in V86
+    TRY .icd
+    mov eax, OFF16(v86_int_3)
+    mov ebx, 0
+    call enter_v86
+.icd:
+    CHKEXC 13, 0, OFF16(v86_int_3)
+    ; INT3 through a DPL-0 gate from V86 (CPL 3): #GP(3*8+2), as at CPL 3 in protected mode
+    and GATE_ACC(3), ~ACC_DPL(3)
+    TRY .i3dpl
+    mov eax, OFF16(v86_int3)
+    mov ebx, 0
+    call enter_v86
+.i3dpl:
+    CHKEXC 13, 3 * 8 + 2, OFF16(v86_int3)
+    and GATE_ACC(4), ~ACC_DPL(3)
+
     FINISH
 
 ; enter_v86: eax = IP (CS = V86_CS), ebx = EFLAGS (VM and bit 1 are added). Never returns: the
@@ -251,6 +294,16 @@ v86_pushfd: pushfd
 v86_int:    int 0x70
 v86_iret:   iret
 v86_hlt:    hlt
+v86_int3:   int3
+v86_int3_after:
+            hlt
+v86_into:   mov al, 0x7F
+            add al, 1                       ; OF = 1
+            into
+v86_into_after:
+            hlt
+v86_int_3:  int 3                           ; CD 03
+            hlt
 
 v86_io_ok:
     mov dx, IO_OK_PORT
