@@ -127,6 +127,7 @@ void CpuCore::load_segment_protected(unsigned s, std::uint16_t selector) {
     }
     set_accessed(selector, d);
     set_segment_cache(s, cache_from(selector, d));
+    cycles += timing[TimingClass::SegmentLoadProtected].reg;
 }
 
 SegmentState CpuCore::checked_stack_segment(std::uint16_t selector, unsigned level, Vector vector,

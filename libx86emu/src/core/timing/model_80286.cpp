@@ -94,6 +94,7 @@ constexpr TimingTable make_80286() {
     t.set(TC::InterruptPrivilege, 55);      // INT, more privilege 78+m (- 23)
     t.set(TC::InterruptFromV86, 55);        // (no virtual-8086 mode on the 286)
     t.set(TC::TaskSwitch, 164);             // CALL via TSS 177+m (- 13)
+    t.set(TC::SegmentLoadProtected, 15);    // MOV SR,r 2 pm=17; POP SR 5 pm=20; LDS 7 pm=21
     t.set(TC::Arpl, 10, 11);                // ARPL 10/11
     t.set(TC::StoreSelector, 2, 3);         // SLDT/STR 2/3
     t.set(TC::LoadSystemSelector, 17, 19);  // LLDT/LTR 17/19

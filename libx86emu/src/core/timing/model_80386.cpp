@@ -94,6 +94,7 @@ constexpr TimingTable make_80386() {
     t.set(TC::InterruptPrivilege, 62);      // INT n, more privilege 99 (- 37)
     t.set(TC::InterruptFromV86, 82);        // INT n from virtual-8086 mode 119 (- 37)
     t.set(TC::TaskSwitch, 283);
+    t.set(TC::SegmentLoadProtected, 16);    // MOV Sreg,r 2 pm=18; POP Sreg 7 pm=21; LDS 7 pm=22
     t.set(TC::IoProtected, 14, 6);          // e.g. IN AL,imm8 12, pm=6 (CPL<=IOPL) / 26 (bitmap)
     t.set(TC::Arpl, 20, 21);                // ARPL 20/21
     t.set(TC::StoreSelector, 2, 2);         // SLDT 2/2 (STR is charged alike)
