@@ -67,30 +67,6 @@ MAIN_ESP    equ scratch + 0x3C
 
 %define TYPE(sel) byte [GDT_BASE + (sel) + 5]
 
-; init_tss386: edi = base, eax = EIP, edx = ESP, ecx = EAX value
-init_tss386:
-    push eax
-    push ecx
-    push edi
-    mov ecx, 0x68 / 4
-    xor eax, eax
-    rep stosd
-    pop edi
-    pop ecx
-    pop eax
-    mov [edi + 0x20], eax                   ; EIP
-    mov dword [edi + 0x24], 2               ; EFLAGS
-    mov [edi + 0x28], ecx                   ; EAX
-    mov [edi + 0x38], edx                   ; ESP
-    mov dword [edi + 0x48], SEL_DATA0       ; ES
-    mov dword [edi + 0x4C], SEL_CODE0       ; CS
-    mov dword [edi + 0x50], SEL_DATA0       ; SS
-    mov dword [edi + 0x54], SEL_DATA0       ; DS
-    mov dword [edi + 0x58], SEL_DATA0       ; FS
-    mov dword [edi + 0x5C], SEL_DATA0       ; GS
-    mov word [edi + 0x66], 0x68             ; no I/O bitmap
-    ret
-
 test_main:
     mov edi, B_BASE
     mov eax, task_b

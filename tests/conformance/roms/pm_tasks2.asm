@@ -82,27 +82,6 @@ R_DR6       equ scratch + 0x24
 R_T0TYPE    equ scratch + 0x28
 R_FS        equ scratch + 0x2C
 
-; init_tss386: edi = base, eax = EIP, edx = ESP
-init_tss386:
-    push eax
-    push edi
-    mov ecx, 0x68 / 4
-    xor eax, eax
-    rep stosd
-    pop edi
-    pop eax
-    mov [edi + 0x20], eax                   ; EIP
-    mov dword [edi + 0x24], 2               ; EFLAGS
-    mov [edi + 0x38], edx                   ; ESP
-    mov dword [edi + 0x48], SEL_DATA0       ; ES
-    mov dword [edi + 0x4C], SEL_CODE0       ; CS
-    mov dword [edi + 0x50], SEL_DATA0       ; SS
-    mov dword [edi + 0x54], SEL_DATA0       ; DS
-    mov dword [edi + 0x58], SEL_DATA0       ; FS
-    mov dword [edi + 0x5C], SEL_DATA0       ; GS
-    mov word [edi + 0x66], 0x68             ; no I/O bitmap
-    ret
-
 test_main:
     mov esi, ldt_template
     mov edi, LDT_BASE
@@ -114,6 +93,7 @@ test_main:
     mov edi, L_BASE
     mov eax, task_l
     mov edx, 0x7A000
+    xor ecx, ecx                            ; EAX of the new task = 0
     call init_tss386
     mov dword [L_BASE + 0x54], LSEL0        ; DS
     mov dword [L_BASE + 0x60], LDT_A        ; LDT segment selector
@@ -121,12 +101,14 @@ test_main:
     mov edi, T_BASE
     mov eax, task_t
     mov edx, 0x7B000
+    xor ecx, ecx                            ; EAX of the new task = 0
     call init_tss386
     mov word [T_BASE + 0x64], 1
     ; task DF
     mov edi, DF_BASE
     mov eax, task_df
     mov edx, 0x7C000
+    xor ecx, ecx                            ; EAX of the new task = 0
     call init_tss386
     ; 286 task C2: CS = SEL_CODE16, SS = SEL_DATA16, ES = flat, DS = LSEL0, LDT = LDT_A
     mov edi, C2_BASE
