@@ -24,7 +24,7 @@ constexpr std::uint32_t kRing0Stack = 0x90000, kRing3Stack = 0x80000, kPageDir =
 
 // Selectors of the fixture's GDT.
 constexpr std::uint16_t kCode0 = 0x08, kData0 = 0x10, kCode3 = 0x18 | 3, kData3 = 0x20 | 3, kTssSel = 0x28,
-                        kReadOnly = 0x30, kExpandDown = 0x38, kNotPresent = 0x40;
+                        kReadOnly = 0x30, kExpandDown = 0x38, kNotPresent = 0x40, kStack16 = 0x50;
 
 struct ProtectedMachine {
     RamBus bus;
@@ -55,6 +55,7 @@ struct ProtectedMachine {
         descriptor(kReadOnly, 0x40000, 0xFFF, 0x90, 0xC);  // read-only, not yet accessed, 4 KiB granular
         descriptor(kExpandDown, 0x50000, 0x0FFF, 0x97, 0x0);  // 16-bit expand-down: 1000h..FFFFh
         descriptor(kNotPresent, 0, 0xFFFFF, 0x13, 0xC);
+        descriptor(kStack16, 0, 0xFFFFF, 0x93, 0x8);  // flat, B = 0: a 16-bit stack
         for (unsigned v = 0; v < 256; ++v) {
             std::uint32_t stub = kStubs + 16 * v;
             bus.mem[stub] = 0xF4;  // HLT
@@ -85,7 +86,7 @@ struct ProtectedMachine {
         s.eflags = 0x2 | extra_eflags;
         s.cr0 = 0x11 | cr0_extra;
         s.cr3 = cr3;
-        s.gdtr = {kGdt, 0x4F};
+        s.gdtr = {kGdt, 0x57};
         s.idtr = {kIdt, 0x7FF};
         s.tr.selector = kTssSel;
         s.tr.base = kTss;
@@ -216,7 +217,7 @@ TEST_CASE("protected mode: sensitive instructions at CPL 3") {
                 3);
         CHECK(m.run_to_halt() == 13);
         CHECK((m.cpu.state().gpr[EAX] & 0xFFFF) == 0x0011);
-        CHECK(m.bus.word(0x70000) == 0x4F);
+        CHECK(m.bus.word(0x70000) == 0x57);
         CHECK(m.get32(0x70002) == kGdt);
         CHECK(m.frame(1) == kCode + 10);
     }
@@ -373,5 +374,44 @@ TEST_CASE("task switches: JMP to a TSS, CALL and IRET through the back link") {
         CHECK((m.get32(kTssBBase + 0x24) & eflags::NT) == 0);  // IRET saved B with NT clear
         CHECK(m.bus.mem[kGdt + kTssB + 5] == 0x89);      // B released by IRET
         CHECK(m.bus.mem[kGdt + kTssSel + 5] == 0x8B);    // A still busy
+    }
+}
+
+// Three cases the third-party test386 ROM found (SDM vol. 2 POP, ENTER; vol. 3 §4.7 CR2).
+TEST_CASE("stack-size and CR2 corner cases") {
+    SUBCASE("POP SS from a 16-bit stack increments SP by the old stack's size") {
+        ProtectedMachine m;
+        m.start({0x66, 0xB8, kStack16, 0x00, 0x8E, 0xD0,  // mov ax,16-bit stack; mov ss,ax
+                 0xBC, 0x00, 0x00, 0x02, 0x00,            // mov esp,20000h
+                 0x6A, kData0,                            // push dword kData0: SP = FFFCh
+                 0x17, 0xF4},                             // pop ss (32-bit SS now); hlt
+                0);
+        CHECK(m.run_to_halt() == -1);
+        CpuState s = m.cpu.state();
+        CHECK(s.seg[SS].selector == kData0);
+        CHECK(s.gpr[ESP] == 0x20000);  // SP wrapped to 0, ESP's upper half kept
+    }
+    SUBCASE("32-bit ENTER on a 16-bit stack: FrameTemp is the whole ESP") {
+        ProtectedMachine m;
+        m.start({0x66, 0xB8, kStack16, 0x00, 0x8E, 0xD0,  // 16-bit stack
+                 0xBC, 0x00, 0x00, 0x01, 0x00,            // mov esp,10000h
+                 0xBD, 0xEC, 0xFF, 0x01, 0x00,            // mov ebp,1FFECh
+                 0xC8, 0x08, 0x00, 0x00, 0xF4},           // enter 8,0; hlt
+                0);
+        CHECK(m.run_to_halt() == -1);
+        CpuState s = m.cpu.state();
+        CHECK(s.gpr[EBP] == 0x1FFFC);
+        CHECK(s.gpr[ESP] == 0x1FFF4);
+        CHECK(m.get32(0xFFFC) == 0x1FFEC);  // old EBP pushed at SS:FFFC
+    }
+    SUBCASE("a write fault inside one page reports the write's own address in CR2") {
+        ProtectedMachine m;
+        m.put32(kPageDir, kPageTable | 0x7);
+        for (std::uint32_t p = 0; p < 1024; ++p) m.put32(kPageTable + 4 * p, (p << 12) | 0x7);
+        m.put32(kPageTable + 4 * 0x62, 0);
+        m.start({0xBB, 0x00, 0x20, 0x06, 0x00, 0x89, 0x03, 0xF4}, 0, 0, 0x80000000u, kPageDir);
+        CHECK(m.run_to_halt() == 14);
+        CHECK(m.frame(0) == 2);
+        CHECK(m.cpu.state().cr2 == 0x62000);
     }
 }
