@@ -415,3 +415,82 @@ TEST_CASE("stack-size and CR2 corner cases") {
         CHECK(m.cpu.state().cr2 == 0x62000);
     }
 }
+
+TEST_CASE("external interrupts in protected mode go through the IDT, EXT in error codes") {
+    struct FixedVector final : InterruptController {
+        std::uint8_t vector;
+        explicit FixedVector(std::uint8_t v) : vector(v) {}
+        std::uint8_t acknowledge() override { return vector; }
+    };
+    SUBCASE("INTR at CPL 3 enters the ring-0 handler with an inter-privilege frame") {
+        ProtectedMachine m;
+        FixedVector pic(0x40);
+        m.cpu.set_interrupt_controller(&pic);
+        m.start({0x90, 0xEB, 0xFE}, 3, eflags::IF);  // nop; jmp $
+        m.cpu.set_intr(true);
+        CHECK(m.run_to_halt() == 0x40);
+        CHECK(m.frame(1) == kCode3);
+        CHECK(m.frame(3) == kRing3Stack);
+        CHECK((m.cpu.state().eflags & eflags::IF) == 0);  // interrupt gate
+    }
+    SUBCASE("a not-present gate for INTR: #NP(vector * 8 + 2 + EXT)") {
+        ProtectedMachine m;
+        FixedVector pic(0x41);
+        m.cpu.set_interrupt_controller(&pic);
+        m.put32(kIdt + 8 * 0x41 + 4, m.get32(kIdt + 8 * 0x41 + 4) & ~0x8000u);
+        m.start({0x90, 0xEB, 0xFE}, 0, eflags::IF);
+        m.cpu.set_intr(true);
+        CHECK(m.run_to_halt() == 11);
+        CHECK(m.frame(0) == 0x41u * 8 + 3);
+    }
+}
+
+TEST_CASE("80286 protected mode: 16-bit descriptors and gates") {
+    RamBus bus;
+    Cpu cpu(CpuModel::i80286, bus);
+    auto put = [&](std::uint32_t a, std::initializer_list<std::uint8_t> bytes) {
+        for (std::uint8_t b : bytes) bus.mem[a++] = b;
+    };
+    constexpr std::uint32_t gdt = 0x1000, idt = 0x2000, code = 0x3000, handler = 0x4000;
+    // GDT: 08 code (base 0, limit FFFFh), 10 data (base 5000h), 18 stack (base 0)
+    put(gdt + 0x08, {0xFF, 0xFF, 0x00, 0x00, 0x00, 0x9B, 0x00, 0x00});
+    put(gdt + 0x10, {0xFF, 0xFF, 0x00, 0x50, 0x00, 0x93, 0x00, 0x00});
+    put(gdt + 0x18, {0xFF, 0xFF, 0x00, 0x00, 0x00, 0x93, 0x00, 0x00});
+    // IDT 30h: 286 interrupt gate to 08:4000; 31h: a 386 gate type, invalid on the 286
+    put(idt + 8 * 0x30, {0x00, 0x40, 0x08, 0x00, 0x00, 0x86, 0x00, 0x00});
+    put(idt + 8 * 0x31, {0x00, 0x40, 0x08, 0x00, 0x00, 0x8E, 0x00, 0x00});
+    bus.mem[handler] = 0xF4;
+    bus.mem[0x5000] = 0x34;
+    bus.mem[0x5001] = 0x12;
+    // mov ax,10h; mov ds,ax; mov ax,[0]; int 30h
+    put(code, {0xB8, 0x10, 0x00, 0x8E, 0xD8, 0xA1, 0x00, 0x00, 0xCD, 0x30});
+    CpuState s;
+    s.cr0 = 1;
+    s.eip = code;
+    s.eflags = 0x0202;
+    s.gdtr = {gdt, 0x1F};
+    s.idtr = {idt, 0x18F};
+    s.seg[CS] = {0x08, 0, 0xFFFF, 0x9B};
+    for (unsigned r : {ES, SS, DS, FS, GS}) s.seg[r] = {0x18, 0, 0xFFFF, 0x93};
+    s.gpr[ESP] = 0x8000;
+    cpu.set_state(s);
+    RunResult r = cpu.run(100000);
+    CHECK(any(r.reasons, StopReason::Halted));
+    CpuState after = cpu.state();
+    CHECK(after.eip == handler + 1);
+    CHECK((after.gpr[EAX] & 0xFFFF) == 0x1234);
+    CHECK(after.gpr[ESP] == 0x8000 - 6);  // 16-bit frame: FLAGS, CS, IP
+    CHECK(bus.word(0x8000 - 6) == code + 10);
+    CHECK(bus.word(0x8000 - 4) == 0x08);
+    CHECK((after.eflags & eflags::IF) == 0);
+
+    // INT 31h names a 386 gate type, which the 286 does not have: #GP(31h * 8 + 2).
+    put(idt + 8 * 0x0D, {0x00, 0x40, 0x08, 0x00, 0x00, 0x86, 0x00, 0x00});
+    put(code, {0xCD, 0x31});
+    s.gpr[ESP] = 0x8000;
+    cpu.invalidate_code(code, 16);
+    cpu.set_state(s);
+    cpu.run(100000);
+    CHECK(cpu.state().eip == handler + 1);
+    CHECK(bus.word(0x8000 - 8) == 0x31u * 8 + 2);  // error code below the frame
+}
