@@ -494,3 +494,17 @@ TEST_CASE("80286 protected mode: 16-bit descriptors and gates") {
     CHECK(cpu.state().eip == handler + 1);
     CHECK(bus.word(0x8000 - 8) == 0x31u * 8 + 2);  // error code below the frame
 }
+
+TEST_CASE("debug registers: DR7.GD makes the next MOV DRn a #DB fault with DR6.BD") {
+    ProtectedMachine m;
+    m.start({0xB8, 0x00, 0x20, 0x00, 0x00,  // mov eax,2000h (GD)
+             0x0F, 0x23, 0xF8,              // mov dr7,eax
+             0x0F, 0x21, 0xF0,              // mov eax,dr6 -> #DB
+             0xF4},
+            0);
+    CHECK(m.run_to_halt() == 1);
+    CHECK(m.frame(0) == kCode + 8);  // a fault: the MOV itself is the saved EIP
+    CpuState s = m.cpu.state();
+    CHECK((s.dr[6] & 0x2000) != 0);
+    CHECK((s.dr[7] & 0x2000) == 0);
+}

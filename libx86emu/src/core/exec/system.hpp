@@ -253,15 +253,25 @@ struct MovCdRd {
 };
 // DR4 and DR5 are aliases of DR6 and DR7 on the 386 (SDM vol. 3 §17.2.2).
 inline unsigned debug_register_index(unsigned n) { return n == 4 || n == 5 ? n + 2 : n; }
+// DR7.GD: the next MOV to or from a debug register is a #DB fault with DR6.BD set, and GD is
+// cleared so the handler can use them (SDM vol. 3 §17.2.4, §17.3.1.2).
+inline void check_general_detect(CpuCore& c) {
+    if (!(c.dr[7] & 0x2000u)) return;
+    c.dr[6] |= 0x2000u;
+    c.dr[7] &= ~0x2000u;
+    raise_fault(Vector::DB);
+}
 struct MovRdDd {
     static void run(CpuCore& c, const Insn& i) {
         c.require_cpl0();
+        check_general_detect(c);
         c.gpr[i.rm] = c.dr[debug_register_index(i.reg)];
     }
 };
 struct MovDdRd {
     static void run(CpuCore& c, const Insn& i) {
         c.require_cpl0();
+        check_general_detect(c);
         unsigned n = debug_register_index(i.reg);
         c.dr[n] = c.gpr[i.rm];
         if (n == 7) c.debug_registers_changed();
