@@ -362,6 +362,17 @@ TEST_CASE("task switches: JMP to a TSS, CALL and IRET through the back link") {
         CHECK(m.bus.mem[kGdt + kTssB + 5] == 0x8B);    // new TSS busy
         CHECK((s.eflags & eflags::NT) == 0);
     }
+    SUBCASE("a not-present DS in the new TSS: #NP(selector) in the new task's context") {
+        // CS and SS are loaded first, so an interrupt gate can take the fault on the new stack.
+        ProtectedMachine m;
+        prepare(m, 0xF4);
+        m.put32(kTssBBase + 0x54, kNotPresent);  // DS field
+        m.start({0xEA, 0x00, 0x00, 0x00, 0x00, kTssB, 0x00, 0xF4}, 0);
+        CHECK(m.run_to_halt() == 11);
+        CHECK(m.frame(0) == kNotPresent);
+        CHECK(m.frame(1) == 0x3000);  // saved EIP: the new task's first instruction
+        CHECK(m.cpu.state().tr.selector == kTssB);  // the switch had committed
+    }
     SUBCASE("CALL nests (NT, back link); IRET returns to the caller") {
         ProtectedMachine m;
         prepare(m, 0xCF);  // task B: IRETD
