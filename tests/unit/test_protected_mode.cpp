@@ -519,3 +519,12 @@ TEST_CASE("debug registers: DR7.GD makes the next MOV DRn a #DB fault with DR6.B
     CHECK((s.dr[6] & 0x2000) != 0);
     CHECK((s.dr[7] & 0x2000) == 0);
 }
+
+TEST_CASE("80386: a 32-bit PUSH of a segment register writes only the selector's 16 bits") {
+    ProtectedMachine m;
+    m.put32(kRing0Stack - 4, 0xDEADBEEF);
+    m.start({0x1E, 0xF4}, 0);  // push ds (32-bit operand size); hlt
+    CHECK(m.run_to_halt() == -1);
+    CHECK(m.cpu.state().gpr[ESP] == kRing0Stack - 4);
+    CHECK(m.get32(kRing0Stack - 4) == (0xDEAD0000u | kData0));
+}

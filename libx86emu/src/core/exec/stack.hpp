@@ -19,7 +19,18 @@ struct PopReg {
 };
 
 template <unsigned S> struct PushSreg {
-    template <class T> static void run(CpuCore& c, const Insn&) { c.push<T>(c.seg[S].selector); }
+    template <class T> static void run(CpuCore& c, const Insn&) {
+        if constexpr (sizeof(T) == 4) {
+            // QUIRK(80386): a 32-bit PUSH of a segment register moves ESP by 4 but writes only
+            // the selector's 16 bits, leaving the slot's upper half as it was (SDM PUSH notes
+            // this for later processors; test386's 386 checks expect it too).
+            u32 sp = c.stack_offset(c.sp_value() - 4);
+            c.write_mem<u16>(SS, sp, c.seg[S].selector);
+            c.set_sp_value(sp);
+        } else {
+            c.push<T>(c.seg[S].selector);
+        }
+    }
 };
 template <unsigned S> struct PopSreg {
     template <class T> static void run(CpuCore& c, const Insn&) {
