@@ -332,3 +332,23 @@ TEST_CASE("IDIV r/m8 divides the signed dividend AX (negative AX, all models)") 
         CHECK((after.gpr[EAX] & 0xFFFF) == 0xFFFD);  // AH = -1, AL = -3
     }
 }
+
+// The 386's undefined flags where test386's checks (validated on a 386SX) pin them down.
+TEST_CASE("80386 undefined flags: shifts by the operand width or more, AF, BT's OF") {
+    auto run386 = [](std::vector<std::uint8_t> code, std::uint32_t eax, std::uint32_t ecx) {
+        Machine m(CpuModel::i80386);
+        CpuState s = Machine::base_state();
+        s.gpr[EAX] = eax;
+        s.gpr[ECX] = ecx;
+        return m.run_one(code, s).eflags & 0x8D5u;  // OF SF ZF AF PF CF
+    };
+    constexpr std::uint32_t CF = 0x1, PF = 0x4, AF = 0x10, ZF = 0x40, OF = 0x800;
+    CHECK(run386({0xD2, 0xE8}, 0x80, 16) == (CF | PF | AF | ZF));       // SHR AL,CL: CF = MSB
+    CHECK(run386({0xD2, 0xE8}, 0x82, 2) == (CF | AF));                  // AF = 1, OF from result
+    CHECK(run386({0xD2, 0xE0}, 0x01, 8) == (CF | PF | AF | ZF | OF));  // SHL AL,CL: CF = LSB
+    CHECK(run386({0xD2, 0xE0}, 0x81, 1) == (CF | AF | OF));             // SHL by 1 sets AF too
+    CHECK(run386({0xD3, 0xE8}, 0x8000, 16) == (CF | PF | AF | ZF));     // SHR AX,CL
+    CHECK(run386({0x0F, 0xBA, 0xE0, 0x01}, 0x0001, 0) == OF);            // BT AX,1
+    CHECK(run386({0x0F, 0xBA, 0xE0, 0x03}, 0x0001, 0) == 0);             // BT AX,3
+    CHECK(run386({0x0F, 0xBA, 0xE0, 0x00}, 0x0001, 0) == CF);            // BT AX,0
+}

@@ -10,6 +10,13 @@ enum class BitOp : std::uint8_t { Test, Set, Reset, Complement };
 template <BitOp Op, class T> inline T apply_bit(CpuCore& c, T v, unsigned bit) {
     T m = static_cast<T>(T{1} << bit);
     c.set_flag(eflags::CF, (v & m) != 0);
+    if (c.traits.model == CpuModel::i80386) {
+        // QUIRK(80386): OF (undefined) is what RCR by bit+1 with CF = 0 would leave: bit
+        // (W-1+bit) xor bit (W+bit) of the W+1-bit value CF:v (test386's 386SX checks).
+        constexpr unsigned w = kBits<T>;
+        auto wide_bit = [&](unsigned j) { return j == w ? 0u : static_cast<unsigned>((u64{v} >> j) & 1); };
+        c.set_flag(eflags::OF, wide_bit((w - 1 + bit) % (w + 1)) != wide_bit((w + bit) % (w + 1)));
+    }
     switch (Op) {
     case BitOp::Test: return v;
     case BitOp::Set: return static_cast<T>(v | m);

@@ -74,6 +74,17 @@ template <ShiftOp Op, class T> inline T shift_value(CpuCore& c, T v, unsigned n)
             break;
         }
     }
+    if constexpr (Op == ShiftOp::Shl || Op == ShiftOp::Sal || Op == ShiftOp::Shr) {
+        if (c.traits.has386 && n >= kBits<T>) {
+            // QUIRK(80386): a byte or word shifted by its width or more (8/16/24, 16) does not
+            // end with CF = 0: the 386SX leaves CF = the bit the shifter would take from the
+            // operand repeated across 32 bits (SHR: bit (n-1) mod width, SHL: bit -n mod
+            // width), and OF follows that CF (test386's hardware-validated 386 checks).
+            unsigned bit = Op == ShiftOp::Shr ? (n - 1) % kBits<T> : (kBits<T> - n % kBits<T>) % kBits<T>;
+            cf = (v >> bit) & 1;
+            if constexpr (Op != ShiftOp::Shr) of = ((x & msb) != 0) != cf;
+        }
+    }
     u32 out = flags & ~(eflags::CF | eflags::OF);
     if (cf) out |= eflags::CF;
     if (of) out |= eflags::OF;
@@ -81,9 +92,12 @@ template <ShiftOp Op, class T> inline T shift_value(CpuCore& c, T v, unsigned n)
         // Shifts set SF/ZF/PF from the result; AF is documented as undefined.
         out &= ~(eflags::SF | eflags::ZF | eflags::PF | eflags::AF);
         out |= CpuCore::szp_flags<T>(x);
-        if constexpr (Op == ShiftOp::Shl || Op == ShiftOp::Sal) {
-            // SHL: both chips leave AF = bit 4 of the result (the ALU adds the operand to
-            // itself, so AF is the carry out of bit 3), whatever the count.
+        if (c.traits.has386) {
+            // QUIRK(80386): every shift by a non-zero count sets AF (test386's 386SX checks).
+            out |= eflags::AF;
+        } else if constexpr (Op == ShiftOp::Shl || Op == ShiftOp::Sal) {
+            // SHL: the 8086 and 286 leave AF = bit 4 of the result (the ALU adds the operand
+            // to itself, so AF is the carry out of bit 3), whatever the count.
             if (x & 0x10) out |= eflags::AF;
         } else if (!c.traits.is8086) {
             // QUIRK(80286): SHR/SAR by a non-zero count always set AF (every capture of
