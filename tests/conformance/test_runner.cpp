@@ -17,6 +17,7 @@ unsigned address_bits_of(CpuModel model) {
         case CpuModel::i8086: return 20;
         case CpuModel::i80286: return 24;
         case CpuModel::i80386: return 32;
+        case CpuModel::i80486: return 32;
     }
     return 32;
 }

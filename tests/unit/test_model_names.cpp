@@ -9,6 +9,13 @@ TEST_CASE("parse_cpu_model accepts the command-line model names") {
     CHECK(x86emu::parse_cpu_model("8086") == CpuModel::i8086);
     CHECK(x86emu::parse_cpu_model("286") == CpuModel::i80286);
     CHECK(x86emu::parse_cpu_model("386") == CpuModel::i80386);
+    CHECK(x86emu::parse_cpu_model("486") == CpuModel::i80486);
+    CHECK(x86emu::parse_cpu_model("80486") == CpuModel::i80486);
+}
+
+TEST_CASE("cpu_model_name and parse_cpu_model round-trip") {
+    for (CpuModel model : {CpuModel::i8086, CpuModel::i80286, CpuModel::i80386, CpuModel::i80486})
+        CHECK(x86emu::parse_cpu_model(x86emu::cpu_model_name(model)) == model);
 }
 
 TEST_CASE("parse_cpu_model rejects unknown names instead of guessing") {
@@ -17,7 +24,7 @@ TEST_CASE("parse_cpu_model rejects unknown names instead of guessing") {
 }
 
 TEST_CASE("cpu_model_name gives every model a printable name") {
-    for (CpuModel model : {CpuModel::i8086, CpuModel::i80286, CpuModel::i80386}) {
+    for (CpuModel model : {CpuModel::i8086, CpuModel::i80286, CpuModel::i80386, CpuModel::i80486}) {
         CAPTURE(static_cast<int>(model));
         CHECK_FALSE(x86emu::cpu_model_name(model).empty());
     }

@@ -1,6 +1,7 @@
 // x86emu — CPU model identifiers.
 // The models follow the Intel processor generations whose behaviour differs in ways a guest can
-// observe (Intel 8086 Family User's Manual; iAPX 286 and 80386 Programmer's Reference Manuals).
+// observe (Intel 8086 Family User's Manual; iAPX 286, 80386 and i486 Programmer's Reference
+// Manuals).
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -12,9 +13,11 @@ enum class CpuModel : std::uint8_t {
     i8086,   // Intel 8086/8088: 20-bit address bus, no #UD, FLAGS[15:12] read as 1
     i80286,  // Intel 80286 (real mode only so far): 24-bit address bus, 186/286 instructions
     i80386,  // Intel 80386: 32-bit registers, operand/address-size prefixes, 0F map
+    i80486,  // Intel 486 (no FPU, no CPUID yet): BSWAP XADD CMPXCHG INVD WBINVD INVLPG, CR0.WP/AM/NE,
+             // EFLAGS.AC and alignment-check faults
 };
 
-// Parses the names used on command lines ("8086", "286", "386"); nullopt for unknown names.
+// Parses the names used on command lines ("8086", "286", "386", "486"); nullopt for unknown names.
 std::optional<CpuModel> parse_cpu_model(std::string_view name);
 std::string_view cpu_model_name(CpuModel model);
 

@@ -28,6 +28,7 @@ std::optional<CpuModel> parse_cpu_model(std::string_view name) {
     if (name == "8086" || name == "8088") return CpuModel::i8086;
     if (name == "286" || name == "80286") return CpuModel::i80286;
     if (name == "386" || name == "80386") return CpuModel::i80386;
+    if (name == "486" || name == "80486" || name == "i486") return CpuModel::i80486;
     return std::nullopt;
 }
 
@@ -36,6 +37,7 @@ std::string_view cpu_model_name(CpuModel model) {
     case CpuModel::i8086: return "8086";
     case CpuModel::i80286: return "286";
     case CpuModel::i80386: return "386";
+    case CpuModel::i80486: return "486";
     }
     return "?";
 }

@@ -12,11 +12,12 @@ namespace x86emu {
 
 ModelTraits traits_for(CpuModel model) {
     switch (model) {
-    case CpuModel::i8086: return {model, true, false, false, false, 0x000FFFFF, 0};
-    case CpuModel::i80286: return {model, false, true, true, false, 0x00FFFFFF, 10};
-    case CpuModel::i80386: return {model, false, true, true, true, 0xFFFFFFFF, 15};
+    case CpuModel::i8086: return {model, true, false, false, false, false, 0x000FFFFF, 0, 0x0FD5};
+    case CpuModel::i80286: return {model, false, true, true, false, false, 0x00FFFFFF, 10, 0x7FD5};
+    case CpuModel::i80386: return {model, false, true, true, true, false, 0xFFFFFFFF, 15, 0x00037FD5};
+    case CpuModel::i80486: return {model, false, true, true, true, true, 0xFFFFFFFF, 15, 0x00077FD5};
     }
-    return {model, false, true, true, true, 0xFFFFFFFF, 15};
+    return {model, false, true, true, true, false, 0xFFFFFFFF, 15, 0x00037FD5};
 }
 
 static const TimingTable& timing_for(CpuModel model) {
@@ -24,6 +25,7 @@ static const TimingTable& timing_for(CpuModel model) {
     case CpuModel::i8086: return timing_table_8086();
     case CpuModel::i80286: return timing_table_80286();
     case CpuModel::i80386: return timing_table_80386();
+    case CpuModel::i80486: return timing_table_80486();
     }
     return timing_table_80386();
 }
@@ -56,6 +58,8 @@ void CpuCore::reset() {
     lazy_kind_ = LazyKind::None;
     eflags_ = traits.is8086 ? 0xF002u : 0x2u;
     cr0 = traits.has386 ? 0x10u : (traits.has286 ? 0xFFF0u & 0 : 0u);
+    // QUIRK(80486): the cache comes out of reset disabled, CD = NW = 1 (SDM vol. 3 table 9-1).
+    if (traits.has486) cr0 = 0x60000010u;
     cr2 = cr3 = cr4 = 0;
     gdtr = TableRegister{0, 0xFFFF};
     idtr = TableRegister{0, 0x3FF};
@@ -95,6 +99,7 @@ std::uint32_t CpuCore::get_flags() {
 void CpuCore::set_flags(std::uint32_t value) {
     lazy_kind_ = LazyKind::None;
     eflags_ = value;
+    update_alignment_check();
 }
 
 void CpuCore::write_flags(std::uint32_t value, std::uint32_t writable_mask) {
@@ -108,8 +113,8 @@ void CpuCore::write_flags(std::uint32_t value, std::uint32_t writable_mask) {
         v = (v & (protected_mode() ? 0x7FD5u : 0x0FD5u)) | 0x0002u;
     } else {
         // 80386: bits 15 and 18-31 are reserved 0; VM and RF are unaffected by POPF/IRET in
-        // real mode; IOPL and NT are writable in real mode.
-        v = (v & 0x00037FD5u) | 0x2u;
+        // real mode; IOPL and NT are writable in real mode. QUIRK(80486): AC (18) is writable.
+        v = (v & traits.eflags_loadable) | 0x2u;
         v = (v & ~(eflags::VM | eflags::RF)) | (eflags_ & (eflags::VM | eflags::RF));
     }
     if (protected_mode()) {
@@ -119,6 +124,7 @@ void CpuCore::write_flags(std::uint32_t value, std::uint32_t writable_mask) {
         if (cpl > iopl()) v = (v & ~eflags::IF) | (eflags_ & eflags::IF);
     }
     eflags_ = v;
+    update_alignment_check();
 }
 
 std::uint32_t CpuCore::flags_word_for_push() {
@@ -129,7 +135,10 @@ std::uint32_t CpuCore::flags_word_for_push() {
 // ---- exceptions -----------------------------------------------------------------------------
 
 namespace {
-// Exception classes for the double-fault rule (SDM vol. 3 §6.15, table 6-5).
+// Exception classes for the double-fault rule (SDM vol. 3 §6.15: table 6-4 classes, table 6-5
+// conditions). Contributory are exactly #DE #TS #NP #SS #GP; #AC (17), like #UD, #NM and #MF, is
+// in table 6-4's benign list, so a #AC during another delivery (or vice versa) is handled
+// serially, never as #DF.
 enum class FaultClass { Benign, Contributory, PageFault };
 FaultClass class_of(Vector v) {
     switch (v) {

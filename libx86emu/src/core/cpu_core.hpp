@@ -7,7 +7,9 @@
 // protected-mode segment access rights and limits (SDM vol. 3 §5.3-§5.6: expand-down, read-only
 // data, execute-only code, null selectors), paging through a software TLB (SDM vol. 3 §4.3, §4.10)
 // whose entries carry host pointers so that a hit never leaves this header,
-// and the host-pointer page cache that is the fast path of every memory access.
+// and the host-pointer page cache that is the fast path of every memory access,
+// alignment checking on the 486 (SDM vol. 3 §6.15 interrupt 17, #AC; i486 PRM §9.9.17), kept off
+// that fast path: while it can fire, user-level TLB entries carry no host pointer.
 //
 // Faults travel by one mechanism: a handler throws CpuFault; the run loop catches it at the
 // instruction boundary and delivers the exception. Handlers commit architectural state only
@@ -72,8 +74,13 @@ struct ModelTraits {
     bool has186;             // 80186 instruction additions (PUSHA, ENTER, shifts by imm, ...)
     bool has286;             // 80286 additions (0F 00/01 system group, MSW)
     bool has386;             // 32-bit operands/addresses, FS/GS, 0F map of the 386
+    bool has486;             // BSWAP/XADD/CMPXCHG/INVD/WBINVD/INVLPG, CR0.WP/AM/NE/NW/CD, EFLAGS.AC
     std::uint32_t address_mask;  // physical address bus width
     unsigned max_insn_length;    // 0 = unlimited (8086)
+    // EFLAGS bits POPF/IRET/task switches can load (in protected mode; the rest read as fixed
+    // values). QUIRK(80486): AC (bit 18) is writable; on the 386 it stays 0, which is how
+    // software tells the two apart (i486 PRM, "identifying the processor").
+    std::uint32_t eflags_loadable;
 };
 
 ModelTraits traits_for(CpuModel model);
@@ -518,7 +525,19 @@ private:
         raise_fault(s == SS && (traits.has386 || protected_mode()) ? Vector::SS : Vector::GP, 0);
     }
 
+    // #AC(0): a misaligned data access at CPL 3 with CR0.AM and EFLAGS.AC set (word not at an
+    // even address, dword not at a multiple of 4). Only reached on the slow path, which every
+    // user-level access takes while `alignment_check_active_` is set (see fill_tlb). The
+    // supervisor-level accesses of descriptor tables, the TSS and interrupt frames are exempt
+    // (user == 0), as on the silicon (SDM vol. 3 §6.15, interrupt 17: "implicit supervisor
+    // accesses"). Multi-part operands (far pointers, SGDT's 6 bytes) are checked per part.
+    template <class T> void check_alignment(std::uint32_t linear, unsigned user) const {
+        if constexpr (sizeof(T) > 1) {
+            if (alignment_check_active_ && user && (linear & (sizeof(T) - 1))) raise_fault(Vector::AC, 0);
+        }
+    }
     template <class T> T read_linear_slow(std::uint32_t linear, unsigned user) {
+        check_alignment<T>(linear, user);
         T v = 0;
         for (unsigned k = 0; k < sizeof(T); ++k)
             v |= static_cast<T>(T{read_physical8(physical_for(linear + k, false, user))} << (8 * k));
@@ -526,6 +545,7 @@ private:
         return v;
     }
     template <class T> void write_linear_slow(std::uint32_t linear, T value, unsigned user) {
+        check_alignment<T>(linear, user);
         // Both pages of a straddling write are translated (and may fault) before any byte is
         // stored, so a #PF on the second page leaves memory untouched.
         // The first page is checked first: a fault inside it reports the access's own address
@@ -582,7 +602,18 @@ public:
     void privilege_changed() {
         user_ = cpl == 3 ? 1u : 0u;
         fetch_page_ = 0xFFFFFFFF;
+        update_alignment_check();
     }
+    // Alignment checking can fire only at CPL 3 with CR0.AM and EFLAGS.AC set (486 and later);
+    // recomputed whenever one of them changes. Entering or leaving that state drops the
+    // user-level translations, so that they are refilled with (or without) host pointers.
+    void update_alignment_check() {
+        bool active = traits.has486 && (cr0 & kCr0AlignmentMask) && (eflags_ & eflags::AC) && cpl == 3;
+        if (active == alignment_check_active_) return;
+        alignment_check_active_ = active;
+        flush_user_tlb();
+    }
+    void flush_user_tlb();
     // CR0.PE or EFLAGS.VM changed: derives CPL where the mode fixes it, recomputes the segment
     // windows. (Paging changes flush the TLB separately.)
     void mode_changed();
@@ -635,6 +666,8 @@ private:
     void invalidate_segments_for_outer_level();
     std::uint32_t delivery_ext_ = 0;  // EXT bit (1) while delivering an external event
     bool data_watch_active_ = false;  // some DR7 data breakpoint is armed
+    bool alignment_check_active_ = false;  // #AC can fire: see update_alignment_check
+    static constexpr std::uint32_t kCr0AlignmentMask = 1u << 18;  // CR0.AM
     bool code_watch_active_ = false;  // some DR7 instruction breakpoint is armed
     bool push_rf_ = false;            // the exception being delivered is a fault: saved RF = 1
     void check_instruction_breakpoint();

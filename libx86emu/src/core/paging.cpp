@@ -104,6 +104,11 @@ void CpuCore::fill_tlb(TlbEntry& e, std::uint32_t linear, bool write, unsigned u
             }
         }
     }
+    // While alignment checks can fire, user accesses take the slow path, where they are made.
+    if (user && alignment_check_active_) {
+        e.host = nullptr;
+        return;
+    }
     // Pages holding decoded code are written through the slow path so the write invalidates them.
     if (write) e.host = page_has_code_[phys_page] ? nullptr : bus.host_page(paddr, true);
     else e.host = bus.host_page(paddr, false);
@@ -115,6 +120,12 @@ void CpuCore::flush_tlb(bool keep_global) {
         for (auto& kind : half)
             for (TlbEntry& e : kind)
                 if (!(keep_global && e.global)) e = TlbEntry{};
+}
+
+void CpuCore::flush_user_tlb() {
+    fetch_page_ = 0xFFFFFFFF;
+    for (auto& kind : tlb_[1])
+        for (TlbEntry& e : kind) e = TlbEntry{};
 }
 
 void CpuCore::invalidate_tlb_page(std::uint32_t linear) {

@@ -492,7 +492,7 @@ void CpuCore::iret_protected(bool op32) {
         sels[FS] = static_cast<std::uint16_t>(peek<std::uint32_t>(28));
         sels[GS] = static_cast<std::uint16_t>(peek<std::uint32_t>(32));
         sels[CS] = cs_sel;
-        set_flags((flags & 0x00037FD5u) | 0x2u);
+        set_flags((flags & traits.eflags_loadable) | 0x2u);
         cpl = 3;
         privilege_changed();
         for (unsigned s = 0; s < 6; ++s) load_segment_v86(s, sels[s]);
@@ -768,7 +768,7 @@ void CpuCore::task_switch(std::uint16_t selector, Descriptor nd, TaskSwitchSourc
     }
     if (!new32) n_flags = (eflags_ & 0xFFFF0000u & ~(eflags::VM | eflags::RF)) | (n_flags & 0xFFFF);
     if (!traits.has386) n_flags &= 0x7FFF;
-    set_flags((n_flags & (traits.has386 ? 0x00037FD7u : 0x7FD7u)) | 0x2u);
+    set_flags((n_flags & (traits.eflags_loadable | 0x2u)) | 0x2u);
     for (unsigned r = 0; r < 8; ++r) gpr[r] = n_regs[r];
     eip = next_eip = n_eip;
     // Selectors first, unchecked and unusable, so a fault leaves them visible in the new task.

@@ -8,6 +8,7 @@
 #include "core/exec/bcd.hpp"
 #include "core/exec/bitops.hpp"
 #include "core/exec/control.hpp"
+#include "core/exec/exchange.hpp"
 #include "core/exec/io.hpp"
 #include "core/exec/move.hpp"
 #include "core/exec/muldiv.hpp"
@@ -83,6 +84,7 @@ std::uint8_t model_bit(CpuModel model) {
     case CpuModel::i8086: return kModel8086;
     case CpuModel::i80286: return kModel286;
     case CpuModel::i80386: return kModel386;
+    case CpuModel::i80486: return kModel486;
     }
     return kModel386;
 }
@@ -91,10 +93,12 @@ const DispatchTable& dispatch_table(CpuModel model) {
     static const DispatchTable t8086 = build_dispatch(kModel8086);
     static const DispatchTable t286 = build_dispatch(kModel286);
     static const DispatchTable t386 = build_dispatch(kModel386);
+    static const DispatchTable t486 = build_dispatch(kModel486);
     switch (model) {
     case CpuModel::i8086: return t8086;
     case CpuModel::i80286: return t286;
     case CpuModel::i80386: return t386;
+    case CpuModel::i80486: return t486;
     }
     return t386;
 }

@@ -1,11 +1,13 @@
 // x86emu — flag instructions (CLC STC CMC CLD STD CLI STI), WAIT and coprocessor escapes without
 // a coprocessor, and the system instructions: SGDT SIDT LGDT LIDT SMSW LMSW CLTS, MOV to/from
-// CRn/DRn/TRn, SLDT STR LLDT LTR VERR VERW LAR LSL ARPL. Intel SDM vol. 2 under each mnemonic,
+// CRn/DRn/TRn, SLDT STR LLDT LTR VERR VERW LAR LSL ARPL, and the 486's INVD WBINVD INVLPG.
+// Intel SDM vol. 2 under each mnemonic,
 // vol. 3 §2.5-§2.7 (control registers), §5.9-§5.10 (privileged instructions, pointer
 // validation), §17.2 (debug registers); 80286 PRM §10 (MSW). The descriptor instructions raise
 // #UD in real and virtual-8086 mode (SDM vol. 3 §20.1, §20.2.7); the privileged ones #GP(0) at
 // CPL > 0. The store instructions (SGDT, SIDT, SLDT, STR, SMSW) are deliberately unprivileged,
-// as on the silicon.
+// as on the silicon. 486 control-register bits (CR0.NE/WP/AM/NW/CD): SDM vol. 3 §2.5 and the
+// i486 Programmer's Reference Manual (control registers); the NW/CD rule: SDM vol. 2 MOV CRn.
 #pragma once
 #include "core/exec/common.hpp"
 
@@ -36,7 +38,12 @@ struct Sti {
 };
 
 inline constexpr std::uint32_t kCr0PE = 1u << 0, kCr0MP = 1u << 1, kCr0EM = 1u << 2, kCr0TS = 1u << 3,
-                                 kCr0WP = 1u << 16, kCr0PG = 1u << 31;
+                                 kCr0ET = 1u << 4, kCr0NE = 1u << 5, kCr0WP = 1u << 16, kCr0AM = 1u << 18,
+                                 kCr0NW = 1u << 29, kCr0CD = 1u << 30, kCr0PG = 1u << 31;
+// The CR0 bits MOV CR0 can change; ET is fixed at 1 (a 387 or the 486's own FPU interface).
+inline constexpr std::uint32_t kCr0Writable386 = kCr0PG | kCr0PE | kCr0MP | kCr0EM | kCr0TS;
+// QUIRK(80486): NE, WP, AM, NW and CD exist (SDM vol. 3 §2.5); the 386 ignores those bits.
+inline constexpr std::uint32_t kCr0Writable486 = kCr0Writable386 | kCr0NE | kCr0WP | kCr0AM | kCr0NW | kCr0CD;
 
 struct Esc {  // D8-DF with no coprocessor present
     static void run(CpuCore& c, const Insn& i) {
@@ -197,12 +204,14 @@ struct Smsw {
         else c.write_mem<u16>(i.seg, c.effective_address(i), static_cast<u16>(msw));
     }
 };
-// MOV to CR0/LMSW: a change of PE re-derives the mode; PE/PG/WP changes flush the TLB.
+// MOV to CR0/LMSW: a change of PE re-derives the mode; PE/PG/WP changes flush the TLB; AM
+// decides, with EFLAGS.AC and the CPL, whether alignment checks can fire.
 inline void write_cr0(CpuCore& c, u32 value) {
     u32 old = c.cr0;
     c.cr0 = value;
     if ((old ^ value) & kCr0PE) c.mode_changed();
     if ((old ^ value) & (kCr0PE | kCr0PG | kCr0WP)) c.flush_tlb(false);
+    if ((old ^ value) & kCr0AM) c.update_alignment_check();
 }
 struct Lmsw {
     static void run(CpuCore& c, const Insn& i) {
@@ -240,7 +249,14 @@ struct MovCdRd {
         case 0:
             // Paging without protection is invalid (SDM vol. 3 §2.5: #GP(0)).
             if ((v & kCr0PG) && !(v & kCr0PE)) raise_fault(Vector::GP, 0);
-            write_cr0(c, (v & 0x8000001Fu) | 0x10u);  // 386: ET (bit 4) reads as 1 with a 387
+            if (c.traits.has486) {
+                // No write-through (NW = 1) with the cache enabled (CD = 0) is the one invalid
+                // combination (SDM vol. 2 MOV CRn: #GP(0)).
+                if ((v & kCr0NW) && !(v & kCr0CD)) raise_fault(Vector::GP, 0);
+                write_cr0(c, (v & kCr0Writable486) | kCr0ET);
+            } else {
+                write_cr0(c, (v & kCr0Writable386) | kCr0ET);  // 386: ET reads as 1 with a 387
+            }
             break;
         case 2: c.cr2 = v; break;
         case 3:
@@ -280,21 +296,40 @@ struct MovDdRd {
 
 // The 386's TLB test registers: only TR6 and TR7 exist (80386 PRM §12.2); the TLB test function
 // itself is not modelled, the registers just hold what is written.
-inline void require_test_register(const Insn& i) {
-    if (i.reg != 6 && i.reg != 7) raise_fault(Vector::UD);
+// QUIRK(80486): TR3-TR5, the cache test registers, exist as well (i486 PRM, testability).
+inline void require_test_register(const CpuCore& c, const Insn& i) {
+    unsigned lowest = c.traits.has486 ? 3 : 6;
+    if (i.reg < lowest) raise_fault(Vector::UD);
 }
 struct MovRdTd {
     static void run(CpuCore& c, const Insn& i) {
         c.require_cpl0();
-        require_test_register(i);
+        require_test_register(c, i);
         c.gpr[i.rm] = c.test_registers[i.reg];
     }
 };
 struct MovTdRd {
     static void run(CpuCore& c, const Insn& i) {
         c.require_cpl0();
-        require_test_register(i);
+        require_test_register(c, i);
         c.test_registers[i.reg] = c.gpr[i.rm];
+    }
+};
+
+// ---- 486 cache and TLB control ------------------------------------------------------------
+// INVD and WBINVD (SDM vol. 2 INVD, WBINVD): CPL 0 only (#GP(0) otherwise, also in
+// virtual-8086 mode, whose CPL is 3). There is no cache to invalidate or write back: every
+// memory access of the emulator already reaches memory.
+struct InvalidateCache {
+    static void run(CpuCore& c, const Insn&) { c.require_cpl0(); }
+};
+// INVLPG m (SDM vol. 2 INVLPG): drops the TLB entry of the page holding the operand's linear
+// address. The operand is only an address: no segment limit check, no memory access, no page
+// fault. The register form is #UD (the row's "M" operand makes the decoder raise it).
+struct Invlpg {
+    static void run(CpuCore& c, const Insn& i) {
+        c.require_cpl0();
+        c.invalidate_tlb_page(c.seg[i.seg].base + c.effective_address(i));
     }
 };
 

@@ -43,5 +43,6 @@ struct TimingTable {
 const TimingTable& timing_table_8086();
 const TimingTable& timing_table_80286();
 const TimingTable& timing_table_80386();
+const TimingTable& timing_table_80486();
 
 }  // namespace x86emu
