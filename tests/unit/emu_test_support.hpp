@@ -15,6 +15,12 @@ struct RamBus final : x86emu::Bus {
     std::vector<std::uint8_t> mem = std::vector<std::uint8_t>(0x200000, 0);
     bool record = false;
     std::vector<std::uint32_t> reads;
+    // Off by default so that every access is seen by read8/write8; tests of the CPU's own
+    // fast path (host pointers in the TLB) turn it on.
+    bool host_pages = false;
+    std::uint8_t* host_page(std::uint32_t page_paddr, bool) override {
+        return host_pages && page_paddr + 0x1000 <= mem.size() ? &mem[page_paddr] : nullptr;
+    }
     std::uint8_t read8(std::uint32_t a) override {
         if (record) reads.push_back(a);
         return a < mem.size() ? mem[a] : 0xFF;
