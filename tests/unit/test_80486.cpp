@@ -1,5 +1,6 @@
 // x86emu unit tests — the 486 model: its new instructions (BSWAP, XADD, CMPXCHG, INVD, WBINVD,
-// INVLPG) and their #UD on the older models, CR0.WP, EFLAGS.AC and the alignment-check fault.
+// INVLPG) and their #UD on the older models, CR0.WP and the other new CR0 bits, TR3-TR5,
+// EFLAGS.AC and the alignment-check fault.
 // Intel SDM vol. 2 under each mnemonic; vol. 3 §2.5 (CR0), §4.6 (WP), §4.10.4 (INVLPG), §6.15
 // interrupt 17 (#AC). Real-mode cases use the Machine fixture (emu_test_support.hpp),
 // protected-mode ones the flat world of protected_test_support.hpp.
@@ -201,6 +202,19 @@ TEST_CASE("486: INVD, WBINVD and INVLPG are CPL-0 instructions") {
         k.start(code, 0);
         CHECK(k.run_to_halt() == -1);
     }
+}
+
+TEST_CASE("486: the cache test registers TR3-TR5 exist; the 386 has only TR6 and TR7") {
+    // mov eax,12345678h; mov tr3,eax; mov ecx,tr3; hlt
+    const std::vector<std::uint8_t> code = {0xB8, 0x78, 0x56, 0x34, 0x12, 0x0F, 0x26, 0xD8, 0x0F, 0x24, 0xD9, 0xF4};
+    ProtectedMachine m486(CpuModel::i80486);
+    m486.start(code, 0);
+    CHECK(m486.run_to_halt() == -1);
+    CHECK(m486.cpu.state().gpr[ECX] == 0x12345678);
+    ProtectedMachine m386(CpuModel::i80386);
+    m386.start(code, 0);
+    CHECK(m386.run_to_halt() == 6);
+    CHECK(m386.frame(0) == x86emu_test::kCode + 5);  // #UD has no error code: EIP first
 }
 
 TEST_CASE("486: INVLPG drops the stale translation of one page") {

@@ -8,8 +8,8 @@
 // data, execute-only code, null selectors), paging through a software TLB (SDM vol. 3 §4.3, §4.10)
 // whose entries carry host pointers so that a hit never leaves this header,
 // and the host-pointer page cache that is the fast path of every memory access,
-// alignment checking on the 486 (SDM vol. 3 §6.15 interrupt 17, #AC; i486 PRM §9.9.17), kept off
-// that fast path: while it can fire, user-level TLB entries carry no host pointer.
+// alignment checking on the 486 (SDM vol. 3 §6.15, interrupt 17, #AC), kept off that fast path:
+// while it can fire, user-level TLB entries carry no host pointer.
 //
 // Faults travel by one mechanism: a handler throws CpuFault; the run loop catches it at the
 // instruction boundary and delivers the exception. Handlers commit architectural state only
@@ -79,7 +79,7 @@ struct ModelTraits {
     unsigned max_insn_length;    // 0 = unlimited (8086)
     // EFLAGS bits POPF/IRET/task switches can load (in protected mode; the rest read as fixed
     // values). QUIRK(80486): AC (bit 18) is writable; on the 386 it stays 0, which is how
-    // software tells the two apart (i486 PRM, "identifying the processor").
+    // software tells the two apart (Intel's documented processor identification sequence).
     std::uint32_t eflags_loadable;
 };
 
@@ -527,10 +527,11 @@ private:
 
     // #AC(0): a misaligned data access at CPL 3 with CR0.AM and EFLAGS.AC set (word not at an
     // even address, dword not at a multiple of 4). Only reached on the slow path, which every
-    // user-level access takes while `alignment_check_active_` is set (see fill_tlb). The
-    // supervisor-level accesses of descriptor tables, the TSS and interrupt frames are exempt
-    // (user == 0), as on the silicon (SDM vol. 3 §6.15, interrupt 17: "implicit supervisor
-    // accesses"). Multi-part operands (far pointers, SGDT's 6 bytes) are checked per part.
+    // user-level access takes while `alignment_check_active_` is set (see fill_tlb). Only data
+    // and stack accesses at CPL 3 are checked (SDM vol. 3 §6.15, interrupt 17): the
+    // supervisor-level accesses to descriptor tables, the TSS and interrupt frames (user == 0)
+    // and instruction fetches never are. Multi-part operands (far pointers, SGDT's 6 bytes) are
+    // checked per part.
     template <class T> void check_alignment(std::uint32_t linear, unsigned user) const {
         if constexpr (sizeof(T) > 1) {
             if (alignment_check_active_ && user && (linear & (sizeof(T) - 1))) raise_fault(Vector::AC, 0);
@@ -666,10 +667,10 @@ private:
     void invalidate_segments_for_outer_level();
     std::uint32_t delivery_ext_ = 0;  // EXT bit (1) while delivering an external event
     bool data_watch_active_ = false;  // some DR7 data breakpoint is armed
-    bool alignment_check_active_ = false;  // #AC can fire: see update_alignment_check
-    static constexpr std::uint32_t kCr0AlignmentMask = 1u << 18;  // CR0.AM
     bool code_watch_active_ = false;  // some DR7 instruction breakpoint is armed
     bool push_rf_ = false;            // the exception being delivered is a fault: saved RF = 1
+    bool alignment_check_active_ = false;  // #AC can fire: see update_alignment_check
+    static constexpr std::uint32_t kCr0AlignmentMask = 1u << 18;  // CR0.AM
     void check_instruction_breakpoint();
     void check_data_breakpoint(std::uint32_t linear, unsigned size, bool write);
     void execute_loop(std::uint64_t end_cycle, bool single_step, RunResult& result);
