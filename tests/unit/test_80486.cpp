@@ -217,22 +217,27 @@ TEST_CASE("486: the cache test registers TR3-TR5 exist; the 386 has only TR6 and
     CHECK(m386.frame(0) == x86emu_test::kCode + 5);  // #UD has no error code: EIP first
 }
 
-TEST_CASE("486: INVLPG drops the stale translation of one page") {
+TEST_CASE("486: INVLPG drops the stale translation of one page, and only that one") {
     ProtectedMachine m(CpuModel::i80486);
     m.bus.mem[0x63000] = 0x11;
     m.bus.mem[0x64000] = 0x22;
-    const std::uint32_t pte = x86emu_test::kPageTable + 4 * 0x63;
-    // mov ebx,63000h; mov al,[ebx]; mov dword [PTE of 63000h],64007h; mov cl,[ebx];
-    // invlpg [ebx]; mov dl,[ebx]; hlt
-    CHECK(run_paged(m, {0xBB, 0x00, 0x30, 0x06, 0x00, 0x8A, 0x03,
-                        0xC7, 0x05, static_cast<std::uint8_t>(pte), static_cast<std::uint8_t>(pte >> 8),
-                        static_cast<std::uint8_t>(pte >> 16), 0x00, 0x07, 0x40, 0x06, 0x00,
-                        0x8A, 0x0B, 0x0F, 0x01, 0x3B, 0x8A, 0x13, 0xF4},
+    m.bus.mem[0x65000] = 0x33;
+    m.bus.mem[0x66000] = 0x44;
+    const std::uint32_t pte63 = x86emu_test::kPageTable + 4 * 0x63, pte65 = x86emu_test::kPageTable + 4 * 0x65;
+    auto b = [](std::uint32_t v, unsigned k) { return static_cast<std::uint8_t>(v >> (8 * k)); };
+    // mov ebx,63000h; mov esi,65000h; mov al,[ebx]; mov ah,[esi] (both pages now in the TLB);
+    // mov dword [PTE of 63000h],64007h; mov dword [PTE of 65000h],66007h; mov dl,[ebx];
+    // invlpg [ebx]; mov cl,[ebx]; mov ch,[esi]; hlt
+    CHECK(run_paged(m, {0xBB, 0x00, 0x30, 0x06, 0x00, 0xBE, 0x00, 0x50, 0x06, 0x00, 0x8A, 0x03, 0x8A, 0x26,
+                        0xC7, 0x05, b(pte63, 0), b(pte63, 1), b(pte63, 2), 0x00, 0x07, 0x40, 0x06, 0x00,
+                        0xC7, 0x05, b(pte65, 0), b(pte65, 1), b(pte65, 2), 0x00, 0x07, 0x60, 0x06, 0x00,
+                        0x8A, 0x13, 0x0F, 0x01, 0x3B, 0x8A, 0x0B, 0x8A, 0x2E, 0xF4},
                     0) == -1);
     CpuState s = m.cpu.state();
-    CHECK((s.gpr[EAX] & 0xFF) == 0x11);
-    CHECK((s.gpr[ECX] & 0xFF) == 0x11);  // stale translation still in the TLB
-    CHECK((s.gpr[EDX] & 0xFF) == 0x22);  // INVLPG dropped it
+    CHECK((s.gpr[EAX] & 0xFFFF) == 0x3311);
+    CHECK((s.gpr[EDX] & 0xFF) == 0x11);    // stale translation still in the TLB
+    CHECK((s.gpr[ECX] & 0xFF) == 0x22);    // INVLPG dropped it
+    CHECK((s.gpr[ECX] >> 8 & 0xFF) == 0x33);  // the other page's stale entry is kept
 }
 
 TEST_CASE("CR0.WP: a supervisor write to a read-only page faults on the 486, not on the 386") {
