@@ -332,6 +332,13 @@ TEST_CASE("#AC(0): misaligned data accesses at CPL 3 with CR0.AM and EFLAGS.AC")
         CHECK(m.run_to_halt() == 17);
         CHECK(m.frame(1) == x86emu_test::kCode + 17);
     }
+    SUBCASE("#AC is benign (SDM table 6-4): a #NP while delivering it is taken serially, not as #DF") {
+        ProtectedMachine m(CpuModel::i80486);
+        m.put32(x86emu_test::kIdt + 8 * 17 + 4, m.get32(x86emu_test::kIdt + 8 * 17 + 4) & ~0x8000u);
+        m.start(code, 3, eflags::AC, kCr0AM);
+        CHECK(m.run_to_halt() == 11);
+        CHECK((m.frame(0) & ~1u) == ((17u << 3) | 2u));  // IDT entry 17 (EXT may be set)
+    }
     SUBCASE("no #AC at CPL 0, with AM = 0, with AC = 0, or on the 386") {
         ProtectedMachine cpl0(CpuModel::i80486);
         cpl0.start(code, 0, eflags::AC, kCr0AM);
