@@ -162,7 +162,11 @@ TEST_CASE("16-bit ModR/M: all 24 memory forms, default segments and every segmen
                             int seg = o.seg >= 0 ? o.seg : (stack ? SS : DS);
                             std::vector<std::uint8_t> prefixes;
                             if (o.prefix) prefixes.push_back(*o.prefix);
-                            std::vector<std::uint8_t> operand{static_cast<std::uint8_t>((mod << 6) | rm)};
+                            // Reserved up front: GCC 12 warns (-Warray-bounds, a false positive)
+                            // when insert() has to grow a one-element vector.
+                            std::vector<std::uint8_t> operand;
+                            operand.reserve(1 + d.size());
+                            operand.push_back(static_cast<std::uint8_t>((mod << 6) | rm));
                             operand.insert(operand.end(), d.begin(), d.end());
                             CAPTURE(hex(operand));
                             CAPTURE(hex(prefixes));
