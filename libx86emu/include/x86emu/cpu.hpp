@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "x86emu/bus.hpp"
+#include "x86emu/cpuid.hpp"
 #include "x86emu/model.hpp"
 #include "x86emu/state.hpp"
 
@@ -70,6 +71,13 @@ public:
     // Makes run() return with StopRequested at the next instruction boundary: called from a Bus
     // callback (an I/O port write, say), the current instruction completes first.
     void request_stop();
+
+    // What CPUID answers (x86emu/cpuid.hpp). A model with CPUID (the P5) starts with its built-in
+    // data; set_cpuid() presents another CPU to the guest, e.g. from load_cpuid_json(). Throws
+    // std::invalid_argument on a model without CPUID or for a table whose leaf 0 does not give
+    // its own maximum leaf. Reset keeps the table.
+    void set_cpuid(const CpuidTable& table);
+    const CpuidTable& cpuid() const;
 
     // Memory changed behind the CPU's back (DMA, the embedder): forget decoded instructions there.
     void invalidate_code(std::uint32_t paddr, std::uint32_t length);

@@ -1,7 +1,7 @@
 // x86emu — CPU model identifiers.
 // The models follow the Intel processor generations whose behaviour differs in ways a guest can
 // observe (Intel 8086 Family User's Manual; iAPX 286, 80386 and i486 Programmer's Reference
-// Manuals).
+// Manuals; Pentium Processor Family Developer's Manual).
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -15,9 +15,11 @@ enum class CpuModel : std::uint8_t {
     i80386,  // Intel 80386: 32-bit registers, operand/address-size prefixes, 0F map
     i80486,  // Intel 486 (no FPU, no CPUID yet): BSWAP XADD CMPXCHG INVD WBINVD INVLPG, CR0.WP/AM/NE,
              // EFLAGS.AC and alignment-check faults
+    p5,      // Intel Pentium (P5), integer unit only (no x87 yet): the 486 plus CPUID, RDTSC,
+             // RDMSR/WRMSR, CMPXCHG8B, CR4 (TSD, PSE, MCE); CPUID data from cpuid/p5.json
 };
 
-// Parses the names used on command lines ("8086", "286", "386", "486"); nullopt for unknown names.
+// Parses the names used on command lines ("8086", "286", "386", "486", "p5"); nullopt for unknown names.
 std::optional<CpuModel> parse_cpu_model(std::string_view name);
 std::string_view cpu_model_name(CpuModel model);
 

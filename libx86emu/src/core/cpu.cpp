@@ -3,6 +3,9 @@
 
 #include "core/cpu_core.hpp"
 
+#include <stdexcept>
+#include <string>
+
 namespace x86emu {
 
 Cpu::Cpu(CpuModel model, Bus& bus) : core_(std::make_unique<CpuCore>(model, bus)) {}
@@ -24,11 +27,22 @@ void Cpu::request_stop() { core_->stop_requested = true; }
 void Cpu::invalidate_code(std::uint32_t paddr, std::uint32_t length) { core_->invalidate_code(paddr, length); }
 void Cpu::flush_host_pointers() { core_->flush_host_pointers(); }
 
+void Cpu::set_cpuid(const CpuidTable& table) {
+    if (!model_has_cpuid(core_->traits.model))
+        throw std::invalid_argument("set_cpuid: CPU model " + std::string(cpu_model_name(core_->traits.model)) +
+                                    " has no CPUID instruction");
+    if (table.leaves.size() < 2 || table.leaves[0].eax != table.leaves.size() - 1)
+        throw std::invalid_argument("set_cpuid: leaf 0 EAX must be the maximum leaf (at least 1), one less than the number of leaves");
+    core_->cpuid_table = table;
+}
+const CpuidTable& Cpu::cpuid() const { return core_->cpuid_table; }
+
 std::optional<CpuModel> parse_cpu_model(std::string_view name) {
     if (name == "8086" || name == "8088") return CpuModel::i8086;
     if (name == "286" || name == "80286") return CpuModel::i80286;
     if (name == "386" || name == "80386") return CpuModel::i80386;
     if (name == "486" || name == "80486" || name == "i486") return CpuModel::i80486;
+    if (name == "p5" || name == "pentium" || name == "586") return CpuModel::p5;
     return std::nullopt;
 }
 
@@ -38,6 +52,7 @@ std::string_view cpu_model_name(CpuModel model) {
     case CpuModel::i80286: return "286";
     case CpuModel::i80386: return "386";
     case CpuModel::i80486: return "486";
+    case CpuModel::p5: return "p5";
     }
     return "?";
 }

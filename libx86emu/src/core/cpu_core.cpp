@@ -12,12 +12,15 @@ namespace x86emu {
 
 ModelTraits traits_for(CpuModel model) {
     switch (model) {
-    case CpuModel::i8086: return {model, true, false, false, false, false, 0x000FFFFF, 0, 0x0FD5};
-    case CpuModel::i80286: return {model, false, true, true, false, false, 0x00FFFFFF, 10, 0x7FD5};
-    case CpuModel::i80386: return {model, false, true, true, true, false, 0xFFFFFFFF, 15, 0x00037FD5};
-    case CpuModel::i80486: return {model, false, true, true, true, true, 0xFFFFFFFF, 15, 0x00077FD5};
+    case CpuModel::i8086: return {model, true, false, false, false, false, false, 0x000FFFFF, 0, 0x0FD5};
+    case CpuModel::i80286: return {model, false, true, true, false, false, false, 0x00FFFFFF, 10, 0x7FD5};
+    case CpuModel::i80386: return {model, false, true, true, true, false, false, 0xFFFFFFFF, 15, 0x00037FD5};
+    case CpuModel::i80486: return {model, false, true, true, true, true, false, 0xFFFFFFFF, 15, 0x00077FD5};
+    // QUIRK(P5): EFLAGS.ID (bit 21) is loadable: software detects CPUID by toggling it (SDM
+    // vol. 1 §3.4.3.3). VIF/VIP (19, 20) belong to VME/PVI, which this model does not offer.
+    case CpuModel::p5: return {model, false, true, true, true, true, true, 0xFFFFFFFF, 15, 0x00277FD5};
     }
-    return {model, false, true, true, true, false, 0xFFFFFFFF, 15, 0x00037FD5};
+    return {model, false, true, true, true, false, false, 0xFFFFFFFF, 15, 0x00037FD5};
 }
 
 static const TimingTable& timing_for(CpuModel model) {
@@ -26,6 +29,7 @@ static const TimingTable& timing_for(CpuModel model) {
     case CpuModel::i80286: return timing_table_80286();
     case CpuModel::i80386: return timing_table_80386();
     case CpuModel::i80486: return timing_table_80486();
+    case CpuModel::p5: return timing_table_p5();
     }
     return timing_table_80386();
 }
@@ -36,6 +40,7 @@ CpuCore::CpuCore(CpuModel model, Bus& b)
     std::size_t pages = (std::size_t{traits.address_mask} + 1) >> 12;
     page_generation_.assign(pages, 0);
     page_has_code_.assign(pages, 0);
+    if (model_has_cpuid(model)) cpuid_table = builtin_cpuid(model);
     reset();
 }
 
@@ -61,6 +66,10 @@ void CpuCore::reset() {
     // QUIRK(80486): the cache comes out of reset disabled, CD = NW = 1 (SDM vol. 3 table 9-1).
     if (traits.has486) cr0 = 0x60000010u;
     cr2 = cr3 = cr4 = 0;
+    // The time-stamp counter is cleared by reset (Pentium Developer's Manual vol. 3, the
+    // time-stamp counter in the model-specific registers chapter; SDM vol. 3 "Time-Stamp
+    // Counter"); `cycles` itself keeps counting since creation.
+    tsc_offset = 0 - cycles;
     gdtr = TableRegister{0, 0xFFFF};
     idtr = TableRegister{0, 0x3FF};
     ldtr = SegmentState{};

@@ -9,7 +9,8 @@
 // whose entries carry host pointers so that a hit never leaves this header,
 // and the host-pointer page cache that is the fast path of every memory access,
 // alignment checking on the 486 (SDM vol. 3 §6.15, interrupt 17, #AC), kept off that fast path:
-// while it can fire, user-level TLB entries carry no host pointer.
+// while it can fire, user-level TLB entries carry no host pointer; and the Pentium's time-stamp
+// counter and CPUID data (SDM vol. 2 RDTSC, CPUID).
 //
 // Faults travel by one mechanism: a handler throws CpuFault; the run loop catches it at the
 // instruction boundary and delivers the exception. Handlers commit architectural state only
@@ -27,6 +28,7 @@
 #include "core/timing/timing.hpp"
 #include "x86emu/bus.hpp"
 #include "x86emu/cpu.hpp"
+#include "x86emu/cpuid.hpp"
 #include "x86emu/model.hpp"
 #include "x86emu/state.hpp"
 
@@ -75,6 +77,7 @@ struct ModelTraits {
     bool has286;             // 80286 additions (0F 00/01 system group, MSW)
     bool has386;             // 32-bit operands/addresses, FS/GS, 0F map of the 386
     bool has486;             // BSWAP/XADD/CMPXCHG/INVD/WBINVD/INVLPG, CR0.WP/AM/NE/NW/CD, EFLAGS.AC
+    bool has_p5;             // Pentium: CPUID, RDTSC, RDMSR/WRMSR, CMPXCHG8B, CR4, EFLAGS.ID
     std::uint32_t address_mask;  // physical address bus width
     unsigned max_insn_length;    // 0 = unlimited (8086)
     // EFLAGS bits POPF/IRET/task switches can load (in protected mode; the rest read as fixed
@@ -109,6 +112,16 @@ public:
 
     std::uint64_t cycles = 0;
     std::uint64_t instructions = 0;
+
+    // Pentium time-stamp counter: it ticks once per emulated clock, so it is `cycles` plus an
+    // offset that reset and WRMSR 10h set (TSC = cycles + tsc_offset, modulo 2^64). Counting
+    // emulated clocks rather than host time keeps every run reproducible; the model's nominal
+    // clock rate does not enter (one TSC tick = one clock at any MHz).
+    std::uint64_t tsc_offset = 0;
+    std::uint64_t time_stamp_counter() const { return cycles + tsc_offset; }
+    // What CPUID answers (models with CPUID: the built-in data for the model, or the embedder's
+    // table from Cpu::set_cpuid).
+    CpuidTable cpuid_table;
 
     // Interrupt and run-control state.
     bool halted = false;

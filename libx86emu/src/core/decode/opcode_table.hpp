@@ -1,7 +1,8 @@
 // x86emu — the opcode table as data: rows (from opcode_table.inc), the decode shape derived from
 // each row's operand notation, and the per-model dispatch tables built from the rows.
 // Opcode map: Intel SDM vol. 2 Appendix A; model availability from the 80186/80286/80386
-// programmer's references and the i486 Programmer's Reference Manual (instruction set summaries).
+// programmer's references the i486 Programmer's Reference Manual and the Pentium Processor Family Developer's Manual
+// vol. 3 (instruction set summaries).
 #pragma once
 #include <cstdint>
 #include <span>
@@ -18,11 +19,13 @@ inline constexpr std::uint8_t kModel8086 = 1u << 0;
 inline constexpr std::uint8_t kModel286 = 1u << 1;
 inline constexpr std::uint8_t kModel386 = 1u << 2;
 inline constexpr std::uint8_t kModel486 = 1u << 3;
-inline constexpr std::uint8_t kModelAll = kModel8086 | kModel286 | kModel386 | kModel486;
-inline constexpr std::uint8_t kModel186Up = kModel286 | kModel386 | kModel486;  // no separate 80186 model
-inline constexpr std::uint8_t kModel286Up = kModel286 | kModel386 | kModel486;
-inline constexpr std::uint8_t kModel386Up = kModel386 | kModel486;
-inline constexpr std::uint8_t kModel486Up = kModel486;
+inline constexpr std::uint8_t kModelP5 = 1u << 4;
+inline constexpr std::uint8_t kModelAll = kModel8086 | kModel286 | kModel386 | kModel486 | kModelP5;
+inline constexpr std::uint8_t kModel186Up = kModel286 | kModel386 | kModel486 | kModelP5;  // no separate 80186 model
+inline constexpr std::uint8_t kModel286Up = kModel286 | kModel386 | kModel486 | kModelP5;
+inline constexpr std::uint8_t kModel386Up = kModel386 | kModel486 | kModelP5;
+inline constexpr std::uint8_t kModel486Up = kModel486 | kModelP5;
+inline constexpr std::uint8_t kModelP5Up = kModelP5;
 
 std::uint8_t model_bit(CpuModel model);
 

@@ -45,6 +45,21 @@ inline constexpr std::uint32_t kCr0Writable386 = kCr0PG | kCr0PE | kCr0MP | kCr0
 // QUIRK(80486): NE, WP, AM, NW and CD exist (SDM vol. 3 §2.5); the 386 ignores those bits.
 inline constexpr std::uint32_t kCr0Writable486 = kCr0Writable386 | kCr0NE | kCr0WP | kCr0AM | kCr0NW | kCr0CD;
 
+// CR4 appears with the Pentium (SDM vol. 3 §2.5; Pentium Developer's Manual vol. 3, control
+// registers):
+// VME 0, PVI 1, TSD 2, DE 3, PSE 4, MCE 6; PGE 7 came with the P6.
+inline constexpr std::uint32_t kCr4VME = 1u << 0, kCr4PVI = 1u << 1, kCr4TSDBit = 1u << 2, kCr4DE = 1u << 3,
+                                 kCr4PSE = 1u << 4, kCr4MCE = 1u << 6, kCr4PGE = 1u << 7;
+// The bits MOV CR4 accepts on the P5 model; every other bit is reserved and raises #GP(0)
+// (SDM vol. 2 MOV CRn). A bit is writable only if the model implements what it enables:
+//   TSD  RDTSC restricted to CPL 0 (Rdtsc)            PSE  4 MiB pages (paging.cpp)
+//   MCE  machine-check exception enable: no machine check is ever signalled here, so the bit
+//        is honoured trivially
+// Not offered, though the silicon has them, and so reserved here (CPUID reports them absent):
+// VME and PVI (virtual-8086 mode extensions), DE (debugging extensions: DR4/DR5 #UD and I/O
+// breakpoints). PGE is absent from the P5 itself.
+inline constexpr std::uint32_t kCr4WritableP5 = kCr4TSDBit | kCr4PSE | kCr4MCE;
+
 struct Esc {  // D8-DF with no coprocessor present
     static void run(CpuCore& c, const Insn& i) {
         if (!c.traits.is8086 && (c.cr0 & (kCr0EM | kCr0TS))) raise_fault(Vector::NM);
@@ -236,6 +251,10 @@ struct MovRdCd {
         case 0: v = c.cr0; break;
         case 2: v = c.cr2; break;
         case 3: v = c.cr3; break;
+        case 4:
+            if (!c.traits.has_p5) raise_fault(Vector::UD);  // CR4 is new with the Pentium
+            v = c.cr4;
+            break;
         default: raise_fault(Vector::UD);
         }
         c.gpr[i.rm] = v;
@@ -263,6 +282,16 @@ struct MovCdRd {
             c.cr3 = v & 0xFFFFF018u;  // PDBR plus PWT/PCD
             c.flush_tlb(true);
             break;
+        case 4: {
+            if (!c.traits.has_p5) raise_fault(Vector::UD);  // CR4 is new with the Pentium
+            if (v & ~kCr4WritableP5) raise_fault(Vector::GP, 0);
+            u32 old = c.cr4;
+            c.cr4 = v;
+            // Page size and global-page rules change what a cached translation means: flush
+            // everything, global entries included (SDM vol. 3 §4.10.4.1).
+            if ((old ^ v) & (kCr4PSE | kCr4PGE)) c.flush_tlb(false);
+            break;
+        }
         default: raise_fault(Vector::UD);
         }
     }

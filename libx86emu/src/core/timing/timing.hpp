@@ -44,5 +44,6 @@ const TimingTable& timing_table_8086();
 const TimingTable& timing_table_80286();
 const TimingTable& timing_table_80386();
 const TimingTable& timing_table_80486();
+const TimingTable& timing_table_p5();
 
 }  // namespace x86emu

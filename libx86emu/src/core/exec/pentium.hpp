@@ -1,0 +1,109 @@
+// x86emu — the Pentium's additions to the integer instruction set: CPUID, RDTSC, RDMSR, WRMSR,
+// CMPXCHG8B. Intel SDM vol. 2 under each mnemonic; Pentium Processor Family Developer's Manual
+// vol. 3 (Architecture and Programming Manual): the instruction set chapter and the
+// model-specific registers chapter and appendix (the time-stamp counter, P5_MC_ADDR, P5_MC_TYPE).
+// RSM (0F AA) has no row: without System Management Mode it raises #UD, as it does on the
+// silicon outside SMM (SDM vol. 2 RSM: "#UD if an attempt is made to execute this instruction
+// when the processor is not in SMM").
+#pragma once
+#include "core/exec/common.hpp"
+
+namespace x86emu::exec {
+
+inline constexpr std::uint32_t kCr4TSD = 1u << 2;
+
+// CPUID (SDM vol. 2 CPUID): EAX selects the leaf; EAX, EBX, ECX, EDX get its data. Not
+// privileged. The answers are data: CpuCore::cpuid_table (x86emu/cpuid.hpp).
+struct Cpuid {
+    static void run(CpuCore& c, const Insn&) {
+        CpuidLeaf leaf = c.cpuid_table.query(c.gpr[EAX]);
+        c.gpr[EAX] = leaf.eax;
+        c.gpr[EBX] = leaf.ebx;
+        c.gpr[ECX] = leaf.ecx;
+        c.gpr[EDX] = leaf.edx;
+    }
+};
+
+// RDTSC (SDM vol. 2 RDTSC): EDX:EAX = TSC. With CR4.TSD set only CPL 0 may read it (#GP(0)
+// otherwise, which includes virtual-8086 mode).
+struct Rdtsc {
+    static void run(CpuCore& c, const Insn&) {
+        if ((c.cr4 & kCr4TSD) && c.protected_mode() && c.cpl != 0) raise_fault(Vector::GP, 0);
+        std::uint64_t tsc = c.time_stamp_counter();
+        c.gpr[EAX] = static_cast<u32>(tsc);
+        c.gpr[EDX] = static_cast<u32>(tsc >> 32);
+    }
+};
+
+// The model-specific registers the P5 model documents (Pentium Developer's Manual vol. 3,
+// "Model-Specific Registers" and its MSR appendix). The silicon has more (TR1-TR12 test
+// registers, the CESR/CTR0/CTR1 performance counters at 11h-13h); they are not modelled, and
+// like an address the processor does not implement they raise #GP(0).
+enum class P5Msr : u32 {
+    McAddr = 0x00,          // P5_MC_ADDR: address of the last machine-check cycle; no machine
+                            // checks happen here, so it reads 0
+    McType = 0x01,          // P5_MC_TYPE: type of that cycle; reads 0 (CHK bit clear)
+    TimeStampCounter = 0x10,
+};
+
+// RDMSR (SDM vol. 2 RDMSR): EDX:EAX = MSR[ECX]; CPL 0 only, #GP(0) for an unknown MSR.
+struct Rdmsr {
+    static void run(CpuCore& c, const Insn&) {
+        c.require_cpl0();
+        std::uint64_t value = 0;
+        switch (static_cast<P5Msr>(c.gpr[ECX])) {
+        case P5Msr::McAddr:
+        case P5Msr::McType: value = 0; break;
+        case P5Msr::TimeStampCounter: value = c.time_stamp_counter(); break;
+        default: raise_fault(Vector::GP, 0);
+        }
+        c.gpr[EAX] = static_cast<u32>(value);
+        c.gpr[EDX] = static_cast<u32>(value >> 32);
+    }
+};
+
+// WRMSR (SDM vol. 2 WRMSR): MSR[ECX] = EDX:EAX; CPL 0 only, #GP(0) for an unknown MSR.
+// Writing the TSC sets all 64 bits: the counter continues from the written value. The machine-
+// check registers are treated as read-only here (writes #GP(0)): the manual describes them as
+// status the processor latches, and no guest has a reason to write them.
+struct Wrmsr {
+    static void run(CpuCore& c, const Insn&) {
+        c.require_cpl0();
+        std::uint64_t value = (std::uint64_t{c.gpr[EDX]} << 32) | c.gpr[EAX];
+        switch (static_cast<P5Msr>(c.gpr[ECX])) {
+        case P5Msr::TimeStampCounter: c.tsc_offset = value - c.cycles; break;
+        default: raise_fault(Vector::GP, 0);
+        }
+    }
+};
+
+// CMPXCHG8B m64 (SDM vol. 2 CMPXCHG8B/CMPXCHG16B): compares EDX:EAX with the quadword; equal:
+// m64 = ECX:EBX and ZF = 1; different: EDX:EAX = m64 and ZF = 0. The other flags are unchanged.
+// Like CMPXCHG, the destination is always written (with its own value when the comparison
+// fails), so a read-only destination faults either way. The register form is #UD (the row's
+// "Mq" makes the decoder raise it). All checks (segment limit for 8 bytes, both pages' write
+// rights) are made before anything is read or written, so a fault leaves no trace.
+struct Cmpxchg8b {
+    static void run(CpuCore& c, const Insn& i) {
+        const u32 offset = c.effective_address(i);
+        // The segment windows cover accesses of up to 4 bytes: check the quadword as two halves.
+        c.check_access(i.seg, offset, 4, true);
+        c.check_access(i.seg, offset + 4, 4, true);
+        c.probe_write_linear(c.seg[i.seg].base + offset, 8);
+        const u32 low = c.read_mem<u32>(i.seg, offset);
+        const u32 high = c.read_mem<u32>(i.seg, offset + 4);
+        const bool equal = low == c.gpr[EAX] && high == c.gpr[EDX];
+        if (equal) {
+            c.write_mem<u32>(i.seg, offset, c.gpr[EBX]);
+            c.write_mem<u32>(i.seg, offset + 4, c.gpr[ECX]);
+        } else {
+            c.write_mem<u32>(i.seg, offset, low);
+            c.write_mem<u32>(i.seg, offset + 4, high);
+            c.gpr[EAX] = low;
+            c.gpr[EDX] = high;
+        }
+        c.set_flags((c.get_flags() & ~eflags::ZF) | (equal ? eflags::ZF : 0u));
+    }
+};
+
+}  // namespace x86emu::exec
