@@ -118,6 +118,12 @@ TEST_CASE("P5: RSM, CMPXCHG8B with a register operand and 0F C7 /0 are #UD") {
     Machine m(CpuModel::p5);
     CHECK(Machine::at_vector(m.run_one({0x0F, 0xC7, 0xC8}, Machine::base_state()), 6));  // CMPXCHG8B EAX
     CHECK(Machine::at_vector(m.run_one({0x0F, 0xC7, 0x07}, Machine::base_state()), 6));  // 0F C7 /0 [BX]
+    CHECK(Machine::at_vector(m.run_one({0xF0, 0x0F, 0xC7, 0xC8}, Machine::base_state()), 6));  // LOCK, register
+    // LOCK CMPXCHG8B m64 is the form every SMP-safe 64-bit update uses: accepted.
+    CpuState locked = m.run_one({0xF0, 0x0F, 0xC7, 0x0F}, Machine::base_state());  // LOCK CMPXCHG8B [BX]
+    CHECK(locked.eip == kCodeIp + 4);
+    // Other M-operand rows stay unlockable: LOCK LGDT [BX] is #UD.
+    CHECK(Machine::at_vector(m.run_one({0xF0, 0x0F, 0x01, 0x17}, Machine::base_state()), 6));
     // MOV to/from CR4 is #UD on the 486 (it has no CR4), as is MOV CR5 on the P5.
     Machine m486(CpuModel::i80486);
     CHECK(Machine::at_vector(m486.run_one({0x0F, 0x20, 0xE0}, Machine::base_state()), 6));

@@ -30,8 +30,9 @@ unsigned ea_cycles_8086(const TimingTable& t, const Insn& i, unsigned mod, unsig
 bool lockable(const OpcodeRow& row) {
     static constexpr std::string_view kLockable[] = {"ADD", "OR", "ADC", "SBB", "AND", "SUB", "XOR",
                                                      "XCHG", "INC", "DEC", "NOT", "NEG", "BTS", "BTR", "BTC",
-                                                     "XADD", "CMPXCHG"};
-    if (row.operands.empty() || row.operands[0] != 'E') return false;
+                                                     "XADD", "CMPXCHG", "CMPXCHG8B"};
+    // A memory destination: E, or M for CMPXCHG8B's m64 (SDM vol. 2 LOCK lists CMPXCHG8B).
+    if (row.operands.empty() || (row.operands[0] != 'E' && row.operands[0] != 'M')) return false;
     for (std::string_view m : kLockable)
         if (row.mnemonic == m) return true;
     return false;
