@@ -63,7 +63,10 @@ struct Rdmsr {
 };
 
 // WRMSR (SDM vol. 2 WRMSR): MSR[ECX] = EDX:EAX; CPL 0 only, #GP(0) for an unknown MSR.
-// Writing the TSC sets all 64 bits: the counter continues from the written value. The machine-
+// Writing the TSC sets all 64 bits and the counter continues from the written value. (The SDM's
+// "Time-Stamp Counter" section limits WRMSR to the low 32 bits, clearing the high ones, on P6
+// family and later processors only; the P5 model does not apply that rule. Not verified on a
+// Pentium here.) The machine-
 // check registers are treated as read-only here (writes #GP(0)): the manual describes them as
 // status the processor latches, and no guest has a reason to write them.
 struct Wrmsr {
