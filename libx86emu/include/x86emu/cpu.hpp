@@ -6,6 +6,7 @@
 
 #include "x86emu/bus.hpp"
 #include "x86emu/cpuid.hpp"
+#include "x86emu/hooks.hpp"
 #include "x86emu/model.hpp"
 #include "x86emu/state.hpp"
 
@@ -78,6 +79,12 @@ public:
     // its own maximum leaf. Reset keeps the table.
     void set_cpuid(const CpuidTable& table);
     const CpuidTable& cpuid() const;
+
+    // Trap-and-emulate hooks for CPUID, RDTSC, RDMSR/WRMSR, IN/OUT (and INS/OUTS), HLT and MOV
+    // to CRn (x86emu/hooks.hpp). Replaces every handler at once; pass {} to remove them all.
+    // A hook runs after the instruction's privilege checks, so it only sees what the guest is
+    // allowed to attempt. Reset keeps the handlers. Not to be called from inside a hook.
+    void set_intercepts(InterceptHandlers handlers);
 
     // Memory changed behind the CPU's back (DMA, the embedder): forget decoded instructions there.
     void invalidate_code(std::uint32_t paddr, std::uint32_t length);

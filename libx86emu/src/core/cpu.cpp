@@ -5,6 +5,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace x86emu {
 
@@ -36,6 +37,7 @@ void Cpu::set_cpuid(const CpuidTable& table) {
     core_->cpuid_table = table;
 }
 const CpuidTable& Cpu::cpuid() const { return core_->cpuid_table; }
+void Cpu::set_intercepts(InterceptHandlers handlers) { core_->intercepts = std::move(handlers); }
 
 std::optional<CpuModel> parse_cpu_model(std::string_view name) {
     if (name == "8086" || name == "8088") return CpuModel::i8086;

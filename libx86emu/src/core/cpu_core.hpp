@@ -29,6 +29,7 @@
 #include "x86emu/bus.hpp"
 #include "x86emu/cpu.hpp"
 #include "x86emu/cpuid.hpp"
+#include "x86emu/hooks.hpp"
 #include "x86emu/model.hpp"
 #include "x86emu/state.hpp"
 
@@ -122,6 +123,9 @@ public:
     // What CPUID answers (models with CPUID: the built-in data for the model, or the embedder's
     // table from Cpu::set_cpuid).
     CpuidTable cpuid_table;
+    // The embedder's trap-and-emulate hooks (Cpu::set_intercepts); the handlers of the
+    // intercepted instructions ask them through core/exec/intercept.hpp.
+    InterceptHandlers intercepts;
 
     // Interrupt and run-control state.
     bool halted = false;

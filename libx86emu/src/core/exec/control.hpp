@@ -3,6 +3,7 @@
 // mode-aware transfers (protected_mode.cpp), which implement gates, privilege changes and tasks.
 #pragma once
 #include "core/exec/common.hpp"
+#include "core/exec/intercept.hpp"
 
 namespace x86emu::exec {
 
@@ -142,6 +143,8 @@ struct Iret {
 struct Hlt {
     static void run(CpuCore& c, const Insn&) {
         c.require_cpl0();  // #GP(0) at CPL > 0 and in virtual-8086 mode
+        // Any decision but Run (Skip, or a Result, which HLT has none of) completes without halting.
+        if (c.intercepts.hlt && ask_intercept(c.intercepts.hlt, HltEvent{}).kind != Intercept::Kind::Run) return;
         c.halted = true;
     }
 };

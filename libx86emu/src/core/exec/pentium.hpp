@@ -7,6 +7,7 @@
 // when the processor is not in SMM").
 #pragma once
 #include "core/exec/common.hpp"
+#include "core/exec/intercept.hpp"
 
 namespace x86emu::exec {
 
@@ -16,6 +17,17 @@ inline constexpr std::uint32_t kCr4TSD = 1u << 2;
 // privileged. The answers are data: CpuCore::cpuid_table (x86emu/cpuid.hpp).
 struct Cpuid {
     static void run(CpuCore& c, const Insn&) {
+        if (c.intercepts.cpuid) {
+            Intercept d = ask_intercept(c.intercepts.cpuid, CpuidEvent{c.gpr[EAX], c.gpr[ECX]});
+            if (d.kind == Intercept::Kind::Skip) return;
+            if (d.kind == Intercept::Kind::Result) {
+                c.gpr[EAX] = d.cpuid.eax;
+                c.gpr[EBX] = d.cpuid.ebx;
+                c.gpr[ECX] = d.cpuid.ecx;
+                c.gpr[EDX] = d.cpuid.edx;
+                return;
+            }
+        }
         CpuidLeaf leaf = c.cpuid_table.query(c.gpr[EAX]);
         c.gpr[EAX] = leaf.eax;
         c.gpr[EBX] = leaf.ebx;
@@ -30,6 +42,11 @@ struct Rdtsc {
     static void run(CpuCore& c, const Insn&) {
         if ((c.cr4 & kCr4TSD) && c.protected_mode() && c.cpl != 0) raise_fault(Vector::GP, 0);
         std::uint64_t tsc = c.time_stamp_counter();
+        if (c.intercepts.rdtsc) {
+            Intercept d = ask_intercept(c.intercepts.rdtsc, RdtscEvent{});
+            if (d.kind == Intercept::Kind::Skip) return;
+            if (d.kind == Intercept::Kind::Result) tsc = d.value;
+        }
         c.gpr[EAX] = static_cast<u32>(tsc);
         c.gpr[EDX] = static_cast<u32>(tsc >> 32);
     }
@@ -51,6 +68,16 @@ struct Rdmsr {
     static void run(CpuCore& c, const Insn&) {
         c.require_cpl0();
         std::uint64_t value = 0;
+        // Asked before the MSR is looked up, so an embedder can supply MSRs the model lacks.
+        if (c.intercepts.msr_read) {
+            Intercept d = ask_intercept(c.intercepts.msr_read, MsrReadEvent{c.gpr[ECX]});
+            if (d.kind == Intercept::Kind::Skip) return;
+            if (d.kind == Intercept::Kind::Result) {
+                c.gpr[EAX] = static_cast<u32>(d.value);
+                c.gpr[EDX] = static_cast<u32>(d.value >> 32);
+                return;
+            }
+        }
         switch (static_cast<P5Msr>(c.gpr[ECX])) {
         case P5Msr::McAddr:
         case P5Msr::McType: value = 0; break;
@@ -73,6 +100,9 @@ struct Wrmsr {
     static void run(CpuCore& c, const Insn&) {
         c.require_cpl0();
         std::uint64_t value = (std::uint64_t{c.gpr[EDX]} << 32) | c.gpr[EAX];
+        if (c.intercepts.msr_write &&
+            ask_intercept(c.intercepts.msr_write, MsrWriteEvent{c.gpr[ECX], value}).kind != Intercept::Kind::Run)
+            return;  // Skip (or a Result, which WRMSR has none of): the MSR keeps its value
         switch (static_cast<P5Msr>(c.gpr[ECX])) {
         case P5Msr::TimeStampCounter: c.tsc_offset = value - c.cycles; break;
         default: raise_fault(Vector::GP, 0);

@@ -10,6 +10,7 @@
 #include <algorithm>
 
 #include "core/exec/alu.hpp"
+#include "core/exec/intercept.hpp"
 
 namespace x86emu::exec {
 
@@ -174,8 +175,9 @@ struct Ins {
         StringRegs<T> r{c, i};
         repeat_string(c, i, TimingClass::Ins, false, [&] {
             c.check_io(c.reg<u16>(EDX), sizeof(T));
-            T v = c.io_in<T>(c.reg<u16>(EDX));
-            r.write(EDI, v, {.di = true, .cx = 2});
+            T v;
+            // A Skip decision stores nothing, but the iteration still completes.
+            if (intercepted_port_in<T>(c, c.reg<u16>(EDX), v)) r.write(EDI, v, {.di = true, .cx = 2});
             r.step(EDI);
             return true;
         });
@@ -186,7 +188,7 @@ struct Outs {
         StringRegs<T> r{c, i};
         repeat_string(c, i, TimingClass::Outs, false, [&] {
             c.check_io(c.reg<u16>(EDX), sizeof(T));
-            c.io_out<T>(c.reg<u16>(EDX), r.read(i.seg, ESI, {.si = true, .cx = 1}));
+            intercepted_port_out<T>(c, c.reg<u16>(EDX), r.read(i.seg, ESI, {.si = true, .cx = 1}));
             r.step(ESI);
             return true;
         });

@@ -10,6 +10,7 @@
 // i486 Programmer's Reference Manual (control registers); the NW/CD rule: SDM vol. 2 MOV CRn.
 #pragma once
 #include "core/exec/common.hpp"
+#include "core/exec/intercept.hpp"
 
 namespace x86emu::exec {
 
@@ -264,6 +265,12 @@ struct MovCdRd {
     static void run(CpuCore& c, const Insn& i) {
         c.require_cpl0();
         u32 v = c.gpr[i.rm];
+        // Only registers the model has reach the hook (CR4 from the Pentium on); the checks of
+        // the value (PG without PE, NW without CD, reserved CR4 bits) belong to Run.
+        const bool exists = i.reg == 0 || i.reg == 2 || i.reg == 3 || (i.reg == 4 && c.traits.has_p5);
+        if (exists && c.intercepts.cr_write &&
+            ask_intercept(c.intercepts.cr_write, CrWriteEvent{i.reg, v}).kind != Intercept::Kind::Run)
+            return;  // Skip (or a Result, which MOV CRn has none of): the register keeps its value
         switch (i.reg) {
         case 0:
             // Paging without protection is invalid (SDM vol. 3 §2.5: #GP(0)).
