@@ -19,6 +19,7 @@ unsigned address_bits_of(CpuModel model) {
         case CpuModel::i80386: return 32;
         case CpuModel::i80486: return 32;
         case CpuModel::p5: return 32;
+        case CpuModel::p6: return 32;
     }
     return 32;
 }

@@ -15,7 +15,7 @@ using x86emu_test::kCodeSeg;
 using x86emu_test::kStackTop;
 
 namespace {
-constexpr CpuModel kModels[] = {CpuModel::i8086, CpuModel::i80286, CpuModel::i80386, CpuModel::i80486, CpuModel::p5};
+constexpr CpuModel kModels[] = {CpuModel::i8086, CpuModel::i80286, CpuModel::i80386, CpuModel::i80486, CpuModel::p5, CpuModel::p6};
 std::uint32_t data_phys(std::uint16_t off) { return (std::uint32_t{x86emu_test::kDataSeg} << 4) + off; }
 
 // Checks that the CPU took `vector` through the IVT with `return_ip` (and CS, FLAGS) pushed.
@@ -74,7 +74,8 @@ TEST_CASE("FLAGS bits 12-15 as PUSHF sees them after POPF") {
             case CpuModel::i80286: CHECK(high == 0x0000); break;       // real mode: always zero
             case CpuModel::i80386:
             case CpuModel::i80486:
-            case CpuModel::p5: CHECK(high == (popped & 0x7000)); break;  // IOPL, NT writable; bit 15 zero
+            case CpuModel::p5:
+            case CpuModel::p6: CHECK(high == (popped & 0x7000)); break;  // IOPL, NT writable; bit 15 zero
             }
             CHECK((pushed & 0x0002) == 0x0002);
         }

@@ -1,7 +1,7 @@
 // x86emu — CPU model identifiers.
 // The models follow the Intel processor generations whose behaviour differs in ways a guest can
 // observe (Intel 8086 Family User's Manual; iAPX 286, 80386 and i486 Programmer's Reference
-// Manuals; Pentium Processor Family Developer's Manual).
+// Manuals; Pentium Processor Family Developer's Manual; Pentium Pro Family Developer's Manual).
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -17,9 +17,11 @@ enum class CpuModel : std::uint8_t {
              // EFLAGS.AC and alignment-check faults
     p5,      // Intel Pentium (P5), integer unit only (no x87 yet): the 486 plus CPUID, RDTSC,
              // RDMSR/WRMSR, CMPXCHG8B, CR4 (TSD, PSE, MCE); CPUID data from cpuid/p5.json
+    p6,      // Intel Pentium Pro (P6), integer unit only (no x87 yet): the P5 plus CMOVcc, RDPMC,
+             // UD2, the long NOP (0F 1F /0), CR4.PGE/PCE; CPUID data from cpuid/p6.json
 };
 
-// Parses the names used on command lines ("8086", "286", "386", "486", "p5"); nullopt for unknown names.
+// Parses the names used on command lines ("8086", "286", "386", "486", "p5", "p6"); nullopt for unknown names.
 std::optional<CpuModel> parse_cpu_model(std::string_view name);
 std::string_view cpu_model_name(CpuModel model);
 

@@ -45,6 +45,7 @@ std::optional<CpuModel> parse_cpu_model(std::string_view name) {
     if (name == "386" || name == "80386") return CpuModel::i80386;
     if (name == "486" || name == "80486" || name == "i486") return CpuModel::i80486;
     if (name == "p5" || name == "pentium" || name == "586") return CpuModel::p5;
+    if (name == "p6" || name == "pentiumpro" || name == "686") return CpuModel::p6;
     return std::nullopt;
 }
 
@@ -55,6 +56,7 @@ std::string_view cpu_model_name(CpuModel model) {
     case CpuModel::i80386: return "386";
     case CpuModel::i80486: return "486";
     case CpuModel::p5: return "p5";
+    case CpuModel::p6: return "p6";
     }
     return "?";
 }

@@ -12,15 +12,18 @@ namespace x86emu {
 
 ModelTraits traits_for(CpuModel model) {
     switch (model) {
-    case CpuModel::i8086: return {model, true, false, false, false, false, false, 0x000FFFFF, 0, 0x0FD5};
-    case CpuModel::i80286: return {model, false, true, true, false, false, false, 0x00FFFFFF, 10, 0x7FD5};
-    case CpuModel::i80386: return {model, false, true, true, true, false, false, 0xFFFFFFFF, 15, 0x00037FD5};
-    case CpuModel::i80486: return {model, false, true, true, true, true, false, 0xFFFFFFFF, 15, 0x00077FD5};
+    case CpuModel::i8086: return {model, true, false, false, false, false, false, false, 0x000FFFFF, 0, 0x0FD5};
+    case CpuModel::i80286: return {model, false, true, true, false, false, false, false, 0x00FFFFFF, 10, 0x7FD5};
+    case CpuModel::i80386: return {model, false, true, true, true, false, false, false, 0xFFFFFFFF, 15, 0x00037FD5};
+    case CpuModel::i80486: return {model, false, true, true, true, true, false, false, 0xFFFFFFFF, 15, 0x00077FD5};
     // QUIRK(P5): EFLAGS.ID (bit 21) is loadable: software detects CPUID by toggling it (SDM
     // vol. 1 §3.4.3.3). VIF/VIP (19, 20) belong to VME/PVI, which this model does not offer.
-    case CpuModel::p5: return {model, false, true, true, true, true, true, 0xFFFFFFFF, 15, 0x00277FD5};
+    case CpuModel::p5: return {model, false, true, true, true, true, true, false, 0xFFFFFFFF, 15, 0x00277FD5};
+    // The P6 keeps the P5's loadable EFLAGS bits (no VME here either). 32 physical address lines:
+    // the silicon's 36 need PAE, which this model does not offer.
+    case CpuModel::p6: return {model, false, true, true, true, true, true, true, 0xFFFFFFFF, 15, 0x00277FD5};
     }
-    return {model, false, true, true, true, false, false, 0xFFFFFFFF, 15, 0x00037FD5};
+    return {model, false, true, true, true, false, false, false, 0xFFFFFFFF, 15, 0x00037FD5};
 }
 
 static const TimingTable& timing_for(CpuModel model) {
@@ -30,6 +33,7 @@ static const TimingTable& timing_for(CpuModel model) {
     case CpuModel::i80386: return timing_table_80386();
     case CpuModel::i80486: return timing_table_80486();
     case CpuModel::p5: return timing_table_p5();
+    case CpuModel::p6: return timing_table_p6();
     }
     return timing_table_80386();
 }

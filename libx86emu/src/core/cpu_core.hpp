@@ -79,6 +79,7 @@ struct ModelTraits {
     bool has386;             // 32-bit operands/addresses, FS/GS, 0F map of the 386
     bool has486;             // BSWAP/XADD/CMPXCHG/INVD/WBINVD/INVLPG, CR0.WP/AM/NE/NW/CD, EFLAGS.AC
     bool has_p5;             // Pentium: CPUID, RDTSC, RDMSR/WRMSR, CMPXCHG8B, CR4, EFLAGS.ID
+    bool has_p6;             // Pentium Pro: CMOVcc, RDPMC, long NOP, CR4.PGE/PCE, 32-bit TSC writes
     std::uint32_t address_mask;  // physical address bus width
     unsigned max_insn_length;    // 0 = unlimited (8086)
     // EFLAGS bits POPF/IRET/task switches can load (in protected mode; the rest read as fixed

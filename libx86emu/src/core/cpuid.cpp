@@ -149,13 +149,17 @@ CpuidTable load_cpuid_json(const std::string& path) {
     return parse_cpuid_json(text.str(), path);
 }
 
-bool model_has_cpuid(CpuModel model) { return model == CpuModel::p5; }
+bool model_has_cpuid(CpuModel model) { return model == CpuModel::p5 || model == CpuModel::p6; }
 
 CpuidTable builtin_cpuid(CpuModel model) {
     if (model == CpuModel::p5) {
         // Parsed once; the text is libx86emu/data/cpuid/p5.json, embedded at build time.
         static const CpuidTable p5 = parse_cpuid_json(kBuiltinCpuidP5Json, "built-in cpuid/p5.json");
         return p5;
+    }
+    if (model == CpuModel::p6) {
+        static const CpuidTable p6 = parse_cpuid_json(kBuiltinCpuidP6Json, "built-in cpuid/p6.json");
+        return p6;
     }
     throw std::invalid_argument("CPU model " + std::string(cpu_model_name(model)) + " has no CPUID instruction");
 }

@@ -22,6 +22,7 @@ std::uint32_t address_mask_for(CpuModel model) {
     case CpuModel::i80386: return 0xFFFFFFFFu;  // 32 address lines
     case CpuModel::i80486: return 0xFFFFFFFFu;  // 32 address lines, like the 386
     case CpuModel::p5: return 0xFFFFFFFFu;      // 32 address lines (no PAE/PSE-36 on the P5)
+    case CpuModel::p6: return 0xFFFFFFFFu;      // 32 here: the P6's 36 need PAE, not modelled
     }
     throw std::invalid_argument("machine config: unknown CPU model");
 }

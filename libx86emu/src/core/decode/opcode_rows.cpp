@@ -13,6 +13,7 @@
 #include "core/exec/move.hpp"
 #include "core/exec/muldiv.hpp"
 #include "core/exec/pentium.hpp"
+#include "core/exec/pentium_pro.hpp"
 #include "core/exec/shift.hpp"
 #include "core/exec/stack.hpp"
 #include "core/exec/string.hpp"
@@ -87,6 +88,7 @@ std::uint8_t model_bit(CpuModel model) {
     case CpuModel::i80386: return kModel386;
     case CpuModel::i80486: return kModel486;
     case CpuModel::p5: return kModelP5;
+    case CpuModel::p6: return kModelP6;
     }
     return kModel386;
 }
@@ -97,12 +99,14 @@ const DispatchTable& dispatch_table(CpuModel model) {
     static const DispatchTable t386 = build_dispatch(kModel386);
     static const DispatchTable t486 = build_dispatch(kModel486);
     static const DispatchTable tp5 = build_dispatch(kModelP5);
+    static const DispatchTable tp6 = build_dispatch(kModelP6);
     switch (model) {
     case CpuModel::i8086: return t8086;
     case CpuModel::i80286: return t286;
     case CpuModel::i80386: return t386;
     case CpuModel::i80486: return t486;
     case CpuModel::p5: return tp5;
+    case CpuModel::p6: return tp6;
     }
     return t386;
 }

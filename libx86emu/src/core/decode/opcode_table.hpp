@@ -2,7 +2,7 @@
 // each row's operand notation, and the per-model dispatch tables built from the rows.
 // Opcode map: Intel SDM vol. 2 Appendix A; model availability from the 80186/80286/80386
 // programmer's references the i486 Programmer's Reference Manual and the Pentium Processor Family Developer's Manual
-// vol. 3 (instruction set summaries).
+// vol. 3 and Pentium Pro Family Developer's Manual vol. 2 (instruction set summaries).
 #pragma once
 #include <cstdint>
 #include <span>
@@ -20,12 +20,14 @@ inline constexpr std::uint8_t kModel286 = 1u << 1;
 inline constexpr std::uint8_t kModel386 = 1u << 2;
 inline constexpr std::uint8_t kModel486 = 1u << 3;
 inline constexpr std::uint8_t kModelP5 = 1u << 4;
-inline constexpr std::uint8_t kModelAll = kModel8086 | kModel286 | kModel386 | kModel486 | kModelP5;
-inline constexpr std::uint8_t kModel186Up = kModel286 | kModel386 | kModel486 | kModelP5;  // no separate 80186 model
-inline constexpr std::uint8_t kModel286Up = kModel286 | kModel386 | kModel486 | kModelP5;
-inline constexpr std::uint8_t kModel386Up = kModel386 | kModel486 | kModelP5;
-inline constexpr std::uint8_t kModel486Up = kModel486 | kModelP5;
-inline constexpr std::uint8_t kModelP5Up = kModelP5;
+inline constexpr std::uint8_t kModelP6 = 1u << 5;
+inline constexpr std::uint8_t kModelAll = kModel8086 | kModel286 | kModel386 | kModel486 | kModelP5 | kModelP6;
+inline constexpr std::uint8_t kModel186Up = kModel286 | kModel386 | kModel486 | kModelP5 | kModelP6;  // no separate 80186 model
+inline constexpr std::uint8_t kModel286Up = kModel286 | kModel386 | kModel486 | kModelP5 | kModelP6;
+inline constexpr std::uint8_t kModel386Up = kModel386 | kModel486 | kModelP5 | kModelP6;
+inline constexpr std::uint8_t kModel486Up = kModel486 | kModelP5 | kModelP6;
+inline constexpr std::uint8_t kModelP5Up = kModelP5 | kModelP6;
+inline constexpr std::uint8_t kModelP6Up = kModelP6;
 
 std::uint8_t model_bit(CpuModel model);
 

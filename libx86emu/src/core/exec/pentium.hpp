@@ -92,8 +92,8 @@ struct Rdmsr {
 // WRMSR (SDM vol. 2 WRMSR): MSR[ECX] = EDX:EAX; CPL 0 only, #GP(0) for an unknown MSR.
 // Writing the TSC sets all 64 bits and the counter continues from the written value. (The SDM's
 // "Time-Stamp Counter" section limits WRMSR to the low 32 bits, clearing the high ones, on P6
-// family and later processors only; the P5 model does not apply that rule. Not verified on a
-// Pentium here.) The machine-
+// family and later processors only; the P5 model does not apply that rule, the P6 model does.
+// Not verified on a Pentium here.) The machine-
 // check registers are treated as read-only here (writes #GP(0)): the manual describes them as
 // status the processor latches, and no guest has a reason to write them.
 struct Wrmsr {
@@ -104,7 +104,12 @@ struct Wrmsr {
             ask_intercept(c.intercepts.msr_write, MsrWriteEvent{c.gpr[ECX], value}).kind != Intercept::Kind::Run)
             return;  // Skip (or a Result, which WRMSR has none of): the MSR keeps its value
         switch (static_cast<P5Msr>(c.gpr[ECX])) {
-        case P5Msr::TimeStampCounter: c.tsc_offset = value - c.cycles; break;
+        case P5Msr::TimeStampCounter:
+            // QUIRK(P6): only the low 32 bits are written, the high 32 are cleared (SDM vol. 3
+            // "Time-Stamp Counter": P6 family processors).
+            if (c.traits.has_p6) value &= 0xFFFFFFFFu;
+            c.tsc_offset = value - c.cycles;
+            break;
         default: raise_fault(Vector::GP, 0);
         }
     }

@@ -60,6 +60,9 @@ inline constexpr std::uint32_t kCr4VME = 1u << 0, kCr4PVI = 1u << 1, kCr4TSDBit 
 // VME and PVI (virtual-8086 mode extensions), DE (debugging extensions: DR4/DR5 #UD and I/O
 // breakpoints). PGE is absent from the P5 itself.
 inline constexpr std::uint32_t kCr4WritableP5 = kCr4TSDBit | kCr4PSE | kCr4MCE;
+// The P6 adds PGE (global pages) and PCE (RDPMC at any CPL); PAE (5) stays reserved here.
+inline constexpr std::uint32_t kCr4PCEBit = 1u << 8;
+inline constexpr std::uint32_t kCr4WritableP6 = kCr4WritableP5 | kCr4PGE | kCr4PCEBit;
 
 struct Esc {  // D8-DF with no coprocessor present
     static void run(CpuCore& c, const Insn& i) {
@@ -291,7 +294,7 @@ struct MovCdRd {
             break;
         case 4: {
             if (!c.traits.has_p5) raise_fault(Vector::UD);  // CR4 is new with the Pentium
-            if (v & ~kCr4WritableP5) raise_fault(Vector::GP, 0);
+            if (v & ~(c.traits.has_p6 ? kCr4WritableP6 : kCr4WritableP5)) raise_fault(Vector::GP, 0);
             u32 old = c.cr4;
             c.cr4 = v;
             // Page size and global-page rules change what a cached translation means: flush

@@ -45,5 +45,6 @@ const TimingTable& timing_table_80286();
 const TimingTable& timing_table_80386();
 const TimingTable& timing_table_80486();
 const TimingTable& timing_table_p5();
+const TimingTable& timing_table_p6();
 
 }  // namespace x86emu
