@@ -72,7 +72,7 @@ Options parse_command_line(int argc, const char* const* argv, std::string& repor
         ("bios", po::value(&options.bios_path)->value_name("FILE"),
          "BIOS ROM image (4 KiB multiple, at most 128 KiB), mapped to end at 0xFFFFF and at the "
          "top of the address bus")
-        ("model", po::value(&model_text)->value_name("NAME"), "CPU model: 8086, 286, 386, 486 or p5 (default 386)")
+        ("model", po::value(&model_text)->value_name("NAME"), "CPU model: 8086, 286, 386, 486, p5 or p6 (default 386)")
         ("memory", po::value(&memory_text)->value_name("MiB"),
          "RAM size in MiB (default 16; 1 on the 8086, whose address space is 1 MiB)")
         ("post-port", po::value(&post_port_text)->value_name("PORT"),
@@ -116,7 +116,7 @@ Options parse_command_line(int argc, const char* const* argv, std::string& repor
     if (options.bios_path.empty()) throw UsageError("--bios FILE is required");
 
     const auto model = parse_cpu_model(model_text);
-    if (!model) throw UsageError("--model: unknown CPU model '" + model_text + "' (known: 8086, 286, 386, 486, p5)");
+    if (!model) throw UsageError("--model: unknown CPU model '" + model_text + "' (known: 8086, 286, 386, 486, p5, p6)");
     options.model = *model;
 
     if (given.count("memory")) {
