@@ -167,8 +167,8 @@ int run(int argc, char** argv) {
     options.add_options()
         ("help,h", "show this help")
         ("workload", po::value(&workload_path)->default_value(X86EMU_BENCH_WORKLOAD), "benchmark image (boot sector + payload) built from bench/workload.asm")
-        ("cpu", po::value(&model_name)->default_value("386"), "CPU model: 8086, 286, 386, 486 or p5")
-        ("mode", po::value(&mode_text)->default_value("real"), "run the guest in real mode, virtual-8086 mode (v86) or virtual-8086 mode with paging (v86-paging); the V86 modes need the 386, 486 or p5 model")
+        ("cpu", po::value(&model_name)->default_value("386"), "CPU model: 8086, 286, 386, 486, p5 or p6")
+        ("mode", po::value(&mode_text)->default_value("real"), "run the guest in real mode, virtual-8086 mode (v86) or virtual-8086 mode with paging (v86-paging); the V86 modes need the 386, 486, p5 or p6 model")
         ("max-cycles", po::value(&max_cycles)->default_value(1'000'000'000'000ull), "abort if the guest has not finished after this many cycles");
     po::variables_map args;
     po::store(po::command_line_parser(argc, argv).options(options).run(), args);
@@ -179,10 +179,10 @@ int run(int argc, char** argv) {
     po::notify(args);
 
     const auto model = x86emu::parse_cpu_model(model_name);
-    if (!model) throw std::runtime_error("unknown CPU model '" + model_name + "' (expected 8086, 286, 386, 486 or p5)");
+    if (!model) throw std::runtime_error("unknown CPU model '" + model_name + "' (expected 8086, 286, 386, 486, p5 or p6)");
     const bench::RunMode mode = parse_mode(mode_text);
     if (mode != bench::RunMode::Real && (*model == x86emu::CpuModel::i8086 || *model == x86emu::CpuModel::i80286))
-        throw std::runtime_error(std::string("--mode ") + mode_name(mode) + " needs the 386, 486 or p5 model: only they have virtual-8086 mode and paging");
+        throw std::runtime_error(std::string("--mode ") + mode_name(mode) + " needs the 386, 486, p5 or p6 model: only they have virtual-8086 mode and paging");
 
     BenchBus bus;
     bus.load(kImageAddress, read_binary(workload_path));

@@ -96,7 +96,7 @@ int run(int argc, char** argv) {
     options.add_options()
         ("help,h", "show this help")
         ("binary", po::value(&binary_path)->default_value(X86EMU_HELLO_BINARY), "flat real-mode binary to load at 0000:7C00")
-        ("cpu", po::value(&model_name)->default_value("386"), "CPU model: 8086, 286, 386, 486 or p5")
+        ("cpu", po::value(&model_name)->default_value("386"), "CPU model: 8086, 286, 386, 486, p5 or p6")
         ("max-cycles", po::value(&max_cycles)->default_value(100'000'000), "give up if the guest has not halted after this many cycles");
     po::variables_map args;
     po::store(po::command_line_parser(argc, argv).options(options).run(), args);
@@ -107,7 +107,7 @@ int run(int argc, char** argv) {
     po::notify(args);
 
     const auto model = x86emu::parse_cpu_model(model_name);
-    if (!model) throw std::runtime_error("unknown CPU model '" + model_name + "' (expected 8086, 286, 386, 486 or p5)");
+    if (!model) throw std::runtime_error("unknown CPU model '" + model_name + "' (expected 8086, 286, 386, 486, p5 or p6)");
 
     HelloBus bus;
     bus.load(kLoadAddress, read_binary(binary_path));

@@ -20,7 +20,7 @@ namespace po = boost::program_options;
 int main(int argc, char** argv) {
     po::options_description described("x86emu-opcode-coverage options");
     described.add_options()("help,h", "show this help")(
-        "model", po::value<std::string>()->required(), "8086, 286, 386, 486 or p5")(
+        "model", po::value<std::string>()->required(), "8086, 286, 386, 486, p5 or p6")(
         "dir", po::value<std::string>(), "a SingleStepTests directory to compare with");
     po::variables_map values;
     try {
