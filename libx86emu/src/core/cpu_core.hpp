@@ -44,6 +44,12 @@ enum class Vector : std::uint8_t {
     TS = 10, NP = 11, SS = 12, GP = 13, PF = 14, MF = 16, AC = 17,
 };
 
+// CR4 bits (SDM vol. 3 §2.5); which of them a model lets software set is in exec/system.hpp.
+namespace cr4 {
+inline constexpr std::uint32_t VME = 1u << 0, PVI = 1u << 1, TSD = 1u << 2, DE = 1u << 3, PSE = 1u << 4,
+                               MCE = 1u << 6, PGE = 1u << 7, PCE = 1u << 8;
+}
+
 struct CpuFault {
     Vector vector;
     bool has_error_code = false;

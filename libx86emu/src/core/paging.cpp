@@ -15,7 +15,6 @@ namespace {
 constexpr std::uint32_t kPteP = 1u << 0, kPteW = 1u << 1, kPteU = 1u << 2, kPteA = 1u << 5,
                         kPteD = 1u << 6, kPtePS = 1u << 7, kPteG = 1u << 8;
 constexpr std::uint32_t kCr0WP = 1u << 16;
-constexpr std::uint32_t kCr4PSE = 1u << 4, kCr4PGE = 1u << 7;
 }  // namespace
 
 std::uint32_t CpuCore::read_physical32(std::uint32_t paddr) {
@@ -47,7 +46,7 @@ std::uint32_t CpuCore::walk_page_tables(std::uint32_t linear, bool write, unsign
     std::uint32_t pde = read_physical32(pde_addr);
     if (!(pde & kPteP)) page_fault(linear, access_bits);
 
-    const bool large = (pde & kPtePS) && (cr4 & kCr4PSE);
+    const bool large = (pde & kPtePS) && (cr4 & cr4::PSE);
     std::uint32_t pte_addr = 0, pte = pde;
     if (!large) {
         pte_addr = (pde & 0xFFFFF000u) | ((linear >> 10) & 0xFFC);
@@ -78,11 +77,11 @@ void CpuCore::fill_tlb(TlbEntry& e, std::uint32_t linear, bool write, unsigned u
     bool global = false;
     if (paging()) {
         phys_page = walk_page_tables(linear, write, user);
-        if (cr4 & kCr4PGE) {
+        if (cr4 & cr4::PGE) {
             // Only the final entry's G bit counts; re-reading it is cheaper than threading it
             // out of the walk, and misses are rare.
             std::uint32_t pde = read_physical32((cr3 & 0xFFFFF000u) | ((linear >> 20) & 0xFFC));
-            if ((pde & kPtePS) && (cr4 & kCr4PSE)) global = pde & kPteG;
+            if ((pde & kPtePS) && (cr4 & cr4::PSE)) global = pde & kPteG;
             else global = read_physical32((pde & 0xFFFFF000u) | ((linear >> 10) & 0xFFC)) & kPteG;
         }
     } else {

@@ -11,8 +11,6 @@
 
 namespace x86emu::exec {
 
-inline constexpr std::uint32_t kCr4TSD = 1u << 2;
-
 // CPUID (SDM vol. 2 CPUID): EAX selects the leaf; EAX, EBX, ECX, EDX get its data. Not
 // privileged. The answers are data: CpuCore::cpuid_table (x86emu/cpuid.hpp).
 struct Cpuid {
@@ -40,7 +38,7 @@ struct Cpuid {
 // otherwise, which includes virtual-8086 mode).
 struct Rdtsc {
     static void run(CpuCore& c, const Insn&) {
-        if ((c.cr4 & kCr4TSD) && c.protected_mode() && c.cpl != 0) raise_fault(Vector::GP, 0);
+        if ((c.cr4 & cr4::TSD) && c.protected_mode() && c.cpl != 0) raise_fault(Vector::GP, 0);
         std::uint64_t tsc = c.time_stamp_counter();
         if (c.intercepts.rdtsc) {
             Intercept d = ask_intercept(c.intercepts.rdtsc, RdtscEvent{});

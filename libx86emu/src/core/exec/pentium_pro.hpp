@@ -8,7 +8,6 @@
 
 namespace x86emu::exec {
 
-inline constexpr std::uint32_t kCr4PCE = 1u << 8;
 
 // CMOVcc r16/32, r/m16/32 (SDM vol. 2 CMOVcc): the source is read whatever the condition, so a
 // memory operand faults (#GP/#SS/#PF) even when nothing is moved. When the condition is false
@@ -34,7 +33,7 @@ struct NopEv {
 // they read as zero.
 struct Rdpmc {
     static void run(CpuCore& c, const Insn&) {
-        if (!(c.cr4 & kCr4PCE) && c.protected_mode() && c.cpl != 0) raise_fault(Vector::GP, 0);
+        if (!(c.cr4 & cr4::PCE) && c.protected_mode() && c.cpl != 0) raise_fault(Vector::GP, 0);
         if (c.gpr[ECX] > 1) raise_fault(Vector::GP, 0);
         c.gpr[EAX] = 0;
         c.gpr[EDX] = 0;

@@ -49,8 +49,6 @@ inline constexpr std::uint32_t kCr0Writable486 = kCr0Writable386 | kCr0NE | kCr0
 // CR4 appears with the Pentium (SDM vol. 3 §2.5; Pentium Developer's Manual vol. 3, control
 // registers):
 // VME 0, PVI 1, TSD 2, DE 3, PSE 4, MCE 6; PGE 7 came with the P6.
-inline constexpr std::uint32_t kCr4VME = 1u << 0, kCr4PVI = 1u << 1, kCr4TSDBit = 1u << 2, kCr4DE = 1u << 3,
-                                 kCr4PSE = 1u << 4, kCr4MCE = 1u << 6, kCr4PGE = 1u << 7;
 // The bits MOV CR4 accepts on the P5 model; every other bit is reserved and raises #GP(0)
 // (SDM vol. 2 MOV CRn). A bit is writable only if the model implements what it enables:
 //   TSD  RDTSC restricted to CPL 0 (Rdtsc)            PSE  4 MiB pages (paging.cpp)
@@ -59,10 +57,9 @@ inline constexpr std::uint32_t kCr4VME = 1u << 0, kCr4PVI = 1u << 1, kCr4TSDBit 
 // Not offered, though the silicon has them, and so reserved here (CPUID reports them absent):
 // VME and PVI (virtual-8086 mode extensions), DE (debugging extensions: DR4/DR5 #UD and I/O
 // breakpoints). PGE is absent from the P5 itself.
-inline constexpr std::uint32_t kCr4WritableP5 = kCr4TSDBit | kCr4PSE | kCr4MCE;
+inline constexpr std::uint32_t kCr4WritableP5 = cr4::TSD | cr4::PSE | cr4::MCE;
 // The P6 adds PGE (global pages) and PCE (RDPMC at any CPL); PAE (5) stays reserved here.
-inline constexpr std::uint32_t kCr4PCEBit = 1u << 8;
-inline constexpr std::uint32_t kCr4WritableP6 = kCr4WritableP5 | kCr4PGE | kCr4PCEBit;
+inline constexpr std::uint32_t kCr4WritableP6 = kCr4WritableP5 | cr4::PGE | cr4::PCE;
 
 struct Esc {  // D8-DF with no coprocessor present
     static void run(CpuCore& c, const Insn& i) {
@@ -299,7 +296,7 @@ struct MovCdRd {
             c.cr4 = v;
             // Page size and global-page rules change what a cached translation means: flush
             // everything, global entries included (SDM vol. 3 §4.10.4.1).
-            if ((old ^ v) & (kCr4PSE | kCr4PGE)) c.flush_tlb(false);
+            if ((old ^ v) & (cr4::PSE | cr4::PGE)) c.flush_tlb(false);
             break;
         }
         default: raise_fault(Vector::UD);
