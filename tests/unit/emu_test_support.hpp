@@ -5,6 +5,8 @@
 #include <initializer_list>
 #include <vector>
 
+#include <doctest/doctest.h>
+
 #include "x86emu/bus.hpp"
 #include "x86emu/cpu.hpp"
 #include "x86emu/state.hpp"
@@ -102,5 +104,31 @@ struct Machine {
         return s.seg[x86emu::CS].selector == kHandlerSeg && s.eip == handler_ip(vector);
     }
 };
+
+// An opcode a model added: on every model in `lacking` it is #UD, taken through the IVT with
+// the instruction's own IP saved; on `having` it executes (in real mode, CPL 0) and falls
+// through to the next instruction.
+inline void check_added_opcode(const std::vector<std::uint8_t>& bytes,
+                               std::initializer_list<x86emu::CpuModel> lacking, x86emu::CpuModel having) {
+    for (x86emu::CpuModel model : lacking) {
+        CAPTURE(x86emu::cpu_model_name(model));
+        Machine m(model);
+        x86emu::CpuState after = m.run_one(bytes, Machine::base_state());
+        CHECK(Machine::at_vector(after, 6));
+        CHECK(m.bus.word(m.stack_phys(kStackTop - 6)) == kCodeIp);
+    }
+    Machine m(having);
+    x86emu::CpuState after = m.run_one(bytes, Machine::base_state());
+    CHECK_FALSE(Machine::at_vector(after, 6));
+    CHECK(after.eip == kCodeIp + bytes.size());
+}
+
+// CPUID leaf 0 of an Intel part: the maximum leaf in EAX, "GenuineIntel" in EBX, EDX, ECX.
+inline void check_genuine_intel_leaf0(const x86emu::CpuState& leaf0, std::uint32_t max_leaf) {
+    CHECK(leaf0.gpr[x86emu::EAX] == max_leaf);
+    CHECK(leaf0.gpr[x86emu::EBX] == 0x756E6547);  // "Genu"
+    CHECK(leaf0.gpr[x86emu::EDX] == 0x49656E69);  // "ineI"
+    CHECK(leaf0.gpr[x86emu::ECX] == 0x6C65746E);  // "ntel"
+}
 
 }  // namespace x86emu_test

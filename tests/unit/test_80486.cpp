@@ -56,17 +56,7 @@ TEST_CASE("486 opcodes: #UD on the 80286 and 80386, executed on the 486") {
     // The 8086 has no #UD and decodes 0F as POP CS (test_model_differences.cpp covers that).
     for (const NewOpcode& op : kNewOpcodes) {
         CAPTURE(op.name);
-        for (CpuModel model : {CpuModel::i80286, CpuModel::i80386}) {
-            CAPTURE(cpu_model_name(model));
-            Machine m(model);
-            CpuState after = m.run_one(op.bytes, Machine::base_state());
-            CHECK(Machine::at_vector(after, 6));
-            CHECK(m.bus.word(m.stack_phys(x86emu_test::kStackTop - 6)) == kCodeIp);
-        }
-        Machine m(CpuModel::i80486);
-        CpuState after = m.run_one(op.bytes, Machine::base_state());
-        CHECK_FALSE(Machine::at_vector(after, 6));
-        CHECK(after.eip == kCodeIp + op.bytes.size());
+        x86emu_test::check_added_opcode(op.bytes, {CpuModel::i80286, CpuModel::i80386}, CpuModel::i80486);
     }
 }
 

@@ -85,17 +85,8 @@ const std::string kMinimalJson = R"({"vendor": "GenuineIntel", "max_leaf": 1, "t
 TEST_CASE("P5 opcodes: #UD on the 80286, 80386 and 486, executed on the P5") {
     for (const NewOpcode& op : kNewOpcodes) {
         CAPTURE(op.name);
-        for (CpuModel model : {CpuModel::i80286, CpuModel::i80386, CpuModel::i80486}) {
-            CAPTURE(cpu_model_name(model));
-            Machine m(model);
-            CpuState after = m.run_one(op.bytes, Machine::base_state());
-            CHECK(Machine::at_vector(after, 6));
-            CHECK(m.bus.word(m.stack_phys(x86emu_test::kStackTop - 6)) == kCodeIp);
-        }
-        Machine m(CpuModel::p5);
-        CpuState after = m.run_one(op.bytes, Machine::base_state());
-        CHECK_FALSE(Machine::at_vector(after, 6));
-        CHECK(after.eip == kCodeIp + op.bytes.size());
+        x86emu_test::check_added_opcode(op.bytes, {CpuModel::i80286, CpuModel::i80386, CpuModel::i80486},
+                                        CpuModel::p5);
     }
     SUBCASE("WRMSR") {
         for (CpuModel model : {CpuModel::i80286, CpuModel::i80386, CpuModel::i80486, CpuModel::p5}) {
@@ -138,11 +129,7 @@ TEST_CASE("P5 CPUID: the built-in data (p5.json)") {
         s.gpr[ECX] = 0xDEAD;
         return m.run_one({0x0F, 0xA2}, s);
     };
-    CpuState leaf0 = cpuid(0);
-    CHECK(leaf0.gpr[EAX] == 1);
-    CHECK(leaf0.gpr[EBX] == 0x756E6547);  // "Genu"
-    CHECK(leaf0.gpr[EDX] == 0x49656E69);  // "ineI"
-    CHECK(leaf0.gpr[ECX] == 0x6C65746E);  // "ntel"
+    x86emu_test::check_genuine_intel_leaf0(cpuid(0), 1);
     CpuState leaf1 = cpuid(1);
     CHECK(leaf1.gpr[EAX] == 0x52C);  // family 5, model 2, stepping 12
     CHECK(leaf1.gpr[EBX] == 0);

@@ -47,15 +47,8 @@ TEST_CASE("P6 opcodes: CMOVcc, RDPMC and the long NOP are #UD on the 286, 386, 4
     };
     for (const auto& op : ops) {
         CAPTURE(op.size());
-        for (CpuModel model : {CpuModel::i80286, CpuModel::i80386, CpuModel::i80486, CpuModel::p5}) {
-            CAPTURE(cpu_model_name(model));
-            Machine m(model);
-            CHECK(Machine::at_vector(m.run_one(op, Machine::base_state()), 6));
-        }
-        Machine m(CpuModel::p6);
-        CpuState after = m.run_one(op, Machine::base_state());
-        CHECK_FALSE(Machine::at_vector(after, 6));
-        CHECK(after.eip == kCodeIp + op.size());
+        x86emu_test::check_added_opcode(
+            op, {CpuModel::i80286, CpuModel::i80386, CpuModel::i80486, CpuModel::p5}, CpuModel::p6);
     }
 }
 
@@ -276,11 +269,7 @@ TEST_CASE("P6 CPUID: the built-in data (p6.json)") {
         s.gpr[EAX] = leaf;
         return m.run_one({0x0F, 0xA2}, s);
     };
-    CpuState leaf0 = cpuid(0);
-    CHECK(leaf0.gpr[EAX] == 1);
-    CHECK(leaf0.gpr[EBX] == 0x756E6547);  // "Genu"
-    CHECK(leaf0.gpr[EDX] == 0x49656E69);  // "ineI"
-    CHECK(leaf0.gpr[ECX] == 0x6C65746E);  // "ntel"
+    x86emu_test::check_genuine_intel_leaf0(cpuid(0), 1);
     CpuState leaf1 = cpuid(1);
     CHECK(leaf1.gpr[EAX] == 0x619);  // family 6, model 1, stepping 9
     CHECK(leaf1.gpr[ECX] == 0);
