@@ -28,6 +28,10 @@
 
 namespace x86emu::fpu {
 
+// The 128-bit unsigned integer of GCC and Clang (round_and_pack's wide significand); __extension__
+// keeps -Wpedantic quiet about a non-ISO type.
+__extension__ typedef unsigned __int128 Uint128;
+
 // The double extended format (SDM vol. 1 figure 4-3): 1 sign bit, 15-bit biased exponent,
 // 64-bit significand with an explicit integer bit (bit 63).
 struct Float80 {
@@ -144,7 +148,7 @@ Float80 load_constant(Constant which, Rounding rounding);
 // normalised (bit 127 set), to env.precision (when `use_precision_control`) or 64 bits, with
 // overflow/underflow/denormal handling, flags and C1. The building block of every rounding
 // operation, exposed so that the transcendental functions can round their wide results once.
-Float80 round_and_pack(bool sign, std::int32_t exponent, unsigned __int128 significand, bool use_precision_control,
+Float80 round_and_pack(bool sign, std::int32_t exponent, Uint128 significand, bool use_precision_control,
                        Env& env);
 
 // ---- transcendental functions (fpu/transcendental.cpp) -----------------------------------------
