@@ -220,6 +220,43 @@ void differential_unary(const char* name, Float80 (*ours)(Float80, Env&), host::
 }
 #endif
 
+// C3/C2/C0 of FCOM/FUCOM/FTST (SDM vol. 2 FCOM table).
+std::uint16_t compare_codes(Ordering o) {
+    switch (o) {
+    case Ordering::Greater: return 0;
+    case Ordering::Less: return host::sw::C0;
+    case Ordering::Equal: return host::sw::C3;
+    case Ordering::Unordered: break;
+    }
+    return host::sw::C3 | host::sw::C2 | host::sw::C0;
+}
+constexpr std::uint16_t kCompareCodes = host::sw::C3 | host::sw::C2 | host::sw::C0;
+
+// A memory store of `size` bytes: compares the flags, then either "nothing stored" (the sentinel
+// survives on the host, an unmasked exception on ours) or the bytes and C1.
+bool same_store(const std::uint8_t* ours, unsigned size, const Env& env, std::uint8_t no_store_exceptions,
+                const host::StoreResult& theirs) {
+    if ((theirs.status & host::sw::ExceptionFlags) != env.flags) return false;
+    if (env.unmasked(no_store_exceptions)) {
+        for (unsigned i = 0; i < size; ++i)
+            if (theirs.bytes[i] != host::kStoreSentinel) return false;
+        return true;
+    }
+    for (unsigned i = 0; i < size; ++i)
+        if (theirs.bytes[i] != ours[i]) return false;
+    return ((theirs.status & host::sw::C1) != 0) == env.rounded_up;
+}
+
+std::string bytes_hex(const std::uint8_t* bytes, unsigned size) {
+    std::string text;
+    char buffer[4];
+    for (unsigned i = size; i-- > 0;) {
+        std::snprintf(buffer, sizeof buffer, "%02X", bytes[i]);
+        text += buffer;
+    }
+    return text;
+}
+
 }  // namespace
 
 #if X86EMU_HOST_X87
@@ -229,6 +266,295 @@ TEST_CASE("float80: sub against the host x87") { differential_binary("sub", sub,
 TEST_CASE("float80: mul against the host x87") { differential_binary("mul", mul, host::mul, 0xF80'0003); }
 TEST_CASE("float80: div against the host x87") { differential_binary("div", div, host::div, 0xF80'0004); }
 TEST_CASE("float80: sqrt against the host x87") { differential_unary("sqrt", x86emu::fpu::sqrt, host::fsqrt, 0xF80'0005); }
+
+TEST_CASE("float80: round_to_integral against the host x87 (FRNDINT)") {
+    differential_unary("frndint", round_to_integral, host::frndint, 0xF80'0006);
+}
+TEST_CASE("float80: scale against the host x87 (FSCALE)") {
+    // The scale operand is mostly small so that results land in range, near its edges, or just out.
+    Tally tally{"fscale"};
+    std::mt19937_64 rng(0xF80'0007);
+    const std::uint64_t count = case_count(kDefaultCases);
+    for (std::uint64_t i = 0; i < count; ++i) {
+        const Float80 a = random_operand(rng);
+        Float80 b = random_operand(rng);
+        if (rng() % 2) b = from_int(static_cast<std::int64_t>(rng() % 70000) - 35000);
+        if (rng() % 4 == 0) b = from_int(static_cast<std::int64_t>(rng() % 200) - 100);
+        if (rng() % 8 == 0) b.significand |= rng() & 0xFFFF;  // a fraction to truncate
+        const Setup setup = random_setup(rng);
+        Env env = setup.env();
+        const Float80 result = scale(a, b, env);
+        const host::Result expected = host::fscale(a, b, setup.control_word());
+        ++tally.cases;
+        if (!same_register_result(result, env, expected))
+            note_mismatch(tally, hex(a) + " , " + hex(b) + " " + describe_setup(setup) + ": ours " + hex(result) +
+                                     " flags " + std::to_string(env.flags) + " C1 " + std::to_string(env.rounded_up) +
+                                     "; host " + hex(expected.st0) + " status " + std::to_string(expected.status));
+    }
+    tally.report();
+}
+
+TEST_CASE("float80: extract against the host x87 (FXTRACT)") {
+    Tally tally{"fxtract"};
+    std::mt19937_64 rng(0xF80'0008);
+    const std::uint64_t count = case_count(kDefaultCases);
+    for (std::uint64_t i = 0; i < count; ++i) {
+        const Float80 a = random_operand(rng);
+        const Setup setup = random_setup(rng);
+        Env env = setup.env();
+        const auto [exponent, significand] = extract(a, env);
+        const host::Result expected = host::fxtract(a, setup.control_word());
+        ++tally.cases;
+        bool same = (expected.status & host::sw::ExceptionFlags) == env.flags;
+        if (same && !env.unmasked(exception::PreComputation))
+            same = expected.st0 == significand && expected.st1 == exponent;
+        if (!same)
+            note_mismatch(tally, hex(a) + " " + describe_setup(setup) + ": ours " + hex(exponent) + " " + hex(significand) +
+                                     " flags " + std::to_string(env.flags) + "; host " + hex(expected.st1) + " " +
+                                     hex(expected.st0) + " status " + std::to_string(expected.status));
+    }
+    tally.report();
+}
+
+void differential_remainder(const char* name, bool ieee, host::Result (*theirs)(Float80, Float80, std::uint16_t),
+                            std::uint64_t seed) {
+    Tally tally{name};
+    std::mt19937_64 rng(seed);
+    const std::uint64_t count = case_count(kDefaultCases);
+    for (std::uint64_t i = 0; i < count; ++i) {
+        const Float80 a = random_operand(rng);
+        const Float80 b = related_operand(rng, a);
+        const Setup setup = random_setup(rng);
+        Env env = setup.env();
+        const RemainderResult result = partial_remainder(a, b, ieee, env);
+        const host::Result expected = theirs(a, b, setup.control_word());
+        std::uint16_t codes = result.complete ? 0 : host::sw::C2;
+        if (result.quotient_low & 4) codes |= host::sw::C0;
+        if (result.quotient_low & 2) codes |= host::sw::C3;
+        if (result.quotient_low & 1) codes |= host::sw::C1;
+        constexpr std::uint16_t kCodes = host::sw::C0 | host::sw::C1 | host::sw::C2 | host::sw::C3;
+        ++tally.cases;
+        bool same = (expected.status & host::sw::ExceptionFlags) == env.flags;
+        if (same && !env.unmasked(exception::PreComputation))
+            same = expected.st0 == result.remainder && (expected.status & kCodes) == codes;
+        if (!same)
+            note_mismatch(tally, hex(a) + " , " + hex(b) + " " + describe_setup(setup) + ": ours " +
+                                     hex(result.remainder) + " flags " + std::to_string(env.flags) + " codes " +
+                                     std::to_string(codes) + "; host " + hex(expected.st0) + " status " +
+                                     std::to_string(expected.status));
+    }
+    tally.report();
+}
+TEST_CASE("float80: partial_remainder against the host x87 (FPREM)") {
+    differential_remainder("fprem", false, host::fprem, 0xF80'0009);
+}
+TEST_CASE("float80: partial_remainder against the host x87 (FPREM1)") {
+    differential_remainder("fprem1", true, host::fprem1, 0xF80'000A);
+}
+
+void differential_compare(const char* name, bool quiet, host::Result (*theirs)(Float80, Float80, std::uint16_t),
+                          std::uint64_t seed) {
+    Tally tally{name};
+    std::mt19937_64 rng(seed);
+    const std::uint64_t count = case_count(kDefaultCases);
+    for (std::uint64_t i = 0; i < count; ++i) {
+        const Float80 a = random_operand(rng);
+        const Float80 b = (rng() % 8 == 0) ? Float80{0, static_cast<std::uint16_t>(rng() & 0x8000)} : related_operand(rng, a);
+        const Setup setup = random_setup(rng);
+        Env env = setup.env();
+        const Ordering ordering = compare(a, b, quiet, env);
+        const host::Result expected = theirs(a, b, setup.control_word());
+        ++tally.cases;
+        bool same = (expected.status & host::sw::ExceptionFlags) == env.flags;
+        if (same && !env.unmasked(exception::PreComputation))
+            same = (expected.status & kCompareCodes) == compare_codes(ordering);
+        if (!same)
+            note_mismatch(tally, hex(a) + " , " + hex(b) + " " + describe_setup(setup) + ": ours " +
+                                     std::to_string(static_cast<int>(ordering)) + " flags " + std::to_string(env.flags) +
+                                     "; host status " + std::to_string(expected.status));
+    }
+    tally.report();
+}
+TEST_CASE("float80: compare against the host x87 (FCOM)") { differential_compare("fcom", false, host::fcom, 0xF80'000B); }
+TEST_CASE("float80: compare against the host x87 (FUCOM)") { differential_compare("fucom", true, host::fucom, 0xF80'000C); }
+
+TEST_CASE("float80: classify against the host x87 (FXAM)") {
+    Tally tally{"fxam"};
+    std::mt19937_64 rng(0xF80'000D);
+    const std::uint64_t count = case_count(kDefaultCases);
+    for (std::uint64_t i = 0; i < count; ++i) {
+        const Float80 a = random_operand(rng);
+        const host::Result expected = host::fxam(a, host::kDefaultControlWord);
+        // FXAM's C3/C2/C0 (SDM vol. 2 FXAM): unsupported 000, NaN 001, normal 010, infinity 011,
+        // zero 100, denormal 110 (pseudo-denormals included).
+        std::uint16_t codes = 0;
+        switch (classify(a)) {
+        case Class::Unsupported: codes = 0; break;
+        case Class::QuietNaN: case Class::SignalingNaN: codes = host::sw::C0; break;
+        case Class::Normal: codes = host::sw::C2; break;
+        case Class::Infinity: codes = host::sw::C2 | host::sw::C0; break;
+        case Class::Zero: codes = host::sw::C3; break;
+        case Class::Denormal: case Class::PseudoDenormal: codes = host::sw::C3 | host::sw::C2; break;
+        }
+        ++tally.cases;
+        if ((expected.status & kCompareCodes) != codes)
+            note_mismatch(tally, hex(a) + ": ours " + std::to_string(codes) + " host " + std::to_string(expected.status));
+    }
+    tally.report();
+}
+
+TEST_CASE("float80: to_int against the host x87 (FISTP m16/m32/m64)") {
+    Tally tally{"fistp"};
+    std::mt19937_64 rng(0xF80'000E);
+    const std::uint64_t count = case_count(kDefaultCases);
+    for (std::uint64_t i = 0; i < count; ++i) {
+        Float80 a = random_operand(rng);
+        // Most cases near the integer ranges' edges (2^15, 2^31, 2^63) and around small integers.
+        if (rng() % 2) a.sign_exponent = static_cast<std::uint16_t>((a.sign_exponent & 0x8000) | (0x3FFF + rng() % 66 - 2));
+        const unsigned bits = (rng() % 3 == 0) ? 16 : (rng() % 2 ? 32 : 64);
+        const Setup setup = random_setup(rng);
+        Env env = setup.env();
+        const std::int64_t value = to_int(a, bits, env);
+        host::StoreResult expected;
+        if (bits == 16) expected = host::fistp_m16(a, setup.control_word());
+        else if (bits == 32) expected = host::fistp_m32(a, setup.control_word());
+        else expected = host::fistp_m64(a, setup.control_word());
+        std::uint8_t ours[8];
+        for (int k = 0; k < 8; ++k) ours[k] = static_cast<std::uint8_t>(static_cast<std::uint64_t>(value) >> (8 * k));
+        ++tally.cases;
+        if (!same_store(ours, bits / 8, env, exception::PreComputation, expected))
+            note_mismatch(tally, hex(a) + " bits " + std::to_string(bits) + " " + describe_setup(setup) + ": ours " +
+                                     bytes_hex(ours, bits / 8) + " flags " + std::to_string(env.flags) + " C1 " +
+                                     std::to_string(env.rounded_up) + "; host " + bytes_hex(expected.bytes, bits / 8) +
+                                     " status " + std::to_string(expected.status));
+    }
+    tally.report();
+}
+
+TEST_CASE("float80: to_float32/to_float64 against the host x87 (FSTP m32fp/m64fp)") {
+    Tally tally{"fstp m32/m64"};
+    std::mt19937_64 rng(0xF80'000F);
+    const std::uint64_t count = case_count(kDefaultCases);
+    for (std::uint64_t i = 0; i < count; ++i) {
+        Float80 a = random_operand(rng);
+        const bool single = rng() % 2;
+        // Half the cases near the smaller format's exponent range edges.
+        const int edge = single ? 127 : 1023;
+        if (rng() % 2 && a.exponent() != 0 && a.exponent() != 0x7FFF) {
+            const int offset = static_cast<int>(rng() % 140) - 70 + ((rng() % 2) ? edge : -edge - (single ? 23 : 52));
+            a.sign_exponent = static_cast<std::uint16_t>((a.sign_exponent & 0x8000) | (0x3FFF + offset));
+        }
+        const Setup setup = random_setup(rng);
+        Env env = setup.env();
+        std::uint8_t ours[8];
+        host::StoreResult expected;
+        const std::uint64_t value = single ? to_float32(a, env) : to_float64(a, env);
+        expected = single ? host::fstp_m32(a, setup.control_word()) : host::fstp_m64(a, setup.control_word());
+        for (int k = 0; k < 8; ++k) ours[k] = static_cast<std::uint8_t>(value >> (8 * k));
+        const unsigned size = single ? 4 : 8;
+        ++tally.cases;
+        if (!same_store(ours, size, env,
+                        exception::PreComputation | exception::Overflow | exception::Underflow, expected))
+            note_mismatch(tally, hex(a) + (single ? " m32 " : " m64 ") + describe_setup(setup) + ": ours " +
+                                     bytes_hex(ours, size) + " flags " + std::to_string(env.flags) + " C1 " +
+                                     std::to_string(env.rounded_up) + "; host " + bytes_hex(expected.bytes, size) +
+                                     " status " + std::to_string(expected.status));
+    }
+    tally.report();
+}
+
+TEST_CASE("float80: from_float32/from_float64 against the host x87 (FLD m32fp/m64fp)") {
+    Tally tally{"fld m32/m64"};
+    std::mt19937_64 rng(0xF80'0010);
+    const std::uint64_t count = case_count(kDefaultCases);
+    for (std::uint64_t i = 0; i < count; ++i) {
+        const bool single = rng() % 2;
+        std::uint64_t bits = rng();
+        // Exponent field: zero (denormals), all ones (infinities, NaNs) or random.
+        const unsigned kind = rng() % 4;
+        if (single) {
+            bits &= 0xFFFFFFFFu;
+            if (kind == 0) bits &= 0x807FFFFFu;
+            if (kind == 1) bits |= 0x7F800000u;
+            if (kind == 1 && rng() % 3 == 0) bits &= 0xFF800000u;
+        } else {
+            if (kind == 0) bits &= 0x800FFFFFFFFFFFFFull;
+            if (kind == 1) bits |= 0x7FF0000000000000ull;
+            if (kind == 1 && rng() % 3 == 0) bits &= 0xFFF0000000000000ull;
+        }
+        if (rng() % 8 == 0) bits &= single ? 0x80000000u : 0x8000000000000000ull;  // zeros
+        if (rng() % 4 == 0) bits &= ~((1ull << (rng() % (single ? 23 : 52))) - 1);  // short payloads
+        const Setup setup = random_setup(rng);
+        Env env = setup.env();
+        const Float80 value = single ? from_float32(static_cast<std::uint32_t>(bits), env) : from_float64(bits, env);
+        const host::Result expected = single ? host::fld_m32(static_cast<std::uint32_t>(bits), setup.control_word())
+                                             : host::fld_m64(bits, setup.control_word());
+        ++tally.cases;
+        bool same = (expected.status & host::sw::ExceptionFlags) == env.flags;
+        if (same && !env.unmasked(exception::PreComputation)) same = expected.st0 == value;
+        if (!same)
+            note_mismatch(tally, std::to_string(bits) + (single ? " m32 " : " m64 ") + describe_setup(setup) + ": ours " +
+                                     hex(value) + " flags " + std::to_string(env.flags) + "; host " + hex(expected.st0) +
+                                     " status " + std::to_string(expected.status));
+    }
+    tally.report();
+}
+
+TEST_CASE("float80: to_bcd/from_bcd against the host x87 (FBSTP, FBLD)") {
+    Tally stores{"fbstp"}, loads{"fbld"};
+    std::mt19937_64 rng(0xF80'0011);
+    const std::uint64_t count = case_count(kDefaultCases);
+    for (std::uint64_t i = 0; i < count; ++i) {
+        Float80 a = random_operand(rng);
+        // Mostly values up to and just beyond 10^18 (2^59.8).
+        if (rng() % 4 != 0 && a.exponent() != 0x7FFF)
+            a.sign_exponent = static_cast<std::uint16_t>((a.sign_exponent & 0x8000) | (0x3FFF - 3 + rng() % 65));
+        const Setup setup = random_setup(rng);
+        Env env = setup.env();
+        std::uint8_t ours[10];
+        to_bcd(a, ours, env);
+        const host::StoreResult expected = host::fbstp(a, setup.control_word());
+        ++stores.cases;
+        if (!same_store(ours, 10, env, exception::PreComputation, expected))
+            note_mismatch(stores, hex(a) + " " + describe_setup(setup) + ": ours " + bytes_hex(ours, 10) + " flags " +
+                                      std::to_string(env.flags) + " C1 " + std::to_string(env.rounded_up) + "; host " +
+                                      bytes_hex(expected.bytes, 10) + " status " + std::to_string(expected.status));
+
+        // FBLD of 18 random valid digits (fewer, sometimes) and either sign.
+        std::uint8_t packed[10] = {};
+        const unsigned digits = 1 + rng() % 18;
+        for (unsigned d = 0; d < digits; ++d) packed[d / 2] |= static_cast<std::uint8_t>((rng() % 10) << (4 * (d % 2)));
+        packed[9] = (rng() % 2) ? 0x80 : 0;
+        const Float80 loaded = from_bcd(packed);
+        const host::Result host_loaded = host::fbld(packed, host::kDefaultControlWord);
+        ++loads.cases;
+        if (loaded != host_loaded.st0)
+            note_mismatch(loads, bytes_hex(packed, 10) + ": ours " + hex(loaded) + " host " + hex(host_loaded.st0));
+    }
+    stores.report();
+    loads.report();
+}
+
+TEST_CASE("float80: load_constant against the host x87 under every rounding control") {
+    struct Entry {
+        Constant constant;
+        host::Result (*load)(std::uint16_t);
+        const char* name;
+    };
+    const Entry entries[] = {{Constant::One, host::fld1, "FLD1"},       {Constant::Log2Ten, host::fldl2t, "FLDL2T"},
+                             {Constant::Log2E, host::fldl2e, "FLDL2E"}, {Constant::Pi, host::fldpi, "FLDPI"},
+                             {Constant::Log10Two, host::fldlg2, "FLDLG2"}, {Constant::LnTwo, host::fldln2, "FLDLN2"},
+                             {Constant::Zero, host::fldz, "FLDZ"}};
+    for (const Entry& entry : entries) {
+        for (unsigned rc = 0; rc < 4; ++rc) {
+            const host::Result expected = entry.load(host::control_word(exception::All, rc, 3));
+            CAPTURE(entry.name);
+            CAPTURE(rc);
+            CHECK(hex(load_constant(entry.constant, static_cast<Rounding>(rc))) == hex(expected.st0));
+            CHECK((expected.status & host::sw::ExceptionFlags) == 0);  // no PE: the constants are "exact"
+        }
+    }
+}
 
 #else
 

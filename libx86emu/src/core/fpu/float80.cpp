@@ -117,12 +117,22 @@ Packed round_to_format(bool sign, std::int32_t exponent, Uint128 significand, co
     const auto top_align = [&](Uint128 bits) { return static_cast<std::uint64_t>(bits << (64 - format.precision)); };
 
     if (rounded_exponent > format.max_exponent) {
-        if (format.register_destination && !(env.masks & exception::Overflow)) {
-            // Unmasked overflow: the correctly rounded significand with the exponent wrapped.
+        if (!(env.masks & exception::Overflow)) {
             env.flags |= exception::Overflow;
+            // Memory destination: nothing is stored, and the host raises OE alone (no PE, C1 0).
+            if (!format.register_destination) return {sign, format.max_exponent + 1, kIntegerBit};
+            const std::int64_t wrapped = rounded_exponent - kWrapBias;
+            if (wrapped > format.max_exponent) {
+                // Too large even after wrapping (only FSCALE gets here): infinity, whatever the
+                // rounding mode, with PE and C1 (measured on the host).
+                env.flags |= exception::Precision;
+                env.rounded_up = true;
+                return {sign, format.max_exponent + 1, kIntegerBit};
+            }
+            // Unmasked overflow: the correctly rounded significand with the exponent wrapped.
             if (normal.inexact) env.flags |= exception::Precision;
             env.rounded_up = normal.incremented;
-            return {sign, static_cast<std::int32_t>(rounded_exponent - kWrapBias), top_align(kept)};
+            return {sign, static_cast<std::int32_t>(wrapped), top_align(kept)};
         }
         env.flags |= exception::Overflow | exception::Precision;
         // Masked response (SDM vol. 1 table 4-10): infinity when the rounding direction points
@@ -146,12 +156,20 @@ Packed round_to_format(bool sign, std::int32_t exponent, Uint128 significand, co
 
     if (!(env.masks & exception::Underflow)) {
         env.flags |= exception::Underflow;
-        if (format.register_destination) {
-            // Unmasked underflow: deliver the normal-precision rounding with the exponent wrapped up.
-            if (normal.inexact) env.flags |= exception::Precision;
-            env.rounded_up = normal.incremented;
-            return {sign, static_cast<std::int32_t>(rounded_exponent + kWrapBias), top_align(kept)};
+        // Memory destination: nothing is stored, and the host raises UE alone (no PE, C1 0).
+        if (!format.register_destination) return {sign, 0, 0};
+        const std::int64_t wrapped = rounded_exponent + kWrapBias;
+        if (wrapped < 1) {
+            // Too small even after wrapping (only FSCALE gets here): a zero of the same sign with
+            // PE, C1 clear whatever the rounding mode (measured on the host).
+            env.flags |= exception::Precision;
+            env.rounded_up = false;
+            return {sign, 0, 0};
         }
+        // Unmasked underflow: deliver the normal-precision rounding with the exponent wrapped up.
+        if (normal.inexact) env.flags |= exception::Precision;
+        env.rounded_up = normal.incremented;
+        return {sign, static_cast<std::int32_t>(wrapped), top_align(kept)};
     }
     // Masked underflow: denormalise to the smallest exponent, then round at the same fixed bit
     // position a normal of that exponent would (for precision control < 64 this is the 24th/53rd
@@ -410,6 +428,393 @@ Float80 sqrt(Float80 a, Env& env) {
     Uint128 significand = (root << (128 - kRootBits)) | (remainder != 0 ? 1 : 0);
     const Format format{precision_bits(env.precision), kExponentBias, kMaxExponent - 1, true};
     return to_float80(round_to_format(false, e / 2 + kExponentBias, significand, format, env));
+}
+
+}  // namespace x86emu::fpu
+
+namespace x86emu::fpu {
+
+namespace {
+
+// Rounds a finite nonzero value to an integer per the rounding mode: the magnitude (at most
+// 2^63 for the inputs this is called with, exponent below 63) and whether it was inexact/rounded up.
+RoundedBits round_to_integer(const Unpacked& x, Rounding rounding) {
+    const std::int32_t e = x.exponent - kExponentBias;  // the leading bit is 2^e; callers ensure e < 63
+    const Uint128 top = Uint128{x.significand} << 64;
+    if (e >= 0) return round_bits(top, e + 1, rounding, x.sign);
+    // Below 1: move the binary point to just under bit 127 so that one kept bit is the integer part.
+    return round_bits(shift_right_sticky(top, -static_cast<std::int64_t>(e)), 1, rounding, x.sign);
+}
+
+// An exact nonzero integer magnitude as a Float80.
+Float80 from_magnitude(bool sign, std::uint64_t magnitude) {
+    const int shift = std::countl_zero(magnitude);
+    return make(sign, static_cast<std::uint32_t>(kExponentBias + 63 - shift), magnitude << shift);
+}
+
+// The constants with 128 significand bits (value = significand / 2^127 * 2^exponent), computed
+// from their mathematical definitions; the x87 holds them with more than 64 bits and rounds on
+// load (SDM vol. 1 §8.3.8).
+struct WideConstant {
+    std::int32_t exponent;
+    std::uint64_t high, low;
+};
+constexpr WideConstant kLog2Ten{1, 0xD49A784BCD1B8AFEull, 0x492BF6FF4DAFDB4Cull};
+constexpr WideConstant kLog2E{0, 0xB8AA3B295C17F0BBull, 0xBE87FED0691D3E88ull};
+constexpr WideConstant kPi{1, 0xC90FDAA22168C234ull, 0xC4C6628B80DC1CD1ull};
+constexpr WideConstant kLog10Two{-2, 0x9A209A84FBCFF798ull, 0x8F8959AC0B7C9178ull};
+constexpr WideConstant kLnTwo{-1, 0xB17217F7D1CF79ABull, 0xC9E3B39803F2F6AFull};
+
+constexpr std::uint32_t kFloat32Indefinite = 0xFFC00000u;
+constexpr std::uint64_t kFloat64Indefinite = 0xFFF8000000000000ull;
+
+}  // namespace
+
+Float80 round_to_integral(Float80 a, Env& env) {
+    const Class ca = classify(a);
+    Float80 special;
+    if (nan_or_unsupported(a, ca, env, special)) return special;
+    if (ca == Class::Zero || ca == Class::Infinity) return a;
+    if (is_denormal(ca)) {
+        env.flags |= exception::Denormal;
+        if (env.unmasked(exception::Denormal)) return a;
+    }
+    const Unpacked x = unpack(a);
+    if (x.exponent - kExponentBias >= 63) return a;  // already integral
+    const RoundedBits r = round_to_integer(x, env.rounding);
+    if (r.inexact) env.flags |= exception::Precision;
+    env.rounded_up = r.incremented;
+    if (r.kept == 0) return zero(x.sign);
+    return from_magnitude(x.sign, static_cast<std::uint64_t>(r.kept));
+}
+
+Float80 scale(Float80 a, Float80 b, Env& env) {
+    const Class ca = classify(a), cb = classify(b);
+    Float80 special;
+    if (nan_or_unsupported(a, ca, b, cb, env, special)) return special;
+    if (cb == Class::Infinity) {
+        // a * 2^+inf and a * 2^-inf (SDM vol. 2 FSCALE table): 0 * 2^+inf and inf * 2^-inf are invalid.
+        if (!b.sign()) {
+            if (ca == Class::Zero) return invalid(env);
+            if (is_denormal(ca)) env.flags |= exception::Denormal;
+            return infinity(a.sign());
+        }
+        if (ca == Class::Infinity) return invalid(env);
+        if (is_denormal(ca)) env.flags |= exception::Denormal;
+        return zero(a.sign());
+    }
+    if (is_denormal(ca) || is_denormal(cb)) {
+        env.flags |= exception::Denormal;
+        if (env.unmasked(exception::Denormal)) return a;
+    }
+    if (ca == Class::Zero || ca == Class::Infinity) return a;
+    const Unpacked x = unpack(a);
+    // trunc(b), clamped: any |n| beyond 2^17 overflows or underflows every 80-bit value anyway.
+    std::int64_t n = 0;
+    if (cb != Class::Zero) {
+        const Unpacked y = unpack(b);
+        const std::int32_t e = y.exponent - kExponentBias;
+        if (e >= 17)
+            n = 1 << 17;
+        else if (e >= 0)
+            n = static_cast<std::int64_t>(y.significand >> (63 - e));
+        n = y.sign ? -n : n;
+    }
+    const std::int32_t exponent = static_cast<std::int32_t>(x.exponent + n);
+    return round_and_pack(x.sign, exponent, Uint128{x.significand} << 64, false, env);
+}
+
+std::pair<Float80, Float80> extract(Float80 a, Env& env) {
+    const Class ca = classify(a);
+    Float80 special;
+    if (nan_or_unsupported(a, ca, env, special)) return {special, special};
+    if (ca == Class::Zero) {
+        env.flags |= exception::ZeroDivide;
+        return {infinity(true), a};
+    }
+    if (ca == Class::Infinity) return {infinity(false), a};
+    if (is_denormal(ca)) env.flags |= exception::Denormal;
+    const Unpacked x = unpack(a);
+    return {from_int(x.exponent - kExponentBias), make(x.sign, kExponentBias, x.significand)};
+}
+
+RemainderResult partial_remainder(Float80 a, Float80 b, bool ieee, Env& env) {
+    const Class ca = classify(a), cb = classify(b);
+    RemainderResult result;
+    if (nan_or_unsupported(a, ca, b, cb, env, result.remainder)) return result;
+    if (ca == Class::Infinity || cb == Class::Zero) {
+        result.remainder = invalid(env);
+        return result;
+    }
+    if (is_denormal(ca) || is_denormal(cb)) {
+        env.flags |= exception::Denormal;
+        if (env.unmasked(exception::Denormal)) {
+            result.remainder = a;
+            return result;
+        }
+    }
+    if (ca == Class::Zero) {
+        result.remainder = a;
+        return result;
+    }
+    const Unpacked x = unpack(a);
+    if (cb == Class::Infinity) {
+        // The dividend comes back as it would from any arithmetic: a pseudo-denormal in its normal
+        // encoding, a denormal with UE when unmasked (measured on the host).
+        result.remainder = round_and_pack(x.sign, x.exponent, Uint128{x.significand} << 64, false, env);
+        return result;
+    }
+    const Unpacked y = unpack(b);
+    const std::int32_t distance = x.exponent - y.exponent;
+    if (distance < -1 || (distance == -1 && !ieee)) {  // |a| < |b| (/2 for FPREM1): quotient 0
+        result.remainder = round_and_pack(x.sign, x.exponent, Uint128{x.significand} << 64, false, env);
+        return result;
+    }
+    // One step reduces the exponent by at most 63. A longer reduction stops at an exponent
+    // distance that is a multiple of 32 (N = 32 + D mod 32 of the SDM's "between 32 and 63",
+    // measured on the host) with a truncated quotient for FPREM1 too.
+    const bool partial = distance >= 64;
+    const int step = partial ? 32 + (distance & 31) : distance;
+    bool sign = x.sign;
+    Uint128 quotient = 0, remainder = 0;
+    if (step >= 0) {
+        const Uint128 numerator = Uint128{x.significand} << step;
+        quotient = numerator / y.significand;
+        remainder = numerator % y.significand;
+    } else {  // FPREM1 with |a| in [|b|/2, |b|): the quotient is 0 or 1
+        remainder = x.significand;  // at half the weight of b's significand
+    }
+    // The remainder's weight: significand units of b shifted by what is left of the distance.
+    std::int32_t exponent = y.exponent + (partial ? distance - step : 0);
+    if (ieee && !partial) {
+        // Round the quotient to nearest, ties to even: compare the remainder with b/2.
+        const Uint128 twice = step >= 0 ? remainder * 2 : remainder;
+        const Uint128 divisor = y.significand;
+        if (twice > divisor || (twice == divisor && (quotient & 1))) {
+            ++quotient;
+            // b - r (in the same units; r was at half weight when step < 0).
+            if (step >= 0) {
+                remainder = divisor - remainder;
+            } else {
+                remainder = Uint128{divisor} * 2 - remainder;
+                --exponent;
+            }
+            sign = !sign;
+        } else if (step < 0) {
+            --exponent;
+        }
+    }
+    if (partial) {
+        result.complete = false;
+    } else {
+        result.quotient_low = static_cast<unsigned>(quotient & 7);
+    }
+    if (remainder == 0) {
+        result.remainder = zero(x.sign);
+        return result;
+    }
+    // remainder / 2^63 * 2^(exponent - bias); exact, so rounding only matters when it is tiny.
+    const int shift = leading_zeros128(remainder);
+    result.remainder = round_and_pack(sign, exponent + 64 - shift, remainder << shift, false, env);
+    return result;
+}
+
+Ordering compare(Float80 a, Float80 b, bool quiet, Env& env) {
+    const Class ca = classify(a), cb = classify(b);
+    if (ca == Class::Unsupported || cb == Class::Unsupported) {
+        env.flags |= exception::Invalid;
+        return Ordering::Unordered;
+    }
+    if (is_nan(ca) || is_nan(cb)) {
+        if (!quiet || ca == Class::SignalingNaN || cb == Class::SignalingNaN) env.flags |= exception::Invalid;
+        return Ordering::Unordered;
+    }
+    if (is_denormal(ca) || is_denormal(cb)) env.flags |= exception::Denormal;
+    if (ca == Class::Zero && cb == Class::Zero) return Ordering::Equal;
+    // Order by sign, then by magnitude (infinity above every finite value, zero below).
+    const auto magnitude_order = [](Float80 v, Class c) -> std::pair<std::int64_t, std::uint64_t> {
+        if (c == Class::Zero) return {INT64_MIN, 0};
+        if (c == Class::Infinity) return {INT64_MAX, 0};
+        const Unpacked u = unpack(v);
+        return {u.exponent, u.significand};
+    };
+    const auto ma = magnitude_order(a, ca), mb = magnitude_order(b, cb);
+    const bool sa = ca != Class::Zero && a.sign(), sb = cb != Class::Zero && b.sign();
+    if (sa != sb) return sa ? Ordering::Less : Ordering::Greater;
+    if (ma == mb) return Ordering::Equal;
+    const bool a_larger_magnitude = ma > mb;
+    return a_larger_magnitude != sa ? Ordering::Greater : Ordering::Less;
+}
+
+Float80 from_int(std::int64_t value) {
+    if (value == 0) return kPositiveZero;
+    const bool sign = value < 0;
+    const std::uint64_t magnitude = sign ? 0 - static_cast<std::uint64_t>(value) : static_cast<std::uint64_t>(value);
+    return from_magnitude(sign, magnitude);
+}
+
+std::int64_t to_int(Float80 a, unsigned bits, Env& env) {
+    const std::int64_t indefinite = -(std::int64_t{1} << (bits - 1)) ;
+    const Class ca = classify(a);
+    if (ca == Class::Unsupported || is_nan(ca) || ca == Class::Infinity) {
+        env.flags |= exception::Invalid;
+        return indefinite;
+    }
+    if (ca == Class::Zero) return 0;
+    const Unpacked x = unpack(a);
+    const std::int32_t e = x.exponent - kExponentBias;
+    std::uint64_t magnitude;
+    if (e >= 63) {
+        // Integral already; only -2^63 fits (in 64 bits).
+        if (e > 63 || x.significand != kIntegerBit) {
+            env.flags |= exception::Invalid;
+            return indefinite;
+        }
+        magnitude = kIntegerBit;
+    } else {
+        const RoundedBits r = round_to_integer(x, env.rounding);
+        magnitude = static_cast<std::uint64_t>(r.kept);
+        const std::uint64_t limit = (std::uint64_t{1} << (bits - 1)) - (x.sign ? 0 : 1);
+        if (magnitude > limit) {
+            env.flags |= exception::Invalid;
+            return indefinite;
+        }
+        if (r.inexact) env.flags |= exception::Precision;
+        env.rounded_up = r.incremented;
+    }
+    if (magnitude > (std::uint64_t{1} << (bits - 1)) - (x.sign ? 0 : 1)) {
+        env.flags |= exception::Invalid;
+        return indefinite;
+    }
+    return x.sign ? static_cast<std::int64_t>(0 - magnitude) : static_cast<std::int64_t>(magnitude);
+}
+
+namespace {
+
+// FLD m32fp/m64fp: `fraction_bits` explicit significand bits, `exponent_bits` exponent bits.
+Float80 from_binary(std::uint64_t bits, int fraction_bits, int exponent_bits, Env& env) {
+    const bool sign = (bits >> (fraction_bits + exponent_bits)) & 1;
+    const std::uint64_t max_exponent = (std::uint64_t{1} << exponent_bits) - 1;
+    const std::uint64_t exponent = (bits >> fraction_bits) & max_exponent;
+    const std::uint64_t fraction = bits & ((std::uint64_t{1} << fraction_bits) - 1);
+    const std::int32_t bias = static_cast<std::int32_t>(max_exponent >> 1);
+    const int align = 63 - fraction_bits;  // the fraction's top bit lands on bit 62
+    if (exponent == max_exponent) {
+        if (fraction == 0) return infinity(sign);
+        Float80 nan = make(sign, kMaxExponent, kIntegerBit | (fraction << align));
+        if (!(nan.significand & kQuietBit)) {
+            env.flags |= exception::Invalid;
+            nan.significand |= kQuietBit;
+        }
+        return nan;
+    }
+    if (exponent == 0) {
+        if (fraction == 0) return zero(sign);
+        // A denormal of the smaller format is a normal extended value.
+        env.flags |= exception::Denormal;
+        const int shift = std::countl_zero(fraction);
+        return make(sign, static_cast<std::uint32_t>(kExponentBias - bias + 1 - (shift - (63 - fraction_bits)) ),
+                    fraction << shift);
+    }
+    return make(sign, static_cast<std::uint32_t>(static_cast<std::int32_t>(exponent) - bias + kExponentBias),
+                kIntegerBit | (fraction << align));
+}
+
+// FST m32fp/m64fp: round to the format's precision and exponent range. Returns the bits, or the
+// format's indefinite for an invalid operand. Unmasked OE/UE: the caller stores nothing.
+std::uint64_t to_binary(Float80 a, int fraction_bits, int exponent_bits, std::uint64_t indefinite, Env& env) {
+    const std::uint64_t max_exponent = (std::uint64_t{1} << exponent_bits) - 1;
+    const std::uint64_t sign_bit = std::uint64_t{1} << (fraction_bits + exponent_bits);
+    const int align = 63 - fraction_bits;
+    const Class ca = classify(a);
+    const std::uint64_t sign = a.sign() ? sign_bit : 0;
+    if (ca == Class::Unsupported) {
+        env.flags |= exception::Invalid;
+        return indefinite;
+    }
+    if (is_nan(ca)) {
+        if (ca == Class::SignalingNaN) env.flags |= exception::Invalid;
+        // The payload's top bits survive; the quiet bit is set.
+        return sign | (max_exponent << fraction_bits) | ((a.significand | kQuietBit) & ~kIntegerBit) >> align;
+    }
+    if (ca == Class::Infinity) return sign | (max_exponent << fraction_bits);
+    if (ca == Class::Zero) return sign;
+    // A denormal operand raises no DE here (measured on the host): FST m32/m64 only reports the
+    // rounding exceptions of the conversion.
+    const Unpacked x = unpack(a);
+    const Format format{fraction_bits + 1, static_cast<std::int32_t>(max_exponent >> 1),
+                        static_cast<std::int32_t>(max_exponent - 1), false};
+    const Packed p = round_to_format(x.sign, x.exponent, Uint128{x.significand} << 64, format, env);
+    return sign | (static_cast<std::uint64_t>(p.exponent) << fraction_bits) | ((p.significand & ~kIntegerBit) >> align);
+}
+
+}  // namespace
+
+Float80 from_float32(std::uint32_t bits, Env& env) { return from_binary(bits, 23, 8, env); }
+Float80 from_float64(std::uint64_t bits, Env& env) { return from_binary(bits, 52, 11, env); }
+std::uint32_t to_float32(Float80 a, Env& env) {
+    return static_cast<std::uint32_t>(to_binary(a, 23, 8, kFloat32Indefinite, env));
+}
+std::uint64_t to_float64(Float80 a, Env& env) { return to_binary(a, 52, 11, kFloat64Indefinite, env); }
+
+Float80 from_bcd(const std::uint8_t bytes[10]) {
+    std::uint64_t value = 0;
+    for (int i = 8; i >= 0; --i) {
+        value = value * 10 + (bytes[i] >> 4);
+        value = value * 10 + (bytes[i] & 0x0F);
+    }
+    const bool sign = bytes[9] & 0x80;
+    if (value == 0) return zero(sign);
+    return from_magnitude(sign, value);
+}
+
+void to_bcd(Float80 a, std::uint8_t bytes[10], Env& env) {
+    const auto store_indefinite = [&] {
+        env.flags |= exception::Invalid;
+        // The packed-BCD indefinite: FFFF C000000000000000 as its 10 bytes (SDM vol. 1 §4.7).
+        for (int i = 0; i < 7; ++i) bytes[i] = 0;
+        bytes[7] = 0xC0;
+        bytes[8] = 0xFF;
+        bytes[9] = 0xFF;
+    };
+    const Class ca = classify(a);
+    if (ca == Class::Unsupported || is_nan(ca) || ca == Class::Infinity) return store_indefinite();
+    std::uint64_t magnitude = 0;
+    if (ca != Class::Zero) {
+        // No DE for a denormal operand (measured on the host, like FIST).
+        const Unpacked x = unpack(a);
+        if (x.exponent - kExponentBias >= 60) return store_indefinite();  // >= 2^60 > 10^18
+        const RoundedBits r = round_to_integer(x, env.rounding);
+        magnitude = static_cast<std::uint64_t>(r.kept);
+        if (magnitude >= 1000000000000000000ull) return store_indefinite();
+        if (r.inexact) env.flags |= exception::Precision;
+        env.rounded_up = r.incremented;
+    }
+    for (int i = 0; i < 9; ++i) {
+        const unsigned low = static_cast<unsigned>(magnitude % 10);
+        magnitude /= 10;
+        const unsigned high = static_cast<unsigned>(magnitude % 10);
+        magnitude /= 10;
+        bytes[i] = static_cast<std::uint8_t>(high << 4 | low);
+    }
+    bytes[9] = a.sign() ? 0x80 : 0x00;
+}
+
+Float80 load_constant(Constant which, Rounding rounding) {
+    WideConstant c{};
+    switch (which) {
+    case Constant::One: return kPositiveOne;
+    case Constant::Zero: return kPositiveZero;
+    case Constant::Log2Ten: c = kLog2Ten; break;
+    case Constant::Log2E: c = kLog2E; break;
+    case Constant::Pi: c = kPi; break;
+    case Constant::Log10Two: c = kLog10Two; break;
+    case Constant::LnTwo: c = kLnTwo; break;
+    }
+    const Uint128 wide = (Uint128{c.high} << 64) | c.low;
+    // None of the five has 64 one bits at the top, so rounding never carries into a new exponent.
+    const RoundedBits r = round_bits(wide, 64, rounding, false);
+    return make(false, static_cast<std::uint32_t>(kExponentBias + c.exponent), static_cast<std::uint64_t>(r.kept));
 }
 
 }  // namespace x86emu::fpu
