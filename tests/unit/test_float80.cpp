@@ -138,7 +138,7 @@ std::uint64_t case_count(std::uint64_t default_count) {
     }
     return default_count;
 }
-constexpr std::uint64_t kDefaultCases = 20000;
+constexpr std::uint64_t kDefaultCases = 50000;
 
 // ---- comparison --------------------------------------------------------------------------------
 
@@ -563,3 +563,249 @@ TEST_CASE("float80: differential tests skipped (the host has no x87)") {
 }
 
 #endif
+
+// ---- directed tests: hand-computed values, independent of the host ------------------------------
+
+namespace {
+constexpr Float80 kOne = F(0x3FFF, 1ull << 63);
+constexpr Float80 kTwo = F(0x4000, 1ull << 63);
+constexpr Float80 kThree = F(0x4000, 0xC000000000000000ull);
+constexpr Float80 kLargest = F(0x7FFE, ~0ull);
+constexpr Float80 kInfinity = F(0x7FFF, 1ull << 63);
+Env env_with(Rounding rounding, Precision precision = Precision::Extended, std::uint8_t masks = exception::All) {
+    Env e;
+    e.rounding = rounding;
+    e.precision = precision;
+    e.masks = masks;
+    return e;
+}
+}  // namespace
+
+TEST_CASE("float80: classify each encoding of SDM vol. 1 table 8-3") {
+    CHECK(classify(F(0x0000, 0)) == Class::Zero);
+    CHECK(classify(F(0x8000, 1)) == Class::Denormal);
+    CHECK(classify(F(0x0000, 1ull << 63)) == Class::PseudoDenormal);
+    CHECK(classify(kOne) == Class::Normal);
+    CHECK(classify(F(0x3FFF, 1ull << 62)) == Class::Unsupported);             // unnormal
+    CHECK(classify(kInfinity) == Class::Infinity);
+    CHECK(classify(F(0x7FFF, 0)) == Class::Unsupported);                      // pseudo-infinity
+    CHECK(classify(F(0x7FFF, 0x4000000000000000ull)) == Class::Unsupported);  // pseudo-NaN
+    CHECK(classify(F(0x7FFF, 0xC000000000000000ull)) == Class::QuietNaN);
+    CHECK(classify(F(0x7FFF, 0x8000000000000001ull)) == Class::SignalingNaN);
+}
+
+TEST_CASE("float80: 1 + 2^-64 is a tie: nearest-even keeps 1, up rounds to 1 + 2^-63 and sets C1") {
+    const Float80 tiny = F(0x3FFF - 64, 1ull << 63);
+    Env nearest = env_with(Rounding::Nearest);
+    CHECK(add(kOne, tiny, nearest) == kOne);
+    CHECK(nearest.flags == exception::Precision);
+    CHECK_FALSE(nearest.rounded_up);
+    Env up = env_with(Rounding::Up);
+    CHECK(add(kOne, tiny, up) == F(0x3FFF, (1ull << 63) | 1));
+    CHECK(up.flags == exception::Precision);
+    CHECK(up.rounded_up);
+    // 1 + 3 * 2^-65 (more than half an ulp) rounds up in nearest too.
+    Env again = env_with(Rounding::Nearest);
+    CHECK(add(kOne, F(0x3FFF - 64, 0xC000000000000000ull), again) == F(0x3FFF, (1ull << 63) | 1));
+}
+
+TEST_CASE("float80: x - x is +0, except -0 when rounding down") {
+    for (const Rounding rc : {Rounding::Nearest, Rounding::Up, Rounding::TowardZero}) {
+        Env env = env_with(rc);
+        CHECK(sub(kThree, kThree, env) == kPositiveZero);
+        CHECK(env.flags == 0);
+    }
+    Env down = env_with(Rounding::Down);
+    CHECK(sub(kThree, kThree, down) == kNegativeZero);
+    Env zeros = env_with(Rounding::Nearest);
+    CHECK(add(kNegativeZero, kNegativeZero, zeros) == kNegativeZero);
+    CHECK(add(kNegativeZero, kPositiveZero, zeros) == kPositiveZero);
+}
+
+TEST_CASE("float80: division by zero, invalid operations and NaN propagation") {
+    Env z;
+    CHECK(div(kOne, kNegativeZero, z) == F(0xFFFF, 1ull << 63));
+    CHECK(z.flags == exception::ZeroDivide);
+    Env i;
+    CHECK(div(kPositiveZero, kPositiveZero, i) == kRealIndefinite);
+    CHECK(i.flags == exception::Invalid);
+    Env inf;
+    CHECK(sub(kInfinity, kInfinity, inf) == kRealIndefinite);
+    CHECK(inf.flags == exception::Invalid);
+    Env sq;
+    CHECK(x86emu::fpu::sqrt(F(0xBFFF, 1ull << 63), sq) == kRealIndefinite);
+    CHECK(sq.flags == exception::Invalid);
+    // An SNaN is quietened and raises IE; of two NaNs the larger significand wins.
+    Env s;
+    CHECK(add(F(0x7FFF, 0x8000000000000005ull), kOne, s) == F(0x7FFF, 0xC000000000000005ull));
+    CHECK(s.flags == exception::Invalid);
+    Env two;
+    CHECK(mul(F(0x7FFF, 0xC000000000000001ull), F(0xFFFF, 0xC000000000000002ull), two) == F(0xFFFF, 0xC000000000000002ull));
+    CHECK(two.flags == 0);
+    Env tie;  // equal significands: the positive NaN
+    CHECK(add(F(0xFFFF, 0xC000000000000001ull), F(0x7FFF, 0xC000000000000001ull), tie) == F(0x7FFF, 0xC000000000000001ull));
+    // An unnormal is an invalid operand.
+    Env u;
+    CHECK(add(F(0x3FFF, 0x4000000000000000ull), kOne, u) == kRealIndefinite);
+    CHECK(u.flags == exception::Invalid);
+    // A pseudo-denormal is read as the denormal it stands for (DE) and comes out normalised.
+    Env d;
+    CHECK(add(F(0x0000, 1ull << 63), kPositiveZero, d) == F(0x0001, 1ull << 63));
+    CHECK(d.flags == exception::Denormal);
+}
+
+TEST_CASE("float80: overflow, masked and unmasked") {
+    Env nearest;
+    CHECK(mul(kLargest, kTwo, nearest) == kInfinity);
+    CHECK(nearest.flags == (exception::Overflow | exception::Precision));
+    CHECK(nearest.rounded_up);
+    Env chop = env_with(Rounding::TowardZero);
+    CHECK(mul(kLargest, kTwo, chop) == kLargest);
+    CHECK_FALSE(chop.rounded_up);
+    Env single = env_with(Rounding::Down, Precision::Single);
+    CHECK(mul(kLargest, kTwo, single) == F(0x7FFE, 0xFFFFFF0000000000ull));  // largest 24-bit value
+    // Unmasked: the exact product 2^16384 * (2 - 2^-63) with the exponent reduced by 24576.
+    Env unmasked = env_with(Rounding::Nearest, Precision::Extended, exception::All & ~exception::Overflow);
+    CHECK(mul(kLargest, kTwo, unmasked) == F(0x7FFF - 0x6000, ~0ull));
+    CHECK(unmasked.flags == exception::Overflow);
+    CHECK(unmasked.unmasked(exception::Overflow));
+}
+
+TEST_CASE("float80: underflow: tininess after rounding, denormal results, unmasked wrap") {
+    // (1 - 2^-33) * (1 + 2^-33) * 2^-16382 = (1 - 2^-66) * 2^-16382: below the smallest normal,
+    // but rounds to it at 64 bits in nearest: not tiny, so no UE even unmasked.
+    const Float80 x = F(0x3FFE, 0xFFFFFFFF80000000ull), y = F(0x0001, 0x8000000040000000ull);
+    for (const std::uint8_t masks : {exception::All, static_cast<std::uint8_t>(exception::All & ~exception::Underflow)}) {
+        Env env = env_with(Rounding::Nearest, Precision::Extended, masks);
+        CHECK(mul(x, y, env) == F(0x0001, 1ull << 63));
+        CHECK(env.flags == exception::Precision);
+        CHECK(env.rounded_up);
+    }
+    // Rounded down it stays tiny: a denormal 0.111..1 * 2^-16382 (63 ones), UE and PE.
+    Env down = env_with(Rounding::Down);
+    CHECK(mul(x, y, down) == F(0x0000, 0x7FFFFFFFFFFFFFFFull));
+    CHECK(down.flags == (exception::Underflow | exception::Precision));
+    // Unmasked: the 64-bit rounding, exponent raised by 24576.
+    Env wrapped = env_with(Rounding::Down, Precision::Extended, exception::All & ~exception::Underflow);
+    CHECK(mul(x, y, wrapped) == F(0x6000, ~0ull));
+    CHECK(wrapped.flags == (exception::Underflow | exception::Precision));
+    // An exact tiny result: no UE when masked.
+    Env exact;
+    CHECK(div(F(0x0001, 1ull << 63), kTwo, exact) == F(0x0000, 1ull << 62));
+    CHECK(exact.flags == 0);
+}
+
+TEST_CASE("float80: precision control rounds the significand, not the exponent range") {
+    Env single = env_with(Rounding::Nearest, Precision::Single);
+    CHECK(div(kOne, kThree, single) == F(0x3FFD, 0xAAAAAB0000000000ull));
+    Env dbl = env_with(Rounding::Nearest, Precision::Double);
+    CHECK(div(kOne, kThree, dbl) == F(0x3FFD, 0xAAAAAAAAAAAAA800ull));
+    Env ext = env_with(Rounding::Nearest);
+    CHECK(div(kOne, kThree, ext) == F(0x3FFD, 0xAAAAAAAAAAAAAAABull));
+    // Precision control does not reduce the exponent range: 2^-16000 / 3 is a normal here.
+    Env tiny = env_with(Rounding::Nearest, Precision::Single);
+    CHECK(div(F(0x3FFF - 16000, 1ull << 63), kThree, tiny) == F(0x3FFF - 16002, 0xAAAAAB0000000000ull));
+    // sqrt(2) = 1.6A09E667F3BCC908 B2FB1366... = B504F333F9DE6484 597D... in the 64-bit field.
+    Env root = env_with(Rounding::Nearest);
+    CHECK(x86emu::fpu::sqrt(kTwo, root) == F(0x3FFF, 0xB504F333F9DE6484ull));
+    Env root_up = env_with(Rounding::Up);
+    CHECK(x86emu::fpu::sqrt(kTwo, root_up) == F(0x3FFF, 0xB504F333F9DE6485ull));
+    CHECK(root_up.rounded_up);
+}
+
+TEST_CASE("float80: FPREM and FPREM1 quotient bits, FSCALE, FXTRACT, FRNDINT") {
+    const Float80 seven = F(0x4001, 0xE000000000000000ull);
+    Env e1;
+    const RemainderResult prem = partial_remainder(seven, kTwo, false, e1);
+    CHECK(prem.remainder == kOne);  // 7 = 3 * 2 + 1
+    CHECK(prem.quotient_low == 3);
+    CHECK(prem.complete);
+    Env e2;
+    const RemainderResult prem1 = partial_remainder(seven, kTwo, true, e2);
+    CHECK(prem1.remainder == F(0xBFFF, 1ull << 63));  // 7 = 4 * 2 - 1 (3.5 rounds to even 4)
+    CHECK(prem1.quotient_low == 4);
+    // 2^100 rem 3: exponent difference 99 >= 64, so partial, reduced to a difference of 64.
+    Env e3;
+    const RemainderResult partial = partial_remainder(F(0x3FFF + 100, 1ull << 63), kThree, false, e3);
+    CHECK_FALSE(partial.complete);
+    CHECK(partial.quotient_low == 0);
+    CHECK(static_cast<int>(partial.remainder.exponent()) - static_cast<int>(kThree.exponent()) <= 64);
+
+    Env s;
+    CHECK(scale(kOne, F(0x4000, 0xF000000000000000ull), s) == F(0x3FFF + 3, 1ull << 63));  // 1 * 2^trunc(3.75)
+    CHECK(s.flags == 0);
+    Env x;
+    const auto [exponent, significand] = extract(F(0x4002, 0xA000000000000000ull), x);  // 10 = 1.25 * 2^3
+    CHECK(exponent == F(0x4000, 0xC000000000000000ull));
+    CHECK(significand == F(0x3FFF, 0xA000000000000000ull));
+    Env xz;
+    CHECK(extract(kNegativeZero, xz).first == F(0xFFFF, 1ull << 63));
+    CHECK(xz.flags == exception::ZeroDivide);
+
+    const Float80 two_and_half = F(0x4000, 0xA000000000000000ull);
+    Env r1 = env_with(Rounding::Nearest);
+    CHECK(round_to_integral(two_and_half, r1) == kTwo);
+    Env r2 = env_with(Rounding::Up);
+    CHECK(round_to_integral(two_and_half, r2) == kThree);
+    CHECK(r2.rounded_up);
+    Env r3 = env_with(Rounding::Nearest);
+    CHECK(round_to_integral(F(0xBFFD, 1ull << 63), r3) == kNegativeZero);  // -0.25 -> -0
+}
+
+TEST_CASE("float80: integer, float and BCD conversions") {
+    Env i1;
+    CHECK(to_int(F(0x4000, 0xE000000000000000ull), 32, i1) == 4);  // 3.5 -> 4 (ties to even)
+    Env i2 = env_with(Rounding::Down);
+    CHECK(to_int(F(0xC000, 0xA000000000000000ull), 16, i2) == -3);  // -2.5 down -> -3
+    CHECK(i2.rounded_up);
+    Env i3;
+    CHECK(to_int(F(0x3FFF + 15, 1ull << 63), 16, i3) == -32768);  // 32768 does not fit: indefinite
+    CHECK(i3.flags == exception::Invalid);
+    Env i4;
+    CHECK(to_int(F(0xBFFF + 15, 1ull << 63), 16, i4) == -32768);  // -32768 fits
+    CHECK(i4.flags == 0);
+    CHECK(from_int(-5) == F(0xC001, 0xA000000000000000ull));
+    CHECK(from_int(INT64_MIN) == F(0xBFFF + 63, 1ull << 63));
+
+    Env f1;
+    CHECK(to_float32(kThree, f1) == 0x40400000u);
+    // 1.5 * 2^-149 in single: a tie between denormals 1 and 2 (in units of 2^-149): even, 2.
+    Env f2;
+    CHECK(to_float32(F(0x3FFF - 149, 0xC000000000000000ull), f2) == 0x00000002u);
+    CHECK(f2.flags == (exception::Underflow | exception::Precision));
+    CHECK(f2.rounded_up);
+    Env f3;
+    CHECK(to_float64(kLargest, f3) == 0x7FF0000000000000ull);
+    CHECK(f3.flags == (exception::Overflow | exception::Precision));
+    Env f4;
+    CHECK(from_float32(0x00000001u, f4) == F(0x3FFF - 149, 1ull << 63));  // smallest single denormal
+    CHECK(f4.flags == exception::Denormal);
+    Env f5;
+    CHECK(from_float64(0x7FF0000000000001ull, f5) == F(0x7FFF, 0xC000000000000800ull));  // SNaN quietened
+    CHECK(f5.flags == exception::Invalid);
+
+    std::uint8_t bcd[10];
+    Env b1;
+    to_bcd(from_int(-1234), bcd, b1);
+    const std::uint8_t minus_1234[10] = {0x34, 0x12, 0, 0, 0, 0, 0, 0, 0, 0x80};
+    for (int k = 0; k < 10; ++k) CHECK(bcd[k] == minus_1234[k]);
+    CHECK(from_bcd(minus_1234) == from_int(-1234));
+    Env b2;
+    to_bcd(F(0x3FFF + 60, 1ull << 63), bcd, b2);  // 2^60 > 10^18 - 1: the BCD indefinite
+    CHECK(b2.flags == exception::Invalid);
+    CHECK(bcd[9] == 0xFF);
+    CHECK(bcd[8] == 0xFF);
+    CHECK(bcd[7] == 0xC0);
+}
+
+TEST_CASE("float80: constants round per RC (pi = C90FDAA2 2168C234 C4C6...)") {
+    CHECK(load_constant(Constant::Pi, Rounding::Nearest) == F(0x4000, 0xC90FDAA22168C235ull));
+    CHECK(load_constant(Constant::Pi, Rounding::Up) == F(0x4000, 0xC90FDAA22168C235ull));
+    CHECK(load_constant(Constant::Pi, Rounding::Down) == F(0x4000, 0xC90FDAA22168C234ull));
+    CHECK(load_constant(Constant::Pi, Rounding::TowardZero) == F(0x4000, 0xC90FDAA22168C234ull));
+    // log2(10) = D49A784BCD1B8AFE 492B...: the extra bits are below half, so only up changes it.
+    CHECK(load_constant(Constant::Log2Ten, Rounding::Nearest) == F(0x4000, 0xD49A784BCD1B8AFEull));
+    CHECK(load_constant(Constant::Log2Ten, Rounding::Up) == F(0x4000, 0xD49A784BCD1B8AFFull));
+    CHECK(load_constant(Constant::One, Rounding::Up) == kOne);
+    CHECK(load_constant(Constant::Zero, Rounding::Down) == kPositiveZero);
+}

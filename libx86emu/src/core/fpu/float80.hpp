@@ -12,16 +12,25 @@
 //    24 or 53 bits while keeping the 15-bit exponent range (SDM vol. 1 §8.1.5.2). Other
 //    operations ignore it (their `Env::precision` is not consulted).
 //  - NaN propagation (SDM vol. 1 table 4-7): an SNaN operand is quietened; of two NaNs the one
-//    with the larger significand wins (the sign breaks ties... see the implementation); an
-//    invalid operation with no NaN operand returns the real indefinite (FFFF C000000000000000).
+//    with the larger significand wins, compared before quietening, so a QNaN beats an SNaN; equal
+//    significands give the positive one (measured on the host); an invalid operation with no NaN
+//    operand returns the real indefinite (FFFF C000000000000000).
 //  - Unsupported encodings (pseudo-NaN, pseudo-infinity, unnormal) are invalid operands (IE)
 //    on the 387 and later; pseudo-denormals are accepted as denormals (DE).
 //  - Unmasked overflow/underflow with a register destination deliver the result with its
 //    exponent divided by 2^24576 / multiplied by 2^24576 (SDM vol. 1 §8.5.3, §8.5.4). Callers
 //    with a memory destination do not store anything in that case.
-//  - Tininess is detected after rounding [implementation checks this against the host]; a masked
-//    underflow is flagged only when the result is also inexact, an unmasked one whenever tiny.
-//  - C1 after an inexact result tells whether the significand was rounded up (away from zero).
+//  - Tininess is detected after rounding (to the destination precision with an unbounded
+//    exponent; measured on the host x87); a masked underflow is flagged only when the result is
+//    also inexact, an unmasked one whenever tiny. Denormal results with precision control 24/53
+//    are rounded at the 24th/53rd bit of the 64-bit field.
+//  - C1 after an inexact result tells whether the significand was rounded up (away from zero);
+//    masked overflow sets it when the result is infinity, not when it is the largest finite value.
+//  - Unmasked pre-computation exceptions (IE, DE, ZE): the instruction leaves its destination
+//    alone, so the caller stores nothing; env.flags then holds only what was raised before the
+//    computation, and the value returned is the masked response (indefinite, NaN, infinity) or,
+//    for DE, the first operand unchanged.
+//  - An Env describes one operation: start each instruction with flags 0 and rounded_up false.
 #pragma once
 #include <cstdint>
 #include <utility>
@@ -95,7 +104,8 @@ Float80 sqrt(Float80 a, Env& env);
 
 // FRNDINT: round to an integral value per env.rounding (precision control does not apply).
 Float80 round_to_integral(Float80 a, Env& env);
-// FSCALE: a * 2^trunc(b).
+// FSCALE: a * 2^trunc(b), no precision control. With OE/UE unmasked, a result still out of range
+// after the 24576 wrap is infinity (OE, PE, C1 set) / a signed zero (UE, PE, C1 clear), measured.
 Float80 scale(Float80 a, Float80 b, Env& env);
 // FXTRACT: {exponent as a real, significand with exponent 0}. For a zero operand the exponent is
 // -infinity and ZE is raised (SDM vol. 2 FXTRACT).
@@ -104,7 +114,10 @@ std::pair<Float80, Float80> extract(Float80 a, Env& env);
 // FPREM (ieee = false: quotient truncated) / FPREM1 (ieee = true: quotient rounded to nearest).
 // One step reduces the exponent difference by at most 63 (SDM vol. 2 FPREM); `complete` false
 // means C2 = 1 and the software loops. quotient_low holds the three low quotient bits
-// (C0 = bit 2, C3 = bit 1, C1 = bit 0) when complete.
+// (C0 = bit 2, C3 = bit 1, C1 = bit 0) when complete, 0 when partial (the host clears them).
+// A partial step (exponent difference D >= 64) reduces the difference by N = 32 + D mod 32 with
+// a truncated quotient, for FPREM1 too (measured on the host). The remainder is exact; a tiny
+// one is delivered as any tiny result (denormal, or wrapped with UE unmasked).
 struct RemainderResult {
     Float80 remainder;
     unsigned quotient_low = 0;
@@ -120,25 +133,28 @@ Ordering compare(Float80 a, Float80 b, bool quiet, Env& env);
 // ---- conversions ----------------------------------------------------------------------------
 Float80 from_int(std::int64_t value);  // exact (FILD of every size)
 // FIST/FISTP: rounds per env.rounding to `bits` (16, 32 or 64); out of range or NaN raises IE and
-// returns the integer indefinite (the most negative value of that size).
+// returns the integer indefinite (the most negative value of that size). No DE for denormals.
 std::int64_t to_int(Float80 a, unsigned bits, Env& env);
 // FLD m32/m64: exact; an SNaN raises IE and is quietened; a denormal raises DE (and is
 // normalised, since every single/double value is a normal extended value).
 Float80 from_float32(std::uint32_t bits, Env& env);
 Float80 from_float64(std::uint64_t bits, Env& env);
-// FST m32/m64: rounded per env.rounding to the format's precision AND exponent range.
+// FST m32/m64: rounded per env.rounding to the format's precision AND exponent range. No DE for
+// a denormal operand. Unmasked OE/UE (memory destination): the caller stores nothing; the host
+// then raises OE or UE alone (no PE, C1 clear), which is what env reports.
 std::uint32_t to_float32(Float80 a, Env& env);
 std::uint64_t to_float64(Float80 a, Env& env);
 // FBLD / FBSTP: 18-digit packed BCD, 10 bytes little-endian, sign in bit 7 of byte 9.
 // FBLD of invalid digits gives an undefined result (documented here as: digits taken as their
 // binary value). FBSTP rounds per env.rounding; out of range or NaN raises IE and stores the
-// packed-BCD indefinite (FFFF C000000000000000 as bytes).
+// packed-BCD indefinite (FFFF C000000000000000 as bytes). No DE for denormals.
 Float80 from_bcd(const std::uint8_t bytes[10]);
 void to_bcd(Float80 a, std::uint8_t bytes[10], Env& env);
 
 // FLD1/FLDL2T/FLDL2E/FLDPI/FLDLG2/FLDLN2/FLDZ. From the 387 on, the constants are held with
-// more than 64 bits and rounded per RC (SDM vol. 1 §8.3.8); `round` false gives the 8087/287
-// behaviour (round to nearest always).
+// more than 64 bits and rounded per RC (SDM vol. 1 §8.3.8): on the host each is the correctly
+// rounded value of the exact constant under every RC, with no PE and C1 clear. An 8087/287 model
+// passes Rounding::Nearest (those always load the nearest value).
 enum class Constant : std::uint8_t { One, Log2Ten, Log2E, Pi, Log10Two, LnTwo, Zero };
 Float80 load_constant(Constant which, Rounding rounding);
 
