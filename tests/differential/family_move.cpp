@@ -1,0 +1,78 @@
+// x86emu differential tests — the "move" family: XADD and CMPXCHG (the 486's additions), XCHG,
+// MOVZX/MOVSX, CBW/CWDE, CWD/CDQ, CLC/STC/CMC, LAHF/SAHF and LEA. Intel SDM vol. 2 under each
+// mnemonic: XADD sets the flags as ADD, CMPXCHG as CMP of the accumulator with the destination;
+// the others define everything they touch. LAHF/SAHF exist in 64-bit mode only when
+// CPUID.80000001H:ECX bit 0 says so; without it the forms are left out.
+#include "integer_family.hpp"
+
+#include <cpuid.h>
+
+namespace differential {
+
+namespace {
+
+bool host_has_lahf_sahf() {
+    unsigned eax, ebx, ecx, edx;
+    return __get_cpuid(0x80000001u, &eax, &ebx, &ecx, &edx) && (ecx & 1u);
+}
+
+}  // namespace
+
+std::unique_ptr<Family> make_move_family() {
+    std::vector<IntegerForm> forms;
+    for (unsigned w : {8u, 16u, 32u}) {
+        const bool b = w == 8;
+        const Operand e = Operand::r(1, w), g = Operand::r(b ? 6 : 2, w), mem = Operand::m(w);  // CL/ECX, DH/EDX
+        const Operand acc = Operand::r(0, w);
+        for (Operand d : {e, mem}) {
+            forms.push_back(integer_form("xadd " + operand_name(d) + ", " + operand_name(g), w,
+                                         {0x0F, static_cast<std::uint8_t>(b ? 0xC0 : 0xC1), modrm_for(g.reg, d)}, 0,
+                                         d.is_mem(), x86emu::CpuModel::i80486));
+            IntegerForm cx = integer_form("cmpxchg " + operand_name(d) + ", " + operand_name(g), w,
+                                          {0x0F, static_cast<std::uint8_t>(b ? 0xB0 : 0xB1), modrm_for(g.reg, d)}, 0,
+                                          d.is_mem(), x86emu::CpuModel::i80486);
+            // Half the cases compare equal, so both outcomes (store, or load the accumulator) run.
+            cx.shape = [d, acc](Rng& rng, Case& c) {
+                if (rng.chance(50)) write_operand(c.in, acc, read_operand(c.in, d));
+            };
+            forms.push_back(std::move(cx));
+            forms.push_back(integer_form("xchg " + operand_name(d) + ", " + operand_name(g), w,
+                                         {static_cast<std::uint8_t>(b ? 0x86 : 0x87), modrm_for(g.reg, d)}, 0, d.is_mem()));
+        }
+        if (!b) {
+            for (unsigned r : {1u, 2u, 3u, 5u, 6u, 7u})  // 90+r: XCHG eAX, r (90 itself is NOP, 94 is ESP)
+                forms.push_back(integer_form("xchg " + reg_name(w, 0) + ", " + reg_name(w, r), w,
+                                             {static_cast<std::uint8_t>(0x90 + r)}));
+            // MOVZX/MOVSX Gv, Eb and Gd, Ew (the 16-bit destination of Ew is a plain move).
+            const Operand dest = Operand::r(2, w);
+            for (bool sign : {false, true}) {
+                const char* name = sign ? "movsx " : "movzx ";
+                for (Operand s : {Operand::r(5, 8), Operand::m(8)})  // CH
+                    forms.push_back(integer_form(name + operand_name(dest) + ", " + operand_name(s), w,
+                                                 {0x0F, static_cast<std::uint8_t>(sign ? 0xBE : 0xB6), modrm_for(dest.reg, s)},
+                                                 0, s.is_mem()));
+                if (w == 32)
+                    for (Operand s : {Operand::r(1, 16), Operand::m(16)})  // CX
+                        forms.push_back(integer_form(name + operand_name(dest) + ", " + operand_name(s), w,
+                                                     {0x0F, static_cast<std::uint8_t>(sign ? 0xBF : 0xB7), modrm_for(dest.reg, s)},
+                                                     0, s.is_mem()));
+            }
+            forms.push_back(integer_form(w == 16 ? "cbw" : "cwde", w, {0x98}));
+            forms.push_back(integer_form(w == 16 ? "cwd" : "cdq", w, {0x99}));
+            // LEA Gv, [ECX + ESI*4 + disp32]: 32-bit address arithmetic, truncated to a 16-bit
+            // destination. (On the host the sum is formed in 64 bits from zero-extended registers;
+            // its low 32 bits are the 32-bit mode result.)
+            forms.push_back(integer_form("lea " + reg_name(w, 2) + ", [ecx+esi*4+disp32]", w, {0x8D, 0x94, 0xB1}, 4));
+        }
+    }
+    forms.push_back(integer_form("clc", 32, {0xF8}));
+    forms.push_back(integer_form("stc", 32, {0xF9}));
+    forms.push_back(integer_form("cmc", 32, {0xF5}));
+    if (host_has_lahf_sahf()) {
+        forms.push_back(integer_form("lahf", 8, {0x9F}));
+        forms.push_back(integer_form("sahf", 8, {0x9E}));
+    }
+    return std::make_unique<IntegerFamily>("move", std::move(forms));
+}
+
+}  // namespace differential
