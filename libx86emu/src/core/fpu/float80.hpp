@@ -168,16 +168,27 @@ Float80 round_and_pack(bool sign, std::int32_t exponent, Uint128 significand, bo
                        Env& env);
 
 // ---- transcendental functions (fpu/transcendental.cpp) -----------------------------------------
-// Not bit-exact with any silicon (the manuals do not define their rounding); computed with a
-// wider internal precision and rounded once, with their documented domains and special cases.
+// The manuals do not define their rounding. These are computed with a 128-bit internal significand
+// and rounded once per env.rounding (precision control does not apply), so they are correctly
+// rounded except in rare near-halfway cases; against the host x87 they agree bit for bit in about
+// 97-99% of cases and are within 1 ulp always (docs/CONFORMANCE.md). What the silicon does that
+// the true functions do not, reproduced here: FSIN/FCOS/FSINCOS/FPTAN reduce modulo pi/2 with the
+// 66-bit pi of the x87; PE for every finite nonzero result, even an exact one (with UE when it is
+// tiny); out of the documented domains, the host's results (F2XM1 with |a| > 1 returns a;
+// FYL2XP1 with x <= -1 returns x); unmasked IE/DE/ZE stop before anything else is flagged (the
+// caller stores nothing then).
 Float80 f2xm1(Float80 a, Env& env);                 // 2^a - 1, -1 <= a <= 1
 Float80 fyl2x(Float80 y, Float80 x, Env& env);       // y * log2(x)
 Float80 fyl2xp1(Float80 y, Float80 x, Env& env);     // y * log2(x + 1)
 Float80 fpatan(Float80 y, Float80 x, Env& env);      // arctan(y / x), quadrant from the signs
-// FSIN/FCOS/FSINCOS/FPTAN: `in_range` false (|a| >= 2^63) sets C2 and leaves the operand alone.
+// FSIN/FCOS/FSINCOS/FPTAN: `in_range` false (|a| >= 2^63) sets C2 and leaves the operand alone
+// (nothing is pushed); no exception then.
 struct TrigResult {
     Float80 first;   // sin / cos / sin (FSINCOS) / tan
-    Float80 second;  // cos for FSINCOS
+    // FSINCOS: the cosine (pushed last: ST(0)); FPTAN: +1.0 (pushed last). For a NaN or invalid
+    // operand both are that NaN (the host pushes it twice). C1 (env.rounded_up) after FSINCOS
+    // reports the sine's rounding, as on the host.
+    Float80 second;
     bool in_range = true;
 };
 TrigResult fsin(Float80 a, Env& env);
