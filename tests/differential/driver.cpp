@@ -28,16 +28,17 @@ std::string flags_text(std::uint32_t f) {
     return "[" + s + "]";
 }
 
-std::string state_text(const State& s, bool memory) {
+std::string state_text(const State& s, const Form& form) {
+    const bool memory = form.memory;
     static const char* const kRegs[8] = {"EAX", "ECX", "EDX", "EBX", "ESP", "EBP", "ESI", "EDI"};
     std::string t;
     for (unsigned r = 0; r < 8; ++r) {
-        if (r == 4 || (memory && r == 3)) continue;
+        if (r == 4 || (memory && r == form.base)) continue;
         t += std::string(kRegs[r]) + "=" + hex(s.gpr[r]) + " ";
     }
     t += "flags=" + flags_text(s.eflags);
     if (memory) {
-        t += " mem[EBX..EBX+7]=";
+        t += " mem[base..base+7]=";
         for (std::size_t k = kMemBase; k < kMemBase + 8; ++k) t += hex(s.mem[k], 2) + (k + 1 < kMemBase + 8 ? " " : "");
     }
     return t;
@@ -47,16 +48,16 @@ std::string describe(const Family& family, const Form& form, x86emu::CpuModel mo
                      std::uint64_t index, const Case& c, const Outcome& native, const Outcome& emulated,
                      const Verdict& v) {
     std::ostringstream o;
-    o << "MISMATCH " << family.name() << " / \"" << form.name << "\" on " << x86emu::cpu_model_name(model) << ", case "
+    o << (v.mismatch ? "MISMATCH " : "UNDEFINED-ONLY ") << family.name() << " / \"" << form.name << "\" on " << x86emu::cpu_model_name(model) << ", case "
       << index << "\n  reproduce: x86emu-differential --seed " << seed << " --family " << family.name() << " --form \""
       << form.name << "\" --cases " << index + 1 << " --models " << x86emu::cpu_model_name(model) << "\n  bytes:";
     for (std::uint8_t b : form.code) o << ' ' << hex(b, 2);
     for (unsigned k = 0; k < form.imm_bytes; ++k) o << ' ' << hex((c.imm >> (8 * k)) & 0xFF, 2);
-    o << "\n  input:    " << state_text(c.in, form.memory);
-    o << "\n  native:   " << state_text(native.state, form.memory) << (native.vector >= 0 ? " vector " + std::to_string(native.vector) : "");
-    o << "\n  emulated: " << state_text(emulated.state, form.memory)
+    o << "\n  input:    " << state_text(c.in, form);
+    o << "\n  native:   " << state_text(native.state, form) << (native.vector >= 0 ? " vector " + std::to_string(native.vector) : "");
+    o << "\n  emulated: " << state_text(emulated.state, form)
       << (emulated.vector >= 0 ? " vector " + std::to_string(emulated.vector) : "") << "\n"
-      << v.detail;
+      << (v.mismatch ? v.detail : v.undefined_detail);
     return o.str();
 }
 
@@ -69,7 +70,7 @@ std::vector<FormResult> run_differential(const std::vector<std::unique_ptr<Famil
     for (x86emu::CpuModel m : options.models) emulators.push_back(std::make_unique<EmulatorRunner>(m));
 
     std::vector<FormResult> results;
-    unsigned reported = 0;
+    unsigned reported = 0, shown_undefined = 0;
     for (const auto& family : families) {
         if (!options.families.empty() &&
             std::find(options.families.begin(), options.families.end(), family->name()) == options.families.end())
@@ -98,7 +99,13 @@ std::vector<FormResult> run_differential(const std::vector<std::unique_ptr<Famil
                     const Verdict v = family->compare(fi, c, host, emu);
                     FormResult& r = results[slot[k]];
                     ++r.counts.cases;
-                    if (v.undefined_differs && !v.mismatch) ++r.counts.undefined_only;
+                    if (v.undefined_differs && !v.mismatch) {
+                        ++r.counts.undefined_only;
+                        if (shown_undefined < options.show_undefined) {
+                            out << describe(*family, form, active[k]->model(), options.seed, n, c, host, emu, v);
+                            ++shown_undefined;
+                        }
+                    }
                     if (!v.mismatch) continue;
                     ++r.counts.mismatches;
                     if (r.first_mismatches.size() < 3 || reported < options.max_reports) {

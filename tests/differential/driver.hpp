@@ -18,6 +18,7 @@ struct RunOptions {
     std::vector<std::string> families;          // empty: all
     std::string form;                           // empty: all; else the exact form name
     unsigned max_reports = 20;                  // mismatch descriptions printed, at most
+    unsigned show_undefined = 0;                // undefined-only differences printed, at most
 };
 
 struct Counts {

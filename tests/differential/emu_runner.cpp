@@ -67,7 +67,7 @@ void EmulatorRunner::load(const Form& form) {
     for (std::uint8_t b : form.code) ram_->mem[at++] = b;
     imm_at_ = at;
     imm_bytes_ = form.imm_bytes;
-    memory_ = form.memory;
+    base_ = form.memory ? form.base : -1;
     at += form.imm_bytes;
     ram_->mem[at++] = 0xF4;  // HLT: where a run without an exception stops
     cpu_->invalidate_code(kCode, at - kCode);
@@ -83,7 +83,7 @@ Outcome EmulatorRunner::run(const Case& c) {
     x86emu::CpuState s;
     s.gpr = c.in.gpr;
     s.gpr[x86emu::ESP] = kStackTop;
-    if (memory_) s.gpr[x86emu::EBX] = kData + kMemBase;
+    if (base_ >= 0) s.gpr[base_] = kData + kMemBase;
     s.eip = kCode;
     s.eflags = 0x2 | (c.in.eflags & kStatusFlags);
     s.cr0 = 0x11;  // PE, ET
@@ -100,7 +100,7 @@ Outcome EmulatorRunner::run(const Case& c) {
     x86emu::CpuState f = cpu_->state();
     out.state.gpr = f.gpr;
     out.state.gpr[x86emu::ESP] = c.in.gpr[x86emu::ESP];
-    if (memory_) out.state.gpr[x86emu::EBX] = c.in.gpr[x86emu::EBX];
+    if (base_ >= 0) out.state.gpr[base_] = c.in.gpr[base_];
     out.state.eflags = f.eflags & kStatusFlags;
     std::memcpy(out.state.mem.data(), &ram_->mem[kData], kMemBytes);
     std::uint32_t halted_at = f.eip - 1;  // HLT has executed

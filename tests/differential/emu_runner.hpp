@@ -30,7 +30,7 @@ private:
     std::unique_ptr<x86emu::Cpu> cpu_;
     std::uint32_t imm_at_ = 0;
     unsigned imm_bytes_ = 0;
-    bool memory_ = false;
+    int base_ = -1;  // the memory base register, or -1
 };
 
 }  // namespace differential

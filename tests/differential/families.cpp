@@ -13,6 +13,7 @@ std::vector<std::unique_ptr<Family>> all_families() {
     f.push_back(make_bit_family());
     f.push_back(make_move_family());
     f.push_back(make_sequence_family());
+    f.push_back(make_branch_family());
     return f;
 }
 

@@ -15,8 +15,9 @@
 
 namespace differential {
 
-// The scratch memory every form may address. On both sides EBX points kMemBase bytes into it
-// for forms with `memory` set, so that negative BT offsets stay inside it too. 128 bytes leave
+// The scratch memory every form may address. On both sides the form's base register (EBX unless
+// it says otherwise) points kMemBase bytes into it for forms with `memory` set, so that negative
+// BT offsets stay inside it too. 128 bytes leave
 // room for a later x87 family's operands and results (10-byte reals, environment words).
 inline constexpr std::size_t kMemBytes = 128;
 inline constexpr std::size_t kMemBase = 32;
@@ -47,12 +48,13 @@ struct Outcome {
 // One instruction form as both sides execute it: `code`, then `imm_bytes` bytes of Case::imm
 // (little-endian), then (emulator only) a HLT. `code` may be a short sequence of instructions
 // when a family needs set-up around the instruction under test (an x87 family loading its
-// operands from memory, say); it must not touch ESP, and EBX only when `memory` is clear.
+// operands from memory, say); it must not touch ESP, nor the base register when `memory` is set.
 struct Form {
     std::string name;                  // assembler text, e.g. "add cl, dh"
     std::vector<std::uint8_t> code;
     unsigned imm_bytes = 0;
-    bool memory = false;               // EBX = &mem[kMemBase] on both sides, not compared
+    bool memory = false;               // the base register = &mem[kMemBase] on both sides, not compared
+    std::uint8_t base = 3;             // that register (a Gpr; EBX unless the form needs EBX itself)
     x86emu::CpuModel first_model = x86emu::CpuModel::i80386;  // oldest model that has it
 };
 
@@ -61,6 +63,7 @@ struct Verdict {
     bool mismatch = false;           // a defined result, flag or the exception differs
     bool undefined_differs = false;  // only bits the SDM leaves undefined differ (informational)
     std::string detail;              // for a mismatch: what differs, one item per line
+    std::string undefined_detail;    // for undefined_differs: which undefined bits differ
 };
 
 // A family: instruction forms, how to generate inputs for each, and how to judge outcomes.

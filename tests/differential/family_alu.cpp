@@ -1,6 +1,6 @@
 // x86emu differential tests — the "alu" family: ADD OR ADC SBB AND SUB XOR CMP in every
 // encoding (Eb,Gb Ev,Gv Gb,Eb Gv,Ev AL/eAX,imm 80 81 83), TEST, NOT, NEG, INC and DEC (the FE/FF
-// forms: 40h-4Fh are REX prefixes on the host). Flags: Intel SDM vol. 2 under each mnemonic;
+// forms: 40h-4Fh are REX prefixes on the host), and TEST's undocumented F6/F7 /1 alias. Flags: Intel SDM vol. 2 under each mnemonic;
 // only AND, OR, XOR and TEST leave one flag undefined (AF).
 #include "integer_family.hpp"
 
@@ -70,6 +70,9 @@ std::unique_ptr<Family> make_alu_family() {
         add(forms, integer_form("test " + reg_name(w, 0) + ", imm" + std::to_string(w), w, {test_acc}, imm), true);
         add(forms, integer_form("test " + operand_name(imm_rm) + ", imm" + std::to_string(w), w, {grp3, modrm_for(0, imm_rm)}, imm), true);
         add(forms, integer_form("test " + operand_name(mem) + ", imm" + std::to_string(w), w, {grp3, modrm_for(0, mem)}, imm, true), true);
+        // F6/F7 /1: not in the SDM's opcode map, decoded as TEST by Intel and AMD parts alike
+        // (and by the emulator, opcode_table.inc "UNDOC: /1 aliases /0").
+        add(forms, integer_form("test(/1) " + operand_name(imm_rm) + ", imm" + std::to_string(w), w, {grp3, modrm_for(1, imm_rm)}, imm), true);
         // NOT (no flags), NEG (all defined: CF = operand != 0), INC/DEC (CF unchanged).
         const std::uint8_t grp45 = b ? 0xFE : 0xFF;
         struct Unary { const char* name; std::uint8_t opcode; unsigned reg; };

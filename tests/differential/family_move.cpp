@@ -1,8 +1,9 @@
-// x86emu differential tests — the "move" family: XADD and CMPXCHG (the 486's additions), XCHG,
-// MOVZX/MOVSX, CBW/CWDE, CWD/CDQ, CLC/STC/CMC, LAHF/SAHF and LEA. Intel SDM vol. 2 under each
-// mnemonic: XADD sets the flags as ADD, CMPXCHG as CMP of the accumulator with the destination;
-// the others define everything they touch. LAHF/SAHF exist in 64-bit mode only when
-// CPUID.80000001H:ECX bit 0 says so; without it the forms are left out.
+// x86emu differential tests — the "move" family: XADD and CMPXCHG (the 486's additions),
+// CMPXCHG8B (the Pentium's), XCHG, XLAT, MOVZX/MOVSX, CBW/CWDE, CWD/CDQ, CLC/STC/CMC, LAHF/SAHF
+// and LEA. Intel SDM vol. 2 under each mnemonic: XADD sets the flags as ADD, CMPXCHG as CMP of
+// the accumulator with the destination, CMPXCHG8B writes ZF only; the others define everything
+// they touch. LAHF/SAHF exist in 64-bit mode only when CPUID.80000001H:ECX bit 0 says so;
+// without it the forms are left out.
 #include "integer_family.hpp"
 
 #include <cpuid.h>
@@ -65,6 +66,22 @@ std::unique_ptr<Family> make_move_family() {
             forms.push_back(integer_form("lea " + reg_name(w, 2) + ", [ecx+esi*4+disp32]", w, {0x8D, 0x94, 0xB1}, 4));
         }
     }
+    // XLAT: AL = [EBX + AL]; AL below 96 keeps the byte inside State::mem.
+    IntegerForm xlat = integer_form("xlat", 8, {0xD7}, 0, true);
+    xlat.shape = [](Rng& rng, Case& c) { c.in.gpr[0] = (c.in.gpr[0] & ~0xFFu) | rng.below(kMemBytes - kMemBase); };
+    forms.push_back(std::move(xlat));
+    // CMPXCHG8B [ESI] (the Pentium's): EDX:EAX against the qword, ECX:EBX stored on equality;
+    // only ZF is written. ESI is the base because EBX is an operand.
+    IntegerForm cx8 = integer_form("cmpxchg8b qword [esi]", 32, {0x0F, 0xC7, modrm(0, 1, 6)}, 0, true, x86emu::CpuModel::p5);
+    cx8.form.base = 6;
+    cx8.shape = [](Rng& rng, Case& c) {
+        if (!rng.chance(50)) return;
+        Operand low = Operand::m(32);
+        c.in.gpr[0] = read_operand(c.in, low);
+        c.in.gpr[2] = static_cast<std::uint32_t>(c.in.mem[kMemBase + 4] | (c.in.mem[kMemBase + 5] << 8) |
+                                                 (c.in.mem[kMemBase + 6] << 16) | (std::uint32_t{c.in.mem[kMemBase + 7]} << 24));
+    };
+    forms.push_back(std::move(cx8));
     forms.push_back(integer_form("clc", 32, {0xF8}));
     forms.push_back(integer_form("stc", 32, {0xF9}));
     forms.push_back(integer_form("cmc", 32, {0xF5}));

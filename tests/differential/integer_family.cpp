@@ -123,6 +123,10 @@ Verdict IntegerFamily::compare(std::size_t index, const Case& c, const Outcome& 
         v.mismatch = true;
         v.detail += "  " + what + "\n";
     };
+    auto note = [&](const std::string& what) {
+        v.undefined_differs = true;
+        v.undefined_detail += "  " + what + "\n";
+    };
     if (native.vector != emulated.vector) {
         auto name = [](int vec) { return vec == -1 ? std::string("none") : vec == -2 ? std::string("no HLT reached") : "vector " + std::to_string(vec); };
         report("exception: native " + name(native.vector) + ", emulated " + name(emulated.vector));
@@ -135,7 +139,8 @@ Verdict IntegerFamily::compare(std::size_t index, const Case& c, const Outcome& 
             report(std::string(kRegs[r]) + ": native " + hex(native.state.gpr[r]) + ", emulated " +
                    hex(emulated.state.gpr[r]) + (u.gpr[r] ? " (undefined bits " + hex(u.gpr[r]) + ")" : ""));
         else if (diff)
-            v.undefined_differs = true;
+            note(std::string(kRegs[r]) + ": native " + hex(native.state.gpr[r]) + ", emulated " +
+                 hex(emulated.state.gpr[r]) + " (undefined bits " + hex(u.gpr[r]) + ")");
     }
     std::uint32_t fdiff = (native.state.eflags ^ emulated.state.eflags) & kStatusFlags;
     if (fdiff & ~u.flags)
@@ -143,16 +148,19 @@ Verdict IntegerFamily::compare(std::size_t index, const Case& c, const Outcome& 
                "; defined and different: " + flag_names(fdiff & ~u.flags) +
                (u.flags ? " (undefined here: " + flag_names(u.flags) + ")" : ""));
     else if (fdiff)
-        v.undefined_differs = true;
+        note("flags: native " + flag_names(native.state.eflags) + ", emulated " + flag_names(emulated.state.eflags) +
+             "; undefined and different: " + flag_names(fdiff));
     for (std::size_t k = 0; k < kMemBytes; ++k) {
         std::uint8_t diff = native.state.mem[k] ^ emulated.state.mem[k];
         if (diff & ~u.mem[k]) {
             std::string where(k >= kMemBase ? "+" : "-");
             where += std::to_string(k >= kMemBase ? k - kMemBase : kMemBase - k);
-            report("mem[EBX" + where + "]: native " + hex(native.state.mem[k], 2) + ", emulated " +
+            report("mem[base" + where + "]: native " + hex(native.state.mem[k], 2) + ", emulated " +
                    hex(emulated.state.mem[k], 2));
-        } else if (diff)
-            v.undefined_differs = true;
+        } else if (diff) {
+            note("mem[" + std::to_string(k) + "]: native " + hex(native.state.mem[k], 2) + ", emulated " +
+                 hex(emulated.state.mem[k], 2) + " (undefined)");
+        }
     }
     return v;
 }

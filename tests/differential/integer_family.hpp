@@ -97,5 +97,6 @@ std::unique_ptr<Family> make_muldiv_family();
 std::unique_ptr<Family> make_bit_family();
 std::unique_ptr<Family> make_move_family();
 std::unique_ptr<Family> make_sequence_family();
+std::unique_ptr<Family> make_branch_family();
 
 }  // namespace differential

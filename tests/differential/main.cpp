@@ -1,7 +1,8 @@
 // x86emu differential tests — x86emu-differential: runs integer instruction forms on the host
 // CPU and on the emulator and compares results and defined flags (docs/DIFFERENTIAL.md).
 //   x86emu-differential [--seed N] [--cases N] [--models p6,486,386] [--family NAME[,NAME]]
-//                       [--form "NAME"] [--max-reports N] [--report FILE.json] [--list]
+//                       [--form "NAME"] [--max-reports N] [--show-undefined N] [--report FILE.json]
+//                       [--list]
 // Exit status: 0 no mismatch, 1 some mismatch, 2 bad usage or an unwritable report.
 #include <boost/program_options.hpp>
 #include <nlohmann/json.hpp>
@@ -41,6 +42,8 @@ int main(int argc, char** argv) {
         ("family", po::value<std::string>()->default_value(""), "only these families, comma-separated")
         ("form", po::value<std::string>()->default_value(""), "only the form with exactly this name")
         ("max-reports", po::value<unsigned>()->default_value(20), "mismatch descriptions printed, at most")
+        ("show-undefined", po::value<unsigned>()->default_value(0),
+         "also print this many cases that differ only in undefined flags or results")
         ("report", po::value<std::string>(), "write a JSON report to this file")
         ("list", "list the families and their forms, then exit");
     po::variables_map vm;
@@ -70,6 +73,7 @@ int main(int argc, char** argv) {
     options.cases = vm["cases"].as<std::uint64_t>();
     options.form = vm["form"].as<std::string>();
     options.max_reports = vm["max-reports"].as<unsigned>();
+    options.show_undefined = vm["show-undefined"].as<unsigned>();
     options.families = split(vm["family"].as<std::string>());
     for (const std::string& name : split(vm["models"].as<std::string>())) {
         auto model = x86emu::parse_cpu_model(name);

@@ -76,12 +76,12 @@ void NativeRunner::load(const Form& form) {
         if (r == 4) continue;
         e.bytes({0x41, 0x8B, static_cast<std::uint8_t>(0x47 | (r << 3)), static_cast<std::uint8_t>(kGprOffset + 4 * r)});
     }
-    if (form.memory)  // lea rbx, [r15 + mem + kMemBase]: a 64-bit pointer, as [rbx] needs
-        e.bytes({0x49, 0x8D, 0x5F, static_cast<std::uint8_t>(kMemOffset + kMemBase)});
+    if (form.memory)  // lea base64, [r15 + mem + kMemBase]: a 64-bit pointer, as [base] needs
+        e.bytes({0x49, 0x8D, static_cast<std::uint8_t>(0x47 | (form.base << 3)), static_cast<std::uint8_t>(kMemOffset + kMemBase)});
     for (std::uint8_t b : form.code) *e.at++ = b;
     imm_offset_ = static_cast<std::size_t>(e.at - page_);
     imm_bytes_ = form.imm_bytes;
-    memory_ = form.memory;
+    base_ = form.memory ? form.base : -1;
     e.at += form.imm_bytes;
     e.bytes({0x9C, 0x41, 0x5E});  // pushfq; pop r14 (before anything else can touch the flags)
     for (std::uint8_t r = 0; r < 8; ++r) {  // mov [r15 + 4*r], r32
@@ -106,9 +106,10 @@ Outcome NativeRunner::run(const Case& c) {
         thunk(&out.state);
         out.state.eflags &= kStatusFlags;
     }
-    // EBX holds a host pointer in memory forms and ESP the host stack: neither is comparable.
+    // The base register holds a host pointer in memory forms and ESP the host stack: neither is
+    // comparable.
     out.state.gpr[4] = c.in.gpr[4];
-    if (memory_) out.state.gpr[3] = c.in.gpr[3];
+    if (base_ >= 0) out.state.gpr[base_] = c.in.gpr[base_];
     return out;
 }
 

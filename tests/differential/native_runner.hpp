@@ -30,7 +30,7 @@ private:
     std::uint8_t* page_ = nullptr;
     std::size_t imm_offset_ = 0;  // where Case::imm goes in the thunk
     unsigned imm_bytes_ = 0;
-    bool memory_ = false;
+    int base_ = -1;  // the memory base register, or -1
 };
 
 }  // namespace differential
