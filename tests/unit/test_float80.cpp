@@ -816,3 +816,31 @@ TEST_CASE("float80: constants round per RC (pi = C90FDAA2 2168C234 C4C6...)") {
     CHECK(load_constant(Constant::One, Rounding::Up) == kOne);
     CHECK(load_constant(Constant::Zero, Rounding::Down) == kPositiveZero);
 }
+
+TEST_CASE("float80: round_and_pack, the shared rounding step") {
+    const Uint128 one = Uint128{1} << 127;
+    Env exact;
+    CHECK(round_and_pack(false, 0x3FFF, one, true, exact) == kOne);
+    CHECK(exact.flags == 0);
+    // Not normalised: 2^126 / 2^127 = 0.5.
+    Env half;
+    CHECK(round_and_pack(true, 0x3FFF, Uint128{1} << 126, true, half) == F(0xBFFE, 1ull << 63));
+    Env zero_env;
+    CHECK(round_and_pack(true, 0x3FFF, 0, true, zero_env) == kNegativeZero);
+    // 1 + 2^-64 + 2^-127 (a sticky bit): just above the tie, so nearest rounds up.
+    Env sticky;
+    CHECK(round_and_pack(false, 0x3FFF, one | (Uint128{1} << 63) | 1, true, sticky) == F(0x3FFF, (1ull << 63) | 1));
+    CHECK(sticky.rounded_up);
+    // Precision control only when asked.
+    Env single = env_with(Rounding::Up, Precision::Single);
+    CHECK(round_and_pack(false, 0x3FFF, one | 1, true, single) == F(0x3FFF, 0x8000010000000000ull));
+    Env ignored = env_with(Rounding::Up, Precision::Single);
+    CHECK(round_and_pack(false, 0x3FFF, one | 1, false, ignored) == F(0x3FFF, (1ull << 63) | 1));
+    // Far below the denormals: +0 in nearest, the smallest denormal when rounding up.
+    Env far_nearest;
+    CHECK(round_and_pack(false, -100000, one, true, far_nearest) == kPositiveZero);
+    CHECK(far_nearest.flags == (exception::Underflow | exception::Precision));
+    Env far_up = env_with(Rounding::Up);
+    CHECK(round_and_pack(false, -100000, one, true, far_up) == F(0x0000, 1));
+    CHECK(far_up.rounded_up);
+}

@@ -307,6 +307,12 @@ Class classify(Float80 v) {
 }
 
 Float80 round_and_pack(bool sign, std::int32_t exponent, Uint128 significand, bool use_precision_control, Env& env) {
+    if (significand == 0) return zero(sign);
+    if (const int shift = leading_zeros128(significand); shift != 0) {
+        // Callers with a not-quite-normalised wide result: the value is what counts.
+        significand <<= shift;
+        exponent -= shift;
+    }
     const int precision = use_precision_control ? precision_bits(env.precision) : 64;
     return to_float80(
         round_to_format(sign, exponent, significand, Format{precision, kExponentBias, kMaxExponent - 1, true}, env));

@@ -159,11 +159,15 @@ enum class Constant : std::uint8_t { One, Log2Ten, Log2E, Pi, Log10Two, LnTwo, Z
 Float80 load_constant(Constant which, Rounding rounding);
 
 // ---- the shared rounding step ----------------------------------------------------------------
-// Rounds a finite nonzero value sign * significand * 2^(exponent - 127 - bias)... precisely:
-// value = (-1)^sign * (significand / 2^127) * 2^(exponent - kExponentBias), significand
-// normalised (bit 127 set), to env.precision (when `use_precision_control`) or 64 bits, with
-// overflow/underflow/denormal handling, flags and C1. The building block of every rounding
-// operation, exposed so that the transcendental functions can round their wide results once.
+// Rounds value = (-1)^sign * (significand / 2^127) * 2^(exponent - kExponentBias) to
+// env.precision (when `use_precision_control`) or 64 bits, into the 80-bit format: the exponent
+// may be anywhere in int32 range (overflow, underflow, denormal results, the unmasked 24576 wrap
+// are all handled here), with PE/UE/OE and C1 (env.rounded_up). The significand should be
+// normalised (bit 127 set); if it is not, it is normalised first (the exponent adjusted), and a
+// zero significand gives a zero of that sign. Bits below the 64th only matter through rounding,
+// so a wide result keeps any nonzero remainder as a 1 in bit 0 ("sticky"). The building block of
+// every rounding operation, exposed so that the transcendental functions can round their wide
+// results once.
 Float80 round_and_pack(bool sign, std::int32_t exponent, Uint128 significand, bool use_precision_control,
                        Env& env);
 
