@@ -1,6 +1,7 @@
 // x86emu differential tests — the "alu" family: ADD OR ADC SBB AND SUB XOR CMP in every
 // encoding (Eb,Gb Ev,Gv Gb,Eb Gv,Ev AL/eAX,imm 80 81 83), TEST, NOT, NEG, INC and DEC (the FE/FF
-// forms: 40h-4Fh are REX prefixes on the host), and TEST's undocumented F6/F7 /1 alias. Flags: Intel SDM vol. 2 under each mnemonic;
+// forms: 40h-4Fh are REX prefixes on the host), TEST's undocumented F6/F7 /1 alias, and ADC on
+// every register pair. Flags: Intel SDM vol. 2 under each mnemonic;
 // only AND, OR, XOR and TEST leave one flag undefined (AF).
 #include "integer_family.hpp"
 
@@ -83,6 +84,16 @@ std::unique_ptr<Family> make_alu_family() {
             add(forms, integer_form(std::string(u.name) + " " + operand_name(mem), w, {u.opcode, modrm_for(u.reg, mem)}, 0, true), false);
         }
     }
+    // ADC r, r on every register pair (ESP aside) in 8 and 32 bits: each ModRM register encoding
+    // as source and destination, the byte halves included, with a carry in.
+    for (unsigned w : {8u, 32u})
+        for (unsigned d = 0; d < 8; ++d)
+            for (unsigned s = 0; s < 8; ++s) {
+                if (w == 32 && (d == 4 || s == 4)) continue;
+                add(forms, integer_form("adc " + reg_name(w, d) + ", " + reg_name(w, s), w,
+                                        {static_cast<std::uint8_t>(w == 8 ? 0x10 : 0x11), modrm_rr(s, d)}),
+                    false);
+            }
     return std::make_unique<IntegerFamily>("alu", std::move(forms));
 }
 

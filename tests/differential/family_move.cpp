@@ -1,5 +1,5 @@
 // x86emu differential tests — the "move" family: XADD and CMPXCHG (the 486's additions),
-// CMPXCHG8B (the Pentium's), XCHG, XLAT, MOVZX/MOVSX, CBW/CWDE, CWD/CDQ, CLC/STC/CMC, LAHF/SAHF
+// CMPXCHG8B (the Pentium's), MOV, XCHG, XLAT, MOVZX/MOVSX, CBW/CWDE, CWD/CDQ, CLC/STC/CMC, LAHF/SAHF
 // and LEA. Intel SDM vol. 2 under each mnemonic: XADD sets the flags as ADD, CMPXCHG as CMP of
 // the accumulator with the destination, CMPXCHG8B writes ZF only; the others define everything
 // they touch. LAHF/SAHF exist in 64-bit mode only when CPUID.80000001H:ECX bit 0 says so;
@@ -39,6 +39,19 @@ std::unique_ptr<Family> make_move_family() {
             forms.push_back(std::move(cx));
             forms.push_back(integer_form("xchg " + operand_name(d) + ", " + operand_name(g), w,
                                          {static_cast<std::uint8_t>(b ? 0x86 : 0x87), modrm_for(g.reg, d)}, 0, d.is_mem()));
+        }
+        // MOV Eb,Gb / Ev,Gv (88/89), Gb,Eb / Gv,Ev (8A/8B), r,imm (B0+r / B8+r), Eb/Ev,imm (C6/C7).
+        const std::uint8_t mov_eg = b ? 0x88 : 0x89, mov_ge = b ? 0x8A : 0x8B, mov_ei = b ? 0xC6 : 0xC7;
+        const unsigned imm = b ? 1 : w / 8;
+        forms.push_back(integer_form("mov " + operand_name(e) + ", " + operand_name(g), w, {mov_eg, modrm_for(g.reg, e)}));
+        forms.push_back(integer_form("mov " + operand_name(mem) + ", " + operand_name(g), w, {mov_eg, modrm_for(g.reg, mem)}, 0, true));
+        forms.push_back(integer_form("mov " + operand_name(g) + ", " + operand_name(e) + " (8A/8B)", w, {mov_ge, modrm_for(g.reg, e)}));
+        forms.push_back(integer_form("mov " + operand_name(g) + ", " + operand_name(mem), w, {mov_ge, modrm_for(g.reg, mem)}, 0, true));
+        forms.push_back(integer_form("mov " + operand_name(mem) + ", imm" + std::to_string(w), w, {mov_ei, modrm_for(0, mem)}, imm, true));
+        for (unsigned r = 0; r < 8; ++r) {
+            if (!b && r == 4) continue;
+            forms.push_back(integer_form("mov " + reg_name(w, r) + ", imm" + std::to_string(w), w,
+                                         {static_cast<std::uint8_t>((b ? 0xB0 : 0xB8) + r)}, imm));
         }
         if (!b) {
             for (unsigned r : {1u, 2u, 3u, 5u, 6u, 7u})  // 90+r: XCHG eAX, r (90 itself is NOP, 94 is ESP)
