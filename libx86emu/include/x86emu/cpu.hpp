@@ -2,7 +2,9 @@
 // Execution model: Intel SDM vol. 3 §6 (interrupts and exceptions), vol. 1 §6-§7.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 
 #include "x86emu/bus.hpp"
 #include "x86emu/cpuid.hpp"
@@ -36,9 +38,19 @@ struct RunResult {
     std::uint64_t instructions = 0;  // instructions retired by this call
 };
 
+// Construction-time choices beyond the model.
+struct CpuOptions {
+    // The x87 FPU. Unset means the model's usual configuration: on chip for the 486, P5 and P6,
+    // absent for the 8086, 286 and 386. `true` on the 286 or 386 adds a 287 or 387 coprocessor
+    // (the 387 instruction set in both cases, minus the 387's additions on the 286);
+    // `false` on the 486 gives a 486SX-style CPU. The 8086 has no FPU option (no 8087 model):
+    // asking for one throws std::invalid_argument.
+    std::optional<bool> fpu;
+};
+
 class Cpu {
 public:
-    Cpu(CpuModel model, Bus& bus);
+    Cpu(CpuModel model, Bus& bus, const CpuOptions& options = {});
     ~Cpu();
     Cpu(const Cpu&) = delete;
     Cpu& operator=(const Cpu&) = delete;
@@ -85,6 +97,19 @@ public:
     // A hook runs after the instruction's privilege checks, so it only sees what the guest is
     // allowed to attempt. Reset keeps the handlers. Not to be called from inside a hook.
     void set_intercepts(InterceptHandlers handlers);
+
+    // ---- the x87 FPU ----
+    bool has_fpu() const;
+    // Save/restore of the FPU registers (throws std::logic_error on a CPU without an FPU).
+    FpuState fpu_state() const;
+    void set_fpu_state(const FpuState& state);
+    // FERR# output: asserted while an unmasked x87 exception is pending and CR0.NE is clear
+    // (SDM vol. 1 §8.7). A PC routes it to IRQ13 through the interrupt controller; the handler
+    // is called on every change. IGNNE# input: while asserted, a waiting FPU instruction that
+    // finds an exception pending (with CR0.NE clear) proceeds instead of freezing until an
+    // interrupt arrives (a PC asserts it after software writes port F0h).
+    void set_ferr_handler(std::function<void(bool asserted)> handler);
+    void set_ignne(bool asserted);
 
     // Memory changed behind the CPU's back (DMA, the embedder): forget decoded instructions there.
     void invalidate_code(std::uint32_t paddr, std::uint32_t length);

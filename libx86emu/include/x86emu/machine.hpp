@@ -23,6 +23,7 @@ namespace x86emu {
 //     (so that it fits the PC's ROM area 0xE0000-0xFFFFF).
 struct MachineConfig {
     CpuModel model = CpuModel::i80386;
+    CpuOptions cpu_options;  // e.g. a 387 for the 386 (x86emu/cpu.hpp)
     std::uint32_t memory_mib = 16;
     std::vector<std::uint8_t> bios_image;
 };

@@ -41,4 +41,26 @@ struct CpuState {
     std::array<std::uint32_t, 8> dr{};
 };
 
+// The x87 FPU's state (SDM vol. 1 §8.1), as an embedder saves and restores it. Registers are
+// the physical R0-R7 (ST(i) is R[(TOP + i) mod 8], TOP = status bits 13-11), each as the 64-bit
+// significand with its explicit integer bit and the sign/exponent word. The tag word is the
+// full two-bit form FSTENV stores; only "empty" (11b) versus "not empty" is taken from it on
+// load, the other tags being derived from the register contents as the hardware does.
+struct FpuRegister {
+    std::uint64_t significand = 0;
+    std::uint16_t sign_exponent = 0;
+    friend bool operator==(const FpuRegister&, const FpuRegister&) = default;
+};
+struct FpuState {
+    std::array<FpuRegister, 8> physical{};
+    std::uint16_t control = 0x0040;
+    std::uint16_t status = 0;
+    std::uint16_t tag = 0x5555;
+    std::uint32_t last_ip = 0;    // last non-control instruction: offset (linear in real mode)
+    std::uint16_t last_cs = 0;
+    std::uint16_t last_opcode = 0;  // 11 bits
+    std::uint32_t last_dp = 0;    // its memory operand
+    std::uint16_t last_ds = 0;
+};
+
 }  // namespace x86emu

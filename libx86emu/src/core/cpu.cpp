@@ -9,7 +9,19 @@
 
 namespace x86emu {
 
-Cpu::Cpu(CpuModel model, Bus& bus) : core_(std::make_unique<CpuCore>(model, bus)) {}
+namespace {
+bool fpu_for(CpuModel model, const CpuOptions& options) {
+    if (model == CpuModel::i8086) {
+        if (options.fpu.value_or(false)) throw std::invalid_argument("CpuOptions::fpu: the 8086 model has no FPU (no 8087 model)");
+        return false;
+    }
+    const bool on_chip = model == CpuModel::i80486 || model == CpuModel::p5 || model == CpuModel::p6;
+    return options.fpu.value_or(on_chip);
+}
+}  // namespace
+
+Cpu::Cpu(CpuModel model, Bus& bus, const CpuOptions& options)
+    : core_(std::make_unique<CpuCore>(model, bus, fpu_for(model, options))) {}
 Cpu::~Cpu() = default;
 
 CpuModel Cpu::model() const { return core_->traits.model; }
@@ -27,6 +39,39 @@ void Cpu::raise_nmi() { core_->nmi_pending = true; }
 void Cpu::request_stop() { core_->stop_requested = true; }
 void Cpu::invalidate_code(std::uint32_t paddr, std::uint32_t length) { core_->invalidate_code(paddr, length); }
 void Cpu::flush_host_pointers() { core_->flush_host_pointers(); }
+
+bool Cpu::has_fpu() const { return core_->has_fpu; }
+FpuState Cpu::fpu_state() const {
+    if (!core_->has_fpu) throw std::logic_error("fpu_state: this CPU has no FPU");
+    const fpu::X87State& f = core_->x87;
+    FpuState s;
+    for (unsigned r = 0; r < 8; ++r) s.physical[r] = {f.physical[r].significand, f.physical[r].sign_exponent};
+    s.control = f.control;
+    s.status = f.status;
+    s.tag = f.full_tag_word();
+    s.last_ip = f.last_ip;
+    s.last_cs = f.last_cs;
+    s.last_opcode = f.last_opcode;
+    s.last_dp = f.last_dp;
+    s.last_ds = f.last_ds;
+    return s;
+}
+void Cpu::set_fpu_state(const FpuState& s) {
+    if (!core_->has_fpu) throw std::logic_error("set_fpu_state: this CPU has no FPU");
+    fpu::X87State& f = core_->x87;
+    for (unsigned r = 0; r < 8; ++r) f.physical[r] = {s.physical[r].significand, s.physical[r].sign_exponent};
+    f.control = s.control;
+    f.status = s.status;
+    f.load_tag_word(s.tag);
+    f.last_ip = s.last_ip;
+    f.last_cs = s.last_cs;
+    f.last_opcode = static_cast<std::uint16_t>(s.last_opcode & 0x7FF);
+    f.last_dp = s.last_dp;
+    f.last_ds = s.last_ds;
+    core_->update_fpu_error_summary();
+}
+void Cpu::set_ferr_handler(std::function<void(bool)> handler) { core_->ferr_handler = std::move(handler); }
+void Cpu::set_ignne(bool asserted) { core_->ignne = asserted; }
 
 void Cpu::set_cpuid(const CpuidTable& table) {
     if (!model_has_cpuid(core_->traits.model))

@@ -38,13 +38,17 @@ static const TimingTable& timing_for(CpuModel model) {
     return timing_table_80386();
 }
 
-CpuCore::CpuCore(CpuModel model, Bus& b)
-    : traits(traits_for(model)), timing(timing_for(model)), bus(b),
+CpuCore::CpuCore(CpuModel model, Bus& b, bool fpu)
+    : traits(traits_for(model)), timing(timing_for(model)), bus(b), has_fpu(fpu),
       decode_cache_(std::make_unique<CachedInsn[]>(kDecodeCacheSize)) {
     std::size_t pages = (std::size_t{traits.address_mask} + 1) >> 12;
     page_generation_.assign(pages, 0);
     page_has_code_.assign(pages, 0);
-    if (model_has_cpuid(model)) cpuid_table = builtin_cpuid(model);
+    if (model_has_cpuid(model)) {
+        cpuid_table = builtin_cpuid(model);
+        // A P5/P6 built without its FPU (CpuOptions) must not announce one (CPUID.1:EDX.FPU).
+        if (!has_fpu && cpuid_table.leaves.size() > 1) cpuid_table.leaves[1].edx &= ~1u;
+    }
     reset();
 }
 
@@ -70,6 +74,13 @@ void CpuCore::reset() {
     // QUIRK(80486): the cache comes out of reset disabled, CD = NW = 1 (SDM vol. 3 table 9-1).
     if (traits.has486) cr0 = 0x60000010u;
     cr2 = cr3 = cr4 = 0;
+    // The FPU after RESET (SDM vol. 3 table 9-1): control word 0040h, status 0, every register
+    // +0.0 and tagged valid-zero (tag word 5555h), pointers cleared. Software runs FNINIT next.
+    x87 = fpu::X87State{};
+    x87.control = 0x0040;
+    x87.empty = 0;
+    for (auto& r : x87.physical) r = fpu::kPositiveZero;
+    set_ferr(false);
     // The time-stamp counter is cleared by reset (Pentium Developer's Manual vol. 3, the
     // time-stamp counter in the model-specific registers chapter; SDM vol. 3 "Time-Stamp
     // Counter"); `cycles` itself keeps counting since creation.
@@ -273,6 +284,13 @@ const Insn& CpuCore::fetch_decoded() {
     slot.mode = static_cast<std::uint8_t>(decode_mode());
     slot.insn = scratch_insn_;
     return slot.insn;
+}
+
+void CpuCore::update_fpu_error_summary() {
+    bool pending = (x87.status & 0x3F & ~x87.control) != 0;
+    x87.status = pending ? static_cast<std::uint16_t>(x87.status | fpu::sw::ES | fpu::sw::B)
+                         : static_cast<std::uint16_t>(x87.status & ~(fpu::sw::ES | fpu::sw::B));
+    set_ferr(pending && !(cr0 & (1u << 5)));
 }
 
 // ---- run loop -------------------------------------------------------------------------------

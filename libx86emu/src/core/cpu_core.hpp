@@ -20,11 +20,13 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <type_traits>
 #include <vector>
 
 #include "core/decode/insn.hpp"
+#include "core/fpu/x87_state.hpp"
 #include "core/timing/timing.hpp"
 #include "x86emu/bus.hpp"
 #include "x86emu/cpu.hpp"
@@ -98,7 +100,7 @@ ModelTraits traits_for(CpuModel model);
 
 class CpuCore {
 public:
-    CpuCore(CpuModel model, Bus& bus);
+    CpuCore(CpuModel model, Bus& bus, bool fpu = false);
 
     // ---- architectural state -------------------------------------------------------------
     // gpr[8] is always zero: the decoder names it for an absent base/index register so that
@@ -133,6 +135,22 @@ public:
     // The embedder's trap-and-emulate hooks (Cpu::set_intercepts); the handlers of the
     // intercepted instructions ask them through core/exec/intercept.hpp.
     InterceptHandlers intercepts;
+
+    // The x87 FPU (core/fpu, exec/x87_*.hpp): present or not is fixed at construction.
+    const bool has_fpu;
+    fpu::X87State x87;
+    bool ignne = false;                          // IGNNE# input
+    bool ferr = false;                           // FERR# output
+    std::function<void(bool)> ferr_handler;      // told of every FERR# change
+    void set_ferr(bool asserted) {
+        if (asserted == ferr) return;
+        ferr = asserted;
+        if (ferr_handler) ferr_handler(asserted);
+    }
+    // ES and B summarise "some exception flag is set that the control word does not mask" (SDM
+    // vol. 1 §8.1.3.3); recomputed whenever flags or masks change (arithmetic, FLDCW, FLDENV,
+    // FRSTOR, FCLEX, set_fpu_state). FERR# follows ES while CR0.NE is clear.
+    void update_fpu_error_summary();
 
     // Interrupt and run-control state.
     bool halted = false;

@@ -65,8 +65,8 @@ MemoryMap layout_for(const MachineConfig& config) {
 }  // namespace
 
 struct Machine::Impl {
-    Impl(const MemoryMap& layout, CpuModel model, std::vector<std::uint8_t> bios_image)
-        : bus(layout, std::move(bios_image)), cpu(model, bus) {}
+    Impl(const MemoryMap& layout, CpuModel model, const CpuOptions& options, std::vector<std::uint8_t> bios_image)
+        : bus(layout, std::move(bios_image)), cpu(model, bus, options) {}
 
     MachineBus bus;
     Cpu cpu;  // declared after the bus it holds a reference to
@@ -74,7 +74,7 @@ struct Machine::Impl {
 
 Machine::Machine(MachineConfig config) {
     const MemoryMap layout = layout_for(config);
-    impl_ = std::make_unique<Impl>(layout, config.model, std::move(config.bios_image));
+    impl_ = std::make_unique<Impl>(layout, config.model, config.cpu_options, std::move(config.bios_image));
     impl_->cpu.reset();
 }
 

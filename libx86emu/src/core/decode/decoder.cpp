@@ -216,6 +216,22 @@ void decode_instruction(CpuCore& c, InstructionFetcher& f, Insn& out) {
     bool wide = row.width == OperandWidth::V && op32;
     out.exec = wide ? row.wide : row.narrow;
     out.length = static_cast<std::uint8_t>(f.length());
+    // With an FPU, an escape (D8-DF) is resolved here to its x87 row: the handler and the clock
+    // count of that instruction form (x87_table.inc); an unassigned form raises #UD.
+    if (map == 0 && b >= 0xD8 && b <= 0xDF && c.has_fpu) {
+        const X87Dispatch& x87 = x87_dispatch(c.traits.model);
+        const unsigned escape = b - 0xD8u;
+        std::uint16_t x = out.is_reg() ? x87.registers[escape][out.modrm & 0x3F] : x87.memory[escape][out.reg];
+        if (x == kNoRow) {
+            out.exec = undefined_opcode_handler(c.traits.model);
+            out.cycles = c.timing[TimingClass::UndefinedOpcode].reg;
+        } else {
+            const X87Row& xrow = x87_rows()[x];
+            const TimingEntry& xt = c.timing[xrow.timing];
+            out.exec = xrow.handler;
+            out.cycles = static_cast<std::uint16_t>((out.is_reg() ? xt.reg : xt.mem) + ea_cost);
+        }
+    }
 }
 
 }  // namespace x86emu

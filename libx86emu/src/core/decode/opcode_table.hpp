@@ -4,6 +4,7 @@
 // programmer's references the i486 Programmer's Reference Manual and the Pentium Processor Family Developer's Manual
 // vol. 3 and Pentium Pro Family Developer's Manual vol. 2 (instruction set summaries).
 #pragma once
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -126,6 +127,27 @@ struct DispatchTable {
     DispatchSlot slots[512];  // map * 256 + opcode
 };
 const DispatchTable& dispatch_table(CpuModel model);
+
+// The x87 escape map (x87_table.inc): with an FPU present, the decoder resolves an ESC
+// instruction (D8-DF) through these tables to the row of its memory form (by ModRM.reg) or its
+// register form (by the low six bits of ModRM).
+struct X87Row {
+    enum Form : std::uint8_t { kMemory, kRegisterGroup, kRegisterOne };
+    std::uint8_t escape;  // D8-DF
+    Form form;
+    std::uint8_t index;   // ModRM.reg, or the whole ModRM byte for kRegisterOne
+    std::string_view mnemonic;
+    std::string_view operands;
+    Handler handler;
+    std::uint8_t models;
+    TimingClass timing;
+};
+std::span<const X87Row> x87_rows();
+struct X87Dispatch {
+    std::array<std::uint16_t, 8> memory[8];      // [escape - D8][ModRM.reg]
+    std::array<std::uint16_t, 64> registers[8];  // [escape - D8][ModRM & 3F]
+};
+const X87Dispatch& x87_dispatch(CpuModel model);
 
 // The handler run for an undecodable instruction (raises #UD; a no-op on the 8086).
 Handler undefined_opcode_handler(CpuModel model);

@@ -10,6 +10,7 @@
 // i486 Programmer's Reference Manual (control registers); the NW/CD rule: SDM vol. 2 MOV CRn.
 #pragma once
 #include "core/exec/common.hpp"
+#include "core/exec/x87_common.hpp"
 #include "core/exec/intercept.hpp"
 
 namespace x86emu::exec {
@@ -77,9 +78,12 @@ struct Esc {  // D8-DF with no coprocessor present
         (void)c.read_mem<u8>(i.seg, c.effective_address(i));
     }
 };
+// WAIT/FWAIT: #NM when MP and TS are both set (SDM vol. 3 §2.5); with an FPU it then reports a
+// pending unmasked x87 exception (#MF, or FERR# and the freeze: exec/x87_common.hpp).
 struct Wait {
     static void run(CpuCore& c, const Insn&) {
         if (!c.traits.is8086 && (c.cr0 & (kCr0MP | kCr0TS)) == (kCr0MP | kCr0TS)) raise_fault(Vector::NM);
+        if (c.has_fpu) (void)x87::take_pending_error(c);
     }
 };
 

@@ -157,6 +157,47 @@ constexpr TimingTable make_80386() {
     t.ea_three_component = 1;                // +1 for base + index + displacement
     t.rep_setup = 0;                         // REP fixed cost is the `mem` column of each string class
     t.odd_word_penalty = 0;                  // (8086 only)
+    // ---- x87: Intel387 DX (387 DX datasheet, "Intel387 DX execution times", typical count within each range).
+    // ESTIMATES written from memory of that source, to be proofread against it.
+    t.set(TC::FpLoad, 14, 20);
+    t.set(TC::FpLoadExtended, 0, 44);
+    t.set(TC::FpLoadInt, 0, 53);
+    t.set(TC::FpLoadBcd, 0, 270);
+    t.set(TC::FpStore, 11, 44);
+    t.set(TC::FpStoreExtended, 0, 53);
+    t.set(TC::FpStoreInt, 0, 86);
+    t.set(TC::FpStoreBcd, 0, 520);
+    t.set(TC::FpExchange, 18, 0);
+    t.set(TC::FpConstant, 20, 0);
+    t.set(TC::FpAdd, 26, 26);
+    t.set(TC::FpAddInt, 0, 65);
+    t.set(TC::FpMul, 46, 29);
+    t.set(TC::FpMulInt, 0, 76);
+    t.set(TC::FpDiv, 88, 89);
+    t.set(TC::FpDivInt, 0, 136);
+    t.set(TC::FpSqrt, 122, 0);
+    t.set(TC::FpCompare, 24, 26);
+    t.set(TC::FpCompareInt, 0, 56);
+    t.set(TC::FpSign, 24, 0);
+    t.set(TC::FpExamine, 30, 0);
+    t.set(TC::FpRound, 66, 0);
+    t.set(TC::FpScale, 67, 0);
+    t.set(TC::FpExtract, 70, 0);
+    t.set(TC::FpRemainder, 74, 0);
+    t.set(TC::Fp2xm1, 211, 0);
+    t.set(TC::FpLogarithm, 120, 0);
+    t.set(TC::FpTangent, 191, 0);
+    t.set(TC::FpArctangent, 314, 0);
+    t.set(TC::FpSineCosine, 122, 0);
+    t.set(TC::FpLoadControl, 0, 19);
+    t.set(TC::FpStoreControl, 13, 15);
+    t.set(TC::FpClear, 11, 0);
+    t.set(TC::FpInit, 33, 0);
+    t.set(TC::FpLoadEnvironment, 0, 71);
+    t.set(TC::FpStoreEnvironment, 0, 103);
+    t.set(TC::FpSave, 0, 375);
+    t.set(TC::FpRestore, 0, 308);
+    t.set(TC::FpStackMisc, 18, 0);
     return t;
 }
 
