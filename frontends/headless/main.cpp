@@ -119,6 +119,7 @@ public:
         debugcon_ = std::make_unique<DebugConsole>(options_.debugcon_path);
         MachineConfig config;
         config.model = options_.model;
+        config.cpu_options.fpu = options_.fpu;
         config.memory_mib = options_.memory_mib;
         config.bios_image = load_bios_image(options_.bios_path);
         try {
@@ -256,6 +257,8 @@ int run_headless(int argc, const char* const* argv) {
 
     RunReport report;
     report.model = std::string(cpu_model_name(options.model));
+    report.fpu = options.fpu.value_or(options.model == CpuModel::i80486 || options.model == CpuModel::p5 ||
+                                      options.model == CpuModel::p6);
     report.bios_path = options.bios_path;
     report.until_post = options.until_post;
 

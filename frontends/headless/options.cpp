@@ -60,7 +60,7 @@ std::uint64_t parse_unsigned(const std::string& text, const std::string& what, s
 Options parse_command_line(int argc, const char* const* argv, std::string& report_path_seen) {
     namespace po = boost::program_options;
     std::string model_text = "386", memory_text, post_port_text = "0x80", until_post_text,
-                debugcon_port_text = "0xE9", max_seconds_text, max_cycles_text;
+                debugcon_port_text = "0xE9", max_seconds_text, max_cycles_text, fpu_text;
     Options options;
 
     po::options_description described(
@@ -73,6 +73,9 @@ Options parse_command_line(int argc, const char* const* argv, std::string& repor
          "BIOS ROM image (4 KiB multiple, at most 128 KiB), mapped to end at 0xFFFFF and at the "
          "top of the address bus")
         ("model", po::value(&model_text)->value_name("NAME"), "CPU model: 8086, 286, 386, 486, p5 or p6 (default 386)")
+        ("fpu", po::value(&fpu_text)->value_name("yes|no"),
+         "x87 FPU: default yes on 486/p5/p6 (on chip), no on 286/386 (yes adds a 287/387); "
+         "the 8086 has none")
         ("memory", po::value(&memory_text)->value_name("MiB"),
          "RAM size in MiB (default 16; 1 on the 8086, whose address space is 1 MiB)")
         ("post-port", po::value(&post_port_text)->value_name("PORT"),
@@ -118,6 +121,12 @@ Options parse_command_line(int argc, const char* const* argv, std::string& repor
     const auto model = parse_cpu_model(model_text);
     if (!model) throw UsageError("--model: unknown CPU model '" + model_text + "' (known: 8086, 286, 386, 486, p5, p6)");
     options.model = *model;
+    if (given.count("fpu")) {
+        if (fpu_text != "yes" && fpu_text != "no") throw UsageError("--fpu: expected yes or no, not '" + fpu_text + "'");
+        options.fpu = fpu_text == "yes";
+        if (*options.fpu && options.model == CpuModel::i8086)
+            throw UsageError("--fpu yes: the 8086 model has no FPU (no 8087 model)");
+    }
 
     if (given.count("memory")) {
         options.memory_mib = static_cast<std::uint32_t>(parse_unsigned(memory_text, "--memory", kMaxMachineMemoryMib));

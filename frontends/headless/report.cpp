@@ -38,6 +38,7 @@ nlohmann::json registers_json(const CpuState& state) {
 void write_report(const RunReport& report, const std::string& path) {
     nlohmann::json json = {
         {"model", report.model},
+        {"fpu", report.fpu},
         {"bios", report.bios_path},
         {"exit_code", report.exit_code},
         {"stop_reason", report.stop_reason},

@@ -14,6 +14,7 @@ namespace x86emu::headless {
 
 struct RunReport {
     std::string model;          // cpu_model_name, or the text given when it was not understood
+    bool fpu = false;           // whether the CPU had an x87 FPU
     std::string bios_path;
     std::optional<std::uint8_t> until_post;
     int exit_code = 0;

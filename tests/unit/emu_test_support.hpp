@@ -58,7 +58,7 @@ struct Machine {
     RamBus bus;
     x86emu::Cpu cpu;
 
-    explicit Machine(x86emu::CpuModel model) : cpu(model, bus) {
+    explicit Machine(x86emu::CpuModel model, const x86emu::CpuOptions& options = {}) : cpu(model, bus, options) {
         for (unsigned v = 0; v < 256; ++v) {
             bus.put_word(v * 4, handler_ip(v));
             bus.put_word(v * 4 + 2, kHandlerSeg);

@@ -273,10 +273,9 @@ TEST_CASE("P6 CPUID: the built-in data (p6.json)") {
     CpuState leaf1 = cpuid(1);
     CHECK(leaf1.gpr[EAX] == 0x619);  // family 6, model 1, stepping 9
     CHECK(leaf1.gpr[ECX] == 0);
-    // PSE (3), TSC (4), MSR (5), MCE (7), CX8 (8), PGE (13), CMOV (15). No FPU (0): no x87 yet,
-    // so FCMOVcc/FCOMI are not offered even though CMOV is set.
-    CHECK(leaf1.gpr[EDX] == 0xA1B8);
-    CHECK((leaf1.gpr[EDX] & 1) == 0);
+    // FPU (0), PSE (3), TSC (4), MSR (5), MCE (7), CX8 (8), PGE (13), CMOV (15): with FPU and
+    // CMOV together, FCMOVcc and FCOMI are offered.
+    CHECK(leaf1.gpr[EDX] == 0xA1B9);
     CHECK(m.cpu.cpuid() == builtin_cpuid(CpuModel::p6));
     CHECK(model_has_cpuid(CpuModel::p6));
     CHECK(cpu_model_name(CpuModel::p6) == "p6");

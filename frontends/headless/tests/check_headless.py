@@ -105,6 +105,15 @@ def halt_on(model):
     return case
 
 
+def case_fpu_report(r):
+    for extra, model, wanted in ((["--fpu", "yes"], "386", True), ([], "386", False), ([], "p6", True),
+                                 (["--fpu", "no"], "486", False)):
+        report_path = r.path("report.json")
+        r.expect_exit(0, "--bios", r.rom("halt.rom"), "--model", model, *extra, "--report", report_path)
+        report = r.report(report_path)
+        expect(report["fpu"] is wanted, f"--model {model} {extra}: report fpu {report['fpu']!r}, expected {wanted}")
+
+
 def case_until_post_met(r):
     report_path, console_path = r.path("report.json"), r.path("console.bin")
     r.expect_exit(0, "--bios", r.rom("halt.rom"), "--until-post", "0x22", "--report", report_path,
@@ -268,6 +277,7 @@ CASES = {
     "halt_8086": halt_on("8086"),
     "halt_286": halt_on("286"),
     "halt_386": halt_on("386"),
+    "fpu_report": case_fpu_report,
     "until_post_met": case_until_post_met,
     "until_post_decimal": case_until_post_decimal,
     "halt_before_post": case_halt_before_post,
@@ -284,6 +294,8 @@ CASES = {
     "unwritable_report": usage_error("--bios", "ROM:halt.rom", "--report", "/nonexistent-dir/r.json",
                                      stderr_text="cannot open report file"),
     "bad_model": usage_error("--bios", "ROM:halt.rom", "--model", "68000", stderr_text="unknown CPU model '68000'"),
+    "bad_fpu": usage_error("--bios", "ROM:halt.rom", "--fpu", "maybe", stderr_text="expected yes or no"),
+    "fpu_8086": usage_error("--bios", "ROM:halt.rom", "--model", "8086", "--fpu", "yes", stderr_text="no FPU"),
     "bad_number": usage_error("--bios", "ROM:halt.rom", "--post-port", "0x1G", stderr_text="not a number"),
     "port_too_big": usage_error("--bios", "ROM:halt.rom", "--debugcon", "70000", stderr_text="too large"),
     "post_code_too_big": usage_error("--bios", "ROM:halt.rom", "--until-post", "0x100", stderr_text="too large"),
