@@ -120,6 +120,7 @@ public:
         MachineConfig config;
         config.model = options_.model;
         config.cpu_options.fpu = options_.fpu;
+        config.cpu_options.clock_khz = options_.clock_khz;
         config.memory_mib = options_.memory_mib;
         config.bios_image = load_bios_image(options_.bios_path);
         try {
@@ -139,6 +140,7 @@ public:
         if (!machine_) return;
         report_.cycles = machine_->cpu().cycles();
         report_.instructions = machine_->cpu().instructions();
+        report_.emulated_seconds = static_cast<double>(machine_->cpu().emulated_nanoseconds()) / 1e9;
         report_.registers = machine_->cpu().state();
     }
 
@@ -260,6 +262,7 @@ int run_headless(int argc, const char* const* argv) {
     report.fpu = options.fpu.value_or(options.model == CpuModel::i80486 || options.model == CpuModel::p5 ||
                                       options.model == CpuModel::p6);
     report.bios_path = options.bios_path;
+    report.clock_mhz = static_cast<double>(options.clock_khz.value_or(default_clock_khz(options.model))) / 1000.0;
     report.until_post = options.until_post;
 
     Outcome outcome;

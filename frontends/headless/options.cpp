@@ -60,7 +60,7 @@ std::uint64_t parse_unsigned(const std::string& text, const std::string& what, s
 Options parse_command_line(int argc, const char* const* argv, std::string& report_path_seen) {
     namespace po = boost::program_options;
     std::string model_text = "386", memory_text, post_port_text = "0x80", until_post_text,
-                debugcon_port_text = "0xE9", max_seconds_text, max_cycles_text, fpu_text;
+                debugcon_port_text = "0xE9", max_seconds_text, max_cycles_text, fpu_text, mhz_text;
     Options options;
 
     po::options_description described(
@@ -76,6 +76,9 @@ Options parse_command_line(int argc, const char* const* argv, std::string& repor
         ("fpu", po::value(&fpu_text)->value_name("yes|no"),
          "x87 FPU: default yes on 486/p5/p6 (on chip), no on 286/386 (yes adds a 287/387); "
          "the 8086 has none")
+        ("mhz", po::value(&mhz_text)->value_name("MHz"),
+         "emulated clock rate, e.g. 4.77 or 66 (default by model: 8086 4.77, 286 12, 386 33, 486 66, "
+         "p5 100, p6 200); changes the guest time the cycles stand for, never the cycle counts")
         ("memory", po::value(&memory_text)->value_name("MiB"),
          "RAM size in MiB (default 16; 1 on the 8086, whose address space is 1 MiB)")
         ("post-port", po::value(&post_port_text)->value_name("PORT"),
@@ -128,6 +131,20 @@ Options parse_command_line(int argc, const char* const* argv, std::string& repor
             throw UsageError("--fpu yes: the 8086 model has no FPU (no 8087 model)");
     }
 
+    if (given.count("mhz")) {
+        // Up to three decimals (kHz resolution), 0.001 .. 10000 MHz.
+        const std::string& t = mhz_text;
+        std::size_t dot = t.find('.');
+        std::string whole = t.substr(0, dot), fraction = dot == std::string::npos ? "" : t.substr(dot + 1);
+        auto digits = [](const std::string& s) { return s.find_first_not_of("0123456789") == std::string::npos; };
+        if (t.empty() || !digits(whole) || !digits(fraction) || fraction.size() > 3 || (whole.empty() && fraction.empty()) ||
+            whole.size() > 5)
+            throw UsageError("--mhz: expected a number of MHz with at most three decimals, not '" + t + "'");
+        fraction.resize(3, '0');
+        const std::uint64_t khz = (whole.empty() ? 0 : std::stoull(whole)) * 1000 + std::stoull(fraction);
+        if (khz < 1 || khz > 10'000'000) throw UsageError("--mhz: " + t + " is outside 0.001 .. 10000");
+        options.clock_khz = static_cast<std::uint32_t>(khz);
+    }
     if (given.count("memory")) {
         options.memory_mib = static_cast<std::uint32_t>(parse_unsigned(memory_text, "--memory", kMaxMachineMemoryMib));
         if (options.memory_mib == 0) throw UsageError("--memory: must be at least 1 MiB");

@@ -33,6 +33,7 @@ struct Options {
     std::string bios_path;
     CpuModel model = CpuModel::i80386;
     std::optional<bool> fpu;  // unset: the model's usual configuration
+    std::optional<std::uint32_t> clock_khz;  // unset: the model's default clock
     std::uint32_t memory_mib = 16;
     std::uint16_t post_port = 0x80;
     std::optional<std::uint8_t> until_post;

@@ -39,6 +39,7 @@ void write_report(const RunReport& report, const std::string& path) {
     nlohmann::json json = {
         {"model", report.model},
         {"fpu", report.fpu},
+        {"clock_mhz", report.clock_mhz},
         {"bios", report.bios_path},
         {"exit_code", report.exit_code},
         {"stop_reason", report.stop_reason},
@@ -47,6 +48,7 @@ void write_report(const RunReport& report, const std::string& path) {
         {"last_post", report.post_codes.empty() ? nlohmann::json(nullptr) : nlohmann::json(report.post_codes.back())},
         {"post_codes", report.post_codes},
         {"cycles", report.cycles},
+        {"emulated_seconds", report.emulated_seconds},
         {"instructions", report.instructions},
         {"wall_seconds", report.wall_seconds},
         {"registers", report.registers ? registers_json(*report.registers) : nlohmann::json(nullptr)},

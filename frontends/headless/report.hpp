@@ -15,6 +15,7 @@ namespace x86emu::headless {
 struct RunReport {
     std::string model;          // cpu_model_name, or the text given when it was not understood
     bool fpu = false;           // whether the CPU had an x87 FPU
+    double clock_mhz = 0;       // the emulated clock rate
     std::string bios_path;
     std::optional<std::uint8_t> until_post;
     int exit_code = 0;
@@ -23,6 +24,7 @@ struct RunReport {
     std::string message;        // the line printed on stderr
     std::vector<std::uint8_t> post_codes;
     std::uint64_t cycles = 0;
+    double emulated_seconds = 0;  // cycles at clock_mhz: the guest-visible time of the run
     std::uint64_t instructions = 0;
     double wall_seconds = 0;
     std::optional<CpuState> registers;  // absent when no machine was built

@@ -37,6 +37,18 @@ struct RamBus final : x86emu::Bus {
     }
 };
 
+// CpuOptions with one field set (aggregate initialisation would warn about the others).
+inline x86emu::CpuOptions with_fpu(bool on) {
+    x86emu::CpuOptions o;
+    o.fpu = on;
+    return o;
+}
+inline x86emu::CpuOptions with_clock(std::uint32_t khz) {
+    x86emu::CpuOptions o;
+    o.clock_khz = khz;
+    return o;
+}
+
 inline constexpr std::uint16_t kCodeSeg = 0x1000, kCodeIp = 0x0100;
 inline constexpr std::uint16_t kDataSeg = 0x2000, kExtraSeg = 0x3000, kStackSeg = 0x5000;
 inline constexpr std::uint16_t kFsSeg = 0x6000, kGsSeg = 0x7000, kHandlerSeg = 0x0800;

@@ -78,10 +78,10 @@ TEST_CASE("x87: which models have an FPU, and CpuOptions") {
     CHECK(Cpu(CpuModel::i80486, bus).has_fpu());
     CHECK(Cpu(CpuModel::p5, bus).has_fpu());
     CHECK(Cpu(CpuModel::p6, bus).has_fpu());
-    CHECK(Cpu(CpuModel::i80386, bus, CpuOptions{true}).has_fpu());
-    CHECK(Cpu(CpuModel::i80286, bus, CpuOptions{true}).has_fpu());
-    CHECK_FALSE(Cpu(CpuModel::i80486, bus, CpuOptions{false}).has_fpu());
-    CHECK_THROWS_AS(Cpu(CpuModel::i8086, bus, CpuOptions{true}), std::invalid_argument);
+    CHECK(Cpu(CpuModel::i80386, bus, with_fpu(true)).has_fpu());
+    CHECK(Cpu(CpuModel::i80286, bus, with_fpu(true)).has_fpu());
+    CHECK_FALSE(Cpu(CpuModel::i80486, bus, with_fpu(false)).has_fpu());
+    CHECK_THROWS_AS(Cpu(CpuModel::i8086, bus, with_fpu(true)), std::invalid_argument);
     Cpu no_fpu(CpuModel::i80386, bus);
     CHECK_THROWS_AS((void)no_fpu.fpu_state(), std::logic_error);
 }
@@ -317,10 +317,10 @@ TEST_CASE("x87: P6 FCOMI/FUCOMIP set ZF PF CF; FCMOVcc; #UD before the P6") {
 }
 
 TEST_CASE("x87: the 286 with a 287 lacks the 387's additions; unassigned escapes raise #UD") {
-    FpuMachine m287(CpuModel::i80286, CpuOptions{true});
+    FpuMachine m287(CpuModel::i80286, with_fpu(true));
     CpuState s = m287.run(cat({kFninit, kFld1, {0xD9, 0xFE}}));  // FSIN
     CHECK(FpuMachine::faulted(s, 6));
-    FpuMachine m(CpuModel::i80386, CpuOptions{true});
+    FpuMachine m(CpuModel::i80386, with_fpu(true));
     s = m.run(cat({kFninit, kFld1, {0xD9, 0xFE}}));
     CHECK_FALSE(FpuMachine::faulted(s, 6));
     s = m.run({0xD9, 0xD1});  // D9 D1: unassigned

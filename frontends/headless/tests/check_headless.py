@@ -114,6 +114,22 @@ def case_fpu_report(r):
         expect(report["fpu"] is wanted, f"--model {model} {extra}: report fpu {report['fpu']!r}, expected {wanted}")
 
 
+def case_clock_report(r):
+    # The same run at two clock rates: identical cycles, emulated time in proportion.
+    seen = {}
+    for mhz, wanted_mhz in (("4.77", 4.77), (None, 33.0)):
+        report_path = r.path("report.json")
+        extra = ["--mhz", mhz] if mhz else []
+        r.expect_exit(0, "--bios", r.rom("halt.rom"), "--model", "386", *extra, "--report", report_path)
+        report = r.report(report_path)
+        expect(abs(report["clock_mhz"] - wanted_mhz) < 1e-9, f"clock_mhz {report['clock_mhz']}, expected {wanted_mhz}")
+        expected_seconds = report["cycles"] / (wanted_mhz * 1e6)
+        expect(abs(report["emulated_seconds"] - expected_seconds) <= 1e-9 + 1e-6 * expected_seconds,
+               f"emulated_seconds {report['emulated_seconds']}, expected {expected_seconds}")
+        seen[wanted_mhz] = report["cycles"]
+    expect(seen[4.77] == seen[33.0], f"cycle counts differ with the clock rate: {seen}")
+
+
 def case_until_post_met(r):
     report_path, console_path = r.path("report.json"), r.path("console.bin")
     r.expect_exit(0, "--bios", r.rom("halt.rom"), "--until-post", "0x22", "--report", report_path,
@@ -278,6 +294,7 @@ CASES = {
     "halt_286": halt_on("286"),
     "halt_386": halt_on("386"),
     "fpu_report": case_fpu_report,
+    "clock_report": case_clock_report,
     "until_post_met": case_until_post_met,
     "until_post_decimal": case_until_post_decimal,
     "halt_before_post": case_halt_before_post,
@@ -294,6 +311,8 @@ CASES = {
     "unwritable_report": usage_error("--bios", "ROM:halt.rom", "--report", "/nonexistent-dir/r.json",
                                      stderr_text="cannot open report file"),
     "bad_model": usage_error("--bios", "ROM:halt.rom", "--model", "68000", stderr_text="unknown CPU model '68000'"),
+    "bad_mhz": usage_error("--bios", "ROM:halt.rom", "--mhz", "fast", stderr_text="--mhz"),
+    "mhz_too_big": usage_error("--bios", "ROM:halt.rom", "--mhz", "20000", stderr_text="outside"),
     "bad_fpu": usage_error("--bios", "ROM:halt.rom", "--fpu", "maybe", stderr_text="expected yes or no"),
     "fpu_8086": usage_error("--bios", "ROM:halt.rom", "--model", "8086", "--fpu", "yes", stderr_text="no FPU"),
     "bad_number": usage_error("--bios", "ROM:halt.rom", "--post-port", "0x1G", stderr_text="not a number"),

@@ -46,7 +46,17 @@ struct CpuOptions {
     // `false` on the 486 gives a 486SX-style CPU. The 8086 has no FPU option (no 8087 model):
     // asking for one throws std::invalid_argument.
     std::optional<bool> fpu;
+    // The model's clock in kHz: how emulated cycles map to guest-visible time (emulated_time,
+    // and through it the platform's timers). The TSC still counts one tick per emulated clock,
+    // so every run stays reproducible; only the time those clocks stand for changes. Unset
+    // means the model's typical part: 8086 4.77 MHz, 286 12 MHz, 386 33 MHz, 486 66 MHz
+    // (a DX2-66), P5 100 MHz, P6 200 MHz. Accepted: 1 kHz to 10 GHz (std::invalid_argument
+    // otherwise).
+    std::optional<std::uint32_t> clock_khz;
 };
+
+// The default clock of a model (see CpuOptions::clock_khz).
+std::uint32_t default_clock_khz(CpuModel model);
 
 class Cpu {
 public:
@@ -72,6 +82,10 @@ public:
     void set_state(const CpuState& state);
 
     std::uint64_t cycles() const;        // total since creation
+    // The clock rate, and the guest-visible time the cycles since creation stand for at it
+    // (cycles * 10^6 / clock_khz nanoseconds, rounded down).
+    std::uint32_t clock_khz() const;
+    std::uint64_t emulated_nanoseconds() const;
     // Total since creation. A REP string instruction counts once, however many iterations.
     std::uint64_t instructions() const;
     bool halted() const;
@@ -118,6 +132,7 @@ public:
 
 private:
     std::unique_ptr<CpuCore> core_;
+    std::uint32_t clock_khz_;
 };
 
 }  // namespace x86emu

@@ -18,10 +18,39 @@ bool fpu_for(CpuModel model, const CpuOptions& options) {
     const bool on_chip = model == CpuModel::i80486 || model == CpuModel::p5 || model == CpuModel::p6;
     return options.fpu.value_or(on_chip);
 }
+
+std::uint32_t clock_for(CpuModel model, const CpuOptions& options) {
+    std::uint32_t khz = options.clock_khz.value_or(default_clock_khz(model));
+    if (khz < 1 || khz > 10'000'000)
+        throw std::invalid_argument("CpuOptions::clock_khz: " + std::to_string(khz) +
+                                    " kHz is outside 1 kHz .. 10 GHz");
+    return khz;
+}
 }  // namespace
 
+std::uint32_t default_clock_khz(CpuModel model) {
+    switch (model) {
+    case CpuModel::i8086: return 4'770;
+    case CpuModel::i80286: return 12'000;
+    case CpuModel::i80386: return 33'000;
+    case CpuModel::i80486: return 66'000;
+    case CpuModel::p5: return 100'000;
+    case CpuModel::p6: return 200'000;
+    }
+    return 33'000;
+}
+
 Cpu::Cpu(CpuModel model, Bus& bus, const CpuOptions& options)
-    : core_(std::make_unique<CpuCore>(model, bus, fpu_for(model, options))) {}
+    : core_(std::make_unique<CpuCore>(model, bus, fpu_for(model, options))), clock_khz_(clock_for(model, options)) {}
+
+std::uint32_t Cpu::clock_khz() const { return clock_khz_; }
+std::uint64_t Cpu::emulated_nanoseconds() const {
+    // cycles = q * khz + r, so cycles * 10^6 / khz = q * 10^6 + r * 10^6 / khz exactly, with no
+    // 128-bit product (r * 10^6 < 10^13); saturates rather than wrapping after ~584 years.
+    const std::uint64_t q = core_->cycles / clock_khz_, r = core_->cycles % clock_khz_;
+    if (q > (UINT64_MAX - 10'000'000) / 1'000'000) return UINT64_MAX;
+    return q * 1'000'000 + r * 1'000'000 / clock_khz_;
+}
 Cpu::~Cpu() = default;
 
 CpuModel Cpu::model() const { return core_->traits.model; }

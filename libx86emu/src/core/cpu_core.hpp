@@ -125,8 +125,8 @@ public:
 
     // Pentium time-stamp counter: it ticks once per emulated clock, so it is `cycles` plus an
     // offset that reset and WRMSR 10h set (TSC = cycles + tsc_offset, modulo 2^64). Counting
-    // emulated clocks rather than host time keeps every run reproducible; the model's nominal
-    // clock rate does not enter (one TSC tick = one clock at any MHz).
+    // emulated clocks rather than host time keeps every run reproducible; the configured clock
+    // rate (CpuOptions::clock_khz) only says how much guest time those clocks stand for.
     std::uint64_t tsc_offset = 0;
     std::uint64_t time_stamp_counter() const { return cycles + tsc_offset; }
     // What CPUID answers (models with CPUID: the built-in data for the model, or the embedder's
