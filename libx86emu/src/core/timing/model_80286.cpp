@@ -156,40 +156,43 @@ constexpr TimingTable make_80286() {
     t.ea_three_component = 1;                // +1 for base + index + displacement
     t.rep_setup = 0;                         // REP fixed cost is the `mem` column of each string class
     t.odd_word_penalty = 0;                  // (8086 only)
-    // ---- x87: 80287 (Intel 80287 datasheet, "execution time" in 287 clocks; the 287 runs at 2/3 of the CPU clock, not modelled).
-    // ESTIMATES written from memory of that source, to be proofread against it.
+    // ---- x87: 80287 (execution time in 287 clocks; the 287 runs at 2/3 of the CPU clock, not modelled).
+    // Minimum of each range. Lines marked [T] were checked against the "287" column of the x87
+    // timing table circulated with Intel's figures (8087/287/387/486/Pentium columns; copies at
+    // zs3.me/intel_f.html, tdenis.tripod.com/download/fpuopcode.txt), see docs/TIMING.md.
+    // Every line without [T] is still an UNVERIFIED ESTIMATE written from memory.
     t.set(TC::FpLoad, 17, 43);
     t.set(TC::FpLoadExtended, 0, 57);
     t.set(TC::FpLoadInt, 0, 52);
-    t.set(TC::FpLoadBcd, 0, 300);
+    t.set(TC::FpLoadBcd, 0, 290);     // [T] FBLD 290-310 (was 300)
     t.set(TC::FpStore, 18, 87);
     t.set(TC::FpStoreExtended, 0, 55);
     t.set(TC::FpStoreInt, 0, 88);
-    t.set(TC::FpStoreBcd, 0, 530);
+    t.set(TC::FpStoreBcd, 0, 520);    // [T] FBSTP 520-540 (was 530)
     t.set(TC::FpExchange, 12, 0);
     t.set(TC::FpConstant, 18, 0);
-    t.set(TC::FpAdd, 85, 120);
+    t.set(TC::FpAdd, 70, 90);         // [T] FADD reg 70-100, m32 90-120, m64 95-125 (was 85/120)
     t.set(TC::FpAddInt, 0, 125);
     t.set(TC::FpMul, 138, 120);
     t.set(TC::FpMulInt, 0, 136);
     t.set(TC::FpDiv, 198, 220);
     t.set(TC::FpDivInt, 0, 230);
     t.set(TC::FpSqrt, 183, 0);
-    t.set(TC::FpCompare, 45, 65);
+    t.set(TC::FpCompare, 40, 60);     // [T] FCOM reg 40-50, m32 60-70, m64 65-75 (was 45/65)
     t.set(TC::FpCompareInt, 0, 80);
-    t.set(TC::FpSign, 12, 0);
+    t.set(TC::FpSign, 10, 0);         // [T] FABS 10-17, FCHS 10-17 (was 12)
     t.set(TC::FpExamine, 17, 0);
     t.set(TC::FpRound, 45, 0);
     t.set(TC::FpScale, 35, 0);
     t.set(TC::FpExtract, 50, 0);
     t.set(TC::FpRemainder, 125, 0);
-    t.set(TC::Fp2xm1, 500, 0);
+    t.set(TC::Fp2xm1, 310, 0);        // [T] F2XM1 310-630 (was 500)
     t.set(TC::FpLogarithm, 950, 0);
     t.set(TC::FpTangent, 450, 0);
     t.set(TC::FpArctangent, 650, 0);
     t.set(TC::FpLoadControl, 0, 10);
     t.set(TC::FpStoreControl, 15, 15);
-    t.set(TC::FpClear, 5, 0);
+    t.set(TC::FpClear, 2, 0);         // [T] FNCLEX 2-8 (was 5)
     t.set(TC::FpInit, 5, 0);
     t.set(TC::FpLoadEnvironment, 0, 40);
     t.set(TC::FpStoreEnvironment, 0, 45);

@@ -157,41 +157,44 @@ constexpr TimingTable make_80386() {
     t.ea_three_component = 1;                // +1 for base + index + displacement
     t.rep_setup = 0;                         // REP fixed cost is the `mem` column of each string class
     t.odd_word_penalty = 0;                  // (8086 only)
-    // ---- x87: Intel387 DX (387 DX datasheet, "Intel387 DX execution times", typical count within each range).
-    // ESTIMATES written from memory of that source, to be proofread against it.
+    // ---- x87: Intel387 DX execution times; minimum of each range, as in the integer rows above.
+    // Lines marked [T] were checked against the "387" column of the x87 timing table circulated
+    // with Intel's figures (8087/287/387/486/Pentium columns; copies at zs3.me/intel_f.html,
+    // tdenis.tripod.com/download/fpuopcode.txt), see docs/TIMING.md. The Intel387 DX datasheet
+    // itself was not found. Every line without [T] is still an UNVERIFIED ESTIMATE from memory.
     t.set(TC::FpLoad, 14, 20);
     t.set(TC::FpLoadExtended, 0, 44);
     t.set(TC::FpLoadInt, 0, 53);
-    t.set(TC::FpLoadBcd, 0, 270);
+    t.set(TC::FpLoadBcd, 0, 266);     // [T] FBLD 266-275 (was 270)
     t.set(TC::FpStore, 11, 44);
     t.set(TC::FpStoreExtended, 0, 53);
     t.set(TC::FpStoreInt, 0, 86);
-    t.set(TC::FpStoreBcd, 0, 520);
+    t.set(TC::FpStoreBcd, 0, 512);    // [T] FBSTP 512-534 (was 520)
     t.set(TC::FpExchange, 18, 0);
     t.set(TC::FpConstant, 20, 0);
-    t.set(TC::FpAdd, 26, 26);
+    t.set(TC::FpAdd, 23, 24);         // [T] FADD reg 23-34, m32 24-32, m64 29-37 (was 26/26)
     t.set(TC::FpAddInt, 0, 65);
     t.set(TC::FpMul, 46, 29);
     t.set(TC::FpMulInt, 0, 76);
     t.set(TC::FpDiv, 88, 89);
     t.set(TC::FpDivInt, 0, 136);
     t.set(TC::FpSqrt, 122, 0);
-    t.set(TC::FpCompare, 24, 26);
+    t.set(TC::FpCompare, 24, 26);     // [T] FCOM reg 24, m32 26, m64 31 (confirmed)
     t.set(TC::FpCompareInt, 0, 56);
-    t.set(TC::FpSign, 24, 0);
+    t.set(TC::FpSign, 22, 0);         // [T] FABS 22, FCHS 24-25 (was 24)
     t.set(TC::FpExamine, 30, 0);
     t.set(TC::FpRound, 66, 0);
     t.set(TC::FpScale, 67, 0);
     t.set(TC::FpExtract, 70, 0);
     t.set(TC::FpRemainder, 74, 0);
-    t.set(TC::Fp2xm1, 211, 0);
+    t.set(TC::Fp2xm1, 211, 0);        // [T] F2XM1 211-476 (confirmed)
     t.set(TC::FpLogarithm, 120, 0);
     t.set(TC::FpTangent, 191, 0);
     t.set(TC::FpArctangent, 314, 0);
     t.set(TC::FpSineCosine, 122, 0);
     t.set(TC::FpLoadControl, 0, 19);
     t.set(TC::FpStoreControl, 13, 15);
-    t.set(TC::FpClear, 11, 0);
+    t.set(TC::FpClear, 11, 0);        // [T] FNCLEX 11 (confirmed)
     t.set(TC::FpInit, 33, 0);
     t.set(TC::FpLoadEnvironment, 0, 71);
     t.set(TC::FpStoreEnvironment, 0, 103);

@@ -8,6 +8,8 @@
 // Where a count depends on the outcome (branch taken, comparison failed, REP count) the
 // variable part is in `extra` as for the other models; ranges (early-out multiply) are stored as
 // minimum with (max - min) in `extra`. The 486 has no "+m" prefetch-refill term.
+// NOTE: the integer rows were not re-checked against the manual in the x87 proofreading pass
+// (the i486 PRM was not among the reachable sources); treat them as unverified, docs/TIMING.md.
 #include "core/timing/timing.hpp"
 
 namespace x86emu {
@@ -164,41 +166,44 @@ constexpr TimingTable make_80486() {
     t.ea_three_component = 1;                // +1 for an index register (see the header)
     t.rep_setup = 0;                         // REP fixed cost is the `mem` column of each string class
     t.odd_word_penalty = 0;                  // (8086 only)
-    // ---- x87: the i486 on-chip FPU (i486 PRM chapter 26 "Clocks", minimum of each range).
-    // ESTIMATES written from memory of that source, to be proofread against it.
+    // ---- x87: the i486 on-chip FPU (minimum of each range). Lines marked [T] were checked
+    // against the "486" column of the x87 timing table circulated with Intel's figures
+    // (8087/287/387/486/Pentium columns; copies at zs3.me/intel_f.html,
+    // tdenis.tripod.com/download/fpuopcode.txt), see docs/TIMING.md; the i486 PRM itself was not
+    // found. Every line without [T] is still an UNVERIFIED ESTIMATE written from memory.
     t.set(TC::FpLoad, 4, 3);
     t.set(TC::FpLoadExtended, 0, 6);
     t.set(TC::FpLoadInt, 0, 13);
-    t.set(TC::FpLoadBcd, 0, 70);
+    t.set(TC::FpLoadBcd, 0, 70);      // [T] FBLD 70-103 (confirmed)
     t.set(TC::FpStore, 3, 7);
     t.set(TC::FpStoreExtended, 0, 6);
     t.set(TC::FpStoreInt, 0, 29);
-    t.set(TC::FpStoreBcd, 0, 172);
+    t.set(TC::FpStoreBcd, 0, 172);    // [T] FBSTP 172-176 (confirmed)
     t.set(TC::FpExchange, 4, 0);
     t.set(TC::FpConstant, 4, 0);
-    t.set(TC::FpAdd, 8, 8);
+    t.set(TC::FpAdd, 8, 8);           // [T] FADD reg/m32/m64 8-20 (confirmed)
     t.set(TC::FpAddInt, 0, 19);
     t.set(TC::FpMul, 16, 11);
     t.set(TC::FpMulInt, 0, 22);
     t.set(TC::FpDiv, 73, 73);
     t.set(TC::FpDivInt, 0, 84);
     t.set(TC::FpSqrt, 83, 0);
-    t.set(TC::FpCompare, 4, 4);
+    t.set(TC::FpCompare, 4, 4);       // [T] FCOM reg/m32/m64 4 (confirmed)
     t.set(TC::FpCompareInt, 0, 15);
-    t.set(TC::FpSign, 6, 0);
+    t.set(TC::FpSign, 3, 0);          // [T] FABS 3, FCHS 6 (was 6)
     t.set(TC::FpExamine, 8, 0);
     t.set(TC::FpRound, 21, 0);
     t.set(TC::FpScale, 30, 0);
     t.set(TC::FpExtract, 16, 0);
     t.set(TC::FpRemainder, 70, 0);
-    t.set(TC::Fp2xm1, 140, 0);
+    t.set(TC::Fp2xm1, 140, 0);        // [T] F2XM1 140-279 (confirmed)
     t.set(TC::FpLogarithm, 196, 0);
     t.set(TC::FpTangent, 200, 0);
     t.set(TC::FpArctangent, 218, 0);
     t.set(TC::FpSineCosine, 193, 0);
     t.set(TC::FpLoadControl, 0, 4);
     t.set(TC::FpStoreControl, 3, 3);
-    t.set(TC::FpClear, 7, 0);
+    t.set(TC::FpClear, 7, 0);         // [T] FNCLEX 7 (confirmed)
     t.set(TC::FpInit, 17, 0);
     t.set(TC::FpLoadEnvironment, 0, 44);
     t.set(TC::FpStoreEnvironment, 0, 56);

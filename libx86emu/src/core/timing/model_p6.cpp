@@ -15,8 +15,26 @@ TimingTable make_p6() {
     TimingTable t = timing_table_p5();  // ESTIMATE: every inherited value is the P5's
     t.set(TC::Cmov, 2, 2);              // CMOVcc: 2 (ESTIMATE; two micro-ops per the P6 optimisation documentation)
     t.set(TC::Rdpmc, 20);               // RDPMC (ESTIMATE; unsourced, taken equal to RDTSC)
-    // ---- x87: the Pentium Pro FPU (Intel's P6 optimization notes, latency of each instruction; out-of-order overlap not modelled).
-    // ESTIMATES written from memory of that source, to be proofread against it.
+    // Integer multiply/divide latencies: [AF] Agner Fog, PPro/PII/PIII integer instruction list
+    // (section 29; measured): MUL/IMUL r,(r),(i) and (r),m 4; DIV/IDIV r8 19, r16 23, r32 39.
+    // No early out on the P6, so no variable part.
+    t.set(TC::Mul8, 4, 4, 0);           // [AF] (was the 486's 13-18)
+    t.set(TC::Mul16, 4, 4, 0);          // [AF] (was 13-26)
+    t.set(TC::Mul32, 4, 4, 0);          // [AF] (was 13-42)
+    t.set(TC::Imul8, 4, 4, 0);          // [AF] (was 13-18)
+    t.set(TC::Imul16, 4, 4, 0);         // [AF] (was 13-26)
+    t.set(TC::Imul32, 4, 4, 0);         // [AF] (was 13-42)
+    t.set(TC::ImulRegRM, 4, 4, 0);      // [AF] (was 13-26)
+    t.set(TC::Div8, 19, 19);            // [AF] DIV r8/m8 19 (was 16)
+    t.set(TC::Div16, 23, 23);           // [AF] DIV r16/m16 23 (was 24)
+    t.set(TC::Div32, 39, 39);           // [AF] DIV r32/m32 39 (was 40)
+    t.set(TC::Idiv8, 19, 19);           // [AF] IDIV r8/m8 19 (was 19/20)
+    t.set(TC::Idiv16, 23, 23);          // [AF] IDIV r16/m16 23 (was 27/28)
+    t.set(TC::Idiv32, 39, 39);          // [AF] IDIV r32/m32 39 (was 43/44)
+    // ---- x87: the Pentium Pro FPU (latency of each instruction; out-of-order overlap not modelled).
+    // [AF] = Agner Fog, "How to optimize for the Pentium family", section 29 "List of instruction
+    // timings and micro-op breakdown for PPro, PII and PIII" (measured), see docs/TIMING.md.
+    // Every line without a tag is still an UNVERIFIED ESTIMATE written from memory.
     t.set(TC::FpLoad, 1, 1);
     t.set(TC::FpLoadExtended, 0, 3);
     t.set(TC::FpLoadInt, 0, 5);
@@ -32,7 +50,7 @@ TimingTable make_p6() {
     t.set(TC::FpAddInt, 0, 6);
     t.set(TC::FpMul, 5, 5);
     t.set(TC::FpMulInt, 0, 8);
-    t.set(TC::FpDiv, 38, 38);
+    t.set(TC::FpDiv, 38, 38);         // [AF] FDIV latency 38 at 64-bit precision (32 at 53, 18 at 24) (confirmed)
     t.set(TC::FpDivInt, 0, 42);
     t.set(TC::FpSqrt, 69, 0);
     t.set(TC::FpCompare, 1, 1);
