@@ -505,6 +505,17 @@ test_main:
     CHKM [fpu_env + 16], SEL_CODE0 | (0x0105 << 16), 0x07FFFFFF, "FOP and FCS"
     CHK [fpu_env + 20], f32_1_5, "FDP = the operand's offset"
     CHKM [fpu_env + 24], SEL_DATA0, 0xFFFF, "FDS"
+    ; with a 16-bit operand size the protected-mode image is 14 bytes of words: CW SW TW FIP
+    ; FCS FDP FDS, no FOP (vol. 1 figure 8-11); the bytes after it stay as they were
+    mov dword [fpu_env + 12], 0x5A5A5A5A
+    mov dword [fpu_env + 16], 0x5A5A5A5A
+    o16 fnstenv [fpu_env]
+    CHKM [fpu_env + 0], 0x0B7F, 0xFFFF, "16-bit image: CW"
+    CHKM [fpu_env + 6], .fldm_insn, 0xFFFF, "16-bit image: FIP (bits 15-0)"
+    CHKM [fpu_env + 8], SEL_CODE0, 0xFFFF, "16-bit image: FCS"
+    CHKM [fpu_env + 10], f32_1_5, 0xFFFF, "16-bit image: FDP (bits 15-0)"
+    CHKM [fpu_env + 12], SEL_DATA0, 0xFFFF, "16-bit image: FDS"
+    CHKM [fpu_env + 14], 0x5A5A, 0xFFFF, "16-bit image: 14 bytes only"
 .fadd_insn:
     db 0xD8, 0xC0                             ; FADD ST(0),ST(0), the D8 form: FOP 0C0h
     fnstenv [fpu_env]
