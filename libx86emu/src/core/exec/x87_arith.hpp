@@ -46,15 +46,30 @@ inline void store_result(CpuCore& c, unsigned dest, Float80 r, const Env& env, b
     set_st(c, dest, operands_ok ? r : fpu::kRealIndefinite);
 }
 
+// The DE a denormal m32fp/m64fp operand raised while being widened (widen() in x87_common.hpp)
+// belongs to the operation, so it follows the operation's precedence (SDM vol. 1 §8.5, §4.9.2):
+// a stack underflow of ST(0) is reported alone (the memory operand is never examined), a NaN or
+// an unsupported ST(0) takes precedence over DE, and an unmasked DE stops the operation before
+// it computes anything (no PE, no result). Measured on the host: docs/DIFFERENTIAL.md.
+inline void merge_source_denormal(const Env& source, Float80 st0, bool st0_ok, Env& env) {
+    if (!st0_ok || !(source.flags & fx::Denormal)) return;
+    const fpu::Class k = fpu::classify(st0);
+    if (k == fpu::Class::QuietNaN || k == fpu::Class::SignalingNaN || k == fpu::Class::Unsupported) return;
+    env.flags |= fx::Denormal;
+}
+
 // FADD/FMUL/FSUB/FSUBR/FDIV/FDIVR ST(0), memory (D8, DC, DA, DE memory forms).
 template <class Source, ArithOp Op> struct ArithMemory {
     static void run(CpuCore& c, const Insn& i) {
         if (!enter(c, i)) return;
         Env env = make_env(c);
-        Float80 b = Source::load(c, i, env);
+        Env source = make_env(c);
+        Float80 b = Source::load(c, i, source);  // the read (and its faults) come first
         bool ok = true;
         Float80 a = operand(c, 0, env, ok);
-        Float80 r = ok ? compute(Op, a, b, env) : fpu::kRealIndefinite;
+        // A denormal divided by zero raises ZE only (fpu::div's rule, measured on the host).
+        if (!(Op == ArithOp::Divr && ok && fpu::classify(a) == fpu::Class::Zero)) merge_source_denormal(source, a, ok, env);
+        Float80 r = ok && !env.unmasked(fx::Denormal) ? compute(Op, a, b, env) : fpu::kRealIndefinite;
         store_result(c, 0, r, env, ok);
     }
 };
@@ -88,15 +103,22 @@ inline void set_compare_codes(CpuCore& c, fpu::Ordering o) {
 // codes unless an unmasked invalid operation forbids it (SDM vol. 2 FCOM: "If an unmasked
 // invalid-arithmetic-operand exception is raised, the condition code flags are not set"), and
 // pops `Pops` times unless an unmasked exception stopped the instruction.
+// The footnote covers #IA only: after an unmasked stack underflow (#IS) the codes still say
+// "unordered", and an unmasked DE still compares (both measured on the host, which also sets
+// them for an unmasked #IA; docs/DIFFERENTIAL.md).
 template <unsigned Pops, class SetCodes>
-void compare_st0(CpuCore& c, Env& env, Float80 b, bool b_ok, bool quiet, SetCodes&& set_codes) {
+void compare_st0(CpuCore& c, Env& env, Float80 b, bool b_ok, bool quiet, SetCodes&& set_codes,
+                 const Env* source = nullptr) {
     bool ok = b_ok;
     Float80 a = operand(c, 0, env, ok);
+    if (source) merge_source_denormal(*source, a, ok, env);
+    const bool stack_fault = !ok;
     fpu::Ordering o = ok ? fpu::compare(a, b, quiet, env) : fpu::Ordering::Unordered;
     bool proceed = commit(c, env);  // also sets C1 = 0 (comparisons never round)
     set_c1(c, false);
-    if (!proceed) return;
+    if (!stack_fault && env.unmasked(fx::Invalid)) return;
     set_codes(o);
+    if (!proceed) return;
     for (unsigned k = 0; k < Pops; ++k) pop(c);
 }
 
@@ -104,8 +126,9 @@ template <class Source, unsigned Pops> struct CompareMemory {
     static void run(CpuCore& c, const Insn& i) {
         if (!enter(c, i)) return;
         Env env = make_env(c);
-        Float80 b = Source::load(c, i, env);
-        compare_st0<Pops>(c, env, b, true, false, [&](fpu::Ordering o) { set_compare_codes(c, o); });
+        Env source = make_env(c);
+        Float80 b = Source::load(c, i, source);
+        compare_st0<Pops>(c, env, b, true, false, [&](fpu::Ordering o) { set_compare_codes(c, o); }, &source);
     }
 };
 // FCOM/FCOMP/FUCOM/FUCOMP ST(i) (and FCOMPP / FUCOMPP with ST(1) and two pops).

@@ -13,6 +13,8 @@ namespace x86emu::exec::x87 {
 // stops the instruction; after a masked stack overflow the real indefinite is pushed.
 inline void push_loaded(CpuCore& c, Env& env, Float80 v) {
     bool room = push_has_room(c, env);
+    // A stack overflow is reported alone: the operand's DE is not (measured on the host).
+    if (!room) env.flags &= ~fx::Denormal;
     if (!commit(c, env)) return;
     push(c, room ? v : fpu::kRealIndefinite);
 }
@@ -67,9 +69,12 @@ struct LoadRegister {
         bool ok = true;
         Float80 v = operand(c, i.rm, env, ok);
         bool room = push_has_room(c, env);
-        if (!commit(c, env)) return;
+        const bool proceed = commit(c, env);
+        // The source is examined first: with both an empty ST(i) and a full stack the fault is
+        // the underflow, C1 = 0, masked or not (measured on the host; SDM vol. 1 §8.5.1.1).
+        set_c1(c, ok && !room);
+        if (!proceed) return;
         push(c, room && ok ? v : fpu::kRealIndefinite);
-        if (!room) set_c1(c, true);  // overflow reports C1 = 1 even with underflow also seen
     }
 };
 
@@ -178,7 +183,11 @@ template <unsigned Condition, bool Negate> struct ConditionalMove {
         Float80 a = operand(c, 0, env, ok);
         Float80 b = operand(c, i.rm, env, ok);
         (void)a;
+        // C1 is "set to 0 if stack underflow occurred" (SDM vol. 2 FCMOVcc) and otherwise left
+        // alone (the host leaves it).
+        const bool c1 = c.x87.status & sw::C1;
         if (!commit(c, env)) return;
+        if (ok) set_c1(c, c1);
         bool take;
         switch (Condition) {
         case 0: take = c.cf(); break;             // B

@@ -75,12 +75,20 @@ template <bool Ieee> struct PartialRemainder {
         Float80 b = operand(c, 1, env, ok);
         fpu::RemainderResult r{fpu::kRealIndefinite, 0, true};
         if (ok) r = fpu::partial_remainder(a, b, Ieee, env);
-        if (!commit(c, env)) return;
+        // No quotient (a stack underflow, an invalid operation, a NaN operand, an unmasked DE
+        // that stops it): C1 = C2 = 0 and
+        // C0 C3 are left alone, masked or not (SDM vol. 2 FPREM defines C1 for the underflow
+        // only; the rest measured on the host).
+        const auto nan = [](Float80 v) {
+            const fpu::Class k = fpu::classify(v);
+            return k == fpu::Class::QuietNaN || k == fpu::Class::SignalingNaN;
+        };
+        const bool no_quotient = !ok || (env.flags & fx::Invalid) || nan(a) || nan(b) || env.unmasked(fx::PreComputation);
+        const bool proceed = commit(c, env);
+        if (no_quotient) c.x87.status = static_cast<u16>(c.x87.status & ~(sw::C1 | sw::C2));
+        if (!proceed) return;
         set_st(c, 0, r.remainder);
-        if (!ok || env.flags & fx::Invalid) {
-            set_condition(c, false, false, false, false);
-            return;
-        }
+        if (no_quotient) return;
         if (r.complete) set_condition(c, r.quotient_low & 2, false, r.quotient_low & 1, r.quotient_low & 4);
         else set_condition(c, false, true, false, false);
     }
@@ -96,7 +104,9 @@ struct Extract {
         bool room = push_has_room(c, env);
         std::pair<Float80, Float80> r{fpu::kRealIndefinite, fpu::kRealIndefinite};
         if (ok && room) r = fpu::extract(v, env);
-        if (!commit(c, env)) return;
+        const bool proceed = commit(c, env);
+        if (!ok) set_c1(c, false);  // underflow and overflow at once: the underflow (C1 = 0) wins
+        if (!proceed) return;
         if (!room) {
             // Masked overflow: both ST(0) and the new top hold the indefinite.
             set_st(c, 0, fpu::kRealIndefinite);
@@ -119,9 +129,12 @@ template <fpu::TrigResult (*F)(Float80, Env&), bool Pushes> struct Trigonometric
         bool room = !Pushes || push_has_room(c, env);
         fpu::TrigResult r{fpu::kRealIndefinite, fpu::kRealIndefinite, true};
         if (ok && room) r = F(v, env);
-        if (!commit(c, env)) return;
+        const bool proceed = commit(c, env);
+        if (!ok) set_c1(c, false);  // underflow and overflow at once: the underflow (C1 = 0) wins
+        // C2 tells the range even when an unmasked exception stops the instruction (the host
+        // clears it after an unmasked stack underflow too).
         c.x87.status = static_cast<u16>(r.in_range ? (c.x87.status & ~sw::C2) : (c.x87.status | sw::C2));
-        if (!r.in_range) return;
+        if (!proceed || !r.in_range) return;
         if (!room) {
             set_st(c, 0, fpu::kRealIndefinite);
             push(c, fpu::kRealIndefinite);
