@@ -99,6 +99,7 @@ std::vector<FormResult> run_differential(const std::vector<std::unique_ptr<Famil
                     const Verdict v = family->compare(fi, c, host, emu);
                     FormResult& r = results[slot[k]];
                     ++r.counts.cases;
+                    if (v.tolerated && !v.mismatch) ++r.counts.tolerated;
                     if (v.undefined_differs && !v.mismatch) {
                         ++r.counts.undefined_only;
                         if (shown_undefined < options.show_undefined) {
@@ -133,18 +134,20 @@ std::vector<FormResult> run_differential(const std::vector<std::unique_ptr<Famil
         row.counts.cases += r.counts.cases;
         row.counts.mismatches += r.counts.mismatches;
         row.counts.undefined_only += r.counts.undefined_only;
+        row.counts.tolerated += r.counts.tolerated;
     }
     char line[160];
-    std::snprintf(line, sizeof line, "%-8s %-5s %6s %10s %10s %16s\n", "family", "model", "forms", "cases", "mismatches",
-                  "undefined-only");
+    std::snprintf(line, sizeof line, "%-18s %-5s %6s %10s %10s %16s %10s\n", "family", "model", "forms", "cases",
+                  "mismatches", "undefined-only", "tolerated");
     out << line;
     for (const auto& key : order) {
         const Row& row = rows[key];
-        std::snprintf(line, sizeof line, "%-8s %-5s %6zu %10llu %10llu %16llu\n", key.first.c_str(),
+        std::snprintf(line, sizeof line, "%-18s %-5s %6zu %10llu %10llu %16llu %10llu\n", key.first.c_str(),
                       std::string(x86emu::cpu_model_name(key.second)).c_str(), row.forms,
                       static_cast<unsigned long long>(row.counts.cases),
                       static_cast<unsigned long long>(row.counts.mismatches),
-                      static_cast<unsigned long long>(row.counts.undefined_only));
+                      static_cast<unsigned long long>(row.counts.undefined_only),
+                      static_cast<unsigned long long>(row.counts.tolerated));
         out << line;
     }
     return results;

@@ -25,6 +25,7 @@ struct Counts {
     std::uint64_t cases = 0;
     std::uint64_t mismatches = 0;
     std::uint64_t undefined_only = 0;  // cases that differ only where the SDM says "undefined"
+    std::uint64_t tolerated = 0;       // cases within a documented tolerance (x87 transcendentals)
 };
 
 struct FormResult {

@@ -17,9 +17,10 @@ namespace differential {
 
 // The scratch memory every form may address. On both sides the form's base register (EBX unless
 // it says otherwise) points kMemBase bytes into it for forms with `memory` set, so that negative
-// BT offsets stay inside it too. 128 bytes leave
-// room for a later x87 family's operands and results (10-byte reals, environment words).
-inline constexpr std::size_t kMemBytes = 128;
+// BT offsets stay inside it too. The integer families use the first kIntegerMemBytes; the x87
+// families need the rest for a 108-byte FRSTOR image in and a 108-byte FNSAVE image out.
+inline constexpr std::size_t kMemBytes = 288;
+inline constexpr std::size_t kIntegerMemBytes = 128;
 inline constexpr std::size_t kMemBase = 32;
 
 // The six status flags: the only EFLAGS bits a generator sets and a comparator looks at
@@ -62,6 +63,8 @@ struct Form {
 struct Verdict {
     bool mismatch = false;           // a defined result, flag or the exception differs
     bool undefined_differs = false;  // only bits the SDM leaves undefined differ (informational)
+    bool tolerated = false;          // differs only within a documented tolerance (x87
+                                     // transcendentals: 1 ulp), not a mismatch
     std::string detail;              // for a mismatch: what differs, one item per line
     std::string undefined_detail;    // for undefined_differs: which undefined bits differ
 };

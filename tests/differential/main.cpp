@@ -127,6 +127,7 @@ int main(int argc, char** argv) {
                              {"cases", r.counts.cases},
                              {"mismatches", r.counts.mismatches},
                              {"undefined_only", r.counts.undefined_only},
+                             {"tolerated", r.counts.tolerated},
                              {"first_mismatches", r.first_mismatches}});
         }
         j["forms"] = forms;
