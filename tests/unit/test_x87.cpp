@@ -362,3 +362,61 @@ TEST_CASE("x87: set_fpu_state/fpu_state round trip and a pending exception from 
     CpuState s = m.run(kFwait, 0x10 | 0x20);
     CHECK(FpuMachine::faulted(s, 16));
 }
+
+// ---- found by the differential x87 families (tests/differential/family_x87.cpp) -------------
+// Each case reproduces what the host FPU does where the emulator differed; docs/DIFFERENTIAL.md.
+
+TEST_CASE("x87: a memory operand's DE follows the operation (stack fault, unmasked DE, denormal / 0)") {
+    FpuMachine m(CpuModel::p6);
+    m.put_d(0x40, 0x00000001);  // the smallest denormal single
+    m.put_w(0x50, 0x037D);      // DE unmasked
+    // ST(0) empty: the stack underflow is reported alone, the operand is never examined.
+    CpuState s = m.run(cat({kFninit, mem(0xD8, 0, 0x40) /* fadd dword */, kFnstswAx}));
+    CHECK((s.gpr[EAX] & 0x7F) == 0x41);  // SF IE, no DE
+    // Unmasked DE stops the operation before it computes: no PE, ST(0) unchanged.
+    s = m.run(cat({kFninit, kFld1, mem(0xD9, 5, 0x50) /* fldcw */, mem(0xD8, 0, 0x40), kFnstswAx}));
+    CHECK((s.gpr[EAX] & 0xBF) == 0x82);  // ES DE, no PE
+    FpuState f = m.cpu.fpu_state();
+    CHECK(f.physical[7].sign_exponent == 0x3FFF);
+    CHECK(f.physical[7].significand == 0x8000000000000000ull);
+    // A denormal divided by zero raises ZE only.
+    s = m.run(cat({kFninit, kFldz, mem(0xD8, 7, 0x40) /* fdivr dword */, kFnstswAx}));
+    CHECK((s.gpr[EAX] & 0x3F) == 0x04);
+    // FLD of a denormal single onto a full stack: the overflow alone.
+    // (FLD1 fills physical 7; FINCSTP makes it the push target.)
+    s = m.run(cat({kFninit, kFld1, {0xD9, 0xF7} /* fincstp */, mem(0xD9, 0, 0x40) /* fld dword */, kFnstswAx}));
+    CHECK((s.gpr[EAX] & 0x7F) == 0x41);
+}
+
+TEST_CASE("x87: comparisons after an unmasked stack underflow still say unordered") {
+    FpuMachine m(CpuModel::p6);
+    m.put_w(0x50, 0x037E);  // IE unmasked
+    CpuState s = m.run(cat({kFninit, mem(0xD9, 5, 0x50), {0xD8, 0xD1} /* fcom st1 */, kFnstswAx}));
+    const std::uint16_t sw = static_cast<std::uint16_t>(s.gpr[EAX]);
+    CHECK((sw & 0x4700) == 0x4500);  // C3 C2 C0 = 111, C1 = 0
+    CHECK((sw & 0xC1) == 0xC1);      // ES SF IE
+}
+
+TEST_CASE("x87: underflow and overflow at once report the underflow (C1 = 0)") {
+    FpuMachine m(CpuModel::p6);
+    // TOP = 0 with ST(1) empty and ST(7) (the push target) full.
+    const auto setup = cat({kFninit, kFld1, {0xD9, 0xF7} /* fincstp */});
+    CpuState s = m.run(cat({setup, {0xD9, 0xC1} /* fld st1 */, kFnstswAx}));
+    CHECK((s.gpr[EAX] & 0x0241) == 0x0041);
+    s = m.run(cat({setup, {0xD9, 0xF4} /* fxtract */, kFnstswAx}));
+    CHECK((s.gpr[EAX] & 0x0241) == 0x0041);
+}
+
+TEST_CASE("x87: FPREM without a quotient keeps C0 C3; FCMOVcc keeps C1; FSIN clears C2 after a stack fault") {
+    FpuMachine m(CpuModel::p6);
+    // FLDZ; FTST sets C3 (equal); FFREE empties ST(0); FPREM underflows: C3 stays, C1 = C2 = 0.
+    CpuState s = m.run(cat({kFninit, kFldz, {0xD9, 0xE4} /* ftst */, {0xDD, 0xC0}, {0xD9, 0xF8} /* fprem */, kFnstswAx}));
+    CHECK((s.gpr[EAX] & 0x4741) == 0x4041);
+    // FXAM of -1 sets C1 (the sign); FCMOVB without a fault leaves it.
+    s = m.run(cat({kFninit, kFld1, kFld1, kFchs, kFxam, {0xDA, 0xC1} /* fcmovb st0, st1 */, kFnstswAx}));
+    CHECK((s.gpr[EAX] & 0x0200) == 0x0200);
+    // FXAM of 1.0 sets C2; FSIN of an empty ST(0) with IE unmasked clears it.
+    m.put_w(0x50, 0x037E);
+    s = m.run(cat({kFninit, kFld1, kFxam, {0xDD, 0xC0}, mem(0xD9, 5, 0x50), {0xD9, 0xFE} /* fsin */, kFnstswAx}));
+    CHECK((s.gpr[EAX] & 0x04C1) == 0x00C1);
+}
