@@ -290,7 +290,7 @@ void CpuCore::update_fpu_error_summary() {
     bool pending = (x87.status & 0x3F & ~x87.control) != 0;
     x87.status = pending ? static_cast<std::uint16_t>(x87.status | fpu::sw::ES | fpu::sw::B)
                          : static_cast<std::uint16_t>(x87.status & ~(fpu::sw::ES | fpu::sw::B));
-    set_ferr(pending && !(cr0 & (1u << 5)));
+    set_ferr(pending && !(cr0 & kCr0NE));
 }
 
 // ---- run loop -------------------------------------------------------------------------------

@@ -46,6 +46,11 @@ enum class Vector : std::uint8_t {
     TS = 10, NP = 11, SS = 12, GP = 13, PF = 14, MF = 16, AC = 17,
 };
 
+// CR0 bits (SDM vol. 3 §2.5); which of them a model lets MOV CR0 change is in exec/system.hpp.
+inline constexpr std::uint32_t kCr0PE = 1u << 0, kCr0MP = 1u << 1, kCr0EM = 1u << 2, kCr0TS = 1u << 3,
+                               kCr0ET = 1u << 4, kCr0NE = 1u << 5, kCr0WP = 1u << 16, kCr0AM = 1u << 18,
+                               kCr0NW = 1u << 29, kCr0CD = 1u << 30, kCr0PG = 1u << 31;
+
 // CR4 bits (SDM vol. 3 §2.5); which of them a model lets software set is in exec/system.hpp.
 namespace cr4 {
 inline constexpr std::uint32_t VME = 1u << 0, PVI = 1u << 1, TSD = 1u << 2, DE = 1u << 3, PSE = 1u << 4,
@@ -651,7 +656,7 @@ public:
     // recomputed whenever one of them changes. Entering or leaving that state drops the
     // user-level translations, so that they are refilled with (or without) host pointers.
     void update_alignment_check() {
-        bool active = traits.has486 && (cr0 & kCr0AlignmentMask) && (eflags_ & eflags::AC) && cpl == 3;
+        bool active = traits.has486 && (cr0 & kCr0AM) && (eflags_ & eflags::AC) && cpl == 3;
         if (active == alignment_check_active_) return;
         alignment_check_active_ = active;
         flush_user_tlb();
@@ -712,7 +717,6 @@ private:
     bool code_watch_active_ = false;  // some DR7 instruction breakpoint is armed
     bool push_rf_ = false;            // the exception being delivered is a fault: saved RF = 1
     bool alignment_check_active_ = false;  // #AC can fire: see update_alignment_check
-    static constexpr std::uint32_t kCr0AlignmentMask = 1u << 18;  // CR0.AM
     void check_instruction_breakpoint();
     void check_data_breakpoint(std::uint32_t linear, unsigned size, bool write);
     void execute_loop(std::uint64_t end_cycle, bool single_step, RunResult& result);

@@ -14,7 +14,6 @@ namespace x86emu {
 namespace {
 constexpr std::uint32_t kPteP = 1u << 0, kPteW = 1u << 1, kPteU = 1u << 2, kPteA = 1u << 5,
                         kPteD = 1u << 6, kPtePS = 1u << 7, kPteG = 1u << 8;
-constexpr std::uint32_t kCr0WP = 1u << 16;
 }  // namespace
 
 std::uint32_t CpuCore::read_physical32(std::uint32_t paddr) {

@@ -25,7 +25,6 @@ namespace {
 constexpr unsigned kTss286Available = 1, kLdt = 2, kTss286Busy = 3, kCallGate286 = 4,
                    kTaskGate = 5, kIntGate286 = 6, kTrapGate286 = 7, kTss386Available = 9,
                    kTss386Busy = 11, kCallGate386 = 12, kIntGate386 = 14, kTrapGate386 = 15;
-constexpr std::uint32_t kCr0TS = 1u << 3;
 
 std::uint32_t selector_error(std::uint16_t selector) { return selector & 0xFFFCu; }
 bool is_null(std::uint16_t selector) { return (selector & 0xFFFC) == 0; }

@@ -39,9 +39,6 @@ struct Sti {
     }
 };
 
-inline constexpr std::uint32_t kCr0PE = 1u << 0, kCr0MP = 1u << 1, kCr0EM = 1u << 2, kCr0TS = 1u << 3,
-                                 kCr0ET = 1u << 4, kCr0NE = 1u << 5, kCr0WP = 1u << 16, kCr0AM = 1u << 18,
-                                 kCr0NW = 1u << 29, kCr0CD = 1u << 30, kCr0PG = 1u << 31;
 // The CR0 bits MOV CR0 can change; ET is fixed at 1 (a 387 or the 486's own FPU interface).
 inline constexpr std::uint32_t kCr0Writable386 = kCr0PG | kCr0PE | kCr0MP | kCr0EM | kCr0TS;
 // QUIRK(80486): NE, WP, AM, NW and CD exist (SDM vol. 3 §2.5); the 386 ignores those bits.

@@ -20,7 +20,6 @@ using fpu::Float80;
 namespace sw = fpu::sw;
 namespace fx = fpu::exception;
 
-inline constexpr u32 kCr0MP = 1u << 1, kCr0EM = 1u << 2, kCr0TS = 1u << 3, kCr0NE = 1u << 5;
 
 // ES and B summarise "some exception flag is set that the control word does not mask" (SDM vol. 1
 // §8.1.3.3). They are recomputed whenever flags or masks change (arithmetic, FLDCW, FLDENV,
