@@ -4,6 +4,8 @@
 // 8086 compatibility: PUSH SP, FLAGS bits 12-15, shift count masking, divide-error return
 // address, IDIV -128 quotient, segment wrap at offset FFFFh, new opcodes 60-6F and 0F);
 // Intel SDM vol. 3 §22 (IA-32 architecture compatibility) and vol. 2 (instruction references).
+// POPAD on a 16-bit stack and a SIB byte with no index and a non-zero scale: SDM vol. 2 POPA/POPAD
+// and table 2-3 for the 486 and later, test386's README for the 80386.
 #include <doctest/doctest.h>
 
 #include "emu_test_support.hpp"
@@ -354,4 +356,56 @@ TEST_CASE("80386 undefined flags: shifts by the operand width or more, AF, BT's 
     CHECK(run386({0x0F, 0xBA, 0xE0, 0x01}, 0x0001, 0) == OF);            // BT AX,1
     CHECK(run386({0x0F, 0xBA, 0xE0, 0x03}, 0x0001, 0) == 0);             // BT AX,3
     CHECK(run386({0x0F, 0xBA, 0xE0, 0x00}, 0x0001, 0) == CF);            // BT AX,0
+}
+
+// SDM vol. 2 POPA/POPAD: the ESP image is discarded. The 386 takes ESP[31:16] from it when the
+// stack is 16-bit (test386's TEST_UNDEF check at POST 09h; its README describes the i386 so).
+TEST_CASE("POPAD on a 16-bit stack: the 80386 loads ESP[31:16] from the popped image, later models discard it") {
+    for (CpuModel model : {CpuModel::i80386, CpuModel::i80486, CpuModel::p5, CpuModel::p6}) {
+        CAPTURE(cpu_model_name(model));
+        Machine m(model);
+        CpuState s = Machine::base_state();
+        const std::uint32_t sp = kStackTop - 32;
+        s.gpr[ESP] = 0x00050000u | sp;  // real mode: SS.B = 0, the upper half is not a pointer
+        const std::uint32_t image[8] = {0x70707070, 0x60606060, 0x50505050, 0xABCD1234,
+                                        0x30303030, 0x20202020, 0x10101010, 0x00C0FFEE};
+        for (unsigned k = 0; k < 8; ++k) {
+            m.bus.put_word(m.stack_phys(sp + 4 * k), static_cast<std::uint16_t>(image[k]));
+            m.bus.put_word(m.stack_phys(sp + 4 * k + 2), static_cast<std::uint16_t>(image[k] >> 16));
+        }
+        CpuState after = m.run_one({0x66, 0x61}, s);  // POPAD
+        CHECK(after.gpr[EDI] == 0x70707070);
+        CHECK(after.gpr[EBP] == 0x50505050);
+        CHECK(after.gpr[EAX] == 0x00C0FFEE);
+        CHECK(after.gpr[ESP] == ((model == CpuModel::i80386 ? 0xABCD0000u : 0x00050000u) | kStackTop));
+        // The 16-bit POPA never touches ESP[31:16] (its SP image is discarded on every model).
+        after = m.run_one({0x61}, s);
+        CHECK(after.gpr[ESP] == (0x00050000u | (sp + 16)));
+    }
+}
+
+// SDM vol. 2 table 2-3: SIB index 100b is "none" under every scale. The 386 applies the scale to
+// the base register then (test386's TEST_UNDEF LEA rows 60-67, A0-A7, E0-E7 at POST 0Eh).
+TEST_CASE("SIB with no index and a non-zero scale: the 80386 scales the base, later models ignore the scale") {
+    for (CpuModel model : {CpuModel::i80386, CpuModel::i80486, CpuModel::p5, CpuModel::p6}) {
+        CAPTURE(cpu_model_name(model));
+        const bool is386 = model == CpuModel::i80386;
+        Machine m(model);
+        CpuState s = Machine::base_state();
+        s.gpr[EAX] = 0x11;
+        s.gpr[ECX] = 0x300;
+        CpuState after = m.run_one({0x66, 0x67, 0x8D, 0x04, 0x60}, s);  // LEA EAX,[EAX, SS=01]
+        CHECK(after.gpr[EAX] == (is386 ? 0x22u : 0x11u));
+        after = m.run_one({0x66, 0x67, 0x8D, 0x04, 0xE1}, s);  // LEA EAX,[ECX, SS=11]
+        CHECK(after.gpr[EAX] == (is386 ? 0x1800u : 0x300u));
+        // Base 101b with mod 00: disp32 and no base, so there is nothing to scale on any model.
+        after = m.run_one({0x66, 0x67, 0x8D, 0x04, 0xA5, 0x00, 0x10, 0x00, 0x00}, s);
+        CHECK(after.gpr[EAX] == 0x1000u);
+        // A memory operand uses the same address; EBP as the base keeps SS as the segment.
+        s.gpr[EBP] = 0x10;
+        m.bus.mem[m.stack_phys(0x10 * 4 + 4)] = 0x5A;  // SS:(EBP*4 + 4)
+        m.bus.mem[m.stack_phys(0x10 + 4)] = 0xA5;      // SS:(EBP + 4)
+        after = m.run_one({0x67, 0x8A, 0x44, 0xA5, 0x04}, s);  // MOV AL,[EBP+4, SS=10]
+        CHECK((after.gpr[EAX] & 0xFF) == (is386 ? 0x5Au : 0xA5u));
+    }
 }
