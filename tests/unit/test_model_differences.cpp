@@ -409,3 +409,110 @@ TEST_CASE("SIB with no index and a non-zero scale: the 80386 scales the base, la
         CHECK((after.gpr[EAX] & 0xFF) == (is386 ? 0x5Au : 0xA5u));
     }
 }
+
+namespace {
+// One IDIV on the 80286: returns the state after it and the arithmetic flags it left (those
+// pushed by #DE when it faulted).
+struct Idiv286 { CpuState after; bool fault; std::uint16_t flags; };
+Idiv286 idiv_286(const std::vector<std::uint8_t>& code, std::uint16_t ax, std::uint16_t dx, std::uint16_t bx) {
+    Machine m(CpuModel::i80286);
+    CpuState s = Machine::base_state();
+    s.gpr[EAX] = ax;
+    s.gpr[EDX] = dx;
+    s.gpr[EBX] = bx;
+    s.eflags = 0x0002 | 0x08D5;  // every arithmetic flag set beforehand
+    Idiv286 r{m.run_one(code, s), false, 0};
+    r.fault = Machine::at_vector(r.after, 0);
+    r.flags = static_cast<std::uint16_t>((r.fault ? m.bus.word(m.stack_phys(kStackTop - 2)) : r.after.eflags) & 0x08D5);
+    return r;
+}
+}  // namespace
+
+// The 80286 IDIV rule (muldiv.hpp): a w-bit restoring loop on magnitudes that drops the bit
+// shifted out (except in the last step with a non-negative divisor), #DE only when the loop's
+// quotient leaves the signed range. Cases from the SingleStepTests 80286 captures and from
+// SingleStepTests/80386 issue 3 (whose author found the same results in the 80286 suite).
+TEST_CASE("80286 IDIV: the divide loop's own quotient decides #DE; flags from its remainder") {
+    // AX = 9C71h (-25487) / 47h: the exact quotient -359 overflows, but the loop drops bit 14 of
+    // the magnitude and ends with quotient 80h, remainder 0Fh: AL = 80h, AH = F1h, no #DE.
+    Idiv286 r = idiv_286({0xF6, 0xFB}, 0x9C71, 0, 0x47);
+    CHECK_FALSE(r.fault);
+    CHECK((r.after.gpr[EAX] & 0xFFFF) == 0xF180);
+    // AX = 6180h / BDh (-67): quotient -128 the same way, remainder 0.
+    r = idiv_286({0xF6, 0xFB}, 0x6180, 0, 0xBD);
+    CHECK_FALSE(r.fault);
+    CHECK((r.after.gpr[EAX] & 0xFFFF) == 0x0080);
+    // The captured case that the previous model (w-bit compare in every step) got wrong:
+    // AX = AC52h / 29h. The last step's shifted value is exactly 100h; with a positive divisor
+    // that step compares 9 bits, so it subtracts: remainder D7h, flags 0010h pushed by #DE.
+    r = idiv_286({0xF6, 0xFB}, 0xAC52, 0, 0x29);
+    CHECK(r.fault);
+    CHECK((r.after.gpr[EAX] & 0xFFFF) == 0xAC52);  // AX left as it was
+    CHECK(r.flags == 0x0010);
+    // Captured r/m16 case with a negative divisor (CFE9h): the last step's bit 16 of the shifted
+    // value (10997h) is dropped, no subtraction: remainder 0997h, flags 0094h pushed by #DE.
+    r = idiv_286({0xF7, 0xFB}, 0x5697, 0xCFA0, 0xCFE9);
+    CHECK(r.fault);
+    CHECK(r.flags == 0x0094);
+    CHECK((r.after.gpr[EAX] & 0xFFFF) == 0x5697);
+    CHECK((r.after.gpr[EDX] & 0xFFFF) == 0xCFA0);
+    // The r/m16 counterpart of the bit-14 case (bit 30 dropped): DX:AX = 95DD:6DEE / 5445h
+    // gives AX = 8000h, DX = EDEEh instead of #DE.
+    r = idiv_286({0xF7, 0xFB}, 0x6DEE, 0x95DD, 0x5445);
+    CHECK_FALSE(r.fault);
+    CHECK((r.after.gpr[EAX] & 0xFFFF) == 0x8000);
+    CHECK((r.after.gpr[EDX] & 0xFFFF) == 0xEDEE);
+    // Signed-range boundaries: -128 is a result, +128 a #DE; with a correct remainder CF = OF =
+    // (divisor >= 0), SF/ZF/PF from the remainder, AF set.
+    r = idiv_286({0xF6, 0xFB}, 0xFF80, 0, 0x01);
+    CHECK_FALSE(r.fault);
+    CHECK((r.after.gpr[EAX] & 0xFFFF) == 0x0080);
+    CHECK(r.flags == 0x0855);  // remainder 0: ZF PF, AF, CF = OF = 1 (divisor 1 >= 0)
+    r = idiv_286({0xF6, 0xFB}, 0x0080, 0, 0x01);
+    CHECK(r.fault);
+    r = idiv_286({0xF6, 0xFB}, 0x0080, 0, 0xFF);  // 128 / -1 = -128: a result
+    CHECK_FALSE(r.fault);
+    CHECK((r.after.gpr[EAX] & 0xFFFF) == 0x0080);
+    CHECK(r.flags == 0x0054);  // remainder 0, divisor < 0: CF = OF = 0
+    // 32767 * 3 + 2 = 98303 (0001:7FFF) / 3: quotient 7FFFh fits; / -3 also fits.
+    r = idiv_286({0xF7, 0xFB}, 0x7FFF, 0x0001, 0x0003);
+    CHECK_FALSE(r.fault);
+    CHECK((r.after.gpr[EAX] & 0xFFFF) == 0x7FFF);
+    CHECK((r.after.gpr[EDX] & 0xFFFF) == 0x0002);
+    // 32768 * 3 = 98304 (0001:8000) / 3: +8000h overflows; / -3 gives -8000h.
+    r = idiv_286({0xF7, 0xFB}, 0x8000, 0x0001, 0x0003);
+    CHECK(r.fault);
+    r = idiv_286({0xF7, 0xFB}, 0x8000, 0x0001, 0xFFFD);
+    CHECK_FALSE(r.fault);
+    CHECK((r.after.gpr[EAX] & 0xFFFF) == 0x8000);
+    CHECK((r.after.gpr[EDX] & 0xFFFF) == 0x0000);
+}
+
+// AAM with a zero immediate (D4 00) raises #DE on every model (SDM AAM). What the flags in the
+// #DE frame hold differs: the 8086's CORD leaves 0 - 0 (ZF PF); the 80286 ends like DIV r/m8 by
+// zero on the dividend 00:AL (SF/ZF/PF of AL >> 1, AF CF OF clear); the 386 model keeps them.
+TEST_CASE("AAM 0: #DE with AX unchanged; the flags each model leaves in the frame") {
+    for (CpuModel model : {CpuModel::i8086, CpuModel::i80286, CpuModel::i80386}) {
+        CAPTURE(cpu_model_name(model));
+        for (std::uint16_t ax : {std::uint16_t{0x12AD}, std::uint16_t{0xFF01}, std::uint16_t{0x0080}}) {
+            CAPTURE(ax);
+            Machine m(model);
+            CpuState s = Machine::base_state();
+            s.gpr[EAX] = ax;
+            s.eflags = 0x0002 | 0x0891;  // OF SF AF CF set, ZF PF clear
+            CpuState after = m.run_one({0xD4, 0x00}, s);
+            CHECK(Machine::at_vector(after, 0));
+            CHECK((after.gpr[EAX] & 0xFFFF) == ax);
+            CHECK(m.bus.word(m.stack_phys(kStackTop - 6)) == (model == CpuModel::i8086 ? kCodeIp + 2 : kCodeIp));
+            const std::uint16_t pushed = m.bus.word(m.stack_phys(kStackTop - 2)) & 0x08D5;
+            std::uint16_t expected = 0x0891;
+            if (model == CpuModel::i8086) expected = 0x0044;
+            if (model == CpuModel::i80286) {
+                const std::uint8_t v = static_cast<std::uint8_t>((ax & 0xFF) >> 1);
+                expected = static_cast<std::uint16_t>((v & 0x80) | (v == 0 ? 0x40 : 0) |
+                                                      ((__builtin_popcount(v) % 2 == 0) ? 0x04 : 0));
+            }
+            CHECK(pushed == expected);
+        }
+    }
+}
