@@ -516,3 +516,54 @@ TEST_CASE("AAM 0: #DE with AX unchanged; the flags each model leaves in the fram
         }
     }
 }
+
+// test386.asm's POST E0 vectors (its source says they were validated on a 386SX): input AX or
+// AL, CL, the arithmetic flags before, all six arithmetic flags after. Kept here because
+// test386 itself is not part of the repository (licence).
+TEST_CASE("80386 undefined flags: test386's POST E0 vectors (BCD, shifts by 8/16/24/32, RCR/RCL by 9/17, BT)") {
+    constexpr std::uint32_t CF = 0x1, PF = 0x4, AF = 0x10, ZF = 0x40, SF = 0x80, OF = 0x800;
+    constexpr std::uint32_t CAO = CF | AF | OF, PZSO = PF | ZF | SF | OF;
+    struct Vec { std::vector<std::uint8_t> code; std::uint32_t eax, ecx, in, out; };
+    const std::uint8_t AAA = 0x37, AAS = 0x3F, DAA = 0x27, DAS = 0x2F;
+    const std::vector<std::uint8_t> AAD{0xD5, 0x0A}, AAM{0xD4, 0x0A};
+    const std::vector<std::uint8_t> SHRB{0xD2, 0xE8}, SHLB{0xD2, 0xE0}, SHRW{0xD3, 0xE8}, SHLW{0xD3, 0xE0};
+    const std::vector<std::uint8_t> RCRB{0xD2, 0xD8}, RCLB{0xD2, 0xD0}, RCRW{0xD3, 0xD8}, RCLW{0xD3, 0xD0};
+    auto bt = [](std::uint8_t bit) { return std::vector<std::uint8_t>{0x0F, 0xBA, 0xE0, bit}; };  // BT AX,imm8
+    const Vec vecs[] = {
+        {{AAA}, 0x0000, 0, 0, PF | ZF}, {{AAA}, 0x0001, 0, PZSO, 0},
+        {{AAA}, 0x007A, 0, 0, CF | AF | SF | OF}, {{AAA}, 0x007B, 0, AF, CF | PF | AF | SF | OF},
+        {AAD, 0x0001, 0, CAO, 0}, {AAD, 0x0D8E, 0, 0, CAO}, {AAD, 0x0106, 0, 0, AF}, {AAD, 0x01F7, 0, 0, CF | AF},
+        {AAM, 0x0000, 0, 0, ZF | PF}, {AAM, 0x0000, 0, CAO, ZF | PF},
+        {{AAS}, 0x0000, 0, SF | OF, PF | ZF}, {{AAS}, 0x0000, 0, AF, CF | PF | AF | SF},
+        {{AAS}, 0x0001, 0, PZSO, 0}, {{AAS}, 0x0680, 0, AF, CF | AF | OF},
+        {{DAA}, 0x001A, 0, AF | OF, AF}, {{DAA}, 0x001A, 0, CF, CF | AF | SF | OF},
+        {{DAS}, 0x0080, 0, OF, SF}, {{DAS}, 0x0080, 0, AF, AF | OF},
+        {SHRB, 0x81, 1, 0, CF | AF | OF}, {SHRB, 0x82, 2, 0, CF | AF}, {SHRB, 0x80, 8, 0, CF | PF | AF | ZF},
+        {SHRB, 0x00, 8, CF, PF | AF | ZF}, {SHRB, 0x80, 16, 0, CF | PF | AF | ZF}, {SHRB, 0x00, 16, CF, PF | AF | ZF},
+        {SHRB, 0x80, 24, 0, CF | PF | AF | ZF}, {SHRB, 0x00, 24, CF, PF | AF | ZF}, {SHRB, 0x80, 32, 0, 0},
+        {SHRW, 0x8000, 16, 0, CF | PF | AF | ZF}, {SHRW, 0x0000, 16, CF, PF | AF | ZF}, {SHRW, 0x8000, 32, 0, 0},
+        {SHLB, 0x81, 1, 0, CF | AF | OF}, {SHLB, 0x41, 2, 0, CF | AF | OF}, {SHLB, 0x01, 8, 0, CF | PF | AF | ZF | OF},
+        {SHLB, 0x00, 8, CF, PF | AF | ZF}, {SHLB, 0x01, 16, 0, CF | PF | AF | ZF | OF}, {SHLB, 0x00, 16, CF, PF | AF | ZF},
+        {SHLB, 0x01, 24, 0, CF | PF | AF | ZF | OF}, {SHLB, 0x00, 24, CF, PF | AF | ZF}, {SHLB, 0x01, 32, 0, 0},
+        {SHLW, 0x01, 16, 0, CF | PF | AF | ZF | OF}, {SHLW, 0x00, 16, CF, PF | AF | ZF}, {SHLW, 0x01, 32, 0, 0},
+        {bt(0), 0x01, 0, 0, CF}, {bt(0), 0x01, 0, CF, CF}, {bt(1), 0x01, 0, 0, OF}, {bt(1), 0x01, 0, CF, OF},
+        {bt(2), 0x01, 0, 0, OF}, {bt(2), 0x01, 0, CF, OF}, {bt(3), 0x01, 0, 0, 0}, {bt(3), 0x01, 0, CF, 0},
+        {RCRB, 0, 9, 0, 0}, {RCRB, 0, 9, CF | OF, CF}, {RCRB, 0x40, 9, 0, OF}, {RCRB, 0x40, 9, CF | OF, CF | OF},
+        {RCRW, 0, 17, 0, 0}, {RCRW, 0, 17, CF | OF, CF}, {RCRW, 0x4000, 17, 0, OF}, {RCRW, 0x4000, 17, CF | OF, CF | OF},
+        {RCLB, 0, 9, 0, 0}, {RCLB, 0, 9, CF | OF, CF | OF}, {RCLB, 0x80, 9, 0, OF}, {RCLB, 0x80, 9, CF | OF, CF},
+        {RCLW, 0, 17, 0, 0}, {RCLW, 0, 17, CF | OF, CF | OF}, {RCLW, 0x8000, 17, 0, OF}, {RCLW, 0x8000, 17, CF | OF, CF},
+    };
+    Machine m(CpuModel::i80386);
+    for (const Vec& v : vecs) {
+        CAPTURE(v.code[0]);
+        CAPTURE(v.code.size() > 1 ? v.code[1] : 0);
+        CAPTURE(v.eax);
+        CAPTURE(v.ecx);
+        CAPTURE(v.in);
+        CpuState s = Machine::base_state();
+        s.gpr[EAX] = v.eax;
+        s.gpr[ECX] = v.ecx;
+        s.eflags = 0x0002 | v.in;
+        CHECK((m.run_one(v.code, s).eflags & 0x08D5u) == v.out);
+    }
+}
