@@ -230,7 +230,9 @@ struct Div {
 // bits hide the overflow gives a result (AX = 9C71h / 47h: AL = 80h, AH = F1h, as if bit 14 of
 // AX were clear). This one rule reproduces every captured IDIV r/m8 and r/m16 sample (284 with
 // a non-zero divisor, 171 of them #DE) and the quotient-80h cases of SingleStepTests/80386
-// issue 3, which its author also found in the 80286 suite.
+// issue 3, which its author also found in the 80286 suite. Not covered by any capture: a
+// dividend magnitude of exactly 2^(2w-1) (AX = 8000h, DX:AX = 80000000h), whose top bit the
+// first shift drops, so the rule yields quotient 0 there where the reporter's formula says #DE.
 struct IdivLoop286 { u32 quotient, remainder; };
 template <class T> inline IdivLoop286 idiv_loop_286(u64 dividend_mag, u32 divisor_mag, bool divisor_negative) {
     constexpr u32 m = mask_of<T>;
