@@ -490,7 +490,8 @@ TEST_CASE("80286 IDIV: the divide loop's own quotient decides #DE; flags from it
 
 // AAM with a zero immediate (D4 00) raises #DE on every model (SDM AAM). What the flags in the
 // #DE frame hold differs: the 8086's CORD leaves 0 - 0 (ZF PF); the 80286 ends like DIV r/m8 by
-// zero on the dividend 00:AL (SF/ZF/PF of AL >> 1, AF CF OF clear); the 386 model keeps them.
+// zero on the dividend 00:AL (SF/ZF/PF of AL >> 1, AF CF OF clear). Nothing pins down the 386's
+// (the SDM leaves them undefined), so only its #DE and AX are checked.
 TEST_CASE("AAM 0: #DE with AX unchanged; the flags each model leaves in the frame") {
     for (CpuModel model : {CpuModel::i8086, CpuModel::i80286, CpuModel::i80386}) {
         CAPTURE(cpu_model_name(model));
@@ -504,9 +505,9 @@ TEST_CASE("AAM 0: #DE with AX unchanged; the flags each model leaves in the fram
             CHECK(Machine::at_vector(after, 0));
             CHECK((after.gpr[EAX] & 0xFFFF) == ax);
             CHECK(m.bus.word(m.stack_phys(kStackTop - 6)) == (model == CpuModel::i8086 ? kCodeIp + 2 : kCodeIp));
+            if (model == CpuModel::i80386) continue;
             const std::uint16_t pushed = m.bus.word(m.stack_phys(kStackTop - 2)) & 0x08D5;
-            std::uint16_t expected = 0x0891;
-            if (model == CpuModel::i8086) expected = 0x0044;
+            std::uint16_t expected = 0x0044;  // 8086
             if (model == CpuModel::i80286) {
                 const std::uint8_t v = static_cast<std::uint8_t>((ax & 0xFF) >> 1);
                 expected = static_cast<std::uint16_t>((v & 0x80) | (v == 0 ? 0x40 : 0) |
