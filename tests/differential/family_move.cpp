@@ -77,6 +77,13 @@ std::unique_ptr<Family> make_move_family() {
             // destination. (On the host the sum is formed in 64 bits from zero-extended registers;
             // its low 32 bits are the 32-bit mode result.)
             forms.push_back(integer_form("lea " + reg_name(w, 2) + ", [ecx+esi*4+disp32]", w, {0x8D, 0x94, 0xB1}, 4));
+            // SIB index 100b (none) with a non-zero scale: the 486 and later (and the host)
+            // ignore the scale (SDM vol. 2 table 2-3). The 386 scales the base instead, a
+            // QUIRK covered by tests/unit/test_model_differences.cpp, so it is not compared.
+            forms.push_back(integer_form("lea " + reg_name(w, 2) + ", [ecx] (SIB 61h: no index, SS=01)", w,
+                                         {0x8D, 0x14, 0x61}, 0, false, x86emu::CpuModel::i80486));
+            forms.push_back(integer_form("lea " + reg_name(w, 2) + ", [esi+disp8] (SIB E6h: no index, SS=11)", w,
+                                         {0x8D, 0x54, 0xE6}, 1, false, x86emu::CpuModel::i80486));
         }
     }
     // XLAT: AL = [EBX + AL]; AL below 96 keeps the byte inside State::mem.

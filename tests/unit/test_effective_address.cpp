@@ -210,7 +210,10 @@ TEST_CASE("32-bit ModR/M and SIB: every scale/index/base, disp8/disp32, no-index
                 if (disp_size == 4) disps = {0x00001234, 0xFFFFFFF0u};
                 for (std::uint32_t disp : disps) {
                     std::uint32_t ea = disp;
-                    if (base >= 0) ea += s.gpr[base];
+                    // QUIRK(80386): with no index (100b) a non-zero scale applies to the base
+                    // (test_model_differences.cpp checks that the 486 and later ignore it).
+                    const bool no_index = rm == 4 && index == 4;
+                    if (base >= 0) ea += s.gpr[base] << (no_index ? scale : 0);
                     if (rm == 4 && index != 4) ea += s.gpr[index] << scale;
                     bool stack = base == ESP || base == EBP;
                     std::vector<std::uint8_t> operand{static_cast<std::uint8_t>((mod << 6) | rm)};
@@ -247,7 +250,8 @@ TEST_CASE("32-bit addresses are not truncated: LEA with large registers wraps mo
         unsigned scale = sib >> 6, index = (sib >> 3) & 7, base = sib & 7;
         // 66 67 8D 84 sib disp32 = LEA EAX,[base + index*scale + disp32]
         std::uint32_t disp = 0x89ABCDEF;
-        std::uint32_t ea = s.gpr[base] + disp + (index != 4 ? s.gpr[index] << scale : 0);
+        // QUIRK(80386): no index (100b) scales the base instead.
+        std::uint32_t ea = index != 4 ? s.gpr[base] + disp + (s.gpr[index] << scale) : (s.gpr[base] << scale) + disp;
         std::vector<std::uint8_t> code{0x66, 0x67, 0x8D, 0x84, static_cast<std::uint8_t>(sib), 0xEF, 0xCD, 0xAB, 0x89};
         CpuState after = m.run_one(code, s);
         CAPTURE(sib);

@@ -131,9 +131,11 @@ void decode_instruction(CpuCore& c, InstructionFetcher& f, Insn& out) {
                 else if (mod != 0 && rm < 4) ea_cost = c.timing.ea_three_component;
             } else {
                 unsigned base = rm;
+                unsigned sib_scale = 0;
                 if (rm == 4) {
                     std::uint8_t sib = f.next();
                     unsigned scale = sib >> 6, index = (sib >> 3) & 7;
+                    sib_scale = scale;
                     base = sib & 7;
                     if (index != 4) {
                         out.ea_index = static_cast<std::uint8_t>(index);
@@ -149,6 +151,17 @@ void decode_instruction(CpuCore& c, InstructionFetcher& f, Insn& out) {
                 }
                 out.ea_base = static_cast<std::uint8_t>(base);
                 if (base == ESP || base == EBP) default_seg = SS;
+                if (rm == 4 && sib_scale != 0 && out.ea_index == 8 && base != 8 &&
+                    c.traits.model == CpuModel::i80386) {
+                    // QUIRK(80386): a SIB byte with index 100b (no index) and a non-zero scale
+                    // scales the base register instead (test386's TEST_UNDEF LEA table and its
+                    // README's i386 description); the default segment still follows the base
+                    // field. The 486 and later ignore the scale: SDM vol. 2 table 2-3 lists
+                    // index 100b as "none" in every SS row.
+                    out.ea_index = out.ea_base;
+                    out.ea_scale = static_cast<std::uint8_t>(sib_scale);
+                    out.ea_base = 8;
+                }
                 if (mod == 1) out.disp = static_cast<std::uint32_t>(static_cast<std::int8_t>(f.next()));
                 else if (mod == 2) out.disp = f.next32();
                 if (out.ea_index != 8 && out.ea_base != 8 && mod != 0) ea_cost = c.timing.ea_three_component;

@@ -4,6 +4,7 @@
 // 106h to AX so that a carry out of AL propagates into AH.
 #pragma once
 #include "core/exec/common.hpp"
+#include "core/exec/muldiv.hpp"
 
 namespace x86emu::exec {
 
@@ -84,6 +85,14 @@ struct Aam {
             // QUIRK(8086): AAM divides with the CORD microcode, whose first step SUBT 0 - imm
             // latches its flags before the divide error: 0 - 0 gives ZF, PF, the rest clear.
             if (c.traits.is8086) c.set_arith_flags(CpuCore::szp_flags<u8>(0));
+            // QUIRK(80286): AAM divides 00:AL by the immediate with the DIV r/m8 divider, and a
+            // zero immediate ends like DIV r/m8 by zero: the loop runs, the #DE frame carries the
+            // flags of its last-but-one trial subtraction (SF/ZF/PF of AL >> 1, AF = CF = OF =
+            // 0) and AX is left as it was. Derived from the captured DIV r/m8 by zero (the
+            // samples hold no AAM 0); a completed AAM's logic-op flags come from a final pass of
+            // AL through the ALU, a step the fault skips.
+            if (!c.traits.is8086 && !c.traits.has386)
+                c.set_arith_flags(div_overflow_flags_286<u8>(0, c.reg<u8>(EAX), 0));
             raise_fault(Vector::DE);
         }
         u8 al = c.reg<u8>(EAX);

@@ -221,18 +221,33 @@ struct Div {
     }
 };
 
-// QUIRK(80286): IDIV divides magnitudes with a w-step restoring loop (partial remainder starts
-// at the high half, w-bit trial subtractions); the overflow test comes after the remainder has
-// been formed, so a quotient too wide for w bits leaves this garbage remainder magnitude.
-template <class T> inline u32 idiv_loop_remainder_286(u64 dividend_mag, u32 divisor_mag) {
+// QUIRK(80286): IDIV divides magnitudes with a w-step restoring loop over a w-bit partial
+// remainder that starts at the high half of the dividend magnitude. Each step shifts the next
+// dividend bit in and subtracts the divisor magnitude when the shifted value reaches it; the bit
+// shifted out of the top is dropped, except in the last step with a non-negative divisor, where
+// the trial subtraction is w+1 bits wide. There is no overflow test before the loop: #DE comes
+// from the loop's own w-bit quotient not fitting the signed range, so a dividend whose dropped
+// bits hide the overflow gives a result (AX = 9C71h / 47h: AL = 80h, AH = F1h, as if bit 14 of
+// AX were clear). This one rule reproduces every captured IDIV r/m8 and r/m16 sample (284 with
+// a non-zero divisor, 171 of them #DE) and the quotient-80h cases of SingleStepTests/80386
+// issue 3, which its author also found in the 80286 suite. Not covered by any capture: a
+// dividend magnitude of exactly 2^(2w-1) (AX = 8000h, DX:AX = 80000000h), whose top bit the
+// first shift drops, so the rule yields quotient 0 there where the reporter's formula says #DE.
+struct IdivLoop286 { u32 quotient, remainder; };
+template <class T> inline IdivLoop286 idiv_loop_286(u64 dividend_mag, u32 divisor_mag, bool divisor_negative) {
     constexpr u32 m = mask_of<T>;
     const u32 lo = static_cast<u32>(dividend_mag) & m;
     u32 partial = static_cast<u32>(dividend_mag >> kBits<T>) & m;
+    u32 quotient = 0;
     for (unsigned step = 0; step < kBits<T>; ++step) {
-        u32 shifted = ((partial << 1) | ((lo >> (kBits<T> - 1 - step)) & 1)) & m;
-        partial = shifted >= divisor_mag ? (shifted - divisor_mag) & m : shifted;
+        u32 shifted = (partial << 1) | ((lo >> (kBits<T> - 1 - step)) & 1);  // w+1 bits
+        const bool wide = step == kBits<T> - 1 && !divisor_negative;
+        if (!wide) shifted &= m;
+        const bool take = shifted >= divisor_mag;
+        partial = (take ? shifted - divisor_mag : shifted) & m;
+        quotient = (quotient << 1) | (take ? 1u : 0u);
     }
-    return partial;
+    return {quotient & m, partial};
 }
 
 // QUIRK(80286): flags after IDIV, also those pushed by its #DE: SF/ZF/PF from the remainder
@@ -267,19 +282,20 @@ struct Idiv {
             if (is286) c.set_arith_flags(CpuCore::szp_flags<T>(lo) | eflags::AF);
             divide_error();
         }
-        u64 q_mag = dividend_mag / divisor_mag;
-        if (q_mag > mask_of<T>) {
-            if (is286) {
-                u32 garbage = idiv_loop_remainder_286<T>(dividend_mag, divisor_mag);
-                c.set_arith_flags(idiv_flags_286<T>(garbage, divisor_mag, dividend_negative, divisor_negative));
-            }
-            divide_error();
-        }
         const bool quotient_negative = dividend_negative != divisor_negative;
+        if (is286) {
+            const IdivLoop286 loop = idiv_loop_286<T>(dividend_mag, divisor_mag, divisor_negative);
+            c.set_arith_flags(idiv_flags_286<T>(loop.remainder, divisor_mag, dividend_negative, divisor_negative));
+            if (loop.quotient > (quotient_negative ? msb_of<T> : msb_of<T> - 1)) divide_error();
+            T q = static_cast<T>(quotient_negative ? 0 - loop.quotient : loop.quotient);
+            T r = static_cast<T>(dividend_negative ? 0 - loop.remainder : loop.remainder);
+            set_acc_pair<T>(c, q, r);
+            return;
+        }
+        u64 q_mag = dividend_mag / divisor_mag;
+        if (q_mag > mask_of<T>) divide_error();
         const u32 r_mag = static_cast<u32>(dividend_mag % divisor_mag);
         T r = static_cast<T>(dividend_negative ? 0 - r_mag : r_mag);
-        // A quotient outside the signed range faults after these flags are set.
-        if (is286) c.set_arith_flags(idiv_flags_286<T>(r_mag, divisor_mag, dividend_negative, divisor_negative));
         const u64 q_limit = quotient_negative ? u64{msb_of<T>} : u64{msb_of<T>} - 1;
         if (q_mag > q_limit) divide_error();
         T q = static_cast<T>(quotient_negative ? 0 - q_mag : q_mag);

@@ -93,6 +93,14 @@ struct Popa {
         for (unsigned r = 0; r < 8; ++r)
             if (r != ESP) c.set_reg<T>(r, v[r]);
         c.set_sp_value(c.stack_offset(c.sp_value() + 8 * sizeof(T)));
+        if constexpr (sizeof(T) == 4) {
+            // QUIRK(80386): POPAD on a 16-bit stack (SS.B = 0) does pop the ESP image: ESP's
+            // upper half is taken from it, only SP is then set to the incremented pointer
+            // (test386's TEST_UNDEF check; its README describes the i386 so). The 486 and
+            // later discard the image (SDM POPA/POPAD), so ESP[31:16] stays as it was.
+            if (c.traits.model == CpuModel::i80386 && !c.stack32())
+                c.gpr[ESP] = (v[ESP] & 0xFFFF0000u) | (c.gpr[ESP] & 0xFFFFu);
+        }
     }
 };
 
