@@ -514,6 +514,12 @@ Float80 scale(Float80 a, Float80 b, Env& env) {
         if (env.unmasked(exception::Denormal)) return a;
     }
     if (ca == Class::Zero || ca == Class::Infinity) return a;
+    // A zero scale factor: the FSCALE table of SDM vol. 2 gives the operand itself, and Intel
+    // silicon (measured on Rocket Lake) returns a denormal untouched with DE alone even with UE
+    // unmasked, a pseudo-denormal in its normal encoding; any other factor, including one that
+    // truncates to 0, goes through the rounding below (UE and the wrap when unmasked). AMD Zen 4
+    // rounds for a zero factor too (docs/X87_CHOICES.md).
+    if (cb == Class::Zero) return ca == Class::PseudoDenormal ? make(a.sign(), 1, a.significand) : a;
     const Unpacked x = unpack(a);
     // trunc(b), clamped: any |n| beyond 2^17 overflows or underflows every 80-bit value anyway.
     std::int64_t n = 0;
