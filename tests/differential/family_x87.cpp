@@ -10,7 +10,9 @@
 // Intel SDM vol. 1 §8.1 (FPU state, figure 8-4 status word, 8-6 control word, 8-7 tag word),
 // §8.1.10 and figure 8-10 (the 32-bit protected-mode FSAVE image), §8.2 (formats), §8.5 (exception
 // conditions), §8.6 (synchronisation, non-waiting instructions); vol. 2 each instruction's
-// "FPU Flags Affected" (which of C0-C3 are undefined) and Appendix A.4 (escape opcode maps).
+// "FPU Flags Affected" (which of C0-C3 are undefined) and Appendix A.4 (escape opcode maps);
+// vol. 1 §8.1.9/§8.1.9.1 (FOP, and the Pentium 4's fopcode compatibility sub-mode, which decides
+// where FOP can be compared on an Intel host). Host-vendor masks: docs/DIFFERENTIAL.md.
 // The host runs these bytes in 64-bit mode, where FNSAVE/FRSTOR without REX.W use the same
 // 32-bit protected-mode layout (SDM vol. 1 §8.1.10, vol. 2 FSAVE "64-bit mode" note).
 #include "x87_family.hpp"
@@ -353,7 +355,7 @@ Verdict X87Family::compare(std::size_t index, const Case& c, const Outcome& nati
     const X87Form& f = forms_[index];
     static const char* const kGprNames[8] = {"EAX", "ECX", "EDX", "EBX", "ESP", "EBP", "ESI", "EDI"};
     Verdict v;
-    // Which host-vendor masks apply (docs/DIFFERENTIAL.md, "The host is not a P6"): (1), (2),
+    // Which host-vendor masks apply (docs/DIFFERENTIAL.md, "x87 host differences"): (1), (2),
     // (3) and (5) were measured the same on AMD Zen 4 and Intel Rocket Lake; (4) is AMD's, (6)
     // Intel's. On a host of another vendor nothing is masked.
     const x86emu_test::HostCpu& host = x86emu_test::host_cpu();
@@ -431,7 +433,7 @@ Verdict X87Family::compare(std::size_t index, const Case& c, const Outcome& nati
     const unsigned o = kImageOut;
     const std::uint16_t sn = static_cast<std::uint16_t>(get(n, o + 4, 2)), se = static_cast<std::uint16_t>(get(e, o + 4, 2));
     const std::uint16_t cw_in = static_cast<std::uint16_t>(get(c.in, kImageIn, 2));
-    // Host-family differences (docs/DIFFERENTIAL.md, "The host is not a P6"), masked narrowly:
+    // Host-vendor differences (docs/DIFFERENTIAL.md, "x87 host differences"), masked narrowly:
     // (1) Intel and AMD: D9 D8+i with an empty ST(0): the SDM lists the encoding as reserved;
     //     Zen 4 and Rocket Lake pop without a stack fault and store nothing (Intel's XED calls it
     //     FSTPNCE), the emulator executes the 387's FSTP alias. Nothing of the FPU image is
