@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 #include <iosfwd>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,6 +35,7 @@ struct FormResult {
     x86emu::CpuModel model;
     Counts counts;
     std::vector<std::string> first_mismatches;  // at most a few descriptions
+    std::map<std::string, std::uint64_t> host_masked;  // cases per host-vendor mask that hid a difference
 };
 
 // The families this build knows (families.cpp).

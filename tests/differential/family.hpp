@@ -67,6 +67,9 @@ struct Verdict {
                                      // transcendentals: 1 ulp), not a mismatch
     std::string detail;              // for a mismatch: what differs, one item per line
     std::string undefined_detail;    // for undefined_differs: which undefined bits differ
+    // The host-vendor masks (documented host behaviours, docs/DIFFERENTIAL.md) that hid a
+    // difference in this case, by short name; counted per name in the run's summary.
+    std::vector<std::string> host_masked;
 };
 
 // A family: instruction forms, how to generate inputs for each, and how to judge outcomes.

@@ -12,6 +12,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "../common/host_cpu.hpp"
 #include "driver.hpp"
 
 namespace {
@@ -109,6 +110,11 @@ int main(int argc, char** argv) {
         std::cerr << "x86emu-differential: no form matches the selection\n";
         return kExitUsage;
     }
+    // The host, since a few x87 masks depend on its vendor (family_x87.cpp, docs/DIFFERENTIAL.md).
+    const x86emu_test::HostCpu& host = x86emu_test::host_cpu();
+    std::cout << "host: " << host.vendor_name() << " family " << std::hex << std::uppercase << host.family << "h model "
+              << host.model << "h" << std::dec << std::nouppercase << ", CPUID.7.EBX FDP_EXCPTN_ONLY "
+              << host.fdp_exception_only << ", FCS/FDS deprecated " << host.fcs_fds_deprecated << "\n";
     std::cout << cases << " cases, " << mismatches << " mismatches (seed " << options.seed << ", " << options.cases
               << " cases per form, " << seconds << " s)\n";
 
@@ -128,6 +134,7 @@ int main(int argc, char** argv) {
                              {"mismatches", r.counts.mismatches},
                              {"undefined_only", r.counts.undefined_only},
                              {"tolerated", r.counts.tolerated},
+                             {"host_masked", r.host_masked},
                              {"first_mismatches", r.first_mismatches}});
         }
         j["forms"] = forms;

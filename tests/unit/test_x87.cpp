@@ -347,6 +347,66 @@ TEST_CASE("x87: FIP/FOP/FDP record the last non-control instruction; FXCH, FDECS
     CHECK((f.status >> 11 & 7) == 0);
 }
 
+// FOP on the emulated models: the 486, P5 and P6 store the opcode of every non-control
+// instruction, whether it raises an exception or not (SDM vol. 1 §8.1.9: "the last non-control
+// instruction executed"); only the Pentium 4 and later restrict it to unmasked exceptions
+// (§8.1.9.1). The control instructions leave it alone (§8.1.8 lists FINIT/FNINIT, FCLEX, FLDCW,
+// FSTCW, FSTSW, FSTENV, FLDENV, FSAVE, FRSTOR, WAIT); FNINIT and FNSAVE clear it (vol. 2 FINIT
+// "Operation"), FLDENV and FRSTOR load it. This is asserted here, on no host, because the
+// differential tests can only check it where the host records it too (docs/X87_CHOICES.md).
+TEST_CASE("x87: the 486 and P6 record FOP for every non-control instruction, with or without an exception") {
+    for (CpuModel model : {CpuModel::i80486, CpuModel::p6}) {
+        INFO(cpu_model_name(model));
+        FpuMachine m(model);
+        m.put_d(0x40, 0x3F800000);  // 1.0f
+        m.put_w(0x50, 0x037F);      // the default control word, all masked
+        m.put_w(0x52, 0x037B);      // ZE unmasked
+        const std::vector<std::uint8_t> fadd_m32 = mem(0xD8, 0, 0x40);  // D8 06: FOP 006h
+        // No exception at all: 1 + 1.
+        auto code = cat({kFninit, kFld1, fadd_m32, kFnstswAx});
+        CpuState s = m.run(code);
+        REQUIRE(m.halted_after_code(s, code.size()));
+        CHECK((s.gpr[EAX] & 0xFF) == 0);
+        CHECK(m.cpu.fpu_state().last_opcode == 0x006);
+        // Register forms and non-arithmetic ones too: FLD1, FXCH, FABS, FNOP, FINCSTP.
+        for (const std::vector<std::uint8_t>& insn : std::vector<std::vector<std::uint8_t>>{
+                 {0xD9, 0xE8}, {0xD9, 0xC9}, {0xD9, 0xE1}, {0xD9, 0xD0}, {0xD9, 0xF7}}) {
+            code = cat({kFninit, kFld1, kFld1, insn});
+            s = m.run(code);
+            REQUIRE(m.halted_after_code(s, code.size()));
+            CHECK(m.cpu.fpu_state().last_opcode == (((insn[0] & 7u) << 8) | insn[1]));
+        }
+        // A masked exception (1/0, ZE masked) and an unmasked one (ZE unmasked: pending, ES).
+        code = cat({kFninit, {0xD9, 0xEE} /* fldz */, kFld1, {0xD8, 0xF1} /* fdiv st0, st1 */});
+        m.run(code);
+        CHECK(m.cpu.fpu_state().last_opcode == 0x0F1);
+        code = cat({kFninit, {0xD9, 0xEE}, kFld1, mem(0xD9, 5, 0x52), {0xD8, 0xF1}});
+        s = m.run(code);
+        REQUIRE(m.halted_after_code(s, code.size()));
+        CHECK((m.cpu.fpu_state().status & 0x0084) == 0x0084);  // ES ZE
+        CHECK(m.cpu.fpu_state().last_opcode == 0x0F1);
+        // Each control instruction after the FADD keeps its FOP.
+        for (const std::vector<std::uint8_t>& control : std::vector<std::vector<std::uint8_t>>{
+                 mem(0xD9, 5, 0x50) /* fldcw */, mem(0xD9, 7, 0x54) /* fnstcw */, kFnstswAx,
+                 mem(0xDD, 7, 0x54) /* fnstsw m16 */, {0xDB, 0xE2} /* fnclex */, kFwait,
+                 mem(0xD9, 6, 0x60) /* fnstenv */,
+                 cat({mem(0xD9, 6, 0x60), mem(0xD9, 4, 0x60)}) /* fnstenv; fldenv */,
+                 cat({mem(0xDD, 6, 0x60), mem(0xDD, 4, 0x60)}) /* fnsave; frstor */}) {
+            code = cat({kFninit, kFld1, fadd_m32, control});
+            s = m.run(code);
+            REQUIRE(m.halted_after_code(s, code.size()));
+            CHECK(m.cpu.fpu_state().last_opcode == 0x006);
+        }
+        // FNINIT and FNSAVE clear it.
+        code = cat({kFninit, kFld1, fadd_m32, kFninit});
+        m.run(code);
+        CHECK(m.cpu.fpu_state().last_opcode == 0);
+        code = cat({kFninit, kFld1, fadd_m32, mem(0xDD, 6, 0x60)});
+        m.run(code);
+        CHECK(m.cpu.fpu_state().last_opcode == 0);
+    }
+}
+
 TEST_CASE("x87: set_fpu_state/fpu_state round trip and a pending exception from a loaded state") {
     FpuMachine m(CpuModel::p6);
     FpuState f;

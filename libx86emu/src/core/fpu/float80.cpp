@@ -514,6 +514,12 @@ Float80 scale(Float80 a, Float80 b, Env& env) {
         if (env.unmasked(exception::Denormal)) return a;
     }
     if (ca == Class::Zero || ca == Class::Infinity) return a;
+    // A zero scale factor: the FSCALE table of SDM vol. 2 gives the operand itself, and Intel
+    // silicon (measured on Rocket Lake) returns a denormal untouched with DE alone even with UE
+    // unmasked, a pseudo-denormal in its normal encoding; any other factor, including one that
+    // truncates to 0, goes through the rounding below (UE and the wrap when unmasked). AMD Zen 4
+    // rounds for a zero factor too (docs/X87_CHOICES.md).
+    if (cb == Class::Zero) return ca == Class::PseudoDenormal ? make(a.sign(), 1, a.significand) : a;
     const Unpacked x = unpack(a);
     // trunc(b), clamped: any |n| beyond 2^17 overflows or underflows every 80-bit value anyway.
     std::int64_t n = 0;
@@ -563,13 +569,17 @@ RemainderResult partial_remainder(Float80 a, Float80 b, bool ieee, Env& env) {
         result.remainder = a;
         return result;
     }
-    const Unpacked x = unpack(a);
     if (cb == Class::Infinity) {
-        // The dividend comes back as it would from any arithmetic: a pseudo-denormal in its normal
-        // encoding, a denormal with UE when unmasked (measured on the host).
-        result.remainder = round_and_pack(x.sign, x.exponent, Uint128{x.significand} << 64, false, env);
+        // A finite dividend over an infinite divisor: the FPREM/FPREM1 tables of SDM vol. 2 give
+        // "ST(0)", the dividend itself, with no remainder computed, so a denormal dividend raises
+        // DE only and no UE even when UE is unmasked. The one change Intel silicon makes
+        // (measured on a Rocket Lake host) is to write a pseudo-denormal in its normal encoding
+        // (same value, exponent 1). AMD Zen 4 instead rounds the dividend like any result and
+        // raises UE with the wrapped value for a true denormal (docs/X87_CHOICES.md).
+        result.remainder = ca == Class::PseudoDenormal ? make(a.sign(), 1, a.significand) : a;
         return result;
     }
+    const Unpacked x = unpack(a);
     const Unpacked y = unpack(b);
     const std::int32_t distance = x.exponent - y.exponent;
     if (distance < -1 || (distance == -1 && !ieee)) {  // |a| < |b| (/2 for FPREM1): quotient 0

@@ -106,6 +106,8 @@ Float80 sqrt(Float80 a, Env& env);
 Float80 round_to_integral(Float80 a, Env& env);
 // FSCALE: a * 2^trunc(b), no precision control. With OE/UE unmasked, a result still out of range
 // after the 24576 wrap is infinity (OE, PE, C1 set) / a signed zero (UE, PE, C1 clear), measured.
+// b = ±0 returns a itself (a denormal with DE only, never UE; a pseudo-denormal normalised), as
+// the SDM's FSCALE table and Intel silicon do (docs/X87_CHOICES.md).
 Float80 scale(Float80 a, Float80 b, Env& env);
 // FXTRACT: {exponent as a real, significand with exponent 0}. For a zero operand the exponent is
 // -infinity and ZE is raised (SDM vol. 2 FXTRACT).
@@ -117,7 +119,9 @@ std::pair<Float80, Float80> extract(Float80 a, Env& env);
 // (C0 = bit 2, C3 = bit 1, C1 = bit 0) when complete, 0 when partial (the host clears them).
 // A partial step (exponent difference D >= 64) reduces the difference by N = 32 + D mod 32 with
 // a truncated quotient, for FPREM1 too (measured on the host). The remainder is exact; a tiny
-// one is delivered as any tiny result (denormal, or wrapped with UE unmasked).
+// one is delivered as any tiny result (denormal, or wrapped with UE unmasked). A finite a over an
+// infinite b is a itself (a denormal with DE only, never UE; a pseudo-denormal normalised), as the
+// SDM's FPREM table and Intel silicon do (docs/X87_CHOICES.md).
 struct RemainderResult {
     Float80 remainder;
     unsigned quotient_low = 0;
