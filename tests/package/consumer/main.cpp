@@ -1,0 +1,61 @@
+// tests/package/consumer/main.cpp — what a program embedding the installed x86emu package looks
+// like, and the check that such a program builds, links and runs: a Pentium over a 64 KiB RAM Bus
+// runs a few real-mode instructions, among them CPUID (whose data the library embeds, so the
+// installed archive must carry it), and the registers must hold the expected values.
+// Built by tests/package through find_package(x86emu) and through pkg-config (x86emu-core).
+#include <x86emu/bus.hpp>
+#include <x86emu/cpu.hpp>
+#include <x86emu/state.hpp>
+
+#include <cstdint>
+#include <cstdio>
+#include <vector>
+
+namespace {
+
+constexpr std::uint32_t kLoadAddress = 0x7C00;
+
+const std::vector<std::uint8_t> kGuest = {
+    0xB8, 0x34, 0x12,  // mov ax,1234h
+    0x89, 0xC6,        // mov si,ax      ; SI, because CPUID overwrites EAX, EBX, ECX and EDX
+    0x46,              // inc si
+    0x66, 0x31, 0xC0,  // xor eax,eax
+    0x0F, 0xA2,        // cpuid          ; leaf 0: EBX = "Genu" on the P5 model
+    0xF4,              // hlt
+};
+
+class RamBus final : public x86emu::Bus {
+public:
+    std::vector<std::uint8_t> ram = std::vector<std::uint8_t>(0x10000, 0);
+    std::uint8_t read8(std::uint32_t paddr) override { return paddr < ram.size() ? ram[paddr] : 0xFF; }
+    void write8(std::uint32_t paddr, std::uint8_t value) override {
+        if (paddr < ram.size()) ram[paddr] = value;
+    }
+};
+
+}  // namespace
+
+int main() {
+    RamBus bus;
+    for (std::size_t k = 0; k < kGuest.size(); ++k) bus.ram[kLoadAddress + k] = kGuest[k];
+    x86emu::Cpu cpu(x86emu::CpuModel::p5, bus);
+
+    // Start at 0000:7C00 with flat real-mode segments instead of the reset vector.
+    x86emu::CpuState state = cpu.state();
+    for (auto& segment : state.seg) {
+        segment.selector = 0;
+        segment.base = 0;
+    }
+    state.eip = kLoadAddress;
+    cpu.set_state(state);
+
+    const x86emu::RunResult result = cpu.run(10'000);
+    const x86emu::CpuState after = cpu.state();
+    const std::uint16_t si = static_cast<std::uint16_t>(after.gpr[x86emu::ESI]);
+    const std::uint32_t ebx = after.gpr[x86emu::EBX];
+    std::printf("SI=%04X EBX=%08X instructions=%llu halted=%d\n", si, ebx,
+                static_cast<unsigned long long>(result.instructions), cpu.halted() ? 1 : 0);
+    const bool ok = si == 0x1235 && ebx == 0x756E6547 && result.instructions == 6 && cpu.halted();
+    std::puts(ok ? "x86emu package consumer: ok" : "x86emu package consumer: WRONG RESULT");
+    return ok ? 0 : 1;
+}
