@@ -20,9 +20,7 @@
 // The host's own x87 is compared too, but only reported (MESSAGE: bit-identical share, C1
 // agreement, max ulp, the host's own error against the oracle): how often two implementations
 // agree in the last bit depends on whose silicon runs the tests, and neither the SDM nor AMD
-// defines it. The one host check that is asserted is Intel's documented accuracy (SDM vol. 1
-// §8.3.10: below 1 ulp in round-to-nearest, 1.5 ulp otherwise), on Intel hosts only: it validates
-// the oracle against silicon.
+// defines it (not even Intel's documented error bound holds on every part: see report()).
 // X86EMU_TRANSCENDENTAL_CASES=n runs n random cases per function and domain instead of the CI
 // default (docs/CONFORMANCE.md); X86EMU_TRANSCENDENTAL_VERBOSE=1 prints the figures per domain.
 #include <doctest/doctest.h>
@@ -110,9 +108,9 @@ std::size_t random_cases() {
         const long n = std::strtol(text, nullptr, 10);
         if (n > 0) return static_cast<std::size_t>(n);
     }
-    // The oracle costs about 50 us per value (320-bit cpp_bin_float): 400 cases per domain keep
-    // the whole file near a second in Release.
-    return 400;
+    // The oracle costs about 50 us per value (320-bit cpp_bin_float): 1000 cases per domain
+    // (36 000 in all) keep the whole file near 1.5 s of CPU in Release.
+    return 1000;
 }
 bool verbose() { return std::getenv("X86EMU_TRANSCENDENTAL_VERBOSE") != nullptr; }
 
@@ -369,7 +367,9 @@ bool check_against_oracle(Function f, Float80 a, Float80 b, Rounding rc, const O
     const bool identical = mine.first == want.first.value && (!want.has_second || mine.second == want.second.value);
     if (identical) ++s.correctly_rounded;
     if (is_hard) ++s.hard_cases;
-    s.max_error = std::max(s.max_error, error_in_ulps(mine.first, exact.first.v));
+    // The error in ulps is only defined for a finite rounding (an overflow is judged by the
+    // masked response above).
+    if (!want.first.overflow) s.max_error = std::max(s.max_error, error_in_ulps(mine.first, exact.first.v));
     if (want.has_second) s.max_error = std::max(s.max_error, error_in_ulps(mine.second, exact.second.v));
     INFO(specials::kFunctionNames[f] << " a=" << hex(a) << (specials::two_operands(f) ? " b=" + hex(b) : std::string())
                                      << " rc=" << static_cast<int>(rc) << " ours=" << hex(mine.first) << "/"
@@ -389,6 +389,18 @@ bool check_against_oracle(Function f, Float80 a, Float80 b, Rounding rc, const O
     CHECK_FALSE(mine.c2);
     return ok;
 }
+
+#if X86EMU_HOST_X87
+// The C1 to compare with the host's: ours, except for a documented difference of the host's
+// vendor. AMD (Zen 4, measured: docs/CONFORMANCE.md) reports the sine's rounding after FSINCOS
+// where Intel, and we, report the cosine's (ST(0)); on AMD hosts FSINCOS's C1 is compared with
+// the direction of our FSIN of the same operand.
+bool host_c1_expected(Function f, Float80 a, Rounding rounding, const Outcome& mine) {
+    if (f == specials::Fsincos && x86emu_test::host_cpu::identity().vendor == x86emu_test::host_cpu::Vendor::Amd)
+        return run_ours(specials::Fsin, a, Float80{}, kAllMasked, rounding).c1;
+    return mine.c1;
+}
+#endif
 
 void run_random(Function f, const char* domain, const Generator& a_gen, const Generator& b_gen, std::uint64_t seed,
                 Stats& total) {
@@ -426,22 +438,22 @@ void run_random(Function f, const char* domain, const Generator& a_gen, const Ge
             ++s.host_identical;
             if (theirs.flags & exception::Precision) {
                 ++s.host_c1_compared;
-                if (mine.c1 == theirs.c1) ++s.host_c1_agree;
+                if (host_c1_expected(f, a, rounding, mine) == theirs.c1) ++s.host_c1_agree;
             }
         }
         s.host_max_ulp = std::max(s.host_max_ulp, distance);
         if (theirs.first == want.first.value && (!want.has_second || theirs.second == want.second.value))
             ++s.host_correctly_rounded;
-        double host_error = error_in_ulps(theirs.first, exact.first.v);
+        double host_error = want.first.overflow ? 0.0 : error_in_ulps(theirs.first, exact.first.v);
         if (want.has_second) host_error = std::max(host_error, error_in_ulps(theirs.second, exact.second.v));
         double& worst = rounding == Rounding::Nearest ? s.host_max_error_nearest : s.host_max_error_directed;
         worst = std::max(worst, host_error);
 #endif
     }
     if (verbose()) {
-        std::printf("%-8s %-26s %6zu cases: oracle %s correctly rounded, %zu hard, max %.3f ulp | host %s identical, "
+        std::printf("%-8s %-26s %6zu cases: oracle %zu correctly rounded, %zu hard, max %.3f ulp | host %s identical, "
                     "max %llu ulp, C1 agrees %s; host vs oracle: %s correctly rounded, max %.3f ulp (RN) %.3f (directed)\n",
-                    specials::kFunctionNames[f], domain, s.cases, percent(s.correctly_rounded, s.cases).c_str(),
+                    specials::kFunctionNames[f], domain, s.cases, s.correctly_rounded,
                     s.hard_cases, s.max_error, percent(s.host_identical, s.cases).c_str(),
                     static_cast<unsigned long long>(s.host_max_ulp), percent(s.host_c1_agree, s.host_c1_compared).c_str(),
                     percent(s.host_correctly_rounded, s.cases).c_str(), s.host_max_error_nearest,
@@ -450,25 +462,23 @@ void run_random(Function f, const char* domain, const Generator& a_gen, const Ge
     total.add(s);
 }
 
-// Reports the host comparison and asserts what does not depend on the host: our error is below
-// 1 ulp of the exact value (below 1/2 where correctly rounded in round-to-nearest; the hard-case
-// rule above is the sharper statement), and, on Intel hosts, Intel's documented accuracy of its
-// own results against the oracle (SDM vol. 1 §8.3.10) — a check of the oracle, not of the host.
+// Reports the host comparison and asserts what does not depend on the host: our error is at
+// most 1 ulp of the exact value (the hard-case rule above is the sharper statement). The host's
+// own error is reported, not asserted: SDM vol. 1 §8.3.10 promises Intel parts below 1 ulp in
+// round-to-nearest and 1.5 ulp otherwise, yet this Rocket Lake's FYL2X near x = 1 measured 1.06
+// and 1.56 (docs/CONFORMANCE.md), so even that bound would make the test depend on the host.
 void report(Function f, const Stats& t) {
     const auto& cpu = x86emu_test::host_cpu::identity();
     std::ostringstream text;
-    text << specials::kFunctionNames[f] << ": " << t.cases << " cases, oracle: " << percent(t.correctly_rounded, t.cases)
-         << " correctly rounded (" << t.hard_cases << " hard), max error " << t.max_error << " ulp";
+    text << specials::kFunctionNames[f] << ": " << t.cases << " cases, oracle: " << t.correctly_rounded
+         << " correctly rounded (" << t.hard_cases << " within 2^-" << kHardCaseBits << " ulp of a boundary), max error "
+         << t.max_error << " ulp";
 #if X86EMU_HOST_X87
     text << "; host " << cpu.describe() << ": " << percent(t.host_identical, t.cases) << " bit-identical, C1 agrees on "
          << percent(t.host_c1_agree, t.host_c1_compared) << " of those, max " << t.host_max_ulp
          << " ulp apart; the host itself: " << percent(t.host_correctly_rounded, t.cases)
          << " correctly rounded, max error " << t.host_max_error_nearest << " ulp (RN), " << t.host_max_error_directed
          << " ulp (directed)";
-    if (cpu.vendor == x86emu_test::host_cpu::Vendor::Intel) {
-        CHECK(t.host_max_error_nearest < 1.0);
-        CHECK(t.host_max_error_directed < 1.5);
-    }
 #endif
     MESSAGE(text.str());
     CHECK(t.max_error <= 1.0);
@@ -618,6 +628,28 @@ void check_special(Function f, Float80 a, Float80 b, std::uint8_t masks, Roundin
                                  " flags " + std::to_string(mine.flags) + " C1 " + std::to_string(mine.c1));
 }
 
+#if X86EMU_HOST_X87
+// How the live host's answer to a special operand differs from the capture, if it does.
+enum class LiveDifference { None, LastBit, AmdFsincosC1, Other };
+LiveDifference classify_live(Function f, const Outcome& live, const Outcome& captured) {
+    const bool same_registers = live.first == captured.first && (!captured.has_second || live.second == captured.second);
+    if (live.flags == captured.flags && live.c1 == captured.c1 && live.c2 == captured.c2 && same_registers)
+        return LiveDifference::None;
+    if (f == specials::Fsincos && x86emu_test::host_cpu::identity().vendor == x86emu_test::host_cpu::Vendor::Amd &&
+        live.flags == captured.flags && live.c2 == captured.c2 && same_registers)
+        return LiveDifference::AmdFsincosC1;
+    // Both inexact, at most 1 ulp apart: the rounding of a not correctly rounded internal result,
+    // which may also move a result across 2^-16382 (UE) and flips C1.
+    const auto near = [](Float80 x, Float80 y) { return ulp_distance(x, y) <= 1; };
+    const std::uint8_t ignore = exception::Underflow;
+    if ((live.flags & exception::Precision) && (captured.flags & exception::Precision) &&
+        (live.flags & ~ignore) == (captured.flags & ~ignore) && live.c2 == captured.c2 && near(live.first, captured.first) &&
+        (!captured.has_second || near(live.second, captured.second)))
+        return LiveDifference::LastBit;
+    return LiveDifference::Other;
+}
+#endif
+
 }  // namespace
 
 TEST_CASE("transcendental: special operands as on Intel silicon (committed capture)") {
@@ -626,7 +658,8 @@ TEST_CASE("transcendental: special operands as on Intel silicon (committed captu
     std::map<std::tuple<int, int, int, int, int>, const specials::SpecialRow*> rows;
     for (const auto& r : kIntelRows) rows[{r.function, r.a, r.b, r.masks, r.rc}] = &r;
     SpecialTally tally;
-    std::size_t host_compared = 0, host_same = 0;
+    std::size_t host_compared = 0, host_same = 0, host_last_bit = 0, host_amd_fsincos_c1 = 0, host_other = 0;
+    std::vector<std::string> host_other_examples;
     for (unsigned fi = 0; fi < specials::FunctionCount; ++fi) {
         const auto f = static_cast<Function>(fi);
         for (unsigned ia = 0; ia < values.size(); ++ia) {
@@ -646,9 +679,21 @@ TEST_CASE("transcendental: special operands as on Intel silicon (committed captu
                         // differ in the last bit of an inexact result, which the capture records).
                         const Outcome live = run_host(f, a, b, masks, static_cast<Rounding>(rc));
                         ++host_compared;
-                        if (live.flags == intel.flags && live.c1 == intel.c1 && live.c2 == intel.c2 &&
-                            live.first == intel.first && (!intel.has_second || live.second == intel.second))
-                            ++host_same;
+                        switch (classify_live(f, live, intel)) {
+                        case LiveDifference::None: ++host_same; break;
+                        case LiveDifference::LastBit: ++host_last_bit; break;
+                        case LiveDifference::AmdFsincosC1: ++host_amd_fsincos_c1; break;
+                        case LiveDifference::Other:
+                            if (host_other_examples.size() < 4)
+                                host_other_examples.push_back(std::string(specials::kFunctionNames[f]) + "(" + hex(a) +
+                                                              (specials::two_operands(f) ? ", " + hex(b) : std::string()) +
+                                                              ") rc " + std::to_string(rc) + " masks " +
+                                                              std::to_string(masks) + ": live " + hex(live.first) +
+                                                              " flags " + std::to_string(live.flags) + ", captured " +
+                                                              hex(intel.first) + " flags " + std::to_string(intel.flags));
+                            ++host_other;
+                            break;
+                        }
 #endif
                     }
                 }
@@ -665,8 +710,12 @@ TEST_CASE("transcendental: special operands as on Intel silicon (committed captu
         text << " " << specials::kFunctionNames[fi] << " " << tally.per_function[fi];
     for (const auto& e : tally.examples) text << "\n  " << e;
 #if X86EMU_HOST_X87
-    text << "\nthis host (" << x86emu_test::host_cpu::identity().describe() << ") gives the captured answer in "
-         << host_same << " of " << host_compared << " cases";
+    text << "\nthis host (" << x86emu_test::host_cpu::identity().describe() << ") against the capture, "
+         << host_compared << " cases: " << host_same << " identical; masked (documented differences): "
+         << host_last_bit << " in the last bit or C1 of an inexact result (SDM vol. 1 8.3.10 leaves it open; it "
+         << "differs between models and vendors), " << host_amd_fsincos_c1
+         << " FSINCOS C1 from the sine (AMD, measured on Zen 4: docs/CONFORMANCE.md); other differences: " << host_other;
+    for (const auto& e : host_other_examples) text << "\n  " << e;
 #endif
     MESSAGE(text.str());
     CHECK(tally.identical + tally.intel_not_correctly_rounded + tally.ours_hard == tally.compared);
