@@ -9,13 +9,14 @@
 //    against the exact value from a Boost.Multiprecision oracle (x87_oracle.hpp; for the trig
 //    functions after the architectural 66-bit-pi reduction): our result must be the correctly
 //    rounded one unless the exact value lies within 2^-kHardCaseBits ulp of a rounding boundary
-//    (then it may be either neighbour), and PE, UE, OE and C1 must be the oracle's;
+//    (then it may be either neighbour, with a C1 that tells which), and PE, UE, OE and C1 must
+//    be the oracle's;
 //  - the special operands (zeros, denormals, infinities, NaNs, unsupported encodings, domain edges,
 //    out-of-range trig arguments; every pair, every RC, masked and unmasked) against the answers
 //    of Intel silicon committed as data (data/x87_transcendental_specials_intel.inc, written by
 //    tools/capture_transcendental_specials.cpp): identical, except where Intel's inexact result is
 //    not the correctly rounded exact value — there we follow the oracle (docs/CONFORMANCE.md: the
-//    per-model choice for the last bit) and count the case;
+//    per-model choice for the last bit) and count the case — or the case lies in that band;
 //  - named results the manuals and the 66-bit pi fix.
 // The host's own x87 is compared too, but only reported (MESSAGE: bit-identical share, C1
 // agreement, max ulp, the host's own error against the oracle): how often two implementations
