@@ -764,6 +764,19 @@ TEST_CASE("transcendental: results fixed by the manuals and by the 66-bit pi") {
     env = Env{};
     CHECK(fpatan(kPositiveOne, kPositiveOne, env) == Float80{0xC90FDAA22168C235ull, 0x3FFE});
     CHECK(env.rounded_up);
+    // F2XM1(+-1) = 1 and -1/2 exactly (2^x is rational only for integral x): no rounding in any
+    // RC, so C1 stays clear, yet PE as for every such result.
+    for (int rc = 0; rc < 4; ++rc) {
+        env = Env{};
+        env.rounding = static_cast<Rounding>(rc);
+        CHECK(f2xm1(kPositiveOne, env) == kPositiveOne);
+        CHECK_FALSE(env.rounded_up);
+        env = Env{};
+        env.rounding = static_cast<Rounding>(rc);
+        CHECK(f2xm1(Float80{0x8000000000000000ull, 0xBFFF}, env) == Float80{0x8000000000000000ull, 0xBFFE});
+        CHECK_FALSE(env.rounded_up);
+        CHECK(env.flags == exception::Precision);
+    }
     // FYL2X(3, 8) = 9 exactly, yet PE like on the host.
     env = Env{};
     CHECK(fyl2x(Float80{0xC000000000000000ull, 0x4000}, Float80{0x8000000000000000ull, 0x4002}, env) ==
