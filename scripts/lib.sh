@@ -8,7 +8,7 @@ X86EMU_BUILD_DIR="${X86EMU_BUILD_DIR:-$X86EMU_ROOT/build}"
 
 # Packages needed to build and test x86emu on Debian 12 (python3 runs the headless runner's tests).
 X86EMU_BUILD_PACKAGES=(build-essential cmake nasm nlohmann-json3-dev doctest-dev
-    libboost-program-options-dev zlib1g-dev libsdl2-dev pkg-config python3)
+    libboost-program-options-dev libboost-dev zlib1g-dev libsdl2-dev pkg-config python3)
 
 die() {
     echo "error: $*" >&2

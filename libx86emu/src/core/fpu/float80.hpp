@@ -195,7 +195,7 @@ struct TrigResult {
     Float80 first;   // sin / cos / sin (FSINCOS) / tan
     // FSINCOS: the cosine (pushed last: ST(0)); FPTAN: +1.0 (pushed last). For a NaN or invalid
     // operand both are that NaN (the host pushes it twice). C1 (env.rounded_up) after FSINCOS
-    // reports the sine's rounding, as on the host.
+    // reports the cosine's rounding (ST(0)), as on Intel silicon.
     Float80 second;
     bool in_range = true;
 };
