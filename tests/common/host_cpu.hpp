@@ -1,5 +1,6 @@
 // x86emu tests — which x86 CPU the tests run on, read once from CPUID, for the tests that compare
-// the emulator with the host's own x87 (tests/unit/test_float80.cpp, tests/differential). Where
+// the emulator with the host's own x87 (tests/unit/test_float80.cpp, test_transcendental.cpp,
+// tests/unit/tools, tests/differential): the one place that reads the host's identity. Where
 // the manuals leave a choice and Intel and AMD silicon choose differently, those tests mask the
 // host vendor's documented behaviour, and only on that vendor's hosts (docs/X87_CHOICES.md).
 // Intel SDM vol. 2 CPUID: leaf 0 (vendor string), leaf 1 EAX (family/model, with the extended
@@ -7,7 +8,9 @@
 // deprecated); vol. 1 §8.1.9.1 (fopcode compatibility sub-mode, Pentium 4 and later).
 #pragma once
 
+#include <cstdio>
 #include <cstring>
+#include <string>
 
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
 #include <cpuid.h>
@@ -22,6 +25,7 @@ enum class HostVendor { Intel, Amd, Other };
 
 struct HostCpu {
     HostVendor vendor = HostVendor::Other;
+    std::string vendor_string = "unknown";  // "GenuineIntel", "AuthenticAMD", ...
     unsigned family = 0;  // the displayed family: base, plus the extended family when base is 0Fh
     unsigned model = 0;   // the displayed model: base, plus the extended model for families 06h/0Fh
     bool fdp_exception_only = false;  // CPUID.(7,0):EBX[6]: FDP updated only on x87 exceptions
@@ -37,6 +41,15 @@ struct HostCpu {
     // (model 0Fh). Every Intel x86-64 host is one of them.
     bool intel_fop_on_unmasked_exception_only() const {
         return intel() && (family >= 0x0F || (family == 6 && model >= 0x0F));
+    }
+
+    // "GenuineIntel family 6 (06h) model 167 (A7h)": names the silicon in test output and in
+    // data captured from it (tests/unit/data/x87_transcendental_specials_*.inc).
+    std::string describe() const {
+        char text[96];
+        std::snprintf(text, sizeof text, "%s family %u (%02Xh) model %u (%02Xh)", vendor_string.c_str(), family,
+                      family, model, model);
+        return text;
     }
 
     const char* vendor_name() const {
@@ -59,6 +72,7 @@ inline HostCpu read_host_cpu() {
     std::memcpy(vendor + 0, &ebx, 4);
     std::memcpy(vendor + 4, &edx, 4);
     std::memcpy(vendor + 8, &ecx, 4);
+    cpu.vendor_string = vendor;
     if (std::strcmp(vendor, "GenuineIntel") == 0) cpu.vendor = HostVendor::Intel;
     else if (std::strcmp(vendor, "AuthenticAMD") == 0) cpu.vendor = HostVendor::Amd;
     if (max_leaf >= 1 && __get_cpuid(1, &eax, &ebx, &ecx, &edx)) {

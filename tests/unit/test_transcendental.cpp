@@ -42,7 +42,7 @@
 #include <vector>
 
 #include "core/fpu/float80.hpp"
-#include "host_cpu.hpp"
+#include "../common/host_cpu.hpp"
 #include "host_x87.hpp"
 #include "transcendental_specials.hpp"
 #include "x87_oracle.hpp"
@@ -400,7 +400,7 @@ bool check_against_oracle(Function f, Float80 a, Float80 b, Rounding rc, const O
 // where Intel, and we, report the cosine's (ST(0)); on AMD hosts FSINCOS's C1 is compared with
 // the direction of our FSIN of the same operand.
 bool host_c1_expected(Function f, Float80 a, Rounding rounding, const Outcome& mine) {
-    if (f == specials::Fsincos && x86emu_test::host_cpu::identity().vendor == x86emu_test::host_cpu::Vendor::Amd)
+    if (f == specials::Fsincos && x86emu_test::host_cpu().amd())
         return run_ours(specials::Fsin, a, Float80{}, kAllMasked, rounding).c1;
     return mine.c1;
 }
@@ -482,7 +482,7 @@ void report(Function f, const Stats& t) {
          << " correctly rounded (" << t.hard_cases << " within 2^-" << kHardCaseBits << " ulp of a boundary), max error "
          << t.max_error << " ulp";
 #if X86EMU_HOST_X87
-    text << "; host " << x86emu_test::host_cpu::identity().describe() << ": " << percent(t.host_identical, t.cases) << " bit-identical, C1 agrees on "
+    text << "; host " << x86emu_test::host_cpu().describe() << ": " << percent(t.host_identical, t.cases) << " bit-identical, C1 agrees on "
          << percent(t.host_c1_agree, t.host_c1_compared) << " of those, max " << t.host_max_ulp
          << " ulp apart; the host itself: " << percent(t.host_correctly_rounded, t.cases)
          << " correctly rounded, max error " << t.host_max_error_nearest << " ulp (RN), " << t.host_max_error_directed
@@ -655,7 +655,7 @@ LiveDifference classify_live(Function f, const Outcome& live, const Outcome& cap
     const bool same_registers = live.first == captured.first && (!captured.has_second || live.second == captured.second);
     if (live.flags == captured.flags && live.c1 == captured.c1 && live.c2 == captured.c2 && same_registers)
         return LiveDifference::None;
-    if (f == specials::Fsincos && x86emu_test::host_cpu::identity().vendor == x86emu_test::host_cpu::Vendor::Amd &&
+    if (f == specials::Fsincos && x86emu_test::host_cpu().amd() &&
         live.flags == captured.flags && live.c2 == captured.c2 && same_registers)
         return LiveDifference::AmdFsincosC1;
     // Both inexact, at most 1 ulp apart: the rounding of a not correctly rounded internal result,
@@ -737,7 +737,7 @@ TEST_CASE("transcendental: special operands as on Intel silicon (committed captu
         text << " " << specials::kFunctionNames[fi] << " " << tally.per_function[fi];
     for (const auto& e : tally.examples) text << "\n  " << e;
 #if X86EMU_HOST_X87
-    text << "\nthis host (" << x86emu_test::host_cpu::identity().describe() << ") against the capture, "
+    text << "\nthis host (" << x86emu_test::host_cpu().describe() << ") against the capture, "
          << host_compared << " cases: " << host_same << " identical; masked (documented differences): "
          << host_last_bit << " in the last bit or C1 of an inexact result (SDM vol. 1 8.3.10 leaves it open; it "
          << "differs between models and vendors), " << host_amd_fsincos_c1
