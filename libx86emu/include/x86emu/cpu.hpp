@@ -23,7 +23,11 @@ enum class StopReason : std::uint32_t {
     Halted = 1u << 1,           // HLT executed with nothing pending that could wake the CPU
     Shutdown = 1u << 2,         // triple fault / shutdown cycle: the CPU cannot continue
     StopRequested = 1u << 3,    // request_stop() was called (from a hook or another callback)
-    Stepped = 1u << 4,          // step() finished its one instruction
+    Stepped = 1u << 4,          // step() finished its one instruction, iteration or delivery
+    // EIP is on a REP string instruction stopped between iterations (by the budget, step(), a
+    // pending event): the next run() or step() continues it. Set together with the reason
+    // that stopped it.
+    RepInProgress = 1u << 5,
 };
 constexpr StopReason operator|(StopReason a, StopReason b) {
     return static_cast<StopReason>(static_cast<std::uint32_t>(a) | static_cast<std::uint32_t>(b));
@@ -71,9 +75,15 @@ public:
     void reset();
 
     // Runs until at least `cycle_budget` cycles have been consumed or another stop reason occurs.
-    // An instruction is never split: the last one may overshoot the budget.
+    // An instruction is never split, except a REP string instruction, which stops between
+    // iterations (RepInProgress); the last instruction or iteration may overshoot the budget.
+    // Every run with a non-zero budget makes progress (at least one instruction, iteration or
+    // delivery) unless it returns Halted, Shutdown or StopRequested.
     RunResult run(std::uint64_t cycle_budget);
-    // Executes exactly one instruction (with all its REP iterations) or one interrupt delivery.
+    // Executes one instruction, one iteration of a REP string instruction (as the single-step
+    // trap does, SDM vol. 3 §17.3.1.4: EIP stays on it, RepInProgress, until the count or the
+    // REPE/REPNE condition ends it), or one interrupt delivery. Splitting a run into steps
+    // changes neither the final state nor the cycle total.
     RunResult step();
 
     // set_state() also leaves the halted state and any pending shutdown, as a reset would; the
@@ -86,7 +96,8 @@ public:
     // (cycles * 10^6 / clock_khz nanoseconds, rounded down).
     std::uint32_t clock_khz() const;
     std::uint64_t emulated_nanoseconds() const;
-    // Total since creation. A REP string instruction counts once, however many iterations.
+    // Total since creation. A REP string instruction counts once, however many iterations, when
+    // its last iteration completes (RunResult::instructions likewise).
     std::uint64_t instructions() const;
     bool halted() const;
 

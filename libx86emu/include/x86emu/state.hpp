@@ -23,11 +23,13 @@ struct SegmentState {
     std::uint32_t base = 0;
     std::uint32_t limit = 0xFFFF;
     std::uint16_t attributes = 0x93;  // access byte (bits 0-7), D/B (bit 14), G (bit 15)
+    friend bool operator==(const SegmentState&, const SegmentState&) = default;
 };
 
 struct TableRegister {
     std::uint32_t base = 0;
     std::uint16_t limit = 0x3FF;
+    friend bool operator==(const TableRegister&, const TableRegister&) = default;
 };
 
 struct CpuState {
@@ -39,6 +41,8 @@ struct CpuState {
     TableRegister gdtr{}, idtr{};
     SegmentState ldtr{}, tr{};
     std::array<std::uint32_t, 8> dr{};
+
+    friend bool operator==(const CpuState&, const CpuState&) = default;
 };
 
 // The x87 FPU's state (SDM vol. 1 §8.1), as an embedder saves and restores it. Registers are

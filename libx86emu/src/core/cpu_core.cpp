@@ -94,6 +94,7 @@ void CpuCore::reset() {
     nmi_pending = false;
     nmi_blocked = false;
     inhibit_interrupts = false;
+    rep_in_progress = false;
     shutdown_ = false;
     pending_debug_status = 0;
     data_watch_active_ = false;
@@ -301,6 +302,7 @@ bool CpuCore::service_events() {
         nmi_pending = false;
         nmi_blocked = true;
         halted = false;
+        rep_in_progress = false;  // the REP restarts (and pays its setup again) after the handler
         next_eip = eip;
         interrupt(2, eip, EventKind::External);
         eip = next_eip;
@@ -308,6 +310,7 @@ bool CpuCore::service_events() {
     }
     if (intr_line && interrupts_enabled() && interrupt_controller) {
         halted = false;
+        rep_in_progress = false;
         std::uint8_t vector = interrupt_controller->acknowledge();
         next_eip = eip;
         interrupt(vector, eip, EventKind::External);
@@ -344,6 +347,8 @@ void CpuCore::execute_loop(std::uint64_t end_cycle, bool single_step, RunResult&
             return;
         }
         inhibit_interrupts = false;
+        rep_resume = rep_in_progress;
+        rep_in_progress = false;
         const bool trap = eflags_ & eflags::TF;
         const bool resume = eflags_ & eflags::RF;
         if (code_watch_active_) check_instruction_breakpoint();
@@ -352,16 +357,22 @@ void CpuCore::execute_loop(std::uint64_t end_cycle, bool single_step, RunResult&
         cycles += insn.cycles;
         insn.exec(*this, insn);
         eip = next_eip;
+        rep_resume = false;
         // RF lasts for one completed instruction (an IRET that loads it set sees it kept).
         if (resume) eflags_ &= ~eflags::RF;
-        ++instructions;
-        ++result.instructions;
+        // A REP instruction stopped between iterations has not retired yet: it counts once, when
+        // its last iteration is done.
+        if (!rep_in_progress) {
+            ++instructions;
+            ++result.instructions;
+        }
         // Single-step trap after the instruction (SDM vol. 3 §17.3.1.4).
         if (trap || pending_debug_status) {
             // Debug traps after the instruction (SDM vol. 3 §17.3.1): single step (BS) and
             // data breakpoints (Bn) are reported together in DR6.
             dr[6] = (dr[6] & ~0xFu) | pending_debug_status | (trap ? 0x4000u : 0u);
             pending_debug_status = 0;
+            rep_in_progress = false;
             next_eip = eip;
             interrupt(1, eip, EventKind::Exception);
             eip = next_eip;
@@ -377,6 +388,7 @@ RunResult CpuCore::run(std::uint64_t cycle_budget, bool single_step) {
     RunResult result;
     std::uint64_t start = cycles;
     end_cycle_ = single_step ? ~std::uint64_t{0} : cycles + cycle_budget;
+    single_step_ = single_step;
     if (halted && !events_pending()) {
         result.reasons = StopReason::Halted;
         return result;
@@ -387,6 +399,7 @@ RunResult CpuCore::run(std::uint64_t cycle_budget, bool single_step) {
             break;
         } catch (const CpuFault& fault) {
             halted = false;
+            rep_resume = false;
             deliver_fault(fault);
             if (single_step || shutdown_) {
                 if (shutdown_) result.reasons = result.reasons | StopReason::Shutdown;
@@ -395,6 +408,7 @@ RunResult CpuCore::run(std::uint64_t cycle_budget, bool single_step) {
             }
         }
     }
+    if (rep_in_progress) result.reasons = result.reasons | StopReason::RepInProgress;
     result.cycles = cycles - start;
     return result;
 }
@@ -437,6 +451,8 @@ void CpuCore::set_state(const CpuState& s) {
     halted = false;
     shutdown_ = false;
     inhibit_interrupts = false;
+    rep_in_progress = false;
+    rep_resume = false;
     pending_debug_status = 0;
     // In protected mode the CPL is CS.RPL (SDM vol. 3 §5.5); real and V86 mode fix it.
     cpl = seg[CS].selector & 3u;
