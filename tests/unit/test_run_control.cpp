@@ -1,6 +1,6 @@
 // x86emu unit tests — run control: step() and REP string instructions (one iteration per step,
 // as the single-step trap takes them, SDM vol. 3 §17.3.1.4), cycle totals that do not depend on
-// how a run is sliced.
+// how a run is sliced, INTR without an interrupt controller.
 #include <doctest/doctest.h>
 
 #include <chrono>
@@ -181,3 +181,78 @@ TEST_CASE("TF traps after each REP iteration, with the saved IP on the REP instr
     CHECK((after.dr[6] & 0x4000u) != 0);                        // BS
 }
 
+namespace {
+struct OneShotPic final : InterruptController {
+    bool asserted = false;
+    std::uint8_t vector = 0x20;
+    std::uint8_t acknowledge() override {
+        asserted = false;
+        return vector;
+    }
+};
+
+// In the fixture's handler of `vector`, after its HLT.
+bool halted_in_handler(const CpuState& s, unsigned vector) {
+    return s.seg[CS].selector == kHandlerSeg && s.eip == handler_ip(vector) + 1u;
+}
+}  // namespace
+
+TEST_CASE("INTR without an interrupt controller: run() and step() stop with NoInterruptController") {
+    for (CpuModel model : kAllModels) {
+        CAPTURE(cpu_model_name(model));
+        SUBCASE("at an ordinary boundary nothing executes") {
+            Machine m(model);
+            m.load({0x40, 0xF4});  // inc ax; hlt
+            CpuState s = Machine::base_state();
+            s.eflags |= eflags::IF;
+            m.cpu.set_state(s);
+            m.cpu.set_intr(true);
+            RunResult r = m.cpu.run(10'000);
+            CHECK(r.reasons == StopReason::NoInterruptController);
+            CHECK(r.instructions == 0);
+            r = m.cpu.step();
+            CHECK(r.reasons == StopReason::NoInterruptController);
+            CHECK(m.cpu.state().gpr[EAX] == 0);
+            // With IF clear the line is not recognised and the program runs.
+            s.eflags &= ~eflags::IF;
+            m.cpu.set_state(s);
+            r = m.cpu.run(10'000);
+            CHECK(any(r.reasons, StopReason::Halted));
+            CHECK(m.cpu.state().gpr[EAX] == 1);
+        }
+        SUBCASE("a REP inside the STI shadow makes progress, then stops; a controller resumes it") {
+            Machine m(model);
+            m.load({0xFB, 0xF3, 0xAC, 0xF4});  // sti; rep lodsb; hlt
+            CpuState s = Machine::base_state();
+            s.gpr[ECX] = 50;
+            s.gpr[ESI] = 0x40;
+            m.cpu.set_state(s);
+            m.cpu.set_intr(true);
+            RunResult r = m.cpu.run(1'000'000);  // spun without progress until the budget
+            CHECK(any(r.reasons, StopReason::NoInterruptController));
+            CHECK(any(r.reasons, StopReason::RepInProgress));
+            CHECK_FALSE(any(r.reasons, StopReason::BudgetExhausted));
+            CHECK(m.cpu.state().gpr[ECX] == 49);  // the shadowed instruction's first iteration
+            OneShotPic pic;
+            pic.asserted = true;
+            m.cpu.set_interrupt_controller(&pic);
+            r = m.cpu.run(1'000'000);
+            CHECK(any(r.reasons, StopReason::Halted));
+            CHECK(halted_in_handler(m.cpu.state(), 0x20));
+            CHECK(m.bus.word(m.stack_phys(kStackTop - 6)) == kCodeIp + 1);  // back to the REP
+        }
+        SUBCASE("a halted CPU stays halted and says why it cannot wake") {
+            Machine m(model);
+            m.load({0xF4, 0x40, 0xF4});  // hlt; inc ax; hlt
+            CpuState s = Machine::base_state();
+            s.eflags |= eflags::IF;
+            m.cpu.set_state(s);
+            CHECK(any(m.cpu.run(1000).reasons, StopReason::Halted));
+            m.cpu.set_intr(true);
+            const RunResult r = m.cpu.run(1000);
+            CHECK(r.reasons == (StopReason::NoInterruptController | StopReason::Halted));
+            CHECK(m.cpu.halted());
+            CHECK(m.cpu.state().gpr[EAX] == 0);
+        }
+    }
+}

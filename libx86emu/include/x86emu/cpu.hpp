@@ -28,6 +28,12 @@ enum class StopReason : std::uint32_t {
     // pending event): the next run() or step() continues it. Set together with the reason
     // that stopped it.
     RepInProgress = 1u << 5,
+    // INTR is asserted and would be taken here (IF = 1, no interrupt shadow) but no
+    // InterruptController was set to supply the vector: run() and step() return at this
+    // instruction boundary without executing anything, every time, until a controller is set,
+    // INTR is deasserted or IF is cleared (by set_state). A halted CPU stays halted (Halted is
+    // set as well).
+    NoInterruptController = 1u << 6,
 };
 constexpr StopReason operator|(StopReason a, StopReason b) {
     return static_cast<StopReason>(static_cast<std::uint32_t>(a) | static_cast<std::uint32_t>(b));
@@ -78,7 +84,7 @@ public:
     // An instruction is never split, except a REP string instruction, which stops between
     // iterations (RepInProgress); the last instruction or iteration may overshoot the budget.
     // Every run with a non-zero budget makes progress (at least one instruction, iteration or
-    // delivery) unless it returns Halted, Shutdown or StopRequested.
+    // delivery) unless it returns Halted, Shutdown, StopRequested or NoInterruptController.
     RunResult run(std::uint64_t cycle_budget);
     // Executes one instruction, one iteration of a REP string instruction (as the single-step
     // trap does, SDM vol. 3 §17.3.1.4: EIP stays on it, RepInProgress, until the count or the
@@ -101,7 +107,9 @@ public:
     std::uint64_t instructions() const;
     bool halted() const;
 
-    // Interrupt lines.
+    // Interrupt lines. INTR is taken through the controller, which supplies the vector
+    // (InterruptController::acknowledge); with INTR asserted and no controller, run() and step()
+    // stop with NoInterruptController where the interrupt would be taken.
     void set_interrupt_controller(InterruptController* controller);
     void set_intr(bool asserted);
     void raise_nmi();

@@ -333,8 +333,16 @@ void CpuCore::execute_loop(std::uint64_t end_cycle, bool single_step, RunResult&
             return;
         }
         if (!inhibit_interrupts && events_pending()) {
-            if (service_events() && single_step) {
-                result.reasons = result.reasons | StopReason::Stepped;
+            if (service_events()) {
+                if (single_step) {
+                    result.reasons = result.reasons | StopReason::Stepped;
+                    return;
+                }
+            } else if (intr_without_controller()) {
+                // Nothing can supply the vector: stop here rather than run on as if the line
+                // were low (or spin in a REP that keeps pausing for it).
+                result.reasons = result.reasons | StopReason::NoInterruptController;
+                if (halted) result.reasons = result.reasons | StopReason::Halted;
                 return;
             }
         }
