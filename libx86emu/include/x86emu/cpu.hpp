@@ -92,8 +92,13 @@ public:
     // changes neither the final state nor the cycle total.
     RunResult step();
 
-    // set_state() also leaves the halted state and any pending shutdown, as a reset would; the
-    // value is taken as given (an embedder may load FLAGS bits this model cannot hold).
+    // state() is a complete snapshot of the CPU between instructions (the x87 registers aside:
+    // fpu_state()); set_state() of it on a fresh Cpu of the same model, over a Bus with the same
+    // memory, continues exactly as this one would. set_state() takes the run state (halted,
+    // interrupt shadow, NMI latch and blocking, a paused REP, CPL, TSC) from the CpuState and
+    // clears a pending shutdown; the registers are taken as given (an embedder may load FLAGS
+    // bits this model cannot hold). It throws std::invalid_argument, changing nothing, for a
+    // CPL or TSC the CpuState cannot hold on this model (see CpuState).
     CpuState state() const;
     void set_state(const CpuState& state);
 
