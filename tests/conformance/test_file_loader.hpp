@@ -9,8 +9,9 @@
 
 namespace conformance {
 
-// Throws InputError naming the file (and the test index) on corrupt gzip, bad JSON or a
-// schema the harness does not understand.
+// Throws InputError naming the file (and the test's index and name, and the field) on corrupt
+// gzip, bad JSON, a schema the harness does not understand, or a value that is not an integer
+// in its field's range.
 std::vector<TestCase> load_test_file(const std::filesystem::path& path);
 
 }  // namespace conformance

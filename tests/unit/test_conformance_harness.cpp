@@ -156,6 +156,50 @@ TEST_CASE("load_test_file reads the 8086 schema and rejects corrupt input clearl
     CHECK_THROWS_AS(load_test_file(dir.path / "missing.json.gz"), InputError);
 }
 
+// A register or RAM value that is not an exact integer in range used to be converted silently
+// (1.5 -> 1, -1 -> FFFFh, a byte 300 -> 44).
+TEST_CASE("load_test_file rejects non-integer, negative and out-of-range values, naming test and field") {
+    ScratchDirectory dir("loader-values");
+    const std::string good = kOneTest8086;
+    struct Case {
+        const char* from;
+        const char* to;
+        const char* message;
+    };
+    const Case cases[] = {
+        {"\"ax\": 1,", "\"ax\": 1.5,", "initial.regs.ax = 1.5 is not an integer"},
+        {"\"bx\": 2,", "\"bx\": -1,", "initial.regs.bx = -1 is outside 0..65535"},
+        {"\"cx\": 3,", "\"cx\": 65536,", "initial.regs.cx = 65536 is outside 0..65535"},
+        {"\"dx\": 4,", "\"dx\": 18446744073709551615,", "initial.regs.dx = 18446744073709551615 is outside"},
+        {"\"dx\": 4,", "\"dx\": \"4\",", "initial.regs.dx = \"4\" is not an integer"},
+        {"{\"ip\": 14}", "{\"ip\": 14.0}", "final.regs.ip = 14.0 is not an integer"},
+        {"\"ram\": [[93, 144]], \"queue\": [144]", "\"ram\": [[93, 256]], \"queue\": [144]",
+         "initial.ram[0] value = 256 is outside 0..255"},
+        {"\"ram\": [[93, 144]], \"queue\": [144]", "\"ram\": [[-93, 144]], \"queue\": [144]",
+         "initial.ram[0] address = -93 is outside 0..4294967295"},
+        {"\"ram\": [[93, 144]], \"queue\": []", "\"ram\": [[93, 0.5]], \"queue\": []",
+         "final.ram[0] value = 0.5 is not an integer"},
+        {"\"bytes\": [144]", "\"bytes\": [300]", "bytes[0] = 300 is outside 0..255"},
+        {"\"test_num\": 7", "\"test_num\": 7.5", "test_num = 7.5 is not an integer"},
+    };
+    for (const Case& c : cases) {
+        CAPTURE(c.message);
+        std::string text = good;
+        const auto at = text.find(c.from);
+        REQUIRE(at != std::string::npos);
+        text.replace(at, std::string(c.from).size(), c.to);
+        write_gzip(dir.path / "bad.json.gz", text);
+        std::string message;
+        try {
+            load_test_file(dir.path / "bad.json.gz");
+        } catch (const InputError& e) {
+            message = e.what();
+        }
+        CHECK(message.find("test #0 \"nop\"") != std::string::npos);
+        CHECK(message.find(c.message) != std::string::npos);
+    }
+}
+
 TEST_CASE("the 80286 cycle mapping subtracts instruction length and the measured HLT overhead") {
     TestCase nop;
     nop.bytes = {0x90, 0xF4};
