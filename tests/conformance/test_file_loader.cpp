@@ -117,10 +117,10 @@ std::optional<TestRegister> test_register_from_name(std::string_view name) {
     return std::nullopt;
 }
 
-std::vector<TestCase> load_test_file(const std::filesystem::path& path) {
+std::vector<TestCase> load_test_file(const std::filesystem::path& path, std::size_t max_bytes) {
     json document;
     try {
-        document = json::parse(read_gzip_file(path));
+        document = json::parse(read_gzip_file(path, max_bytes));
     } catch (const json::exception& e) {
         throw InputError(path.string() + ": bad JSON (" + e.what() + ")");
     }

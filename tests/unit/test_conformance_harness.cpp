@@ -200,6 +200,45 @@ TEST_CASE("load_test_file rejects non-integer, negative and out-of-range values,
     }
 }
 
+// A gzip bomb (2.7 MB unpacking to 600 MB) used to be read whole: 1.7 GB of memory before the
+// JSON parser even saw it. Built here at run time with zlib, not committed.
+TEST_CASE("read_gzip_file and load_test_file stop a gzip bomb at the decompressed-size limit") {
+    ScratchDirectory dir("gzip-bomb");
+    const fs::path bomb = dir.path / "90.json.gz";
+    constexpr std::size_t kMiB = std::size_t{1} << 20;
+    {
+        gzFile file = gzopen(bomb.c_str(), "wb9");
+        REQUIRE(file != nullptr);
+        const std::string spaces(kMiB, ' ');  // valid JSON whitespace: only the size is wrong
+        gzwrite(file, "[", 1);
+        for (int i = 0; i < 65; ++i) gzwrite(file, spaces.data(), static_cast<unsigned>(spaces.size()));
+        gzwrite(file, "]", 1);
+        gzclose(file);
+    }
+    CHECK(fs::file_size(bomb) < kMiB);  // a bomb: 65 MiB from well under 1 MiB
+    auto error_of = [](auto&& read) {
+        try {
+            read();
+        } catch (const InputError& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    const std::string limit_text = "decompresses to more than " + std::to_string(kDefaultMaxDecompressedBytes) + " bytes";
+    CHECK(kDefaultMaxDecompressedBytes == 64 * kMiB);
+    CHECK(error_of([&] { read_gzip_file(bomb); }).find(limit_text) != std::string::npos);
+    const std::string from_loader = error_of([&] { load_test_file(bomb); });
+    CHECK(from_loader.find(limit_text) != std::string::npos);
+    CHECK(from_loader.find(bomb.string()) != std::string::npos);
+    // A higher limit reads it whole (it is an empty test list).
+    CHECK(read_gzip_file(bomb, 66 * kMiB).size() == 65 * kMiB + 2);
+    CHECK(load_test_file(bomb, 66 * kMiB).empty());
+    // The limit is exact: max_bytes are accepted, one more is not.
+    write_gzip(dir.path / "ten.json.gz", "0123456789");
+    CHECK(read_gzip_file(dir.path / "ten.json.gz", 10) == "0123456789");
+    CHECK(error_of([&] { read_gzip_file(dir.path / "ten.json.gz", 9); }).find("more than 9 bytes") != std::string::npos);
+}
+
 TEST_CASE("the 80286 cycle mapping subtracts instruction length and the measured HLT overhead") {
     TestCase nop;
     nop.bytes = {0x90, 0xF4};
