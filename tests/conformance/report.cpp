@@ -203,7 +203,11 @@ void SuiteReport::write_json(const std::filesystem::path& path) const {
     std::ofstream out(path);
     if (!out) throw InputError("cannot write the report " + path.string());
     out << report.dump(2) << '\n';
-    if (!out) throw InputError("error while writing the report " + path.string());
+    // Most of a report sits in the stream's buffer until it is flushed, so a full disk (or
+    // /dev/full) shows only in flush() and close(), which the destructor would do silently.
+    out.flush();
+    if (out) out.close();
+    if (!out) throw InputError("error while writing the report " + path.string() + " (disk full or I/O error)");
 }
 
 }  // namespace conformance

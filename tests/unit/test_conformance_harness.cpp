@@ -11,6 +11,7 @@
 #include "comparison.hpp"
 #include "cycle_mapping.hpp"
 #include "gzip_file.hpp"
+#include "report.hpp"
 #include "test_bus.hpp"
 #include "test_file_loader.hpp"
 #include "test_suite_files.hpp"
@@ -237,6 +238,27 @@ TEST_CASE("read_gzip_file and load_test_file stop a gzip bomb at the decompresse
     write_gzip(dir.path / "ten.json.gz", "0123456789");
     CHECK(read_gzip_file(dir.path / "ten.json.gz", 10) == "0123456789");
     CHECK(error_of([&] { read_gzip_file(dir.path / "ten.json.gz", 9); }).find("more than 9 bytes") != std::string::npos);
+}
+
+// A report the stream only fails to flush (a full disk) used to be a silent success.
+TEST_CASE("SuiteReport::write_json reports a write that fails at flush or close") {
+    SuiteReport report("8086", "/nowhere", "");
+    report.record_pass("90");
+    if (fs::exists("/dev/full")) {
+        std::string message;
+        try {
+            report.write_json("/dev/full");
+        } catch (const InputError& e) {
+            message = e.what();
+        }
+        CHECK(message.find("error while writing the report /dev/full") != std::string::npos);
+    }
+    ScratchDirectory dir("report");
+    CHECK_THROWS_AS(report.write_json(dir.path / "missing-dir" / "r.json"), InputError);
+    report.write_json(dir.path / "r.json");
+    std::ifstream in(dir.path / "r.json");
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    CHECK(text.find("\"passed\": 1") != std::string::npos);
 }
 
 TEST_CASE("the 80286 cycle mapping subtracts instruction length and the measured HLT overhead") {
