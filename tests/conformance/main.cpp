@@ -142,12 +142,21 @@ std::optional<Options> parse_command_line(int argc, char** argv, int& exit_code)
     return options;
 }
 
-// An explicit --metadata must exist; the default DIR/metadata.json is optional (80286 has none).
-FlagsMaskTable load_flags_masks(const Options& options) {
+// An explicit --metadata must exist. The default DIR/metadata.json may be missing (a suite
+// copied without it): the run goes on, but says what it loses, on stderr and in the report.
+FlagsMaskTable load_flags_masks(const Options& options, SuiteReport& report) {
     std::error_code error;
-    if (options.metadata_given && !std::filesystem::exists(options.metadata_path, error)) {
-        throw InputError("metadata file " + options.metadata_path.string() + " does not exist");
+    if (!std::filesystem::exists(options.metadata_path, error)) {
+        if (options.metadata_given)
+            throw InputError("metadata file " + options.metadata_path.string() + " does not exist");
+        std::cerr << "warning: " << options.metadata_path.string()
+                  << " not found: without the suite's undefined-flag masks no failure can be told apart "
+                     "as differing only in undefined flags (failed_masked_flags_only stays 0); "
+                     "name the file with --metadata FILE\n";
+        report.set_metadata(std::nullopt);
+        return FlagsMaskTable{};
     }
+    report.set_metadata(options.metadata_path);
     return FlagsMaskTable::load(options.metadata_path);
 }
 
@@ -212,11 +221,11 @@ int run_singlestep(const Options& options) {
                          " in " + options.directory.string());
     }
     const auto revoked_hashes = load_revocation_list(options.directory);
-    const FlagsMaskTable flags_masks = load_flags_masks(options);
+    SuiteReport report(options.model_name, options.directory, options.filter);
+    const FlagsMaskTable flags_masks = load_flags_masks(options, report);
 
     TestRunner runner(options.model);
     const CycleMapping cycle_mapping = make_cycle_mapping(options, runner);
-    SuiteReport report(options.model_name, options.directory, options.filter);
     report.set_cycle_mapping(cycle_mapping.description());
 
     for (const TestFile& file : files) {

@@ -167,6 +167,8 @@ void SuiteReport::write_json(const std::filesystem::path& path) const {
     report["failed"] = failed_;
     report["failed_masked_flags_only"] = failed_masked_flags_only_;
     report["revoked_skipped"] = revoked_;
+    // null: no undefined-flag masks, so failed_masked_flags_only cannot count anything.
+    report["metadata"] = metadata_ ? nlohmann::json(metadata_->string()) : nlohmann::json(nullptr);
     nlohmann::json expected = nlohmann::json::array();
     for (const FirstFailure& f : expected_failures_)
         expected.push_back({{"test", f.name}, {"hash", f.hash}, {"index", f.index}, {"diff", f.diff}});
