@@ -42,7 +42,9 @@ struct CpuState {
     TableRegister gdtr{}, idtr{};
     SegmentState ldtr{}, tr{};
     std::array<std::uint32_t, 8> dr{};
-    std::array<std::uint32_t, 8> test_registers{};  // TR0-TR7 (MOV TRn on the 386 and 486)
+    // The test registers by number (MOV TRn): TR6-TR7 on the 386, TR3-TR7 on the 486; the
+    // other slots stay 0.
+    std::array<std::uint32_t, 8> test_registers{};
 
     // ---- what a running CPU carries between instructions besides its registers ----------
     // state() fills all of it, so that set_state() on a fresh Cpu continues exactly where the
