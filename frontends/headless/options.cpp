@@ -7,6 +7,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -55,6 +56,31 @@ std::uint64_t parse_unsigned(const std::string& text, const std::string& what, s
         throw UsageError(message.str());
     }
     return value;
+}
+
+// Whether two paths name one existing file, whatever the spelling (relative, "..", symbolic or
+// hard links): std::filesystem::equivalent compares device and inode. A path that does not exist
+// yet cannot be an existing input.
+bool same_existing_file(const std::string& a, const std::string& b) {
+    if (a.empty() || b.empty()) return false;
+    std::error_code error;
+    return std::filesystem::equivalent(a, b, error) && !error;
+}
+
+void refuse_as_bios(const char* option, const std::string& path, const Options& options) {
+    if (same_existing_file(path, options.bios_path))
+        throw UsageError(std::string(option) + " '" + path + "' is the --bios file '" + options.bios_path +
+                         "'; writing it would destroy the ROM image");
+}
+
+// The report's own path: refused before the caller learns it, so not even the error report is
+// written over the BIOS file or the debug console output.
+void refuse_clobbering_report(const Options& options) {
+    refuse_as_bios("--report", options.report_path, options);
+    if (!options.report_path.empty() &&
+        (options.report_path == options.debugcon_path || same_existing_file(options.report_path, options.debugcon_path)))
+        throw UsageError("--report and --debugcon-file name the same file '" + options.report_path +
+                         "'; they need different files");
 }
 
 Options parse_command_line(int argc, const char* const* argv, std::string& report_path_seen) {
@@ -107,7 +133,11 @@ Options parse_command_line(int argc, const char* const* argv, std::string& repor
     positional.add("stray", -1);
     po::store(po::command_line_parser(argc, argv).options(accepted).positional(positional).run(), given);
     po::notify(given);
+    // An output file that is the BIOS (or the other output) would be truncated when opened,
+    // before the BIOS is read: refuse it before anything is opened.
+    refuse_clobbering_report(options);
     report_path_seen = options.report_path;
+    refuse_as_bios("--debugcon-file", options.debugcon_path, options);
     if (!stray_arguments.empty())
         throw UsageError("unexpected argument '" + stray_arguments.front() + "' (options start with --)");
 

@@ -58,11 +58,19 @@ void TestRunner::prepare(const std::vector<RamByte>& ram, const RegisterValues& 
 
 TestRunner::Execution TestRunner::execute() {
     if (model_ != CpuModel::i8086) return run_until_halt();
-    const x86emu::RunResult result = cpu_.step();
-    if (any(result.reasons, StopReason::Shutdown)) {
-        return {false, execution_problem("the CPU shut down (triple fault)")};
+    // One instruction: step() takes a REP string instruction one iteration at a time, so steps
+    // continue while it reports the instruction unfinished (CX bounds them at 65535 on the 8086).
+    for (std::uint32_t steps = 0;; ++steps) {
+        const x86emu::RunResult result = cpu_.step();
+        if (any(result.reasons, StopReason::Shutdown)) {
+            return {false, execution_problem("the CPU shut down (triple fault)")};
+        }
+        if (!any(result.reasons, StopReason::RepInProgress)) return {true, std::nullopt};
+        if (steps > 0x10000) {
+            return {false, execution_problem("the REP instruction was still running after " +
+                                             std::to_string(steps) + " iterations")};
+        }
     }
-    return {true, std::nullopt};
 }
 
 TestRunner::Execution TestRunner::run_until_halt() {

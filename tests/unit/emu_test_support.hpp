@@ -101,11 +101,13 @@ struct Machine {
         cpu.invalidate_code(kCodePhys, static_cast<std::uint32_t>(code.size() + 16));
     }
 
-    // Loads `code`, sets `state` and executes one instruction; returns the new state.
+    // Loads `code`, sets `state` and executes one instruction (every iteration of a REP string
+    // instruction, which step() takes one at a time); returns the new state.
     x86emu::CpuState run_one(const std::vector<std::uint8_t>& code, const x86emu::CpuState& state) {
         load(code);
         cpu.set_state(state);
-        cpu.step();
+        while (any(cpu.step().reasons, x86emu::StopReason::RepInProgress)) {
+        }
         return cpu.state();
     }
 

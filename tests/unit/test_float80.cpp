@@ -839,6 +839,46 @@ TEST_CASE("float80: FPREM and FPREM1 quotient bits, FSCALE, FXTRACT, FRNDINT") {
     CHECK(round_to_integral(F(0xBFFD, 1ull << 63), r3) == kNegativeZero);  // -0.25 -> -0
 }
 
+// FISTP m64's boundaries (SDM vol. 1 §8.3.4, table 8-6 integer indefinite; FIST/FISTP: the
+// invalid-operation result for a value outside the destination is the integer indefinite,
+// 8000000000000000h). Every result here is built without signed overflow: under
+// -fsanitize=undefined the indefinite itself used to be computed as -(1 << 63).
+TEST_CASE("float80: to_int at the 64-bit boundaries (FISTP m64)") {
+    struct Case {
+        Float80 value;
+        Rounding rounding;
+        std::int64_t expected;
+        std::uint8_t flags;
+    };
+    constexpr std::int64_t kIndefinite = INT64_MIN;
+    const Case cases[] = {
+        {F(0xBFFF + 63, 1ull << 63), Rounding::Nearest, INT64_MIN, 0},              // -2^63 fits exactly
+        {F(0x3FFF + 63, 1ull << 63), Rounding::Nearest, kIndefinite, exception::Invalid},  // +2^63 does not
+        {F(0x3FFF + 62, ~0ull << 1), Rounding::Nearest, INT64_MAX, 0},              // 2^63 - 1
+        {F(0xBFFF + 62, ~0ull << 1), Rounding::Nearest, -INT64_MAX, 0},             // -(2^63 - 1)
+        {F(0xBFFF + 63, (1ull << 63) | 1), Rounding::Nearest, kIndefinite, exception::Invalid},  // -(2^63 + 1)
+        {F(0x3FFF + 64, 1ull << 63), Rounding::Nearest, kIndefinite, exception::Invalid},  // 2^64
+        // 2^63 - 0.5: to nearest (even) it becomes 2^63, which overflows; chopped it is 2^63 - 1.
+        {F(0x3FFF + 62, ~0ull), Rounding::Nearest, kIndefinite, exception::Invalid},
+        {F(0x3FFF + 62, ~0ull), Rounding::TowardZero, INT64_MAX, exception::Precision},
+        // -2^63 - 0.5 is not representable; -(2^63 - 0.5) rounds down to -2^63, which fits.
+        {F(0xBFFF + 62, ~0ull), Rounding::Down, INT64_MIN, exception::Precision},
+        {F(0x7FFF, 1ull << 63), Rounding::Nearest, kIndefinite, exception::Invalid},
+        {kNegativeZero, Rounding::Nearest, 0, 0},
+    };
+    for (const Case& c : cases) {
+        Env env = env_with(c.rounding);
+        CAPTURE(c.value.sign_exponent);
+        CAPTURE(c.value.significand);
+        CHECK(to_int(c.value, 64, env) == c.expected);
+        CHECK(env.flags == c.flags);
+    }
+    // The 16- and 32-bit indefinites are the same pattern at their widths.
+    Env e16, e32;
+    CHECK(to_int(F(0x7FFF, 1ull << 63), 16, e16) == -32768);
+    CHECK(to_int(F(0x7FFF, 1ull << 63), 32, e32) == INT32_MIN);
+}
+
 TEST_CASE("float80: integer, float and BCD conversions") {
     Env i1;
     CHECK(to_int(F(0x4000, 0xE000000000000000ull), 32, i1) == 4);  // 3.5 -> 4 (ties to even)

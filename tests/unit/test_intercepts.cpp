@@ -57,11 +57,13 @@ struct PortLogBus final : Bus {
 struct PortMachine {
     PortLogBus bus;
     Cpu cpu{CpuModel::p5, bus};
+    // One instruction: a REP string instruction takes one step() per iteration.
     CpuState run_one(const std::vector<std::uint8_t>& code, const CpuState& state) {
         for (std::size_t k = 0; k < code.size(); ++k) bus.ram.mem[x86emu_test::kCodePhys + k] = code[k];
         cpu.invalidate_code(x86emu_test::kCodePhys, static_cast<std::uint32_t>(code.size() + 16));
         cpu.set_state(state);
-        cpu.step();
+        while (any(cpu.step().reasons, StopReason::RepInProgress)) {
+        }
         return cpu.state();
     }
 };

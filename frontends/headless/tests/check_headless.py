@@ -288,7 +288,50 @@ def case_bad_model_report(r):
     expect(report["exit_code"] == 2 and "unknown CPU model" in report["message"], "report lacks the error")
 
 
+def case_output_is_bios(r):
+    """--report or --debugcon-file naming the --bios file, by any path, is refused before any
+    output is opened: the ROM stays intact (it used to be truncated before it was read)."""
+    with open(r.rom("halt.rom"), "rb") as file:
+        rom = file.read()
+    bios = r.path("bios.bin")
+    hard_link = r.path("hard-link.bin")
+    symbolic_link = os.path.join(r.work_dir, "symbolic-link.bin")
+    if os.path.lexists(symbolic_link):  # r.path() would miss a link left dangling by the last run
+        os.remove(symbolic_link)
+    with open(bios, "wb") as file:
+        file.write(rom)
+    os.link(bios, hard_link)
+    os.symlink(bios, symbolic_link)
+    other_spelling = os.path.join(r.work_dir, "..", os.path.basename(r.work_dir), "bios.bin")
+    for option in ("--report", "--debugcon-file"):
+        for output in (bios, other_spelling, hard_link, symbolic_link):
+            r.expect_exit(2, "--bios", bios, option, output)
+            r.expect_stderr(f"{option} '{output}' is the --bios file")
+            with open(bios, "rb") as file:
+                expect(file.read() == rom, f"{option} {output} changed the BIOS file")
+    # The ROM given through the link and the output as the plain name: refused the same way.
+    r.expect_exit(2, "--bios", hard_link, "--report", bios)
+    r.expect_stderr("is the --bios file")
+    # Both outputs in one file would overwrite each other.
+    shared = r.path("shared.out")
+    r.expect_exit(2, "--bios", bios, "--report", shared, "--debugcon-file", shared)
+    r.expect_stderr("--report and --debugcon-file name the same file")
+    expect(not os.path.exists(shared), "an output was created although the command line was refused")
+    with open(bios, "rb") as file:
+        expect(file.read() == rom, "the BIOS file changed")
+    # The debug console file is the BIOS but the report is elsewhere: the report records the error.
+    report_path = r.path("report.json")
+    r.expect_exit(2, "--bios", bios, "--debugcon-file", hard_link, "--report", report_path)
+    report = r.report(report_path)
+    expect(report["exit_code"] == 2 and "is the --bios file" in report["message"], "report lacks the error")
+    # A distinct output still works.
+    report_path = r.path("report.json")
+    r.expect_exit(0, "--bios", bios, "--report", report_path)
+    expect(r.report(report_path)["stop_reason"] == "halted", "the ordinary run did not halt")
+
+
 CASES = {
+    "output_is_bios": case_output_is_bios,
     "help": case_help,
     "halt_8086": halt_on("8086"),
     "halt_286": halt_on("286"),

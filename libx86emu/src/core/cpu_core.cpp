@@ -5,6 +5,8 @@
 #include "core/cpu_core.hpp"
 
 #include <algorithm>
+#include <stdexcept>
+#include <string>
 
 #include "core/decode/decoder.hpp"
 
@@ -94,6 +96,7 @@ void CpuCore::reset() {
     nmi_pending = false;
     nmi_blocked = false;
     inhibit_interrupts = false;
+    rep_in_progress = false;
     shutdown_ = false;
     pending_debug_status = 0;
     data_watch_active_ = false;
@@ -301,6 +304,7 @@ bool CpuCore::service_events() {
         nmi_pending = false;
         nmi_blocked = true;
         halted = false;
+        rep_in_progress = false;  // the REP restarts (and pays its setup again) after the handler
         next_eip = eip;
         interrupt(2, eip, EventKind::External);
         eip = next_eip;
@@ -308,6 +312,7 @@ bool CpuCore::service_events() {
     }
     if (intr_line && interrupts_enabled() && interrupt_controller) {
         halted = false;
+        rep_in_progress = false;
         std::uint8_t vector = interrupt_controller->acknowledge();
         next_eip = eip;
         interrupt(vector, eip, EventKind::External);
@@ -330,8 +335,16 @@ void CpuCore::execute_loop(std::uint64_t end_cycle, bool single_step, RunResult&
             return;
         }
         if (!inhibit_interrupts && events_pending()) {
-            if (service_events() && single_step) {
-                result.reasons = result.reasons | StopReason::Stepped;
+            if (service_events()) {
+                if (single_step) {
+                    result.reasons = result.reasons | StopReason::Stepped;
+                    return;
+                }
+            } else if (intr_without_controller()) {
+                // Nothing can supply the vector: stop here rather than run on as if the line
+                // were low (or spin in a REP that keeps pausing for it).
+                result.reasons = result.reasons | StopReason::NoInterruptController;
+                if (halted) result.reasons = result.reasons | StopReason::Halted;
                 return;
             }
         }
@@ -344,6 +357,8 @@ void CpuCore::execute_loop(std::uint64_t end_cycle, bool single_step, RunResult&
             return;
         }
         inhibit_interrupts = false;
+        rep_resume = rep_in_progress;
+        rep_in_progress = false;
         const bool trap = eflags_ & eflags::TF;
         const bool resume = eflags_ & eflags::RF;
         if (code_watch_active_) check_instruction_breakpoint();
@@ -352,16 +367,22 @@ void CpuCore::execute_loop(std::uint64_t end_cycle, bool single_step, RunResult&
         cycles += insn.cycles;
         insn.exec(*this, insn);
         eip = next_eip;
+        rep_resume = false;
         // RF lasts for one completed instruction (an IRET that loads it set sees it kept).
         if (resume) eflags_ &= ~eflags::RF;
-        ++instructions;
-        ++result.instructions;
+        // A REP instruction stopped between iterations has not retired yet: it counts once, when
+        // its last iteration is done.
+        if (!rep_in_progress) {
+            ++instructions;
+            ++result.instructions;
+        }
         // Single-step trap after the instruction (SDM vol. 3 §17.3.1.4).
         if (trap || pending_debug_status) {
             // Debug traps after the instruction (SDM vol. 3 §17.3.1): single step (BS) and
             // data breakpoints (Bn) are reported together in DR6.
             dr[6] = (dr[6] & ~0xFu) | pending_debug_status | (trap ? 0x4000u : 0u);
             pending_debug_status = 0;
+            rep_in_progress = false;
             next_eip = eip;
             interrupt(1, eip, EventKind::Exception);
             eip = next_eip;
@@ -377,6 +398,7 @@ RunResult CpuCore::run(std::uint64_t cycle_budget, bool single_step) {
     RunResult result;
     std::uint64_t start = cycles;
     end_cycle_ = single_step ? ~std::uint64_t{0} : cycles + cycle_budget;
+    single_step_ = single_step;
     if (halted && !events_pending()) {
         result.reasons = StopReason::Halted;
         return result;
@@ -387,6 +409,7 @@ RunResult CpuCore::run(std::uint64_t cycle_budget, bool single_step) {
             break;
         } catch (const CpuFault& fault) {
             halted = false;
+            rep_resume = false;
             deliver_fault(fault);
             if (single_step || shutdown_) {
                 if (shutdown_) result.reasons = result.reasons | StopReason::Shutdown;
@@ -395,6 +418,7 @@ RunResult CpuCore::run(std::uint64_t cycle_budget, bool single_step) {
             }
         }
     }
+    if (rep_in_progress) result.reasons = result.reasons | StopReason::RepInProgress;
     result.cycles = cycles - start;
     return result;
 }
@@ -416,10 +440,26 @@ CpuState CpuCore::state() {
     s.ldtr = ldtr;
     s.tr = tr;
     for (unsigned k = 0; k < 8; ++k) s.dr[k] = dr[k];
+    for (unsigned k = 0; k < 8; ++k) s.test_registers[k] = test_registers[k];
+    s.cpl = static_cast<std::uint8_t>(cpl);
+    s.halted = halted;
+    s.interrupt_shadow = inhibit_interrupts;
+    s.nmi_pending = nmi_pending;
+    s.nmi_blocked = nmi_blocked;
+    s.rep_in_progress = rep_in_progress;
+    if (traits.has_p5) s.tsc = time_stamp_counter();
     return s;
 }
 
 void CpuCore::set_state(const CpuState& s) {
+    // Everything that can be refused is checked before anything is changed.
+    if (s.cpl) {
+        const std::string given = "CpuState::cpl: " + std::to_string(*s.cpl);
+        if (*s.cpl > 3) throw std::invalid_argument(given + " is not a privilege level (0-3)");
+    }
+    if (s.tsc && !traits.has_p5)
+        throw std::invalid_argument("CpuState::tsc: CPU model " + std::string(cpu_model_name(traits.model)) +
+                                    " has no time-stamp counter");
     for (unsigned r = 0; r < 8; ++r) gpr[r] = s.gpr[r];
     gpr[8] = 0;
     eip = next_eip = s.eip;
@@ -434,12 +474,19 @@ void CpuCore::set_state(const CpuState& s) {
     ldtr = s.ldtr;
     tr = s.tr;
     for (unsigned k = 0; k < 8; ++k) dr[k] = s.dr[k];
-    halted = false;
+    for (unsigned k = 0; k < 8; ++k) test_registers[k] = s.test_registers[k];
+    halted = s.halted;
     shutdown_ = false;
-    inhibit_interrupts = false;
+    inhibit_interrupts = s.interrupt_shadow;
+    nmi_pending = s.nmi_pending;
+    nmi_blocked = s.nmi_blocked;
+    rep_in_progress = s.rep_in_progress;
+    rep_resume = false;
     pending_debug_status = 0;
-    // In protected mode the CPL is CS.RPL (SDM vol. 3 §5.5); real and V86 mode fix it.
-    cpl = seg[CS].selector & 3u;
+    if (s.tsc) tsc_offset = *s.tsc - cycles;  // TSC = cycles + offset, modulo 2^64
+    // Unless given: in protected mode the CPL is CS.RPL (SDM vol. 3 §5.5); real and V86 mode
+    // fix it (mode_changed).
+    cpl = s.cpl ? *s.cpl : (seg[CS].selector & 3u);
     mode_changed();
     debug_registers_changed();
 }

@@ -164,6 +164,12 @@ public:
     bool nmi_blocked = false;  // from NMI delivery until the next IRET (SDM vol. 3 §6.7.1)
     bool stop_requested = false;
     bool inhibit_interrupts = false;  // MOV SS / POP SS / STI shadow for the next instruction
+    // A REP string instruction stopped between iterations (budget, step(), TF, a pending event):
+    // EIP still points at it and its fixed cost is paid, so the next execution continues it
+    // charging only iterations. Cleared when anything else runs first (an interrupt delivery,
+    // another instruction). `rep_resume` is the flag as the executing instruction found it.
+    bool rep_in_progress = false;
+    bool rep_resume = false;
 
     // Current privilege level: 0 in real mode, 3 in virtual-8086 mode, CS.RPL otherwise. Kept
     // explicitly because during a transfer CS is loaded before the rest of the new context.
@@ -511,8 +517,12 @@ public:
     void invalidate_code(std::uint32_t paddr, std::uint32_t length);
     void flush_host_pointers();
 
-    // A REP loop asks between iterations whether to give the run loop back control.
-    bool rep_should_pause() const { return cycles >= end_cycle_ || events_pending(); }
+    // A REP loop asks between iterations whether to give the run loop back control: step()
+    // and the single-step trap (TF) take one iteration at a time (SDM vol. 3 §17.3.1.4: the
+    // trap follows each iteration), run() stops at its budget or for a pending event.
+    bool rep_should_pause() const {
+        return single_step_ || (eflags_ & eflags::TF) || cycles >= end_cycle_ || events_pending();
+    }
     bool events_pending() const {
         return (nmi_pending && !nmi_blocked) || stop_requested || (intr_line && interrupts_enabled());
     }
@@ -529,6 +539,7 @@ private:
 
     bool code32_ = false;
     std::uint64_t end_cycle_ = 0;
+    bool single_step_ = false;  // the current run() is a step()
     bool shutdown_ = false;
 
     // Each window as "offset - first < starts[size]": one subtraction and one comparison per
@@ -691,6 +702,11 @@ private:
 
     void deliver_fault(const CpuFault& fault);
     bool service_events();
+    // INTR is asserted and recognised (IF = 1, outside an interrupt shadow) but no
+    // InterruptController is there to supply the vector.
+    bool intr_without_controller() const {
+        return intr_line && interrupts_enabled() && !interrupt_controller && !(nmi_pending && !nmi_blocked);
+    }
 
     // ---- protected mode (protected_mode.cpp) ----------------------------------------------
     enum class TaskSwitchSource : std::uint8_t { Jmp, Call, Int, Iret };

@@ -3,9 +3,13 @@
 // The source segment is DS unless overridden; the destination is always ES. The index and count
 // registers are SI/DI/CX or ESI/EDI/ECX by address size.
 //
-// A REP instruction runs iteration by iteration; when the run loop's budget is spent or an
-// interrupt is pending it stops between iterations with EIP still on the instruction, so it
-// resumes exactly where it left off (SDM vol. 3 §6.6: REP string instructions are interruptible).
+// A REP instruction runs iteration by iteration; when the run loop's budget is spent, an
+// interrupt is pending, TF is set or the run is a step() it stops between iterations with EIP
+// still on the instruction, so it resumes exactly where it left off (SDM vol. 3 §6.6: REP
+// string instructions are interruptible). Every execution completes at least one iteration, so
+// repeated short runs always make progress. A continuation (CpuCore::rep_resume) pays only its
+// iterations: the fixed cost was charged once, by the execution that started the loop, so the
+// cycle total does not depend on where the loop was split.
 #pragma once
 #include <algorithm>
 
@@ -90,18 +94,24 @@ template <class F> inline void repeat_string(CpuCore& c, const Insn& i, TimingCl
         return;
     }
     const TimingEntry& t = c.timing[cls];
-    // The decoder charged the single-iteration cost; a REP form costs setup + n * per-iteration.
-    c.cycles -= t.reg;
-    c.charge(t.mem);
+    if (c.rep_resume) {
+        // The run loop charged the instruction's cost again; the first part already paid it.
+        c.cycles -= i.cycles;
+    } else {
+        // The decoder charged the single-iteration cost; a REP form costs setup + n * per-iteration.
+        c.cycles -= t.reg;
+        c.charge(t.mem);
+    }
     while (count_register(c, i) != 0) {
-        if (c.rep_should_pause()) {
-            c.next_eip = c.eip;  // resume this instruction later, prefixes and all
-            return;
-        }
         bool go_on = one();
         set_count_register(c, i, count_register(c, i) - 1);
         c.charge(t.extra);
         if (conditional && !go_on) return;
+        if (count_register(c, i) != 0 && c.rep_should_pause()) {
+            c.next_eip = c.eip;  // resume this instruction later, prefixes and all
+            c.rep_in_progress = true;
+            return;
+        }
     }
 }
 

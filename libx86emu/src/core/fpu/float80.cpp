@@ -670,7 +670,9 @@ Float80 from_int(std::int64_t value) {
 }
 
 std::int64_t to_int(Float80 a, unsigned bits, Env& env) {
-    const std::int64_t indefinite = -(std::int64_t{1} << (bits - 1)) ;
+    // The integer indefinite, -2^(bits-1): built in unsigned arithmetic, since negating
+    // 2^63 as an int64_t overflows (the conversion back is modular from C++20 on).
+    const std::int64_t indefinite = static_cast<std::int64_t>(~std::uint64_t{0} << (bits - 1));
     const Class ca = classify(a);
     if (ca == Class::Unsupported || is_nan(ca) || ca == Class::Infinity) {
         env.flags |= exception::Invalid;
