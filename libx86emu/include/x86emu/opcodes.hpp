@@ -1,6 +1,6 @@
-// x86emu — read-only view of the opcode table a model decodes: for disassembler names,
-// documentation and coverage reports. Rows use the Intel manual's operand notation
-// (SDM vol. 2 Appendix A), e.g. {0x00, map 0, "ADD", "Eb,Gb"}.
+// x86emu — read-only view of the opcode table a model decodes (for documentation and coverage
+// reports), and the disassembler built on the same table and the CPU's own decoder. Rows use the
+// Intel manual's operand notation (SDM vol. 2 Appendix A), e.g. {0x00, map 0, "ADD", "Eb,Gb"}.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -39,7 +39,10 @@ std::vector<OpcodeInfo> opcode_map(CpuModel model);
 // when an operand- or address-size prefix changes the instruction but no operand or mnemonic
 // shows it ("o32 ret").
 // An encoding the decoder rejects prints as "(bad)" (status Invalid: the CPU raises #UD there;
-// the 8086, which has no #UD, executes it as a no-operation).
+// the 8086, which has no #UD, executes it as a no-operation). Faults the handler raises when the
+// instruction executes are not the decoder's and so not shown: MOV with segment register 6 or 7
+// (printed "sreg6"/"sreg7"; the 8086 aliases them to reg & 3) or FS/GS on the 80286, MOV to CS,
+// CR1/CR5-CR7, and the protected-mode-only system instructions in real mode print as decoded.
 
 // The default operand and address size (CS.D): Real and Bits16 decode alike; Bits32 needs an
 // 80386 or later (an older model has no 32-bit code and decodes it as Bits16).
