@@ -360,7 +360,11 @@ TEST_CASE("disassembly of hand-assembled instructions (Intel SDM vol. 2)") {
         {k386, R, {0x0F, 0x84, 0xFE, 0xFF}, "jz 102h", 4, S::Valid, 0x100},
         {k386, R, {0x67, 0xE3, 0xFE}, "jecxz 101h", 3, S::Valid, 0x100},
         {k386, R, {0x67, 0xE2, 0xFE}, "a32 loop 101h", 3, S::Valid, 0x100},
+        {k386, B32, {0x66, 0xE9, 0xFE, 0xFF}, "o16 jmp 1002h", 4, S::Valid, 0x1000},  // EIP cut to 16 bits
+        {k386, R, {0x66, 0xE9, 0xFB, 0xFF, 0xFF, 0xFF}, "o32 jmp 1", 6},
         {k386, R, {0xEA, 0x78, 0x56, 0x34, 0x12}, "jmp far 1234h:5678h", 5},
+        {k386, B32, {0xEA, 0x78, 0x56, 0x34, 0x12, 0x34, 0x12}, "jmp far 1234h:12345678h", 7},
+        {k386, R, {0xF0, 0x86, 0x07}, "lock xchg [bx], al", 3},
         {k386, R, {0xFF, 0x1F}, "call far [bx]", 2},
         // 0F map.
         {k386, R, {0x0F, 0xB6, 0xC3}, "movzx ax, bl", 3},
