@@ -16,7 +16,9 @@
 #include "core/cpu_core.hpp"
 #include "core/decode/decoder.hpp"
 #include "core/decode/opcode_table.hpp"
+#include "decoder_test_support.hpp"
 #include "emu_test_support.hpp"
+#include "x86emu/opcodes.hpp"
 
 using namespace x86emu;
 using x86emu_test::Machine;
@@ -246,44 +248,12 @@ unsigned imm_size(Imm imm, bool op32, bool addr32) {
     return 0;
 }
 
-struct Decoded {
-    Insn insn;
-};
-
-class Decoder {
-public:
-    explicit Decoder(CpuModel model) : model_(model), core_(model, bus_) {
-        core_.seg[CS] = x86emu_test::real_seg(x86emu_test::kCodeSeg, 0x9B);
-        core_.code_segment_changed();
-    }
-    Insn decode(const std::vector<std::uint8_t>& bytes) {
-        for (unsigned k = 0; k < 24; ++k) bus_.mem[x86emu_test::kCodePhys + k] = k < bytes.size() ? bytes[k] : 0x00;
-        core_.eip = x86emu_test::kCodeIp;
-        InstructionFetcher f{core_};
-        Insn insn;
-        decode_instruction(core_, f, insn);
-        return insn;
-    }
-    bool is_undefined(const Insn& insn) const { return insn.exec == undefined_opcode_handler(model_); }
-
-private:
-    CpuModel model_;
-    x86emu_test::RamBus bus_;
-    CpuCore core_;
-};
-
-std::string hex(const std::vector<std::uint8_t>& v) {
-    std::string s;
-    char b[4];
-    for (auto x : v) {
-        std::snprintf(b, sizeof b, "%02X ", x);
-        s += b;
-    }
-    return s;
-}
+using Decoder = x86emu_test::CoreDecoder;
+using x86emu_test::hex_bytes;
+std::string hex(const std::vector<std::uint8_t>& v) { return hex_bytes(v); }
 
 struct Totals {
-    long lengths = 0, valid_slots = 0, invalid_slots = 0, ud_executed = 0;
+    long lengths = 0, valid_slots = 0, invalid_slots = 0, ud_executed = 0, disassembly_mismatches = 0;
 };
 
 void check_model(CpuModel model, Totals& t) {
@@ -315,6 +285,7 @@ void check_model(CpuModel model, Totals& t) {
                     Insn insn = dec.decode(bytes);
                     CAPTURE(hex(bytes));
                     CHECK_MESSAGE(dec.is_undefined(insn), "expected #UD: ", hex(bytes));
+                    CHECK(disassemble(model, bytes.data(), bytes.size()).text == "(bad)");
                     ++t.invalid_slots;
                     if (reg == 0 || (map == 0 && (op == 0xFE || op == 0xFF)) || (map == 1 && (op <= 0x01 || op == 0xBA)))
                         invalid_encodings.push_back(bytes);
@@ -350,10 +321,18 @@ void check_model(CpuModel model, Totals& t) {
                             if (model != CpuModel::i8086) {
                                 CAPTURE(hex(bytes));
                                 CHECK(dec.is_undefined(insn));
+                                CHECK(disassemble(model, bytes.data(), bytes.size()).status ==
+                                      Disassembly::Status::Invalid);  // no escape is memory-only
                             }
                             continue;
                         }
                         ++t.lengths;
+                        // The disassembler decodes the same bytes to the same, independently
+                        // expected, length (it shares the decoder; this checks the buffer path).
+                        DisassemblyOptions no_fpu;  // as the decoder above: no FPU
+                        no_fpu.fpu = false;
+                        Disassembly dis = disassemble(model, bytes.data(), bytes.size(), no_fpu);
+                        if (dis.length != expected || !dis.valid()) ++t.disassembly_mismatches;
                         bool ok = insn.length == expected && !dec.is_undefined(insn);
                         if (!ok) {
                             if (mismatches == 0) {
@@ -375,6 +354,7 @@ void check_model(CpuModel model, Totals& t) {
     {
         INFO(first);
         CHECK_MESSAGE(mismatches == 0, mismatches, " instruction lengths differ");
+        CHECK_MESSAGE(t.disassembly_mismatches == 0, t.disassembly_mismatches, " disassembled lengths differ");
     }
 
     // Every non-prefix row the table declares for this model was decoded by some form above.

@@ -38,12 +38,22 @@ bool lockable(const OpcodeRow& row) {
     return false;
 }
 
+// Little-endian words from the byte stream (SDM vol. 1 §1.3.1).
+template <class Fetcher> std::uint16_t next16(Fetcher& f) {
+    std::uint16_t lo = f.next();
+    return static_cast<std::uint16_t>(lo | (f.next() << 8));
+}
+template <class Fetcher> std::uint32_t next32(Fetcher& f) {
+    std::uint32_t lo = next16(f);
+    return lo | (std::uint32_t{next16(f)} << 16);
+}
+
 }  // namespace
 
-void decode_instruction(CpuCore& c, InstructionFetcher& f, Insn& out) {
+template <class Fetcher> void decode_with(const DecodeContext& c, Fetcher& f, Insn& out) {
     const DispatchTable& table = dispatch_table(c.traits.model);
     out = Insn{};
-    bool op32 = c.code32(), addr32 = c.code32();
+    bool op32 = c.code32, addr32 = c.code32;
     int seg_override = -1;
     unsigned prefixes = 0;
     std::uint8_t b;
@@ -58,8 +68,8 @@ void decode_instruction(CpuCore& c, InstructionFetcher& f, Insn& out) {
         case 0x3E: seg_override = DS; break;
         case 0x64: if (c.traits.has386) seg_override = FS; else is_prefix = false; break;
         case 0x65: if (c.traits.has386) seg_override = GS; else is_prefix = false; break;
-        case 0x66: if (c.traits.has386) op32 = !c.code32(); else is_prefix = false; break;
-        case 0x67: if (c.traits.has386) addr32 = !c.code32(); else is_prefix = false; break;
+        case 0x66: if (c.traits.has386) op32 = !c.code32; else is_prefix = false; break;
+        case 0x67: if (c.traits.has386) addr32 = !c.code32; else is_prefix = false; break;
         case 0xF0: out.flags |= Insn::kLock; break;
         case 0xF1: if (c.traits.is8086) out.flags |= Insn::kLock; else is_prefix = false; break;
         case 0xF2: out.rep = Insn::kRepNE; break;
@@ -119,13 +129,13 @@ void decode_instruction(CpuCore& c, InstructionFetcher& f, Insn& out) {
             std::uint8_t default_seg = DS;
             if (!addr32) {
                 if (mod == 0 && rm == 6) {
-                    out.disp = f.next16();
+                    out.disp = next16(f);
                 } else {
                     out.ea_base = kEa16[rm].base;
                     out.ea_index = kEa16[rm].index;
                     default_seg = kEa16[rm].seg;
                     if (mod == 1) out.disp = static_cast<std::uint32_t>(static_cast<std::int8_t>(f.next()));
-                    else if (mod == 2) out.disp = f.next16();
+                    else if (mod == 2) out.disp = next16(f);
                 }
                 if (c.traits.is8086) ea_cost = ea_cycles_8086(c.timing, out, mod, rm);
                 else if (mod != 0 && rm < 4) ea_cost = c.timing.ea_three_component;
@@ -142,11 +152,11 @@ void decode_instruction(CpuCore& c, InstructionFetcher& f, Insn& out) {
                         out.ea_scale = static_cast<std::uint8_t>(scale);
                     }
                     if (base == 5 && mod == 0) {
-                        out.disp = f.next32();
+                        out.disp = next32(f);
                         base = 8;
                     }
                 } else if (rm == 5 && mod == 0) {
-                    out.disp = f.next32();
+                    out.disp = next32(f);
                     base = 8;
                 }
                 out.ea_base = static_cast<std::uint8_t>(base);
@@ -163,7 +173,7 @@ void decode_instruction(CpuCore& c, InstructionFetcher& f, Insn& out) {
                     out.ea_base = 8;
                 }
                 if (mod == 1) out.disp = static_cast<std::uint32_t>(static_cast<std::int8_t>(f.next()));
-                else if (mod == 2) out.disp = f.next32();
+                else if (mod == 2) out.disp = next32(f);
                 if (out.ea_index != 8 && out.ea_base != 8 && mod != 0) ea_cost = c.timing.ea_three_component;
             }
             out.seg = default_seg;
@@ -182,15 +192,15 @@ void decode_instruction(CpuCore& c, InstructionFetcher& f, Insn& out) {
             std::uint8_t v = f.next();
             return sign_extend ? static_cast<std::uint32_t>(static_cast<std::int8_t>(v)) : v;
         }
-        case ImmKind::Word: return f.next16();
+        case ImmKind::Word: return next16(f);
         case ImmKind::Sized:
-            if (op32) return f.next32();
+            if (op32) return next32(f);
             else {
-                std::uint16_t v = f.next16();
+                std::uint16_t v = next16(f);
                 return sign_extend ? static_cast<std::uint32_t>(static_cast<std::int16_t>(v)) : v;
             }
-        case ImmKind::FarPointer: return op32 ? f.next32() : f.next16();
-        case ImmKind::Moffs: return addr32 ? f.next32() : f.next16();
+        case ImmKind::FarPointer: return op32 ? next32(f) : next16(f);
+        case ImmKind::Moffs: return addr32 ? next32(f) : next16(f);
         }
         return 0;
     };
@@ -200,7 +210,7 @@ void decode_instruction(CpuCore& c, InstructionFetcher& f, Insn& out) {
         out.flags |= Insn::kMemory;
     } else {
         out.imm = read_imm(shape.imm1, shape.sign_extend);
-        if (shape.imm1 == ImmKind::FarPointer) out.imm2 = f.next16();
+        if (shape.imm1 == ImmKind::FarPointer) out.imm2 = next16(f);
     }
     if (shape.imm2 != ImmKind::None) out.imm2 = static_cast<std::uint16_t>(read_imm(shape.imm2, false));
     if (shape.modrm == false && shape.imm1 != ImmKind::Moffs && seg_override >= 0) out.seg = static_cast<std::uint8_t>(seg_override);
@@ -242,9 +252,17 @@ void decode_instruction(CpuCore& c, InstructionFetcher& f, Insn& out) {
             const X87Row& xrow = x87_rows()[x];
             const TimingEntry& xt = c.timing[xrow.timing];
             out.exec = xrow.handler;
+            out.x87_row = x;
             out.cycles = static_cast<std::uint16_t>((out.is_reg() ? xt.reg : xt.mem) + ea_cost);
         }
     }
+}
+
+template void decode_with<InstructionFetcher>(const DecodeContext&, InstructionFetcher&, Insn&);
+template void decode_with<BufferFetcher>(const DecodeContext&, BufferFetcher&, Insn&);
+
+void decode_instruction(CpuCore& c, InstructionFetcher& f, Insn& out) {
+    decode_with(DecodeContext{c.traits, c.timing, c.code32(), c.has_fpu}, f, out);
 }
 
 }  // namespace x86emu

@@ -1,12 +1,16 @@
 // x86emu — decoder interface and the byte fetcher it reads instruction bytes through.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 
 #include "core/decode/insn.hpp"
+#include "core/timing/timing.hpp"
+#include "x86emu/model.hpp"
 
 namespace x86emu {
 
 class CpuCore;
+struct ModelTraits;
 
 // Reads the bytes of one instruction at CS:EIP, applying the code-segment limit (#GP(0) past it
 // on the 80286 and later; QUIRK(8086): IP wraps within the segment) and the model's maximum
@@ -19,17 +23,44 @@ struct InstructionFetcher {
     bool cacheable = true;
 
     std::uint8_t next();
-    std::uint16_t next16() {
-        std::uint16_t lo = next();
-        return static_cast<std::uint16_t>(lo | (next() << 8));
-    }
-    std::uint32_t next32() {
-        std::uint32_t lo = next16();
-        return lo | (std::uint32_t{next16()} << 16);
+    std::uint32_t length() const { return count; }
+};
+
+// Reads the bytes of one instruction from a buffer, for the disassembler (disassembler.cpp):
+// what InstructionFetcher does without a CPU. Reading past the buffer throws Truncated; reading
+// past the model's maximum instruction length throws TooLong (where the CPU raises #GP(0)).
+struct BufferFetcher {
+    struct Truncated {};
+    struct TooLong {};
+    const std::uint8_t* bytes;
+    std::size_t size;
+    unsigned max_length;  // 0 = unlimited (8086)
+    std::uint32_t count = 0;
+
+    std::uint8_t next() {
+        if (max_length && count >= max_length) throw TooLong{};
+        if (count >= size) throw Truncated{};
+        return bytes[count++];
     }
     std::uint32_t length() const { return count; }
 };
 
+// Everything the decoder reads from the CPU besides the bytes: the model, the default operand and
+// address size of the code segment (CS.D), the clock table and whether an FPU is attached.
+struct DecodeContext {
+    const ModelTraits& traits;
+    const TimingTable& timing;
+    bool code32;
+    bool has_fpu;
+};
+
+// The decoder. One body (decoder.cpp), instantiated for both fetchers, so the CPU and the
+// disassembler cannot disagree about an encoding.
+template <class Fetcher> void decode_with(const DecodeContext& context, Fetcher& fetcher, Insn& out);
+extern template void decode_with<InstructionFetcher>(const DecodeContext&, InstructionFetcher&, Insn&);
+extern template void decode_with<BufferFetcher>(const DecodeContext&, BufferFetcher&, Insn&);
+
+// The CPU's entry point: decodes at CS:EIP with the core's model, CS.D and FPU.
 void decode_instruction(CpuCore& cpu, InstructionFetcher& fetcher, Insn& out);
 
 }  // namespace x86emu

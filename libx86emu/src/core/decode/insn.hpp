@@ -28,6 +28,7 @@ struct Insn {
     std::uint32_t imm = 0;   // first immediate (sign-extended when the row says so)
     std::uint16_t imm2 = 0;  // second immediate: ENTER level, far pointer selector
     std::uint16_t row = 0;   // index of the opcode-table row (names, timing, coverage)
+    std::uint16_t x87_row = 0xFFFF;  // index of the x87-table row of an ESC resolved with an FPU (names)
     std::uint16_t cycles = 0;  // base cycle cost for this form on this model, EA included
     std::uint8_t length = 0;
     std::uint8_t opcode = 0;   // last opcode byte

@@ -30,7 +30,8 @@ using namespace exec;
 #define X86EMU_HANDLERS_N(h) &exec::h::run, &exec::h::run
 
 #define ROW(map, opcode, ext, mnemonic, operands, handler, width, models, timing)                \
-    OpcodeRow{map, static_cast<std::uint8_t>(opcode), ext, #mnemonic, operands,                  \
+    OpcodeRow{map, static_cast<std::uint8_t>(opcode), ext, mnemonic_name(#mnemonic, false),      \
+              mnemonic_name(#mnemonic, true), operands,                                           \
               X86EMU_HANDLERS_##width(handler), OperandWidth::width, models,                      \
               TimingClass::timing, shape_from_operands(operands),                                 \
               std::string_view{#handler} == "Prefix"},

@@ -99,11 +99,20 @@ constexpr DecodeShape shape_from_operands(std::string_view ops) {
     return s;
 }
 
+// A row's mnemonic column: NAME or NAME16_NAME32 (see opcode_table.inc); `second` selects the
+// 32-bit name (the same as the first when there is only one).
+constexpr std::string_view mnemonic_name(std::string_view column, bool second) {
+    std::size_t split = column.find('_');
+    if (split == std::string_view::npos) return column;
+    return second ? column.substr(split + 1) : column.substr(0, split);
+}
+
 struct OpcodeRow {
     std::uint8_t map;
     std::uint8_t opcode;
     std::int8_t ext;  // group ModRM.reg or -1
-    std::string_view mnemonic;
+    std::string_view mnemonic;     // the 16-bit name (the only one for most rows)
+    std::string_view mnemonic32;   // the 32-bit operand-size (JCXZ: address-size) name
     std::string_view operands;
     Handler narrow;  // 8/16-bit instantiation
     Handler wide;    // 32-bit instantiation (same as narrow for B/W/N rows)
