@@ -28,20 +28,8 @@ ModelTraits traits_for(CpuModel model) {
     return {model, false, true, true, true, false, false, false, 0xFFFFFFFF, 15, 0x00037FD5};
 }
 
-static const TimingTable& timing_for(CpuModel model) {
-    switch (model) {
-    case CpuModel::i8086: return timing_table_8086();
-    case CpuModel::i80286: return timing_table_80286();
-    case CpuModel::i80386: return timing_table_80386();
-    case CpuModel::i80486: return timing_table_80486();
-    case CpuModel::p5: return timing_table_p5();
-    case CpuModel::p6: return timing_table_p6();
-    }
-    return timing_table_80386();
-}
-
 CpuCore::CpuCore(CpuModel model, Bus& b, bool fpu)
-    : traits(traits_for(model)), timing(timing_for(model)), bus(b), has_fpu(fpu),
+    : traits(traits_for(model)), timing(timing_table_for(model)), bus(b), has_fpu(fpu),
       decode_cache_(std::make_unique<CachedInsn[]>(kDecodeCacheSize)) {
     std::size_t pages = (std::size_t{traits.address_mask} + 1) >> 12;
     page_generation_.assign(pages, 0);

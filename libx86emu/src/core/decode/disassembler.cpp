@@ -15,19 +15,6 @@
 namespace x86emu {
 namespace {
 
-const TimingTable& timing_of(CpuModel model) {
-    // The decoder fills in clock counts too; the disassembler ignores them.
-    switch (model) {
-    case CpuModel::i8086: return timing_table_8086();
-    case CpuModel::i80286: return timing_table_80286();
-    case CpuModel::i80386: return timing_table_80386();
-    case CpuModel::i80486: return timing_table_80486();
-    case CpuModel::p5: return timing_table_p5();
-    case CpuModel::p6: return timing_table_p6();
-    }
-    return timing_table_80386();
-}
-
 constexpr std::string_view kReg8[8] = {"al", "cl", "dl", "bl", "ah", "ch", "dh", "bh"};
 constexpr std::string_view kReg16[8] = {"ax", "cx", "dx", "bx", "sp", "bp", "si", "di"};
 constexpr std::string_view kReg32[8] = {"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"};
@@ -254,7 +241,7 @@ Disassembly disassemble(CpuModel model, const std::uint8_t* bytes, std::size_t s
     const bool code32 = options.mode == CodeMode::Bits32 && traits.has386;
     // The 8086 has no FPU model: its escapes are decoded as ESC with no x87 row.
     const bool fpu = options.fpu && !traits.is8086;
-    const DecodeContext context{traits, timing_of(model), code32, fpu};
+    const DecodeContext context{traits, timing_table_for(model), code32, fpu};
     BufferFetcher fetcher{bytes, size, traits.max_insn_length};
     Insn insn;
     Disassembly out;

@@ -6,6 +6,8 @@
 #pragma once
 #include <cstdint>
 
+#include "x86emu/model.hpp"
+
 namespace x86emu {
 
 enum class TimingClass : std::uint8_t {
@@ -46,5 +48,18 @@ const TimingTable& timing_table_80386();
 const TimingTable& timing_table_80486();
 const TimingTable& timing_table_p5();
 const TimingTable& timing_table_p6();
+
+// The one model-to-table switch, for the CPU core and the disassembler's decoder alike.
+inline const TimingTable& timing_table_for(CpuModel model) {
+    switch (model) {
+    case CpuModel::i8086: return timing_table_8086();
+    case CpuModel::i80286: return timing_table_80286();
+    case CpuModel::i80386: return timing_table_80386();
+    case CpuModel::i80486: return timing_table_80486();
+    case CpuModel::p5: return timing_table_p5();
+    case CpuModel::p6: return timing_table_p6();
+    }
+    return timing_table_80386();
+}
 
 }  // namespace x86emu
