@@ -1,10 +1,11 @@
 // x86emu conformance — read_gzip_file: whole-file decompression through zlib's gz* interface,
-// which also passes plain (uncompressed) files through unchanged.
+// which also passes plain (uncompressed) files through unchanged, up to a size limit.
 #include "gzip_file.hpp"
 
 #include <zlib.h>
 
 #include <memory>
+#include <string>
 
 #include "test_case.hpp"
 
@@ -23,7 +24,7 @@ std::string gzip_error_text(gzFile_s* file, const std::filesystem::path& path) {
 
 }  // namespace
 
-std::string read_gzip_file(const std::filesystem::path& path) {
+std::string read_gzip_file(const std::filesystem::path& path, std::size_t max_bytes) {
     std::error_code status_error;
     if (!std::filesystem::is_regular_file(path, status_error)) {
         throw InputError(path.string() + ": not a readable file");
@@ -41,6 +42,10 @@ std::string read_gzip_file(const std::filesystem::path& path) {
         const int got = gzread(file.get(), chunk, sizeof chunk);
         if (got < 0) throw InputError(gzip_error_text(file.get(), path));
         if (got == 0) break;
+        if (static_cast<std::size_t>(got) > max_bytes - contents.size()) {
+            throw InputError(path.string() + ": decompresses to more than " + std::to_string(max_bytes) +
+                             " bytes, the limit for one test file (x86emu-conformance --max-file-mib)");
+        }
         contents.append(chunk, static_cast<std::size_t>(got));
     }
     // gzread reports a truncated stream as a clean end of file; gzerror still knows.

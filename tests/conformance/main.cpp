@@ -2,7 +2,7 @@
 // mode) against the core and reports per opcode. Usage:
 //   x86emu-conformance singlestep --model 8086|286 --dir DIR [--report FILE.json]
 //                                 [--filter OPCODE] [--metadata FILE] [--verbose]
-//                                 [--expected-failures FILE]
+//                                 [--expected-failures FILE] [--max-file-mib N]
 // The last output line is "N passed, M failed". Exit status: 0 all passed, 1 a test failed,
 // 2 bad usage or unreadable input (missing directory, corrupt gzip, bad JSON).
 #include <boost/program_options.hpp>
@@ -16,6 +16,7 @@
 
 #include "comparison.hpp"
 #include "cycle_mapping.hpp"
+#include "gzip_file.hpp"
 #include "register_mapping.hpp"
 #include "report.hpp"
 #include "test_file_loader.hpp"
@@ -43,6 +44,7 @@ struct Options {
     bool verbose = false;
     // --expected-failures: hashes of tests we know we get wrong, each with its reason.
     std::unordered_set<std::string> expected_failures;
+    std::size_t max_file_bytes = kDefaultMaxDecompressedBytes;  // per decompressed test file
 };
 
 constexpr const char* kUsage =
@@ -64,7 +66,10 @@ std::optional<Options> parse_command_line(int argc, char** argv, int& exit_code)
         ("expected-failures", po::value<std::string>(),
          "file of test hashes known to fail ('#' starts a comment): they count as neither passed "
          "nor failed while they fail, and as failed once they pass (so the list stays true)")
-        ("verbose,v", po::bool_switch(), "print every failing test, not only the first per opcode");
+        ("verbose,v", po::bool_switch(), "print every failing test, not only the first per opcode")
+        ("max-file-mib", po::value<unsigned>(),
+         "largest decompressed test file accepted, in MiB (default 64; 1..65536): guards against "
+         "gzip bombs, raise it for the full upstream suites");
 
     if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
         std::cout << kUsage << "\n\n" << described;
@@ -105,6 +110,15 @@ std::optional<Options> parse_command_line(int argc, char** argv, int& exit_code)
     options.directory = values["dir"].as<std::string>();
     if (values.count("report")) options.report_path = values["report"].as<std::string>();
     options.filter = values["filter"].as<std::string>();
+    if (values.count("max-file-mib")) {
+        const unsigned mib = values["max-file-mib"].as<unsigned>();
+        if (mib < 1 || mib > 65536) {
+            std::cerr << "error: --max-file-mib must be 1..65536, not " << mib << '\n';
+            exit_code = kExitBadInput;
+            return std::nullopt;
+        }
+        options.max_file_bytes = std::size_t{mib} << 20;
+    }
     options.metadata_given = values.count("metadata") != 0;
     options.metadata_path = options.metadata_given
                                 ? std::filesystem::path(values["metadata"].as<std::string>())
@@ -128,12 +142,21 @@ std::optional<Options> parse_command_line(int argc, char** argv, int& exit_code)
     return options;
 }
 
-// An explicit --metadata must exist; the default DIR/metadata.json is optional (80286 has none).
-FlagsMaskTable load_flags_masks(const Options& options) {
+// An explicit --metadata must exist. The default DIR/metadata.json may be missing (a suite
+// copied without it): the run goes on, but says what it loses, on stderr and in the report.
+FlagsMaskTable load_flags_masks(const Options& options, SuiteReport& report) {
     std::error_code error;
-    if (options.metadata_given && !std::filesystem::exists(options.metadata_path, error)) {
-        throw InputError("metadata file " + options.metadata_path.string() + " does not exist");
+    if (!std::filesystem::exists(options.metadata_path, error)) {
+        if (options.metadata_given)
+            throw InputError("metadata file " + options.metadata_path.string() + " does not exist");
+        std::cerr << "warning: " << options.metadata_path.string()
+                  << " not found: without the suite's undefined-flag masks no failure can be told apart "
+                     "as differing only in undefined flags (failed_masked_flags_only stays 0); "
+                     "name the file with --metadata FILE\n";
+        report.set_metadata(std::nullopt);
+        return FlagsMaskTable{};
     }
+    report.set_metadata(options.metadata_path);
     return FlagsMaskTable::load(options.metadata_path);
 }
 
@@ -142,7 +165,7 @@ CycleMapping make_cycle_mapping(const Options& options, TestRunner& runner) {
     if (options.model == x86emu::CpuModel::i8086) return CycleMapping::for_8086();
     std::vector<TestCase> nop_tests;
     try {
-        nop_tests = load_test_file(options.directory / "90.json.gz");
+        nop_tests = load_test_file(options.directory / "90.json.gz", options.max_file_bytes);
     } catch (const InputError& e) {
         std::cerr << "warning: cycle calibration without NOP tests: " << e.what() << '\n';
     }
@@ -198,17 +221,17 @@ int run_singlestep(const Options& options) {
                          " in " + options.directory.string());
     }
     const auto revoked_hashes = load_revocation_list(options.directory);
-    const FlagsMaskTable flags_masks = load_flags_masks(options);
+    SuiteReport report(options.model_name, options.directory, options.filter);
+    const FlagsMaskTable flags_masks = load_flags_masks(options, report);
 
     TestRunner runner(options.model);
     const CycleMapping cycle_mapping = make_cycle_mapping(options, runner);
-    SuiteReport report(options.model_name, options.directory, options.filter);
     report.set_cycle_mapping(cycle_mapping.description());
 
     for (const TestFile& file : files) {
         std::vector<TestCase> tests;
         try {
-            tests = load_test_file(file.path);
+            tests = load_test_file(file.path, options.max_file_bytes);
         } catch (const InputError& e) {
             std::cerr << "error: " << e.what() << '\n';
             report.record_file_error(file.opcode, e.what());

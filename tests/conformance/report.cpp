@@ -167,6 +167,8 @@ void SuiteReport::write_json(const std::filesystem::path& path) const {
     report["failed"] = failed_;
     report["failed_masked_flags_only"] = failed_masked_flags_only_;
     report["revoked_skipped"] = revoked_;
+    // null: no undefined-flag masks, so failed_masked_flags_only cannot count anything.
+    report["metadata"] = metadata_ ? nlohmann::json(metadata_->string()) : nlohmann::json(nullptr);
     nlohmann::json expected = nlohmann::json::array();
     for (const FirstFailure& f : expected_failures_)
         expected.push_back({{"test", f.name}, {"hash", f.hash}, {"index", f.index}, {"diff", f.diff}});
@@ -203,7 +205,11 @@ void SuiteReport::write_json(const std::filesystem::path& path) const {
     std::ofstream out(path);
     if (!out) throw InputError("cannot write the report " + path.string());
     out << report.dump(2) << '\n';
-    if (!out) throw InputError("error while writing the report " + path.string());
+    // Most of a report sits in the stream's buffer until it is flushed, so a full disk (or
+    // /dev/full) shows only in flush() and close(), which the destructor would do silently.
+    out.flush();
+    if (out) out.close();
+    if (!out) throw InputError("error while writing the report " + path.string() + " (disk full or I/O error)");
 }
 
 }  // namespace conformance

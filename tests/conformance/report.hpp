@@ -45,6 +45,8 @@ public:
     void record_cycles_excluded() { ++cycles_excluded_; }
     void record_file_error(const std::string& opcode, const std::string& message);
     void set_cycle_mapping(std::string description) { cycle_mapping_ = std::move(description); }
+    // The metadata file the undefined-flag masks came from; unset: none was read.
+    void set_metadata(std::optional<std::filesystem::path> path) { metadata_ = std::move(path); }
 
     std::size_t passed() const { return passed_; }
     std::size_t failed() const { return failed_; }
@@ -68,6 +70,7 @@ private:
     std::size_t cycles_excluded_ = 0;
     CycleStats cycles_;
     std::string cycle_mapping_;
+    std::optional<std::filesystem::path> metadata_;
     std::vector<std::pair<std::string, std::string>> file_errors_;  // opcode, message
 };
 

@@ -1,6 +1,7 @@
 // x86emu conformance — load_test_file: JSON (nlohmann_json) to TestCase.
 #include "test_file_loader.hpp"
 
+#include <cstdint>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -18,37 +19,42 @@ const json& required(const json& object, const char* key) {
     return *found;
 }
 
-std::uint16_t register_value(const json& value, const std::string& name) {
-    const auto number = value.get<std::int64_t>();
-    if (number < 0 || number > 0xFFFF) {
-        throw InputError("register " + name + " = " + std::to_string(number) +
-                         " does not fit 16 bits");
-    }
-    return static_cast<std::uint16_t>(number);
+// A JSON integer within [low, high]. nlohmann's get<> would convert 1.5 to 1, -1 to 65535 and
+// 300 to a byte 44 without a word: a capture is exact, so anything else is a corrupt file.
+// `field` names where the value sits in the test ("initial.regs.ax", "bytes[2]", ...).
+std::int64_t integer_in(const json& value, std::int64_t low, std::int64_t high, const std::string& field) {
+    if (!value.is_number_integer())
+        throw InputError(field + " = " + value.dump() + " is not an integer");
+    const bool too_big = value.is_number_unsigned() ? value.get<std::uint64_t>() > static_cast<std::uint64_t>(high)
+                                                    : value.get<std::int64_t>() > high;
+    if (too_big || (!value.is_number_unsigned() && value.get<std::int64_t>() < low))
+        throw InputError(field + " = " + value.dump() + " is outside " + std::to_string(low) + ".." +
+                         std::to_string(high));
+    return value.get<std::int64_t>();
 }
 
 template <class Store>
-void read_registers(const json& registers, Store&& store) {
+void read_registers(const json& registers, const std::string& where, Store&& store) {
+    if (!registers.is_object()) throw InputError(where + " is not an object");
     for (const auto& [name, value] : registers.items()) {
         const auto reg = test_register_from_name(name);
-        if (!reg) throw InputError("unknown register \"" + name + "\"");
-        store(*reg, register_value(value, name));
+        if (!reg) throw InputError("unknown register \"" + name + "\" in " + where);
+        store(*reg, static_cast<std::uint16_t>(integer_in(value, 0, 0xFFFF, where + "." + name)));
     }
 }
 
-std::vector<RamByte> read_ram(const json& ram) {
+std::vector<RamByte> read_ram(const json& ram, const std::string& where) {
+    if (!ram.is_array()) throw InputError(where + " is not an array");
     std::vector<RamByte> bytes;
     bytes.reserve(ram.size());
-    for (const auto& entry : ram) {
+    for (std::size_t i = 0; i < ram.size(); ++i) {
+        const json& entry = ram[i];
+        const std::string field = where + "[" + std::to_string(i) + "]";
         if (!entry.is_array() || entry.size() != 2) {
-            throw InputError("ram entry is not an [address, value] pair");
+            throw InputError(field + " is not an [address, value] pair");
         }
-        const auto address = entry[0].get<std::int64_t>();
-        const auto value = entry[1].get<std::int64_t>();
-        if (address < 0 || address > 0xFFFFFFFF || value < 0 || value > 0xFF) {
-            throw InputError("ram entry [" + std::to_string(address) + ", " +
-                             std::to_string(value) + "] out of range");
-        }
+        const auto address = integer_in(entry[0], 0, 0xFFFFFFFF, field + " address");
+        const auto value = integer_in(entry[1], 0, 0xFF, field + " value");
         bytes.push_back({static_cast<std::uint32_t>(address), static_cast<std::uint8_t>(value)});
     }
     return bytes;
@@ -63,15 +69,18 @@ TestCase read_test(const json& test) {
         result.hash = required(test, "test_hash").get<std::string>();
     }
     if (const auto index = test.find("idx"); index != test.end()) {
-        result.index = index->get<std::int64_t>();
+        result.index = integer_in(*index, 0, INT64_MAX, "idx");
     } else if (const auto number = test.find("test_num"); number != test.end()) {
-        result.index = number->get<std::int64_t>();
+        result.index = integer_in(*number, 0, INT64_MAX, "test_num");
     }
-    for (const auto& byte : required(test, "bytes")) result.bytes.push_back(byte.get<std::uint8_t>());
+    const json& bytes = required(test, "bytes");
+    if (!bytes.is_array()) throw InputError("bytes is not an array");
+    for (std::size_t i = 0; i < bytes.size(); ++i)
+        result.bytes.push_back(static_cast<std::uint8_t>(integer_in(bytes[i], 0, 0xFF, "bytes[" + std::to_string(i) + "]")));
 
     const json& initial = required(test, "initial");
     bool seen[kTestRegisterCount] = {};
-    read_registers(required(initial, "regs"), [&](TestRegister reg, std::uint16_t value) {
+    read_registers(required(initial, "regs"), "initial.regs", [&](TestRegister reg, std::uint16_t value) {
         result.initial_registers[static_cast<std::size_t>(reg)] = value;
         seen[static_cast<std::size_t>(reg)] = true;
     });
@@ -80,13 +89,13 @@ TestCase read_test(const json& test) {
             throw InputError("initial state lacks register " + std::string(kTestRegisterNames[i]));
         }
     }
-    result.initial_ram = read_ram(required(initial, "ram"));
+    result.initial_ram = read_ram(required(initial, "ram"), "initial.ram");
 
     const json& final_state = required(test, "final");
-    read_registers(required(final_state, "regs"), [&](TestRegister reg, std::uint16_t value) {
+    read_registers(required(final_state, "regs"), "final.regs", [&](TestRegister reg, std::uint16_t value) {
         result.final_registers[static_cast<std::size_t>(reg)] = value;
     });
-    result.final_ram = read_ram(required(final_state, "ram"));
+    result.final_ram = read_ram(required(final_state, "ram"), "final.ram");
 
     const json& cycles = required(test, "cycles");
     if (!cycles.is_array()) throw InputError("\"cycles\" is not an array");
@@ -94,7 +103,7 @@ TestCase read_test(const json& test) {
 
     if (const auto exception = test.find("exception");
         exception != test.end() && exception->is_object()) {
-        result.exception_vector = required(*exception, "number").get<int>();
+        result.exception_vector = static_cast<int>(integer_in(required(*exception, "number"), 0, 255, "exception.number"));
     }
     return result;
 }
@@ -108,10 +117,10 @@ std::optional<TestRegister> test_register_from_name(std::string_view name) {
     return std::nullopt;
 }
 
-std::vector<TestCase> load_test_file(const std::filesystem::path& path) {
+std::vector<TestCase> load_test_file(const std::filesystem::path& path, std::size_t max_bytes) {
     json document;
     try {
-        document = json::parse(read_gzip_file(path));
+        document = json::parse(read_gzip_file(path, max_bytes));
     } catch (const json::exception& e) {
         throw InputError(path.string() + ": bad JSON (" + e.what() + ")");
     }
@@ -120,14 +129,19 @@ std::vector<TestCase> load_test_file(const std::filesystem::path& path) {
     std::vector<TestCase> tests;
     tests.reserve(document.size());
     for (std::size_t i = 0; i < document.size(); ++i) {
+        // Errors name the test by position and, when it has one, by name.
+        std::string which = path.string() + ": test #" + std::to_string(i);
+        if (document[i].is_object()) {
+            if (const auto name = document[i].find("name"); name != document[i].end() && name->is_string())
+                which += " \"" + name->get<std::string>() + "\"";
+        }
         try {
             if (!document[i].is_object()) throw InputError("test is not an object");
             tests.push_back(read_test(document[i]));
         } catch (const InputError& e) {
-            throw InputError(path.string() + ": test #" + std::to_string(i) + ": " + e.what());
+            throw InputError(which + ": " + e.what());
         } catch (const json::exception& e) {
-            throw InputError(path.string() + ": test #" + std::to_string(i) +
-                             ": unexpected value (" + e.what() + ")");
+            throw InputError(which + ": unexpected value (" + e.what() + ")");
         }
     }
     return tests;

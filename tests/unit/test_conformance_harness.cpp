@@ -11,6 +11,7 @@
 #include "comparison.hpp"
 #include "cycle_mapping.hpp"
 #include "gzip_file.hpp"
+#include "report.hpp"
 #include "test_bus.hpp"
 #include "test_file_loader.hpp"
 #include "test_suite_files.hpp"
@@ -154,6 +155,110 @@ TEST_CASE("load_test_file reads the 8086 schema and rejects corrupt input clearl
     write_gzip(dir.path / "noregs.json.gz", R"([{"name": "x", "bytes": [], "test_hash": "h"}])");
     CHECK_THROWS_AS(load_test_file(dir.path / "noregs.json.gz"), InputError);
     CHECK_THROWS_AS(load_test_file(dir.path / "missing.json.gz"), InputError);
+}
+
+// A register or RAM value that is not an exact integer in range used to be converted silently
+// (1.5 -> 1, -1 -> FFFFh, a byte 300 -> 44).
+TEST_CASE("load_test_file rejects non-integer, negative and out-of-range values, naming test and field") {
+    ScratchDirectory dir("loader-values");
+    const std::string good = kOneTest8086;
+    struct Case {
+        const char* from;
+        const char* to;
+        const char* message;
+    };
+    const Case cases[] = {
+        {"\"ax\": 1,", "\"ax\": 1.5,", "initial.regs.ax = 1.5 is not an integer"},
+        {"\"bx\": 2,", "\"bx\": -1,", "initial.regs.bx = -1 is outside 0..65535"},
+        {"\"cx\": 3,", "\"cx\": 65536,", "initial.regs.cx = 65536 is outside 0..65535"},
+        {"\"dx\": 4,", "\"dx\": 18446744073709551615,", "initial.regs.dx = 18446744073709551615 is outside"},
+        {"\"dx\": 4,", "\"dx\": \"4\",", "initial.regs.dx = \"4\" is not an integer"},
+        {"{\"ip\": 14}", "{\"ip\": 14.0}", "final.regs.ip = 14.0 is not an integer"},
+        {"\"ram\": [[93, 144]], \"queue\": [144]", "\"ram\": [[93, 256]], \"queue\": [144]",
+         "initial.ram[0] value = 256 is outside 0..255"},
+        {"\"ram\": [[93, 144]], \"queue\": [144]", "\"ram\": [[-93, 144]], \"queue\": [144]",
+         "initial.ram[0] address = -93 is outside 0..4294967295"},
+        {"\"ram\": [[93, 144]], \"queue\": []", "\"ram\": [[93, 0.5]], \"queue\": []",
+         "final.ram[0] value = 0.5 is not an integer"},
+        {"\"bytes\": [144]", "\"bytes\": [300]", "bytes[0] = 300 is outside 0..255"},
+        {"\"test_num\": 7", "\"test_num\": 7.5", "test_num = 7.5 is not an integer"},
+    };
+    for (const Case& c : cases) {
+        CAPTURE(c.message);
+        std::string text = good;
+        const auto at = text.find(c.from);
+        REQUIRE(at != std::string::npos);
+        text.replace(at, std::string(c.from).size(), c.to);
+        write_gzip(dir.path / "bad.json.gz", text);
+        std::string message;
+        try {
+            load_test_file(dir.path / "bad.json.gz");
+        } catch (const InputError& e) {
+            message = e.what();
+        }
+        CHECK(message.find("test #0 \"nop\"") != std::string::npos);
+        CHECK(message.find(c.message) != std::string::npos);
+    }
+}
+
+// A gzip bomb (2.7 MB unpacking to 600 MB) used to be read whole: 1.7 GB of memory before the
+// JSON parser even saw it. Built here at run time with zlib, not committed.
+TEST_CASE("read_gzip_file and load_test_file stop a gzip bomb at the decompressed-size limit") {
+    ScratchDirectory dir("gzip-bomb");
+    const fs::path bomb = dir.path / "90.json.gz";
+    constexpr std::size_t kMiB = std::size_t{1} << 20;
+    {
+        gzFile file = gzopen(bomb.c_str(), "wb9");
+        REQUIRE(file != nullptr);
+        const std::string spaces(kMiB, ' ');  // valid JSON whitespace: only the size is wrong
+        gzwrite(file, "[", 1);
+        for (int i = 0; i < 65; ++i) gzwrite(file, spaces.data(), static_cast<unsigned>(spaces.size()));
+        gzwrite(file, "]", 1);
+        gzclose(file);
+    }
+    CHECK(fs::file_size(bomb) < kMiB);  // a bomb: 65 MiB from well under 1 MiB
+    auto error_of = [](auto&& read) {
+        try {
+            read();
+        } catch (const InputError& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    const std::string limit_text = "decompresses to more than " + std::to_string(kDefaultMaxDecompressedBytes) + " bytes";
+    CHECK(kDefaultMaxDecompressedBytes == 64 * kMiB);
+    CHECK(error_of([&] { read_gzip_file(bomb); }).find(limit_text) != std::string::npos);
+    const std::string from_loader = error_of([&] { load_test_file(bomb); });
+    CHECK(from_loader.find(limit_text) != std::string::npos);
+    CHECK(from_loader.find(bomb.string()) != std::string::npos);
+    // A higher limit reads it whole (it is an empty test list).
+    CHECK(read_gzip_file(bomb, 66 * kMiB).size() == 65 * kMiB + 2);
+    CHECK(load_test_file(bomb, 66 * kMiB).empty());
+    // The limit is exact: max_bytes are accepted, one more is not.
+    write_gzip(dir.path / "ten.json.gz", "0123456789");
+    CHECK(read_gzip_file(dir.path / "ten.json.gz", 10) == "0123456789");
+    CHECK(error_of([&] { read_gzip_file(dir.path / "ten.json.gz", 9); }).find("more than 9 bytes") != std::string::npos);
+}
+
+// A report the stream only fails to flush (a full disk) used to be a silent success.
+TEST_CASE("SuiteReport::write_json reports a write that fails at flush or close") {
+    SuiteReport report("8086", "/nowhere", "");
+    report.record_pass("90");
+    if (fs::exists("/dev/full")) {
+        std::string message;
+        try {
+            report.write_json("/dev/full");
+        } catch (const InputError& e) {
+            message = e.what();
+        }
+        CHECK(message.find("error while writing the report /dev/full") != std::string::npos);
+    }
+    ScratchDirectory dir("report");
+    CHECK_THROWS_AS(report.write_json(dir.path / "missing-dir" / "r.json"), InputError);
+    report.write_json(dir.path / "r.json");
+    std::ifstream in(dir.path / "r.json");
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    CHECK(text.find("\"passed\": 1") != std::string::npos);
 }
 
 TEST_CASE("the 80286 cycle mapping subtracts instruction length and the measured HLT overhead") {

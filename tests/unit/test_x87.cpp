@@ -210,6 +210,7 @@ TEST_CASE("x87: without CR0.NE, FERR# goes up and a waiting instruction freezes 
     // IGNNE# lets it proceed: the FWAIT completes and the HLT after it runs.
     m.cpu.set_ignne(true);
     CpuState later = m.cpu.state();
+    later.halted = false;  // the frozen FWAIT retries (set_state carries the halt otherwise)
     m.cpu.set_state(later);
     m.cpu.run(1000);
     CHECK(m.cpu.state().eip == kCodeIp + code.size() + 1);

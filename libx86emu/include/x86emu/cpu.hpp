@@ -28,6 +28,12 @@ enum class StopReason : std::uint32_t {
     // pending event): the next run() or step() continues it. Set together with the reason
     // that stopped it.
     RepInProgress = 1u << 5,
+    // INTR is asserted and would be taken here (IF = 1, no interrupt shadow) but no
+    // InterruptController was set to supply the vector: run() and step() return at this
+    // instruction boundary without executing anything, every time, until a controller is set,
+    // INTR is deasserted or IF is cleared (by set_state). A halted CPU stays halted (Halted is
+    // set as well).
+    NoInterruptController = 1u << 6,
 };
 constexpr StopReason operator|(StopReason a, StopReason b) {
     return static_cast<StopReason>(static_cast<std::uint32_t>(a) | static_cast<std::uint32_t>(b));
@@ -78,7 +84,7 @@ public:
     // An instruction is never split, except a REP string instruction, which stops between
     // iterations (RepInProgress); the last instruction or iteration may overshoot the budget.
     // Every run with a non-zero budget makes progress (at least one instruction, iteration or
-    // delivery) unless it returns Halted, Shutdown or StopRequested.
+    // delivery) unless it returns Halted, Shutdown, StopRequested or NoInterruptController.
     RunResult run(std::uint64_t cycle_budget);
     // Executes one instruction, one iteration of a REP string instruction (as the single-step
     // trap does, SDM vol. 3 §17.3.1.4: EIP stays on it, RepInProgress, until the count or the
@@ -86,8 +92,13 @@ public:
     // changes neither the final state nor the cycle total.
     RunResult step();
 
-    // set_state() also leaves the halted state and any pending shutdown, as a reset would; the
-    // value is taken as given (an embedder may load FLAGS bits this model cannot hold).
+    // state() is a complete snapshot of the CPU between instructions (the x87 registers aside:
+    // fpu_state()); set_state() of it on a fresh Cpu of the same model, over a Bus with the same
+    // memory, continues exactly as this one would. set_state() takes the run state (halted,
+    // interrupt shadow, NMI latch and blocking, a paused REP, CPL, TSC) from the CpuState and
+    // clears a pending shutdown; the registers are taken as given (an embedder may load FLAGS
+    // bits this model cannot hold). It throws std::invalid_argument, changing nothing, for a
+    // CPL or TSC the CpuState cannot hold on this model (see CpuState).
     CpuState state() const;
     void set_state(const CpuState& state);
 
@@ -101,7 +112,9 @@ public:
     std::uint64_t instructions() const;
     bool halted() const;
 
-    // Interrupt lines.
+    // Interrupt lines. INTR is taken through the controller, which supplies the vector
+    // (InterruptController::acknowledge); with INTR asserted and no controller, run() and step()
+    // stop with NoInterruptController where the interrupt would be taken.
     void set_interrupt_controller(InterruptController* controller);
     void set_intr(bool asserted);
     void raise_nmi();

@@ -4,6 +4,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <optional>
 
 namespace x86emu {
 
@@ -41,6 +42,38 @@ struct CpuState {
     TableRegister gdtr{}, idtr{};
     SegmentState ldtr{}, tr{};
     std::array<std::uint32_t, 8> dr{};
+    // The test registers by number (MOV TRn): TR6-TR7 on the 386, TR3-TR7 on the 486; the
+    // other slots stay 0.
+    std::array<std::uint32_t, 8> test_registers{};
+
+    // ---- what a running CPU carries between instructions besides its registers ----------
+    // state() fills all of it, so that set_state() on a fresh Cpu continues exactly where the
+    // snapshot was taken (same final state, same cycle total). The defaults describe a CPU at
+    // an ordinary instruction boundary, so a state built from scratch needs none of them.
+    //
+    // The current privilege level. Normally CS.RPL in protected mode, but not between a
+    // MOV CR0 that sets PE and the far jump that reloads CS (the CPL is still 0 there, whatever
+    // CS holds), nor while a transfer is half done. Unset: set_state() derives it from the mode,
+    // CS.RPL in protected mode. Real mode fixes it at 0 and virtual-8086 mode at 3, whatever is
+    // given here; a value above 3 is rejected (std::invalid_argument). An embedder that edits a
+    // snapshot into another protected-mode context should set or reset this field with CS.
+    std::optional<std::uint8_t> cpl;
+    bool halted = false;            // stopped by HLT (or an x87 error freeze) until an event
+    // The instruction after MOV SS/POP SS, or after an STI that set IF, runs before any
+    // interrupt is recognised (SDM vol. 3 §6.8.3): true at the boundary inside that shadow.
+    bool interrupt_shadow = false;
+    bool nmi_pending = false;       // an NMI raised (Cpu::raise_nmi) and not yet delivered
+    bool nmi_blocked = false;       // inside an NMI handler: further NMIs wait for the next IRET
+    // EIP is on a REP string instruction stopped between iterations whose fixed cost is paid
+    // (Cpu::run(), StopReason::RepInProgress); false restarts it, charging that cost again.
+    bool rep_in_progress = false;
+    // The time-stamp counter (RDTSC, MSR 10h) on models that have one (P5, P6); unset on the
+    // others. Unset in set_state() leaves the counter running as it is; set on a model without
+    // one is rejected (std::invalid_argument).
+    std::optional<std::uint64_t> tsc;
+    // Not here, because they are inputs or requests rather than CPU state: the INTR line
+    // (Cpu::set_intr), IGNNE#, request_stop(), the interrupt controller, the hooks. The x87
+    // registers travel separately (FpuState).
 
     friend bool operator==(const CpuState&, const CpuState&) = default;
 };

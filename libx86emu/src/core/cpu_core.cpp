@@ -5,6 +5,8 @@
 #include "core/cpu_core.hpp"
 
 #include <algorithm>
+#include <stdexcept>
+#include <string>
 
 #include "core/decode/decoder.hpp"
 
@@ -333,8 +335,16 @@ void CpuCore::execute_loop(std::uint64_t end_cycle, bool single_step, RunResult&
             return;
         }
         if (!inhibit_interrupts && events_pending()) {
-            if (service_events() && single_step) {
-                result.reasons = result.reasons | StopReason::Stepped;
+            if (service_events()) {
+                if (single_step) {
+                    result.reasons = result.reasons | StopReason::Stepped;
+                    return;
+                }
+            } else if (intr_without_controller()) {
+                // Nothing can supply the vector: stop here rather than run on as if the line
+                // were low (or spin in a REP that keeps pausing for it).
+                result.reasons = result.reasons | StopReason::NoInterruptController;
+                if (halted) result.reasons = result.reasons | StopReason::Halted;
                 return;
             }
         }
@@ -436,10 +446,26 @@ CpuState CpuCore::state() {
     s.ldtr = ldtr;
     s.tr = tr;
     for (unsigned k = 0; k < 8; ++k) s.dr[k] = dr[k];
+    for (unsigned k = 0; k < 8; ++k) s.test_registers[k] = test_registers[k];
+    s.cpl = static_cast<std::uint8_t>(cpl);
+    s.halted = halted;
+    s.interrupt_shadow = inhibit_interrupts;
+    s.nmi_pending = nmi_pending;
+    s.nmi_blocked = nmi_blocked;
+    s.rep_in_progress = rep_in_progress;
+    if (traits.has_p5) s.tsc = time_stamp_counter();
     return s;
 }
 
 void CpuCore::set_state(const CpuState& s) {
+    // Everything that can be refused is checked before anything is changed.
+    if (s.cpl) {
+        const std::string given = "CpuState::cpl: " + std::to_string(*s.cpl);
+        if (*s.cpl > 3) throw std::invalid_argument(given + " is not a privilege level (0-3)");
+    }
+    if (s.tsc && !traits.has_p5)
+        throw std::invalid_argument("CpuState::tsc: CPU model " + std::string(cpu_model_name(traits.model)) +
+                                    " has no time-stamp counter");
     for (unsigned r = 0; r < 8; ++r) gpr[r] = s.gpr[r];
     gpr[8] = 0;
     eip = next_eip = s.eip;
@@ -454,14 +480,19 @@ void CpuCore::set_state(const CpuState& s) {
     ldtr = s.ldtr;
     tr = s.tr;
     for (unsigned k = 0; k < 8; ++k) dr[k] = s.dr[k];
-    halted = false;
+    for (unsigned k = 0; k < 8; ++k) test_registers[k] = s.test_registers[k];
+    halted = s.halted;
     shutdown_ = false;
-    inhibit_interrupts = false;
-    rep_in_progress = false;
+    inhibit_interrupts = s.interrupt_shadow;
+    nmi_pending = s.nmi_pending;
+    nmi_blocked = s.nmi_blocked;
+    rep_in_progress = s.rep_in_progress;
     rep_resume = false;
     pending_debug_status = 0;
-    // In protected mode the CPL is CS.RPL (SDM vol. 3 §5.5); real and V86 mode fix it.
-    cpl = seg[CS].selector & 3u;
+    if (s.tsc) tsc_offset = *s.tsc - cycles;  // TSC = cycles + offset, modulo 2^64
+    // Unless given: in protected mode the CPL is CS.RPL (SDM vol. 3 §5.5); real and V86 mode
+    // fix it (mode_changed).
+    cpl = s.cpl ? *s.cpl : (seg[CS].selector & 3u);
     mode_changed();
     debug_registers_changed();
 }

@@ -702,6 +702,11 @@ private:
 
     void deliver_fault(const CpuFault& fault);
     bool service_events();
+    // INTR is asserted and recognised (IF = 1, outside an interrupt shadow) but no
+    // InterruptController is there to supply the vector.
+    bool intr_without_controller() const {
+        return intr_line && interrupts_enabled() && !interrupt_controller && !(nmi_pending && !nmi_blocked);
+    }
 
     // ---- protected mode (protected_mode.cpp) ----------------------------------------------
     enum class TaskSwitchSource : std::uint8_t { Jmp, Call, Int, Iret };
