@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/fuzz/run_fuzz.sh [seconds] [jobs] — a long fuzzing session on demand (docs/FUZZING.md).
 # Builds the harness if needed (build/fuzz/, via the main build's x86emu_fuzz_build target), then
-# fuzzes for `seconds` (default 600) with `jobs` parallel workers (default 1), growing the working
+# fuzzes for `seconds` (default 600) with `jobs` parallel processes (default 1; more use libFuzzer's
+# -fork mode, which carries on after a finding), growing the working
 # corpus in build/fuzz/corpus/ (seeded from tests/fuzz/corpus/). Findings are written to
 # build/fuzz/findings/ (crash-*, timeout-*, leak-*); the script exits non-zero if there is any.
 set -euo pipefail
@@ -22,10 +23,13 @@ if [[ ! -x "$fuzzer" ]]; then
 fi
 mkdir -p "$corpus" "$findings"
 echo "==> fuzzing for ${seconds}s with ${jobs} job(s); findings go to $findings/"
+parallel=()
+# With several jobs libFuzzer writes one fuzz-N.log per job into the working directory.
+[[ "$jobs" -gt 1 ]] && parallel=(-fork="$jobs" -ignore_crashes=1)
 status=0
-"$fuzzer" -max_total_time="$seconds" -timeout=10 -max_len=4096 -print_final_stats=1 \
-    -jobs="$jobs" -workers="$jobs" -artifact_prefix="$findings/" \
-    "$corpus" "$X86EMU_ROOT/tests/fuzz/corpus" || status=$?
+(cd "$X86EMU_BUILD_DIR/fuzz" && "$fuzzer" -max_total_time="$seconds" -timeout=10 -max_len=4096 \
+    -print_final_stats=1 "${parallel[@]}" -artifact_prefix="$findings/" \
+    "$corpus" "$X86EMU_ROOT/tests/fuzz/corpus") || status=$?
 if compgen -G "$findings/*-*" >/dev/null; then
     echo "==> findings:" && ls -l "$findings"
     exit 1
