@@ -53,6 +53,16 @@ void print_totals() {
                 static_cast<unsigned long long>(g_inputs), static_cast<unsigned long long>(g_instructions),
                 static_cast<unsigned long long>(g_cycles), static_cast<unsigned long long>(g_compared));
     std::fflush(stdout);
+    // libFuzzer's -fork children run with their output in temporary logs: with
+    // X86EMU_FUZZ_TOTALS=FILE each process also appends its figures to FILE (run_fuzz.sh sums them).
+    if (const char* path = std::getenv("X86EMU_FUZZ_TOTALS"); path && g_inputs != 0) {
+        if (FILE* f = std::fopen(path, "a")) {
+            std::fprintf(f, "%llu %llu %llu %llu\n", static_cast<unsigned long long>(g_inputs),
+                         static_cast<unsigned long long>(g_instructions), static_cast<unsigned long long>(g_cycles),
+                         static_cast<unsigned long long>(g_compared));
+            std::fclose(f);
+        }
+    }
 }
 
 [[noreturn]] void mismatch(const char* what, std::uint64_t a, std::uint64_t b) {

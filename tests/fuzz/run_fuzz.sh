@@ -26,10 +26,14 @@ echo "==> fuzzing for ${seconds}s with ${jobs} job(s); findings go to $findings/
 parallel=()
 # With several jobs libFuzzer writes one fuzz-N.log per job into the working directory.
 [[ "$jobs" -gt 1 ]] && parallel=(-fork="$jobs" -ignore_crashes=1)
+totals="$X86EMU_BUILD_DIR/fuzz/totals.txt"
+: >"$totals"
 status=0
-(cd "$X86EMU_BUILD_DIR/fuzz" && "$fuzzer" -max_total_time="$seconds" -timeout=10 -max_len=4096 \
+(cd "$X86EMU_BUILD_DIR/fuzz" && X86EMU_FUZZ_TOTALS="$totals" "$fuzzer" -max_total_time="$seconds" -timeout=10 -max_len=4096 \
     -print_final_stats=1 "${parallel[@]}" -artifact_prefix="$findings/" \
     "$corpus" "$X86EMU_ROOT/tests/fuzz/corpus") || status=$?
+# Every process's figures (one process, or each -fork child), summed.
+awk '{ n += $1; i += $2; c += $3; s += $4 } END { printf "==> session total: %d inputs, %d guest instructions, %d guest cycles, %d split runs compared\n", n, i, c, s }' "$totals"
 if compgen -G "$findings/*-*" >/dev/null; then
     echo "==> findings:" && ls -l "$findings"
     exit 1
