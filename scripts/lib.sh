@@ -6,9 +6,11 @@
 X86EMU_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 X86EMU_BUILD_DIR="${X86EMU_BUILD_DIR:-$X86EMU_ROOT/build}"
 
-# Packages needed to build and test x86emu on Debian 12 (python3 runs the headless runner's tests).
+# Packages needed to build and test x86emu on Debian 12 (python3 runs the headless runner's tests;
+# clang and libclang-rt-14-dev build the libFuzzer harness, tests/fuzz).
 X86EMU_BUILD_PACKAGES=(build-essential cmake nasm nlohmann-json3-dev doctest-dev
-    libboost-program-options-dev libboost-dev zlib1g-dev libsdl2-dev pkg-config python3)
+    libboost-program-options-dev libboost-dev zlib1g-dev libsdl2-dev pkg-config python3
+    clang libclang-rt-14-dev)
 
 die() {
     echo "error: $*" >&2

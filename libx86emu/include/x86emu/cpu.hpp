@@ -120,7 +120,8 @@ public:
     void raise_nmi();
 
     // Makes run() return with StopRequested at the next instruction boundary: called from a Bus
-    // callback (an I/O port write, say), the current instruction completes first.
+    // callback (an I/O port write, say), the current instruction completes first. Called during
+    // step(), that step reports StopRequested with Stepped and the request is consumed.
     void request_stop();
 
     // What CPUID answers (x86emu/cpuid.hpp). A model with CPUID (the P5) starts with its built-in

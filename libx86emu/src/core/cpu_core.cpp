@@ -406,6 +406,12 @@ RunResult CpuCore::run(std::uint64_t cycle_budget, bool single_step) {
             }
         }
     }
+    // A stop requested during step()'s instruction (from a hook or Bus callback) is reported by
+    // that step: left pending, it would end the next run() before its first instruction.
+    if (single_step && stop_requested) {
+        stop_requested = false;
+        result.reasons = result.reasons | StopReason::StopRequested;
+    }
     if (rep_in_progress) result.reasons = result.reasons | StopReason::RepInProgress;
     result.cycles = cycles - start;
     return result;
