@@ -194,13 +194,19 @@ std::optional<TestRegister> test_register_from_name(std::string_view name) {
     return std::nullopt;
 }
 
-std::vector<TestCase> load_test_file(const std::filesystem::path& path, std::size_t max_bytes,
-                                     std::size_t max_test_bytes) {
-    GzipReader reader(path, max_bytes);
+std::size_t loaded_size(const TestCase& test) {
+    return sizeof(TestCase) + test.name.size() + test.hash.size() + test.bytes.capacity() +
+           (test.initial_ram.capacity() + test.final_ram.capacity()) * sizeof(RamByte);
+}
+
+std::vector<TestCase> load_test_file(const std::filesystem::path& path, const LoadLimits& limits) {
+    const std::size_t max_test_bytes = limits.test_bytes;
+    GzipReader reader(path, limits.file_bytes);
     GzipStreamBuffer buffer(reader);
     std::istream stream(&buffer);
 
     std::vector<TestCase> tests;
+    std::size_t owned_bytes = 0;  // the heap blocks of the loaded tests, beyond the vector
     std::size_t started = 0;      // top-level elements begun: the current test is #started - 1
     bool in_test = false;         // inside a top-level element
     bool top_is_array = false;
@@ -244,6 +250,12 @@ std::vector<TestCase> load_test_file(const std::filesystem::path& path, std::siz
             if (event == E::object_end) {
                 try {
                     tests.push_back(read_test(parsed));
+                    owned_bytes += loaded_size(tests.back()) - sizeof(TestCase);
+                    if (owned_bytes + tests.capacity() * sizeof(TestCase) > limits.loaded_bytes) {
+                        throw InputError("the tests loaded up to this one take more than " +
+                                         std::to_string(limits.loaded_bytes) +
+                                         " bytes of memory, the limit for one file's tests");
+                    }
                 } catch (const InputError& e) {
                     throw InputError(which(started - 1) + ": " + e.what());
                 } catch (const json::exception& e) {

@@ -235,7 +235,7 @@ TEST_CASE("read_gzip_file and load_test_file stop a gzip bomb at the decompresse
     CHECK(kDefaultMaxWholeFileBytes == 64 * kMiB);
     const std::string whole_limit = "decompresses to more than " + std::to_string(kDefaultMaxWholeFileBytes) + " bytes";
     CHECK(error_of([&] { read_gzip_file(bomb); }).find(whole_limit) != std::string::npos);
-    const std::string from_loader = error_of([&] { load_test_file(bomb, 64 * kMiB, 128 * kMiB); });
+    const std::string from_loader = error_of([&] { load_test_file(bomb, {.file_bytes = 64 * kMiB, .test_bytes = 128 * kMiB}); });
     CHECK(from_loader.find(whole_limit) != std::string::npos);
     CHECK(from_loader.find("--max-file-mib") != std::string::npos);
     CHECK(from_loader.find(bomb.string()) != std::string::npos);
@@ -243,7 +243,7 @@ TEST_CASE("read_gzip_file and load_test_file stop a gzip bomb at the decompresse
     // text where a test would be: the per-test limit stops it after 16 MiB.
     CHECK(read_gzip_file(bomb, 66 * kMiB).size() == 65 * kMiB + 2);
     CHECK(error_of([&] { load_test_file(bomb); }).find("more than 16777216 bytes of text before test #0") != std::string::npos);
-    CHECK(load_test_file(bomb, kDefaultMaxDecompressedBytes, 66 * kMiB).empty());
+    CHECK(load_test_file(bomb, {.test_bytes = 66 * kMiB}).empty());
     // The limit is exact: max_bytes are accepted, one more is not.
     write_gzip(dir.path / "ten.json.gz", "0123456789");
     CHECK(read_gzip_file(dir.path / "ten.json.gz", 10) == "0123456789");
@@ -287,10 +287,9 @@ std::optional<std::size_t> test_at(const ManyTests& tests, std::size_t offset) {
     return std::nullopt;
 }
 
-std::string load_error(const fs::path& path, std::size_t max_bytes = kDefaultMaxDecompressedBytes,
-                       std::size_t max_test_bytes = kDefaultMaxTestBytes) {
+std::string load_error(const fs::path& path, const LoadLimits& limits) {
     try {
-        load_test_file(path, max_bytes, max_test_bytes);
+        load_test_file(path, limits);
     } catch (const InputError& e) {
         return e.what();
     }
@@ -329,14 +328,14 @@ TEST_CASE("load_test_file reports streaming errors at the test they occur in") {
         REQUIRE(at < tests.spans[1234].second);
         text.replace(at, 5, "[144,]");
         write_gzip(dir.path / "bad.json.gz", text);
-        const std::string message = load_error(dir.path / "bad.json.gz");
+        const std::string message = load_error(dir.path / "bad.json.gz", {});
         CHECK(message.find("test #1234 \"nop\": bad JSON") != std::string::npos);
 
         // Between two tests: the error says after which.
         text = tests.text;
         text.insert(tests.spans[1500].second, "x");
         write_gzip(dir.path / "between.json.gz", text);
-        CHECK(load_error(dir.path / "between.json.gz").find("bad JSON after test #1500") != std::string::npos);
+        CHECK(load_error(dir.path / "between.json.gz", {}).find("bad JSON after test #1500") != std::string::npos);
     }
     SUBCASE("a bomb of zeros fails at its first byte") {
         const fs::path zeros = dir.path / "zeros.json.gz";
@@ -346,7 +345,7 @@ TEST_CASE("load_test_file reports streaming errors at the test they occur in") {
         gzwrite(file, "[", 1);
         for (int i = 0; i < 16; ++i) gzwrite(file, chunk.data(), static_cast<unsigned>(chunk.size()));
         gzclose(file);
-        const std::string message = load_error(zeros);
+        const std::string message = load_error(zeros, {});
         CHECK(message.find("bad JSON") != std::string::npos);
         CHECK(message.find("column 2") != std::string::npos);  // nlohmann's position: byte 2
     }
@@ -366,7 +365,7 @@ TEST_CASE("load_test_file reports streaming errors at the test they occur in") {
             gzclose(file);
         }
         REQUIRE(delivered < tests.text.size());
-        const std::string message = load_error(cut);
+        const std::string message = load_error(cut, {});
         CAPTURE(message);
         CHECK(message.find(cut.string() + ": corrupt gzip data") == 0);
         if (const auto index = test_at(tests, delivered)) {
@@ -378,7 +377,7 @@ TEST_CASE("load_test_file reports streaming errors at the test they occur in") {
     SUBCASE("the file limit names the test holding the first byte beyond it") {
         for (const std::size_t limit : {std::size_t{100000}, tests.text.size() / 2, tests.text.size() - 1}) {
             CAPTURE(limit);
-            const std::string message = load_error(good, limit);
+            const std::string message = load_error(good, {.file_bytes = limit});
             CHECK(message.find("decompresses to more than " + std::to_string(limit) + " bytes") != std::string::npos);
             if (const auto index = test_at(tests, limit)) {
                 CHECK(message.find(", in test #" + std::to_string(*index) + " \"nop\"") != std::string::npos);
@@ -391,22 +390,34 @@ TEST_CASE("load_test_file reports streaming errors at the test they occur in") {
     SUBCASE("the per-test limit bounds one test's text") {
         std::size_t one_test = 0;  // the longest
         for (const auto& [begin, end] : tests.spans) one_test = std::max(one_test, end - begin);
-        CHECK(load_test_file(good, kDefaultMaxDecompressedBytes, one_test + 2).size() == 2000);
+        CHECK(load_test_file(good, {.test_bytes = one_test + 2}).size() == 2000);
         std::string text = tests.text;
         const auto at = text.find("[144]", tests.spans[3].first);
         text.replace(at, 5, "[144" + std::string(10000, ' ') + "]");
         write_gzip(dir.path / "big.json.gz", text);
-        const std::string message = load_error(dir.path / "big.json.gz", kDefaultMaxDecompressedBytes, one_test + 2);
+        const std::string message = load_error(dir.path / "big.json.gz", {.test_bytes = one_test + 2});
         CAPTURE(message);
         CHECK(message.find("test #3 \"nop\": more than " + std::to_string(one_test + 2) + " bytes of text") !=
               std::string::npos);
         CHECK(load_test_file(dir.path / "big.json.gz").size() == 2000);  // the default is far larger
     }
+    SUBCASE("the loaded tests' memory is limited") {
+        const auto loaded = load_test_file(good);
+        std::size_t total = 0;
+        for (const TestCase& test : loaded) total += loaded_size(test);
+        CHECK(total > 2000 * sizeof(TestCase));
+        // Room for the vector's growth (it doubles): twice the tests themselves is enough.
+        CHECK(load_test_file(good, {.loaded_bytes = 2 * total}).size() == 2000);
+        const std::string message = load_error(good, {.loaded_bytes = total / 4});
+        CAPTURE(message);
+        CHECK(message.find("bytes of memory, the limit for one file's tests") != std::string::npos);
+        CHECK(message.find(": test #") != std::string::npos);
+    }
     SUBCASE("a test that is not an object fails at once") {
         std::string text = tests.text;
         text.insert(tests.spans[10].first, "[1], ");
         write_gzip(dir.path / "array.json.gz", text);
-        CHECK(load_error(dir.path / "array.json.gz").find("test #10: test is not an object") != std::string::npos);
+        CHECK(load_error(dir.path / "array.json.gz", {}).find("test #10: test is not an object") != std::string::npos);
     }
 }
 
