@@ -13,14 +13,14 @@ namespace conformance {
 
 // The most a test file may decompress to by default: 1 GiB. Test files are streamed into the
 // parser (test_file_loader.cpp), so memory does not grow with this number; it only bounds the
-// time a gzip bomb of valid JSON (e.g. a few MB unpacking to endless whitespace) can take. The
-// full upstream 8086 suite holds 10 000 tests per file, about 260 MB decompressed for the
+// time a gzip bomb of valid JSON (e.g. a few MB unpacking to many small tests) can take. The
+// full upstream 8086 suite holds 10 000 tests per file, an estimated 260 MB decompressed for the
 // largest; the samples hold 150 (8086/AD.json.gz: 3.9 MB). x86emu-conformance --max-file-mib
 // changes it.
 inline constexpr std::size_t kDefaultMaxDecompressedBytes = std::size_t{1} << 30;
 
-// read_gzip_file holds the whole text in memory, so its default stays small: 64 MiB, several
-// hundred times the suites' metadata.json.
+// read_gzip_file holds the whole text in memory, so its default stays small: 64 MiB, over a
+// thousand times the suites' metadata.json (46 KB for the 80286).
 inline constexpr std::size_t kDefaultMaxWholeFileBytes = std::size_t{64} << 20;
 
 // The decompressed bytes of one file in chunks. Every error (I/O, corrupt or truncated gzip,
