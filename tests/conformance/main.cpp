@@ -68,8 +68,8 @@ std::optional<Options> parse_command_line(int argc, char** argv, int& exit_code)
          "nor failed while they fail, and as failed once they pass (so the list stays true)")
         ("verbose,v", po::bool_switch(), "print every failing test, not only the first per opcode")
         ("max-file-mib", po::value<unsigned>(),
-         "largest decompressed test file accepted, in MiB (default 64; 1..65536): guards against "
-         "gzip bombs, raise it for the full upstream suites");
+         "largest decompressed test file accepted, in MiB (default 1024; 1..65536): files are "
+         "streamed, so this bounds the time a gzip bomb can take, not memory");
 
     if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
         std::cout << kUsage << "\n\n" << described;

@@ -4,9 +4,13 @@
 #include <doctest/doctest.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "comparison.hpp"
 #include "cycle_mapping.hpp"
@@ -202,7 +206,9 @@ TEST_CASE("load_test_file rejects non-integer, negative and out-of-range values,
 }
 
 // A gzip bomb (2.7 MB unpacking to 600 MB) used to be read whole: 1.7 GB of memory before the
-// JSON parser even saw it. Built here at run time with zlib, not committed.
+// JSON parser even saw it. Test files are now streamed, so a bomb of valid JSON only costs time
+// up to the file limit (1 GiB by default); files read whole keep a 64 MiB limit. Built here at
+// run time with zlib, not committed.
 TEST_CASE("read_gzip_file and load_test_file stop a gzip bomb at the decompressed-size limit") {
     ScratchDirectory dir("gzip-bomb");
     const fs::path bomb = dir.path / "90.json.gz";
@@ -225,19 +231,193 @@ TEST_CASE("read_gzip_file and load_test_file stop a gzip bomb at the decompresse
         }
         return std::string("no error");
     };
-    const std::string limit_text = "decompresses to more than " + std::to_string(kDefaultMaxDecompressedBytes) + " bytes";
-    CHECK(kDefaultMaxDecompressedBytes == 64 * kMiB);
-    CHECK(error_of([&] { read_gzip_file(bomb); }).find(limit_text) != std::string::npos);
-    const std::string from_loader = error_of([&] { load_test_file(bomb); });
-    CHECK(from_loader.find(limit_text) != std::string::npos);
+    CHECK(kDefaultMaxDecompressedBytes == 1024 * kMiB);
+    CHECK(kDefaultMaxWholeFileBytes == 64 * kMiB);
+    const std::string whole_limit = "decompresses to more than " + std::to_string(kDefaultMaxWholeFileBytes) + " bytes";
+    CHECK(error_of([&] { read_gzip_file(bomb); }).find(whole_limit) != std::string::npos);
+    const std::string from_loader = error_of([&] { load_test_file(bomb, {.file_bytes = 64 * kMiB, .test_bytes = 128 * kMiB}); });
+    CHECK(from_loader.find(whole_limit) != std::string::npos);
+    CHECK(from_loader.find("--max-file-mib") != std::string::npos);
     CHECK(from_loader.find(bomb.string()) != std::string::npos);
-    // A higher limit reads it whole (it is an empty test list).
+    // A higher limit reads it whole. Streamed, the file limit would accept it, but all of it is
+    // text where a test would be: the per-test limit stops it after 16 MiB.
     CHECK(read_gzip_file(bomb, 66 * kMiB).size() == 65 * kMiB + 2);
-    CHECK(load_test_file(bomb, 66 * kMiB).empty());
+    CHECK(error_of([&] { load_test_file(bomb); }).find("more than 16777216 bytes of text before test #0") != std::string::npos);
+    CHECK(load_test_file(bomb, {.test_bytes = 66 * kMiB}).empty());
     // The limit is exact: max_bytes are accepted, one more is not.
     write_gzip(dir.path / "ten.json.gz", "0123456789");
     CHECK(read_gzip_file(dir.path / "ten.json.gz", 10) == "0123456789");
     CHECK(error_of([&] { read_gzip_file(dir.path / "ten.json.gz", 9); }).find("more than 9 bytes") != std::string::npos);
+}
+
+namespace {
+
+// kOneTest8086's test `count` times with distinct hashes ("h0", "h1", ...) and test_num,
+// `padding` spaces after each, and each test's [begin, end) offsets in the text.
+struct ManyTests {
+    std::string text;
+    std::vector<std::pair<std::size_t, std::size_t>> spans;
+};
+ManyTests many_tests(std::size_t count, std::size_t padding = 0) {
+    std::string one = kOneTest8086;
+    one = one.substr(1, one.size() - 2);  // the object without the array brackets
+    const std::string hash_field = "\"test_hash\": \"abc\", \"test_num\": 7";
+    const auto at = one.find(hash_field);
+    ManyTests result;
+    result.text = "[";
+    const std::string spaces(padding, ' ');
+    for (std::size_t i = 0; i < count; ++i) {
+        if (i) result.text += ",";
+        result.text += spaces;
+        std::string test = one;
+        test.replace(at, hash_field.size(),
+                     "\"test_hash\": \"h" + std::to_string(i) + "\", \"test_num\": " + std::to_string(i));
+        result.spans.emplace_back(result.text.size(), result.text.size() + test.size());
+        result.text += test;
+    }
+    result.text += "]";
+    return result;
+}
+
+// The test whose text holds byte `offset`, if any.
+std::optional<std::size_t> test_at(const ManyTests& tests, std::size_t offset) {
+    for (std::size_t i = 0; i < tests.spans.size(); ++i) {
+        if (offset >= tests.spans[i].first && offset < tests.spans[i].second) return i;
+    }
+    return std::nullopt;
+}
+
+std::string load_error(const fs::path& path, const LoadLimits& limits) {
+    try {
+        load_test_file(path, limits);
+    } catch (const InputError& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+}  // namespace
+
+// The old whole-file reader needed --max-file-mib for anything over 64 MiB (the full upstream
+// files are about 260 MB); streamed, such a file loads by default. The padding between tests
+// makes it large while keeping it quick to build and parse.
+TEST_CASE("load_test_file streams a file larger than 64 MiB by default") {
+    ScratchDirectory dir("loader-large");
+    constexpr std::size_t kMiB = std::size_t{1} << 20;
+    const ManyTests tests = many_tests(1100, 64 * 1024);
+    REQUIRE(tests.text.size() > 68 * kMiB);
+    write_gzip(dir.path / "large.json.gz", tests.text);
+    const auto loaded = load_test_file(dir.path / "large.json.gz");
+    REQUIRE(loaded.size() == 1100);
+    CHECK(loaded[0].hash == "h0");
+    CHECK(loaded[1099].hash == "h1099");
+    CHECK(loaded[1099].index == 1099);
+    CHECK(loaded[1099].expected_final(TestRegister::ip) == 14);
+}
+
+TEST_CASE("load_test_file reports streaming errors at the test they occur in") {
+    ScratchDirectory dir("loader-stream");
+    const ManyTests tests = many_tests(2000);
+    const fs::path good = dir.path / "good.json.gz";
+    write_gzip(good, tests.text);
+    REQUIRE(load_test_file(good).size() == 2000);
+
+    SUBCASE("invalid JSON late in the file names the test, and stops there") {
+        std::string text = tests.text;
+        const auto at = text.find("[144]", tests.spans[1234].first);
+        REQUIRE(at < tests.spans[1234].second);
+        text.replace(at, 5, "[144,]");
+        write_gzip(dir.path / "bad.json.gz", text);
+        const std::string message = load_error(dir.path / "bad.json.gz", {});
+        CHECK(message.find("test #1234 \"nop\": bad JSON") != std::string::npos);
+
+        // Between two tests: the error says after which.
+        text = tests.text;
+        text.insert(tests.spans[1500].second, "x");
+        write_gzip(dir.path / "between.json.gz", text);
+        CHECK(load_error(dir.path / "between.json.gz", {}).find("bad JSON after test #1500") != std::string::npos);
+    }
+    SUBCASE("a bomb of zeros fails at its first byte") {
+        const fs::path zeros = dir.path / "zeros.json.gz";
+        gzFile file = gzopen(zeros.c_str(), "wb1");
+        REQUIRE(file != nullptr);
+        const std::string chunk(std::size_t{1} << 20, '\0');
+        gzwrite(file, "[", 1);
+        for (int i = 0; i < 16; ++i) gzwrite(file, chunk.data(), static_cast<unsigned>(chunk.size()));
+        gzclose(file);
+        const std::string message = load_error(zeros, {});
+        CHECK(message.find("bad JSON") != std::string::npos);
+        CHECK(message.find("column 2") != std::string::npos);  // nlohmann's position: byte 2
+    }
+    SUBCASE("gzip truncated in the middle of a test") {
+        std::ifstream whole(good, std::ios::binary);
+        std::string bytes((std::istreambuf_iterator<char>(whole)), {});
+        const fs::path cut = dir.path / "cut.json.gz";
+        std::ofstream(cut, std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+        // What zlib still delivers from the cut file: the parser asks for the next byte.
+        std::size_t delivered = 0;
+        {
+            gzFile file = gzopen(cut.c_str(), "rb");
+            REQUIRE(file != nullptr);
+            char buffer[4096];
+            int got = 0;
+            while ((got = gzread(file, buffer, sizeof buffer)) > 0) delivered += static_cast<std::size_t>(got);
+            gzclose(file);
+        }
+        REQUIRE(delivered < tests.text.size());
+        const std::string message = load_error(cut, {});
+        CAPTURE(message);
+        CHECK(message.find(cut.string() + ": corrupt gzip data") == 0);
+        // Half the compressed size cuts into a test (the gaps between tests are single commas).
+        const auto index = test_at(tests, delivered);
+        REQUIRE(index.has_value());
+        CHECK(message.find(", in test #" + std::to_string(*index) + " \"nop\"") != std::string::npos);
+    }
+    SUBCASE("the file limit names the test holding the first byte beyond it") {
+        for (const std::size_t limit : {std::size_t{100000}, tests.text.size() / 2, tests.text.size() - 1}) {
+            CAPTURE(limit);
+            const std::string message = load_error(good, {.file_bytes = limit});
+            CHECK(message.find("decompresses to more than " + std::to_string(limit) + " bytes") != std::string::npos);
+            if (const auto index = test_at(tests, limit)) {
+                CHECK(message.find(", in test #" + std::to_string(*index) + " \"nop\"") != std::string::npos);
+            } else {
+                CHECK(message.find(", in test #") == std::string::npos);
+            }
+        }
+        CHECK(load_test_file(good, tests.text.size()).size() == 2000);
+    }
+    SUBCASE("the per-test limit bounds one test's text") {
+        std::size_t one_test = 0;  // the longest
+        for (const auto& [begin, end] : tests.spans) one_test = std::max(one_test, end - begin);
+        CHECK(load_test_file(good, {.test_bytes = one_test + 2}).size() == 2000);
+        std::string text = tests.text;
+        const auto at = text.find("[144]", tests.spans[3].first);
+        text.replace(at, 5, "[144" + std::string(10000, ' ') + "]");
+        write_gzip(dir.path / "big.json.gz", text);
+        const std::string message = load_error(dir.path / "big.json.gz", {.test_bytes = one_test + 2});
+        CAPTURE(message);
+        CHECK(message.find("test #3 \"nop\": more than " + std::to_string(one_test + 2) + " bytes of text") !=
+              std::string::npos);
+        CHECK(load_test_file(dir.path / "big.json.gz").size() == 2000);  // the default is far larger
+    }
+    SUBCASE("the loaded tests' memory is limited") {
+        const auto loaded = load_test_file(good);
+        std::size_t total = 0;
+        for (const TestCase& test : loaded) total += loaded_size(test);
+        CHECK(total > 2000 * sizeof(TestCase));
+        // Room for the vector's growth (it doubles): twice the tests themselves is enough.
+        CHECK(load_test_file(good, {.loaded_bytes = 2 * total}).size() == 2000);
+        const std::string message = load_error(good, {.loaded_bytes = total / 4});
+        CAPTURE(message);
+        CHECK(message.find("bytes of memory, the limit for one file's tests") != std::string::npos);
+        CHECK(message.find(": test #") != std::string::npos);
+    }
+    SUBCASE("a test that is not an object fails at once") {
+        std::string text = tests.text;
+        text.insert(tests.spans[10].first, "[1], ");
+        write_gzip(dir.path / "array.json.gz", text);
+        CHECK(load_error(dir.path / "array.json.gz", {}).find("test #10: test is not an object") != std::string::npos);
+    }
 }
 
 // A report the stream only fails to flush (a full disk) used to be a silent success.
