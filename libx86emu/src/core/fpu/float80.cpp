@@ -35,6 +35,13 @@ Float80 zero(bool sign) { return make(sign, 0, 0); }
 bool is_nan(Class c) { return c == Class::QuietNaN || c == Class::SignalingNaN; }
 bool is_denormal(Class c) { return c == Class::Denormal || c == Class::PseudoDenormal; }
 
+// An operand an instruction returns as itself, without rounding (FPREM by an infinity, FSCALE
+// by a zero): unchanged, except that Intel silicon writes a pseudo-denormal in its normal
+// encoding (same value, exponent 1; measured on Rocket Lake, docs/X87_CHOICES.md).
+Float80 returned_as_is(Float80 a, Class ca) {
+    return ca == Class::PseudoDenormal ? make(a.sign(), 1, a.significand) : a;
+}
+
 // A finite nonzero operand, normalised: value = significand / 2^63 * 2^(exponent - bias), bit 63
 // set. Denormals and pseudo-denormals both have the weight of exponent 1 (SDM vol. 1 §8.2.2: a
 // pseudo-denormal is read as if its exponent were 1), so their exponent here drops below 1.
@@ -519,7 +526,7 @@ Float80 scale(Float80 a, Float80 b, Env& env) {
     // unmasked, a pseudo-denormal in its normal encoding; any other factor, including one that
     // truncates to 0, goes through the rounding below (UE and the wrap when unmasked). AMD Zen 4
     // rounds for a zero factor too (docs/X87_CHOICES.md).
-    if (cb == Class::Zero) return ca == Class::PseudoDenormal ? make(a.sign(), 1, a.significand) : a;
+    if (cb == Class::Zero) return returned_as_is(a, ca);
     const Unpacked x = unpack(a);
     // trunc(b), clamped: any |n| beyond 2^17 overflows or underflows every 80-bit value anyway.
     std::int64_t n = 0;
@@ -576,7 +583,7 @@ RemainderResult partial_remainder(Float80 a, Float80 b, bool ieee, Env& env) {
         // (measured on a Rocket Lake host) is to write a pseudo-denormal in its normal encoding
         // (same value, exponent 1). AMD Zen 4 instead rounds the dividend like any result and
         // raises UE with the wrapped value for a true denormal (docs/X87_CHOICES.md).
-        result.remainder = ca == Class::PseudoDenormal ? make(a.sign(), 1, a.significand) : a;
+        result.remainder = returned_as_is(a, ca);
         return result;
     }
     const Unpacked x = unpack(a);
