@@ -283,22 +283,23 @@ struct Idiv {
             divide_error();
         }
         const bool quotient_negative = dividend_negative != divisor_negative;
+        u64 q_mag;
+        u32 r_mag;
         if (is286) {
+            // The 286's own divide loop decides the quotient, and with it whether #DE follows.
             const IdivLoop286 loop = idiv_loop_286<T>(dividend_mag, divisor_mag, divisor_negative);
             c.set_arith_flags(idiv_flags_286<T>(loop.remainder, divisor_mag, dividend_negative, divisor_negative));
-            if (loop.quotient > (quotient_negative ? msb_of<T> : msb_of<T> - 1)) divide_error();
-            T q = static_cast<T>(quotient_negative ? 0 - loop.quotient : loop.quotient);
-            T r = static_cast<T>(dividend_negative ? 0 - loop.remainder : loop.remainder);
-            set_acc_pair<T>(c, q, r);
-            return;
+            q_mag = loop.quotient;
+            r_mag = loop.remainder;
+        } else {
+            q_mag = dividend_mag / divisor_mag;
+            r_mag = static_cast<u32>(dividend_mag % divisor_mag);
         }
-        u64 q_mag = dividend_mag / divisor_mag;
-        if (q_mag > mask_of<T>) divide_error();
-        const u32 r_mag = static_cast<u32>(dividend_mag % divisor_mag);
-        T r = static_cast<T>(dividend_negative ? 0 - r_mag : r_mag);
+        // A quotient outside the signed range faults (this also covers one too wide for w bits).
         const u64 q_limit = quotient_negative ? u64{msb_of<T>} : u64{msb_of<T>} - 1;
         if (q_mag > q_limit) divide_error();
         T q = static_cast<T>(quotient_negative ? 0 - q_mag : q_mag);
+        T r = static_cast<T>(dividend_negative ? 0 - r_mag : r_mag);
         set_acc_pair<T>(c, q, r);
     }
 };
