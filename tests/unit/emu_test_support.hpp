@@ -66,16 +66,21 @@ inline x86emu::SegmentState real_seg(std::uint16_t sel, std::uint16_t attributes
     return s;
 }
 
+// The real-mode IVT of the fixtures: vector v goes to kHandlerSeg:handler_ip(v), a HLT.
+inline void install_hlt_handlers(RamBus& bus) {
+    for (unsigned v = 0; v < 256; ++v) {
+        bus.put_word(v * 4, handler_ip(v));
+        bus.put_word(v * 4 + 2, kHandlerSeg);
+        bus.mem[(std::uint32_t{kHandlerSeg} << 4) + handler_ip(v)] = 0xF4;  // HLT
+    }
+}
+
 struct Machine {
     RamBus bus;
     x86emu::Cpu cpu;
 
     explicit Machine(x86emu::CpuModel model, const x86emu::CpuOptions& options = {}) : cpu(model, bus, options) {
-        for (unsigned v = 0; v < 256; ++v) {
-            bus.put_word(v * 4, handler_ip(v));
-            bus.put_word(v * 4 + 2, kHandlerSeg);
-            bus.mem[(std::uint32_t{kHandlerSeg} << 4) + handler_ip(v)] = 0xF4;  // HLT
-        }
+        install_hlt_handlers(bus);
         cpu.set_state(base_state());
     }
 

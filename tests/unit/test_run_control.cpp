@@ -309,11 +309,7 @@ Outcome play(const Script& script, std::optional<unsigned> split_at) {
 
 // Real-mode scripts use the Machine fixture's layout (IVT handlers are HLTs).
 void fixture_memory(RamBus& bus, const std::vector<std::uint8_t>& code) {
-    for (unsigned v = 0; v < 256; ++v) {
-        bus.put_word(v * 4, handler_ip(v));
-        bus.put_word(v * 4 + 2, kHandlerSeg);
-        bus.mem[(std::uint32_t{kHandlerSeg} << 4) + handler_ip(v)] = 0xF4;
-    }
+    install_hlt_handlers(bus);
     for (std::size_t k = 0; k < code.size(); ++k) bus.mem[kCodePhys + k] = code[k];
 }
 
