@@ -29,11 +29,8 @@ ModelTraits traits_for(CpuModel model) {
 }
 
 CpuCore::CpuCore(CpuModel model, Bus& b, bool fpu)
-    : traits(traits_for(model)), timing(timing_table_for(model)), bus(b), has_fpu(fpu),
-      decode_cache_(std::make_unique<CachedInsn[]>(kDecodeCacheSize)) {
-    std::size_t pages = (std::size_t{traits.address_mask} + 1) >> 12;
-    page_generation_.assign(pages, 0);
-    page_has_code_.assign(pages, 0);
+    : CpuCoreCaches(traits_for(model).address_mask), traits(traits_for(model)), timing(timing_table_for(model)),
+      bus(b), has_fpu(fpu) {
     if (model_has_cpuid(model)) {
         cpuid_table = builtin_cpuid(model);
         // A P5/P6 built without its FPU (CpuOptions) must not announce one (CPUID.1:EDX.FPU).
@@ -87,14 +84,32 @@ void CpuCore::reset() {
     rep_in_progress = false;
     shutdown_ = false;
     pending_debug_status = 0;
-    data_watch_active_ = false;
-    mode_changed();
+    rebuild_caches();
+}
+
+void CpuCore::rebuild_caches() {
+    mode_changed();             // the CPL the mode fixes, the privilege half, #AC, segment windows
+    debug_registers_changed();  // the breakpoint summaries; empties the whole TLB and the fetch page
+}
+
+void CpuCore::invalidate_all_code() {
+    // A new generation for every page that holds decoded code drops all its cached
+    // instructions; the write side of the TLB must then be refilled with host pointers.
+    for (std::uint32_t page = 0; page < page_has_code_.size(); ++page)
+        if (page_has_code_[page]) code_page_written(page);
+    flush_tlb(false);
 }
 
 // ---- flags ---------------------------------------------------------------------------------
 
 void CpuCore::materialize_flags() {
     if (lazy_kind_ == LazyKind::None) return;
+    eflags_ = current_flags();
+    lazy_kind_ = LazyKind::None;
+}
+
+std::uint32_t CpuCore::current_flags() const {
+    if (lazy_kind_ == LazyKind::None) return eflags_;
     std::uint32_t f = eflags_ & ~(eflags::CF | eflags::PF | eflags::AF | eflags::ZF | eflags::SF | eflags::OF);
     if (cf()) f |= eflags::CF;
     if (pf()) f |= eflags::PF;
@@ -102,8 +117,7 @@ void CpuCore::materialize_flags() {
     if (zf()) f |= eflags::ZF;
     if (sf()) f |= eflags::SF;
     if (of()) f |= eflags::OF;
-    eflags_ = f;
-    lazy_kind_ = LazyKind::None;
+    return f;
 }
 
 std::uint32_t CpuCore::get_flags() {
@@ -457,7 +471,8 @@ void CpuCore::set_state(const CpuState& s) {
     for (unsigned r = 0; r < 8; ++r) gpr[r] = s.gpr[r];
     gpr[8] = 0;
     eip = next_eip = s.eip;
-    set_flags(s.eflags | 0x2u);
+    lazy_kind_ = LazyKind::None;
+    eflags_ = s.eflags | 0x2u;
     for (unsigned k = 0; k < 6; ++k) seg[k] = s.seg[k];
     cr0 = s.cr0;
     cr2 = s.cr2;
@@ -479,10 +494,9 @@ void CpuCore::set_state(const CpuState& s) {
     pending_debug_status = 0;
     if (s.tsc) tsc_offset = *s.tsc - cycles;  // TSC = cycles + offset, modulo 2^64
     // Unless given: in protected mode the CPL is CS.RPL (SDM vol. 3 §5.5); real and V86 mode
-    // fix it (mode_changed).
+    // fix it (rebuild_caches).
     cpl = s.cpl ? *s.cpl : (seg[CS].selector & 3u);
-    mode_changed();
-    debug_registers_changed();
+    rebuild_caches();
 }
 
 }  // namespace x86emu

@@ -25,6 +25,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "core/cpu_core_caches.hpp"
+#include "core/cpu_core_state.hpp"
 #include "core/decode/insn.hpp"
 #include "core/fpu/x87_state.hpp"
 #include "core/timing/timing.hpp"
@@ -68,17 +70,6 @@ struct CpuFault {
     throw CpuFault{v, true, error_code};
 }
 
-// What the lazily kept arithmetic flags were last produced by. Only the hot ALU group is lazy;
-// everything else (shifts, MUL/DIV, BCD, bit ops) writes flags eagerly.
-enum class LazyKind : std::uint8_t {
-    None,    // OSZAPC in eflags_ are current
-    Add,     // r = a + b (+ carry): ADD, ADC
-    Sub,     // r = a - b (- borrow): SUB, SBB, CMP, NEG (a = 0)
-    Logic,   // AND, OR, XOR, TEST: CF = OF = AF = 0
-    Inc,     // like Add with b = 1, CF kept from before
-    Dec,     // like Sub with b = 1, CF kept from before
-};
-
 template <class T> inline constexpr std::uint32_t msb_of = std::uint32_t{1} << (8 * sizeof(T) - 1);
 template <class T> inline constexpr std::uint32_t mask_of = static_cast<std::uint32_t>(T(~T{0}));
 
@@ -103,36 +94,21 @@ struct ModelTraits {
 
 ModelTraits traits_for(CpuModel model);
 
-class CpuCore {
+// The logic. The state it runs on is the public base CpuCoreState (core/cpu_core_state.hpp), so
+// handlers read and write `c.gpr[...]`, `c.cycles` directly; the caches that make it fast are the
+// private base CpuCoreCaches (core/cpu_core_caches.hpp), rebuilt from the state by
+// rebuild_caches(). The members below are configuration and per-run working variables.
+class CpuCore : public CpuCoreState, private CpuCoreCaches {
 public:
     CpuCore(CpuModel model, Bus& bus, bool fpu = false);
 
-    // ---- architectural state -------------------------------------------------------------
-    // gpr[8] is always zero: the decoder names it for an absent base/index register so that
-    // effective addresses are computed without branches.
-    std::uint32_t gpr[9] = {};
-    std::uint32_t eip = 0;       // address of the instruction being executed
-    std::uint32_t next_eip = 0;  // where execution continues; control transfers overwrite it
-    SegmentState seg[6];
-    std::uint32_t cr0 = 0, cr2 = 0, cr3 = 0, cr4 = 0;
-    TableRegister gdtr{}, idtr{};
-    SegmentState ldtr{}, tr{};
-    std::uint32_t dr[8] = {};
-    std::uint32_t test_registers[8] = {};  // TR6/TR7 on the 386
-
+    // ---- configuration -------------------------------------------------------------------
     const ModelTraits traits;
     const TimingTable& timing;
     Bus& bus;
     InterruptController* interrupt_controller = nullptr;
 
-    std::uint64_t cycles = 0;
-    std::uint64_t instructions = 0;
-
-    // Pentium time-stamp counter: it ticks once per emulated clock, so it is `cycles` plus an
-    // offset that reset and WRMSR 10h set (TSC = cycles + tsc_offset, modulo 2^64). Counting
-    // emulated clocks rather than host time keeps every run reproducible; the configured clock
-    // rate (CpuOptions::clock_khz) only says how much guest time those clocks stand for.
-    std::uint64_t tsc_offset = 0;
+    // TSC = cycles + tsc_offset (see CpuCoreState::tsc_offset).
     std::uint64_t time_stamp_counter() const { return cycles + tsc_offset; }
     // What CPUID answers (models with CPUID: the built-in data for the model, or the embedder's
     // table from Cpu::set_cpuid).
@@ -143,9 +119,6 @@ public:
 
     // The x87 FPU (core/fpu, exec/x87_*.hpp): present or not is fixed at construction.
     const bool has_fpu;
-    fpu::X87State x87;
-    bool ignne = false;                          // IGNNE# input
-    bool ferr = false;                           // FERR# output
     std::function<void(bool)> ferr_handler;      // told of every FERR# change
     void set_ferr(bool asserted) {
         if (asserted == ferr) return;
@@ -157,23 +130,11 @@ public:
     // FRSTOR, FCLEX, set_fpu_state). FERR# follows ES while CR0.NE is clear.
     void update_fpu_error_summary();
 
-    // Interrupt and run-control state.
-    bool halted = false;
-    bool intr_line = false;
-    bool nmi_pending = false;
-    bool nmi_blocked = false;  // from NMI delivery until the next IRET (SDM vol. 3 §6.7.1)
+    // Run control (not state: requests and per-instruction working variables).
     bool stop_requested = false;
-    bool inhibit_interrupts = false;  // MOV SS / POP SS / STI shadow for the next instruction
-    // A REP string instruction stopped between iterations (budget, step(), TF, a pending event):
-    // EIP still points at it and its fixed cost is paid, so the next execution continues it
-    // charging only iterations. Cleared when anything else runs first (an interrupt delivery,
-    // another instruction). `rep_resume` is the flag as the executing instruction found it.
-    bool rep_in_progress = false;
+    // rep_in_progress (CpuCoreState) as the executing instruction found it.
     bool rep_resume = false;
 
-    // Current privilege level: 0 in real mode, 3 in virtual-8086 mode, CS.RPL otherwise. Kept
-    // explicitly because during a transfer CS is loaded before the rest of the new context.
-    unsigned cpl = 0;
     bool protected_mode() const { return cr0 & 1; }
     bool v86() const { return eflags_ & eflags::VM; }
     // Protected mode proper: descriptor-based segmentation and privilege checks apply.
@@ -507,13 +468,20 @@ public:
     // Debug registers (SDM vol. 3 §17.2): data breakpoints are checked on the slow path, so a
     // page holding an armed data breakpoint never gets a host pointer in the TLB.
     void debug_registers_changed();
-    std::uint32_t pending_debug_status = 0;  // DR6 bits of data/IO hits, reported after the instruction
 
     // ---- execution -----------------------------------------------------------------------
     RunResult run(std::uint64_t cycle_budget, bool single_step);
     void reset();
     CpuState state();
     void set_state(const CpuState& s);
+    // Recomputes every cache that depends on the state (segment windows and CS size, the
+    // privilege half, the #AC and breakpoint summaries) and empties the TLB: the one way the
+    // caches follow a wholesale change of the state (reset, set_state, a snapshot restore).
+    void rebuild_caches();
+    // Forgets every decoded instruction: memory was replaced as a whole (a snapshot restore).
+    void invalidate_all_code();
+    // EFLAGS with the lazily kept arithmetic flags computed, without materialising them.
+    std::uint32_t current_flags() const;
     void invalidate_code(std::uint32_t paddr, std::uint32_t length);
     void flush_host_pointers();
 
@@ -531,25 +499,11 @@ public:
     void charge(std::uint32_t n) { cycles += n; }
 
 private:
-    // Lazy flag state.
-    std::uint32_t eflags_ = 0x2;
-    LazyKind lazy_kind_ = LazyKind::None;
-    std::uint32_t lazy_a_ = 0, lazy_b_ = 0, lazy_r_ = 0, lazy_msb_ = 0x80, lazy_mask_ = 0xFF;
     void materialize_flags();
 
-    bool code32_ = false;
     std::uint64_t end_cycle_ = 0;
     bool single_step_ = false;  // the current run() is a step()
-    bool shutdown_ = false;
 
-    // Each window as "offset - first < starts[size]": one subtraction and one comparison per
-    // access, whatever the window (starts[n] counts the offsets an n-byte access may begin at;
-    // 64 bits because a 4 GiB window has 2^32 of them for bytes).
-    struct SegmentCheck {
-        std::uint32_t first = 0;
-        std::uint64_t starts[5] = {};
-    };
-    SegmentCheck checks_[6][2];
     bool segment_access_ok(unsigned s, bool write, std::uint32_t offset, unsigned size) const {
         const SegmentCheck& c = checks_[s][write];
         return std::uint64_t{offset - c.first} < c.starts[size];
@@ -619,22 +573,7 @@ private:
         if (data_watch_active_) check_data_breakpoint(linear, sizeof(T), true);
     }
 
-    // The software TLB: per privilege (user/supervisor) and access kind (read/write), a
-    // direct-mapped array of linear-page translations whose permission checks have passed. With
-    // paging off it caches the identity mapping. `host` is null when the page is not plain RAM
-    // (or holds decoded code, for the write side): the access then goes byte by byte to the Bus.
-    struct TlbEntry {  // 16 bytes: four entries per host cache line
-        std::uint32_t tag = 0xFFFFFFFF;  // linear page number
-        std::uint32_t physical_page : 31 = 0;
-        std::uint32_t global : 1 = 0;
-        std::uint8_t* host = nullptr;
-    };
-    static constexpr unsigned kTlbSize = 256;
-    TlbEntry tlb_[2][2][kTlbSize];
-    unsigned user_ = 0;  // 1 at CPL 3: selects the TLB half used by ordinary accesses
-    // The translation of the linear page instructions were last fetched from: one compare per
-    // instruction instead of a TLB lookup. Reset with the TLB and on privilege changes.
-    std::uint32_t fetch_page_ = 0xFFFFFFFF, fetch_physical_page_ = 0;
+    // The fetch page (CpuCoreCaches): one compare per instruction instead of a TLB lookup.
     std::uint32_t fetch_physical(std::uint32_t linear) {
         if ((linear >> 12) != fetch_page_) {
             std::uint32_t phys = physical_for(linear, false, user_);
@@ -679,22 +618,8 @@ public:
     [[noreturn]] void page_fault(std::uint32_t linear, std::uint32_t error_code);
 
 private:
-    // ---- decoded-instruction cache -------------------------------------------------------
-    // Direct-mapped, keyed by the physical address of the first byte plus the decode mode.
-    // Each physical page has a generation; writing to a page that holds decoded code bumps it,
-    // which invalidates every cached instruction of that page at once.
-    struct CachedInsn {
-        std::uint32_t paddr = 0xFFFFFFFF;
-        std::uint32_t generation = 0;
-        std::uint8_t mode = 0xFF;
-        Insn insn;
-    };
-    static constexpr unsigned kDecodeCacheSize = 1u << 15;
-    std::unique_ptr<CachedInsn[]> decode_cache_;
-    std::vector<std::uint32_t> page_generation_;
-    std::vector<std::uint8_t> page_has_code_;
+    // ---- decoded-instruction cache (CpuCoreCaches) ---------------------------------------
     std::uint32_t decode_mode() const { return code32_ ? 1u : 0u; }
-    Insn scratch_insn_;  // instructions that cannot be cached (page- or wrap-crossing)
 
     const Insn& fetch_decoded();
     void mark_code_page(std::uint32_t physical_page);
@@ -728,11 +653,6 @@ private:
                                        std::uint32_t ext);
     // DS, ES, FS, GS are nulled when returning to an outer level they are not usable at.
     void invalidate_segments_for_outer_level();
-    std::uint32_t delivery_ext_ = 0;  // EXT bit (1) while delivering an external event
-    bool data_watch_active_ = false;  // some DR7 data breakpoint is armed
-    bool code_watch_active_ = false;  // some DR7 instruction breakpoint is armed
-    bool push_rf_ = false;            // the exception being delivered is a fault: saved RF = 1
-    bool alignment_check_active_ = false;  // #AC can fire: see update_alignment_check
     void check_instruction_breakpoint();
     void check_data_breakpoint(std::uint32_t linear, unsigned size, bool write);
     void execute_loop(std::uint64_t end_cycle, bool single_step, RunResult& result);

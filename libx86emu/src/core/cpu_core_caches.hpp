@@ -1,0 +1,76 @@
+// x86emu — CpuCoreCaches: what CpuCore keeps only to go fast, every bit of it derived from the
+// state (core/cpu_core_state.hpp) or from memory, so none of it is ever saved: the software TLB
+// (SDM vol. 3 §4.10) and the fetch page, the segment access windows, the code size of CS, the
+// privilege half in use, the "some breakpoint is armed" and "#AC can fire" summaries, and the
+// decoded-instruction cache with its page generations. CpuCore::rebuild_caches() recomputes the
+// state-derived part (after set_state, reset and a snapshot restore); invalidate_all_code()
+// forgets the memory-derived part (after memory is replaced). CpuCore inherits this privately:
+// only its own fast paths read it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "core/decode/insn.hpp"
+
+namespace x86emu {
+
+struct CpuCoreCaches {
+    explicit CpuCoreCaches(std::uint32_t address_mask)
+        : decode_cache_(std::make_unique<CachedInsn[]>(kDecodeCacheSize)),
+          page_generation_((std::size_t{address_mask} + 1) >> 12, 0),
+          page_has_code_((std::size_t{address_mask} + 1) >> 12, 0) {}
+
+    // ---- segment access windows ----------------------------------------------------------
+    // Each window as "offset - first < starts[size]": one subtraction and one comparison per
+    // access, whatever the window (starts[n] counts the offsets an n-byte access may begin at;
+    // 64 bits because a 4 GiB window has 2^32 of them for bytes).
+    struct SegmentCheck {
+        std::uint32_t first = 0;
+        std::uint64_t starts[5] = {};
+    };
+    SegmentCheck checks_[6][2];
+    bool code32_ = false;  // CS.D
+
+    // ---- the software TLB ----------------------------------------------------------------
+    // Per privilege (user/supervisor) and access kind (read/write), a direct-mapped array of
+    // linear-page translations whose permission checks have passed. With paging off it caches
+    // the identity mapping. `host` is null when the page is not plain RAM (or holds decoded
+    // code, for the write side): the access then goes byte by byte to the Bus.
+    struct TlbEntry {  // 16 bytes: four entries per host cache line
+        std::uint32_t tag = 0xFFFFFFFF;  // linear page number
+        std::uint32_t physical_page : 31 = 0;
+        std::uint32_t global : 1 = 0;
+        std::uint8_t* host = nullptr;
+    };
+    static constexpr unsigned kTlbSize = 256;
+    TlbEntry tlb_[2][2][kTlbSize];
+    unsigned user_ = 0;  // 1 at CPL 3: selects the TLB half used by ordinary accesses
+    // The translation of the linear page instructions were last fetched from: one compare per
+    // instruction instead of a TLB lookup. Reset with the TLB and on privilege changes.
+    std::uint32_t fetch_page_ = 0xFFFFFFFF, fetch_physical_page_ = 0;
+
+    // ---- summaries of the state, so that the hot paths test one flag ---------------------
+    bool data_watch_active_ = false;       // some DR7 data breakpoint is armed
+    bool code_watch_active_ = false;       // some DR7 instruction breakpoint is armed
+    bool alignment_check_active_ = false;  // #AC can fire: see CpuCore::update_alignment_check
+
+    // ---- decoded-instruction cache -------------------------------------------------------
+    // Direct-mapped, keyed by the physical address of the first byte plus the decode mode.
+    // Each physical page has a generation; writing to a page that holds decoded code bumps it,
+    // which invalidates every cached instruction of that page at once.
+    struct CachedInsn {
+        std::uint32_t paddr = 0xFFFFFFFF;
+        std::uint32_t generation = 0;
+        std::uint8_t mode = 0xFF;
+        Insn insn;
+    };
+    static constexpr unsigned kDecodeCacheSize = 1u << 15;
+    std::unique_ptr<CachedInsn[]> decode_cache_;
+    std::vector<std::uint32_t> page_generation_;
+    std::vector<std::uint8_t> page_has_code_;
+    Insn scratch_insn_;  // instructions that cannot be cached (page- or wrap-crossing)
+};
+
+}  // namespace x86emu
