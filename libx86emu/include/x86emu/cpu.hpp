@@ -97,7 +97,8 @@ public:
     // An instruction is never split, except a REP string instruction, which stops between
     // iterations (RepInProgress); the last instruction or iteration may overshoot the budget.
     // Every run with a non-zero budget makes progress (at least one instruction, iteration or
-    // delivery) unless it returns Halted, Shutdown, StopRequested or NoInterruptController.
+    // delivery) unless it returns Halted, Shutdown, StopRequested, NoInterruptController or a
+    // stop before an instruction (Breakpoint, StopAtAddress, InstructionLimit, debug_hooks.hpp).
     RunResult run(std::uint64_t cycle_budget);
     // run() with an instruction-count limit and/or a stop address for this run (RunLimits).
     RunResult run(const RunLimits& limits);

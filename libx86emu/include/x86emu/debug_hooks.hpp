@@ -11,7 +11,9 @@
 // may be set; hooks of one kind are called in the order they were added. A hook may read
 // registers (Cpu::reg, Cpu::state) and guest memory (Cpu::read_virtual), write general registers,
 // and call Cpu::request_stop() or Cpu::stop(code). It must not add or remove hooks, nor call
-// run(), step(), set_state() or write_virtual(): those throw std::logic_error from inside a hook.
+// run(), step(), set_state(), write_virtual() or set_reg() of anything but EAX..EDI and their
+// views: those throw std::logic_error from inside a hook. An exception a hook throws propagates
+// out of run()/step() and may leave the instruction half done: set_state() before running on.
 //
 // Cost: with no hook of a kind set, that kind costs nothing per instruction or per access (see
 // docs/ARCHITECTURE.md, "Debugger hooks"). Memory hooks put only the pages they overlap on the
@@ -57,11 +59,18 @@ enum class HookAction : std::uint8_t {
 // ---- code hooks --------------------------------------------------------------------------
 // Called before each instruction whose first byte's linear address (CS base + EIP) lies in the
 // hook's range, after the instruction is fetched and decoded (so `length` is known) and before
-// it executes. A REP string instruction is reported once, before its first iteration, not again
-// when a paused REP resumes. An instruction fetch that faults (#PF, #GP at the CS limit) is not
-// reported. Stop: run() returns with StopReason::Breakpoint before the instruction executes
-// (EIP on it); the next run() or step() executes it without calling the code hooks, breakpoints
-// or stop address for it again (a debugger's resume; see Cpu::add_breakpoint).
+// it executes (after breakpoints and the stop address, and after a DR7 instruction breakpoint,
+// which faults first). A REP string instruction is reported once, before its first iteration,
+// not again when a paused REP resumes. An instruction fetch that faults (#PF, #GP at the CS
+// limit) is not reported. Stop: run() returns with StopReason::Breakpoint before the instruction
+// executes (EIP on it, interrupt shadow and paused REP kept; the other code hooks are still
+// called for it).
+// Resume rule, for every stop before an instruction (Breakpoint, StopAtAddress, a code hook's
+// Stop): if the next run() or step() starts at the same linear address, it executes that
+// instruction without stopping there again: breakpoints and the stop address are not checked
+// for it, and after a code hook's Stop the code hooks are not called for it again (they were).
+// Starting elsewhere (the embedder moved EIP) forgets the point; so does adding a code hook or
+// breakpoint. InstructionLimit stops are not resume points (nothing reported the instruction).
 struct CodeEvent {
     std::uint32_t linear = 0;  // CS base + EIP
     std::uint32_t eip = 0;
@@ -131,9 +140,10 @@ struct InterruptEvent {
 //           unless the hook changed what made it fault, e.g. mapped the page). A suppressed INTR
 //           was already acknowledged at the controller and is dropped; a suppressed NMI is dropped
 //           and does not block later NMIs. Later hooks are not asked.
-// Stop:     the event is delivered as with Deliver (later hooks are asked too, and may still
-//           suppress it), then run() returns with StopReason::Exception before the handler's
-//           first instruction; RunResult::stop names the vector.
+// Stop:     run() returns with StopReason::Exception at the next instruction boundary:
+//           RunResult::stop names the vector, error code and hook. The event itself is treated
+//           as Deliver (later hooks are asked and may still suppress it): delivered, the run
+//           stops before the handler's first instruction; suppressed, at return_eip.
 enum class InterruptAction : std::uint8_t { Deliver, Suppress, Stop };
 
 // ---- invalid-opcode hooks ----------------------------------------------------------------
@@ -169,7 +179,8 @@ struct RunLimits {
     std::uint64_t cycles = ~std::uint64_t{0};
     // Return with StopReason::InstructionLimit once this run has retired exactly this many
     // instructions (counted as RunResult::instructions: a REP once, interrupt deliveries not at
-    // all), at the boundary before the next one. 0 returns at once without executing anything.
+    // all), at the boundary before the next one. 0 returns at the first boundary without
+    // executing an instruction (an interrupt pending there is still delivered first).
     std::optional<std::uint64_t> max_instructions{};
     // Return with StopReason::StopAtAddress before executing the instruction at this linear
     // address (CS base + EIP); the next run resumes from it as from a breakpoint.
