@@ -495,3 +495,102 @@ TEST_CASE("translate and read/write_virtual with paging on: rights, unmapped pag
     CHECK(m.bus.mem[0x50FFE] == 0);
     CHECK_FALSE(m.cpu.read_virtual(0x401FFE, back));
 }
+
+TEST_CASE("Interrupt hook: INTR is seen after acknowledge with its vector; a suppressed one is dropped") {
+    struct Controller final : InterruptController {
+        int acknowledged = 0;
+        std::uint8_t acknowledge() override {
+            ++acknowledged;
+            return 0x48;
+        }
+    } pic;
+    HookMachine m({kNop, kNop, kHlt});
+    std::vector<InterruptEvent> seen;
+    m.cpu.add_interrupt_hook([&](const InterruptEvent& e) {
+        seen.push_back(e);
+        m.cpu.set_intr(false);  // the device withdraws its request once acknowledged
+        return InterruptAction::Suppress;
+    });
+    m.cpu.set_interrupt_controller(&pic);
+    m.cpu.set_reg(Register::EFLAGS, eflags::IF);
+    m.cpu.set_intr(true);
+    m.cpu.run(1000);
+    REQUIRE(seen.size() == 1);
+    CHECK(seen[0].kind == InterruptKind::External);
+    CHECK(seen[0].vector == 0x48);
+    CHECK(pic.acknowledged == 1);
+    CHECK(m.cs() == x86emu_test::kCodeSeg);
+    CHECK(m.eip() == 0x103);
+}
+
+TEST_CASE("Memory hooks see both halves of a read-modify-write") {
+    // MOV [0030h], AX (warms the TLB); ADD [0020h], AX; HLT
+    HookMachine m({0xA3, 0x30, 0x00, 0x01, 0x06, 0x20, 0x00, kHlt});
+    m.bus.put_word(kData + 0x20, 0x0100);
+    m.cpu.set_reg(Register::AX, 0x0023);
+    std::vector<MemoryEvent> seen;
+    m.cpu.add_memory_hook(MemoryAccessKinds::data(), {kData + 0x20, kData + 0x21}, [&](const MemoryEvent& e) {
+        seen.push_back(e);
+        return HookAction::Continue;
+    });
+    m.cpu.run(1000);
+    REQUIRE(seen.size() == 2);
+    CHECK(seen[0].kind == MemoryAccessKind::Read);
+    CHECK(seen[0].value == 0x0100);
+    CHECK(seen[1].kind == MemoryAccessKind::Write);
+    CHECK(seen[1].value == 0x0123);
+    CHECK(m.bus.word(kData + 0x20) == 0x0123);
+}
+
+TEST_CASE("A stop before an instruction keeps the interrupt shadow and a paused REP") {
+    {
+        // MOV SS, AX; NOP (in the shadow); HLT, with a breakpoint on the NOP
+        HookMachine m({0x8E, 0xD0, kNop, kHlt});
+        m.cpu.set_reg(Register::AX, x86emu_test::kStackSeg);
+        m.cpu.add_breakpoint(0x10102);
+        RunResult r = m.cpu.run(1000);
+        CHECK(r.reasons == StopReason::Breakpoint);
+        CHECK(m.cpu.state().interrupt_shadow);
+    }
+    {
+        // MOV CX, 100; REP STOSB; HLT: the budget pauses the REP, then a breakpoint on it must
+        // not fire in the middle (it was passed when the REP started), and a stop address on it
+        // neither.
+        HookMachine m({0xB9, 0x64, 0x00, 0xF3, 0xAA, kHlt});
+        RunLimits first;
+        first.cycles = 60;
+        RunResult r = m.cpu.run(first);
+        REQUIRE(any(r.reasons, StopReason::RepInProgress));
+        const std::uint32_t left = m.cpu.reg(Register::CX);
+        CHECK(left > 0);
+        CHECK(left < 100);
+        m.cpu.add_breakpoint(0x10103);
+        int code_hook_calls = 0;
+        m.cpu.add_code_hook(AddressRange::at(0x10103), [&](const CodeEvent&) {
+            ++code_hook_calls;
+            return HookAction::Continue;
+        });
+        RunLimits rest;
+        rest.stop_address = 0x10103;
+        r = m.cpu.run(rest);
+        CHECK(any(r.reasons, StopReason::Halted));
+        CHECK(m.cpu.reg(Register::CX) == 0);
+        CHECK(code_hook_calls == 0);
+    }
+}
+
+TEST_CASE("An instruction-limit stop is no resume point: the hooks see the next instruction once") {
+    HookMachine m({kNop, kNop, kNop, kHlt});
+    std::vector<std::uint32_t> seen;
+    m.cpu.add_code_hook(AddressRange::all(), [&](const CodeEvent& e) {
+        seen.push_back(e.linear);
+        return HookAction::Continue;
+    });
+    RunLimits one;
+    one.max_instructions = 1;
+    for (int k = 0; k < 3; ++k) CHECK(m.cpu.run(one).reasons == StopReason::InstructionLimit);
+    CHECK(seen == std::vector<std::uint32_t>{0x10100, 0x10101, 0x10102});
+    m.cpu.add_breakpoint(0x10103);
+    CHECK(m.cpu.run(one).reasons == StopReason::Breakpoint);  // the limit allows it; the breakpoint stops it
+    CHECK(m.cpu.run(one).reasons == (StopReason::Halted));
+}
