@@ -594,3 +594,18 @@ TEST_CASE("An instruction-limit stop is no resume point: the hooks see the next 
     CHECK(m.cpu.run(one).reasons == StopReason::Breakpoint);  // the limit allows it; the breakpoint stops it
     CHECK(m.cpu.run(one).reasons == (StopReason::Halted));
 }
+
+TEST_CASE("Several stop requests in one instruction: every reason, the hook's detail, the embedder's code") {
+    HookMachine m({0xA3, 0x20, 0x00, kNop, kHlt});
+    HookHandle h = m.cpu.add_memory_hook(MemoryAccessKinds::writes(), AddressRange::all(), [&](const MemoryEvent&) {
+        m.cpu.request_stop();
+        m.cpu.stop(7);
+        return HookAction::Stop;
+    });
+    RunResult r = m.cpu.run(1000);
+    CHECK(r.reasons == (StopReason::StopRequested | StopReason::EmbedderStop | StopReason::Watchpoint));
+    CHECK(r.stop.hook == h);
+    CHECK(r.stop.linear == kData + 0x20);
+    CHECK(r.stop.embedder_code == 7);
+    CHECK(m.eip() == 0x103);
+}

@@ -78,7 +78,7 @@ bool Cpu::halted() const { return core_->halted; }
 void Cpu::set_interrupt_controller(InterruptController* controller) { core_->interrupt_controller = controller; }
 void Cpu::set_intr(bool asserted) { core_->intr_line = asserted; }
 void Cpu::raise_nmi() { core_->nmi_pending = true; }
-void Cpu::request_stop() { core_->stop_requested = true; }
+void Cpu::request_stop() { core_->request_stop_for(StopReason::StopRequested, {}); }
 void Cpu::stop(std::uint32_t embedder_code) {
     StopDetail detail;
     detail.embedder_code = embedder_code;

@@ -117,20 +117,23 @@ void CpuCore::set_stop_on_exception(bool on) {
 // ---- stops -------------------------------------------------------------------------------------
 
 void CpuCore::request_stop_for(StopReason why, const StopDetail& detail) {
-    // The first reason's detail is kept; later ones only add their bit.
-    if (pending_stop_ == StopReason::None) pending_stop_detail_ = detail;
-    else if (why == StopReason::EmbedderStop) pending_stop_detail_.embedder_code = detail.embedder_code;
+    // The first hook's detail (hook, address, vector) is kept; a later one only adds its bit.
+    // The embedder's code is kept whatever came first (the last code given wins).
+    constexpr StopReason from_hooks = StopReason::Watchpoint | StopReason::Exception;
+    if (!any(pending_stop_, from_hooks) && any(why, from_hooks)) {
+        const std::uint32_t code = pending_stop_detail_.embedder_code;
+        pending_stop_detail_ = detail;
+        pending_stop_detail_.embedder_code = code;
+    }
+    if (why == StopReason::EmbedderStop) pending_stop_detail_.embedder_code = detail.embedder_code;
     pending_stop_ = pending_stop_ | why;
     stop_requested = true;
 }
 
 void CpuCore::report_requested_stop(RunResult& result) {
     stop_requested = false;
-    if (pending_stop_ == StopReason::None) {
-        result.reasons = result.reasons | StopReason::StopRequested;
-        return;
-    }
-    result.reasons = result.reasons | pending_stop_;
+    // stop_requested set without a reason is a plain request_stop().
+    result.reasons = result.reasons | (pending_stop_ == StopReason::None ? StopReason::StopRequested : pending_stop_);
     result.stop = pending_stop_detail_;
     pending_stop_ = StopReason::None;
     pending_stop_detail_ = {};
