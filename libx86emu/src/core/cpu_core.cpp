@@ -177,7 +177,7 @@ void CpuCore::deliver_fault(const CpuFault& first) {
     // QUIRK(8086): the divide error is a trap after the instruction (saved IP = next one).
     std::uint32_t return_eip = eip;
     if (traits.is8086 && first.vector == Vector::DE) return_eip = next_eip;
-    if (first.vector == Vector::UD && !hooks_.invalid_opcode.empty() && invalid_opcode_handled(first)) return;
+    if (first.vector == Vector::UD && !hooks_.invalid_opcode.empty() && invalid_opcode_handled()) return;
     CpuFault fault = first;
     for (;;) {
         cycles += timing[TimingClass::Exception].reg;

@@ -804,7 +804,7 @@ private:
                          unsigned user);
     bool interrupt_allowed(std::uint8_t vector, InterruptKind kind, bool has_error_code, std::uint32_t error_code,
                            std::uint32_t return_eip);
-    bool invalid_opcode_handled(const CpuFault& fault);
+    bool invalid_opcode_handled();  // the #UD hooks: true when they skipped or stopped it
     void report_requested_stop(RunResult& result);
     std::optional<std::uint32_t> peek_physical(std::uint32_t linear, bool write, unsigned user, bool check_rights) const;
 

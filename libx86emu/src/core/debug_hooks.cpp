@@ -284,7 +284,7 @@ bool CpuCore::interrupt_allowed(std::uint8_t vector, InterruptKind kind, bool ha
     return !suppressed;
 }
 
-bool CpuCore::invalid_opcode_handled(const CpuFault&) {
+bool CpuCore::invalid_opcode_handled() {
     InvalidOpcodeEvent event;
     event.linear = seg[CS].base + eip;
     event.eip = eip;
