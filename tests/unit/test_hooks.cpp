@@ -609,3 +609,37 @@ TEST_CASE("Several stop requests in one instruction: every reason, the hook's de
     CHECK(r.stop.embedder_code == 7);
     CHECK(m.eip() == 0x103);
 }
+
+TEST_CASE("Memory hooks with paging: linear range, physical address of the mapped page") {
+    using namespace x86emu_test;
+    ProtectedMachine m;
+    constexpr std::uint32_t P = 1, W = 2, U = 4;
+    // The first 4 MiB identity-mapped; linear 400000h -> physical 30000h.
+    m.put32(kPageDir, kPageTable | P | W | U);
+    for (std::uint32_t k = 0; k < 1024; ++k) m.put32(kPageTable + 4 * k, (k << 12) | P | W | U);
+    m.put32(kPageDir + 4, (kPageTable + 0x1000) | P | W | U);
+    m.put32(kPageTable + 0x1000, 0x30000 | P | W | U);
+    m.put32(0x30010, 0xCAFEF00D);
+    // MOV EAX, [400010h]; MOV [400020h], EAX; MOV [1800h], EAX (same value, unwatched); HLT
+    m.start({0xA1, 0x10, 0x00, 0x40, 0x00, 0xA3, 0x20, 0x00, 0x40, 0x00, 0xA3, 0x00, 0x18, 0x00, 0x00, 0xF4}, 0, 0,
+            0x80000000u, kPageDir);
+    m.bus.host_pages = true;
+    std::vector<MemoryEvent> seen;
+    m.cpu.add_memory_hook(MemoryAccessKinds::data(), {0x400000, 0x400FFF}, [&](const MemoryEvent& e) {
+        seen.push_back(e);
+        return HookAction::Continue;
+    });
+    CHECK(m.run_to_halt() == -1);  // halted in the guest's own HLT, not in a stub
+    REQUIRE(seen.size() == 2);
+    CHECK(seen[0].kind == MemoryAccessKind::Read);
+    CHECK(seen[0].linear == 0x400010);
+    CHECK(seen[0].physical == 0x30010);
+    CHECK(seen[0].size == 4);
+    CHECK(seen[0].value == 0xCAFEF00D);
+    CHECK(seen[1].kind == MemoryAccessKind::Write);
+    CHECK(seen[1].linear == 0x400020);
+    CHECK(seen[1].physical == 0x30020);
+    CHECK(m.get32(0x30020) == 0xCAFEF00D);
+    CHECK(m.get32(0x1800) == 0xCAFEF00D);
+    CHECK(m.cpu.state().eip == kCode + 16);
+}
