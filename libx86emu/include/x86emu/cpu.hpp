@@ -5,9 +5,11 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 
 #include "x86emu/bus.hpp"
 #include "x86emu/cpuid.hpp"
+#include "x86emu/debug_hooks.hpp"
 #include "x86emu/hooks.hpp"
 #include "x86emu/model.hpp"
 #include "x86emu/state.hpp"
@@ -34,6 +36,16 @@ enum class StopReason : std::uint32_t {
     // INTR is deasserted or IF is cleared (by set_state). A halted CPU stays halted (Halted is
     // set as well).
     NoInterruptController = 1u << 6,
+    // The debugger-style stops (x86emu/debug_hooks.hpp); RunResult::stop says which hook, address,
+    // vector or code. Boundary stops (Breakpoint, StopAtAddress, InstructionLimit) leave EIP on
+    // the instruction, not executed; the next run() or step() executes it without stopping for
+    // it again.
+    Breakpoint = 1u << 7,        // Cpu::add_breakpoint, or a code hook returned Stop
+    Watchpoint = 1u << 8,        // a memory hook returned Stop / a watchpoint was hit
+    Exception = 1u << 9,         // an interrupt hook (or stop_on_exception) / invalid-opcode hook stopped
+    InstructionLimit = 1u << 10, // RunLimits::max_instructions reached
+    StopAtAddress = 1u << 11,    // RunLimits::stop_address reached
+    EmbedderStop = 1u << 12,     // Cpu::stop(code)
 };
 constexpr StopReason operator|(StopReason a, StopReason b) {
     return static_cast<StopReason>(static_cast<std::uint32_t>(a) | static_cast<std::uint32_t>(b));
@@ -46,6 +58,7 @@ struct RunResult {
     StopReason reasons = StopReason::None;
     std::uint64_t cycles = 0;        // cycles consumed by this call
     std::uint64_t instructions = 0;  // instructions retired by this call
+    StopDetail stop{};               // which hook / address / vector / code ended it (debug_hooks.hpp)
 };
 
 // Construction-time choices beyond the model.
@@ -84,8 +97,11 @@ public:
     // An instruction is never split, except a REP string instruction, which stops between
     // iterations (RepInProgress); the last instruction or iteration may overshoot the budget.
     // Every run with a non-zero budget makes progress (at least one instruction, iteration or
-    // delivery) unless it returns Halted, Shutdown, StopRequested or NoInterruptController.
+    // delivery) unless it returns Halted, Shutdown, StopRequested, NoInterruptController or a
+    // stop before an instruction (Breakpoint, StopAtAddress, InstructionLimit, debug_hooks.hpp).
     RunResult run(std::uint64_t cycle_budget);
+    // run() with an instruction-count limit and/or a stop address for this run (RunLimits).
+    RunResult run(const RunLimits& limits);
     // Executes one instruction, one iteration of a REP string instruction (as the single-step
     // trap does, SDM vol. 3 §17.3.1.4: EIP stays on it, RepInProgress, until the count or the
     // REPE/REPNE condition ends it), or one interrupt delivery. Splitting a run into steps
@@ -123,6 +139,9 @@ public:
     // callback (an I/O port write, say), the current instruction completes first. Called during
     // step(), that step reports StopRequested with Stepped and the request is consumed.
     void request_stop();
+    // Like request_stop(), reported as StopReason::EmbedderStop with RunResult::stop.embedder_code
+    // = `embedder_code` (the last code wins if called twice before the boundary).
+    void stop(std::uint32_t embedder_code);
 
     // What CPUID answers (x86emu/cpuid.hpp). A model with CPUID (the P5) starts with its built-in
     // data; set_cpuid() presents another CPU to the guest, e.g. from load_cpuid_json(). Throws
@@ -136,6 +155,54 @@ public:
     // A hook runs after the instruction's privilege checks, so it only sees what the guest is
     // allowed to attempt. Reset keeps the handlers. Not to be called from inside a hook.
     void set_intercepts(InterceptHandlers handlers);
+
+    // ---- debugger-style hooks (x86emu/debug_hooks.hpp) ----
+    // Each add_* returns a handle for remove_hook(); ranges are linear and inclusive (first > last
+    // throws std::invalid_argument, as does an empty std::function). Reset and set_state keep the
+    // hooks. Adding or removing a memory hook or watchpoint drops the TLB's host pointers.
+    HookHandle add_code_hook(AddressRange linear_range, std::function<HookAction(const CodeEvent&)> hook);
+    HookHandle add_memory_hook(MemoryAccessKinds kinds, AddressRange linear_range,
+                               std::function<HookAction(const MemoryEvent&)> hook);
+    HookHandle add_interrupt_hook(std::function<InterruptAction(const InterruptEvent&)> hook);
+    HookHandle add_invalid_opcode_hook(std::function<InvalidOpcodeAction(const InvalidOpcodeEvent&)> hook);
+    // Stop before the instruction at this linear address (StopReason::Breakpoint).
+    HookHandle add_breakpoint(std::uint32_t linear);
+    // Stop after an instruction that accessed the range in one of the kinds (StopReason::Watchpoint),
+    // as a memory hook returning Stop does.
+    HookHandle add_watchpoint(MemoryAccessKinds kinds, AddressRange linear_range);
+    // Removes a hook, breakpoint or watchpoint. Returns false, changing nothing, for a handle that
+    // names nothing (removed already, the default handle, another Cpu's).
+    bool remove_hook(HookHandle handle);
+    // With `on`, every exception (InterruptKind::Exception) stops the run after its delivery, as an
+    // interrupt hook returning Stop does; hooks that suppress it come first.
+    void set_stop_on_exception(bool on);
+
+    // ---- registers and guest memory for debuggers ----
+    // One register (debug_hooks.hpp: Register); 16- and 8-bit views zero-extended. set_reg writes
+    // it raw, as set_state does (no model masking of the value): EFLAGS bit 1 reads as 1 and a VM
+    // change switches the mode; CR0/CR3/CR4 take effect at once (mode, TLB flush); a DR7 change
+    // re-arms the breakpoints; EIP moves the next instruction (a paused REP is abandoned).
+    // A segment selector is set *raw*: in real mode the base follows (selector * 16) as a real-mode
+    // load does, in protected and virtual-8086 mode only the visible selector changes and the
+    // descriptor cache is kept (use set_state to load a whole cache). From inside a hook only the
+    // general registers may be set (std::logic_error otherwise).
+    std::uint32_t reg(Register r) const;
+    void set_reg(Register r, std::uint32_t value);
+    // Linear to physical for an access of this kind at privilege `cpl` (default: the current CPL),
+    // through the guest's page tables as the CPU would walk them (rights and CR0.WP included), but
+    // without side effects: no accessed/dirty bits, no #PF, no TLB entry. Unset when the access
+    // would page-fault. With paging off: the linear address on the model's address bus. Throws
+    // std::invalid_argument for a cpl above 3.
+    std::optional<std::uint32_t> translate(std::uint32_t linear, Access access,
+                                           std::optional<unsigned> cpl = std::nullopt) const;
+    // Guest virtual memory, for debuggers: translated page by page like translate() at CPL 0, except
+    // that page protection is ignored (any present page can be read and written). Returns false,
+    // touching nothing, if any byte's page is not present; wraps at 4 GiB. The bytes go through
+    // the Bus as physical accesses (a device register responds as to the CPU); writes forget the
+    // decoded instructions they overwrite. Neither sets accessed/dirty bits nor faults the guest,
+    // nor calls memory hooks. write_virtual throws std::logic_error from inside a hook.
+    bool read_virtual(std::uint32_t linear, std::span<std::uint8_t> bytes) const;
+    bool write_virtual(std::uint32_t linear, std::span<const std::uint8_t> bytes);
 
     // ---- the x87 FPU ----
     bool has_fpu() const;

@@ -55,17 +55,68 @@ Cpu::~Cpu() = default;
 
 CpuModel Cpu::model() const { return core_->traits.model; }
 void Cpu::reset() { core_->reset(); }
-RunResult Cpu::run(std::uint64_t cycle_budget) { return core_->run(cycle_budget, false); }
-RunResult Cpu::step() { return core_->run(0, true); }
+RunResult Cpu::run(std::uint64_t cycle_budget) {
+    core_->require_outside_hook("Cpu::run");
+    return core_->run(cycle_budget, false);
+}
+RunResult Cpu::run(const RunLimits& limits) {
+    core_->require_outside_hook("Cpu::run");
+    return core_->run_limited(limits);
+}
+RunResult Cpu::step() {
+    core_->require_outside_hook("Cpu::step");
+    return core_->run(0, true);
+}
 CpuState Cpu::state() const { return core_->state(); }
-void Cpu::set_state(const CpuState& state) { core_->set_state(state); }
+void Cpu::set_state(const CpuState& state) {
+    core_->require_outside_hook("Cpu::set_state");
+    core_->set_state(state);
+}
 std::uint64_t Cpu::cycles() const { return core_->cycles; }
 std::uint64_t Cpu::instructions() const { return core_->instructions; }
 bool Cpu::halted() const { return core_->halted; }
 void Cpu::set_interrupt_controller(InterruptController* controller) { core_->interrupt_controller = controller; }
 void Cpu::set_intr(bool asserted) { core_->intr_line = asserted; }
 void Cpu::raise_nmi() { core_->nmi_pending = true; }
-void Cpu::request_stop() { core_->stop_requested = true; }
+void Cpu::request_stop() { core_->request_stop_for(StopReason::StopRequested, {}); }
+void Cpu::stop(std::uint32_t embedder_code) {
+    StopDetail detail;
+    detail.embedder_code = embedder_code;
+    core_->request_stop_for(StopReason::EmbedderStop, detail);
+}
+
+HookHandle Cpu::add_code_hook(AddressRange range, std::function<HookAction(const CodeEvent&)> hook) {
+    return core_->add_code_hook(range, std::move(hook));
+}
+HookHandle Cpu::add_memory_hook(MemoryAccessKinds kinds, AddressRange range,
+                                std::function<HookAction(const MemoryEvent&)> hook) {
+    if (!hook) throw std::invalid_argument("add_memory_hook: the hook is an empty std::function");
+    return core_->add_memory_hook(kinds, range, std::move(hook));
+}
+HookHandle Cpu::add_interrupt_hook(std::function<InterruptAction(const InterruptEvent&)> hook) {
+    return core_->add_interrupt_hook(std::move(hook));
+}
+HookHandle Cpu::add_invalid_opcode_hook(std::function<InvalidOpcodeAction(const InvalidOpcodeEvent&)> hook) {
+    return core_->add_invalid_opcode_hook(std::move(hook));
+}
+HookHandle Cpu::add_breakpoint(std::uint32_t linear) { return core_->add_breakpoint(linear); }
+// A watchpoint is a memory hook without a function: the core answers Stop for it.
+HookHandle Cpu::add_watchpoint(MemoryAccessKinds kinds, AddressRange range) {
+    return core_->add_memory_hook(kinds, range, nullptr);
+}
+bool Cpu::remove_hook(HookHandle handle) { return core_->remove_hook(handle); }
+void Cpu::set_stop_on_exception(bool on) { core_->set_stop_on_exception(on); }
+std::uint32_t Cpu::reg(Register r) const { return core_->register_value(r); }
+void Cpu::set_reg(Register r, std::uint32_t value) { core_->set_register(r, value); }
+std::optional<std::uint32_t> Cpu::translate(std::uint32_t linear, Access access, std::optional<unsigned> cpl) const {
+    return core_->translate(linear, access, cpl);
+}
+bool Cpu::read_virtual(std::uint32_t linear, std::span<std::uint8_t> bytes) const {
+    return core_->read_virtual(linear, bytes);
+}
+bool Cpu::write_virtual(std::uint32_t linear, std::span<const std::uint8_t> bytes) {
+    return core_->write_virtual(linear, bytes);
+}
 void Cpu::invalidate_code(std::uint32_t paddr, std::uint32_t length) { core_->invalidate_code(paddr, length); }
 void Cpu::flush_host_pointers() { core_->flush_host_pointers(); }
 

@@ -190,6 +190,7 @@ void CpuCore::deliver_fault(const CpuFault& first) {
     // QUIRK(8086): the divide error is a trap after the instruction (saved IP = next one).
     std::uint32_t return_eip = eip;
     if (traits.is8086 && first.vector == Vector::DE) return_eip = next_eip;
+    if (first.vector == Vector::UD && !hooks_.invalid_opcode.empty() && invalid_opcode_handled()) return;
     CpuFault fault = first;
     for (;;) {
         cycles += timing[TimingClass::Exception].reg;
@@ -304,9 +305,10 @@ bool CpuCore::service_events() {
     // Returns true when an interrupt was delivered (which also wakes a halted CPU).
     if (nmi_pending && !nmi_blocked) {
         nmi_pending = false;
-        nmi_blocked = true;
         halted = false;
         rep_in_progress = false;  // the REP restarts (and pays its setup again) after the handler
+        if (interrupt_hooks_active_ && !interrupt_allowed(2, InterruptKind::Nmi, false, 0, eip)) return true;
+        nmi_blocked = true;
         next_eip = eip;
         interrupt(2, eip, EventKind::External);
         eip = next_eip;
@@ -316,6 +318,7 @@ bool CpuCore::service_events() {
         halted = false;
         rep_in_progress = false;
         std::uint8_t vector = interrupt_controller->acknowledge();
+        if (interrupt_hooks_active_ && !interrupt_allowed(vector, InterruptKind::External, false, 0, eip)) return true;
         next_eip = eip;
         interrupt(vector, eip, EventKind::External);
         eip = next_eip;
@@ -332,8 +335,7 @@ void CpuCore::execute_loop(std::uint64_t end_cycle, bool single_step, RunResult&
             return;
         }
         if (stop_requested) {
-            stop_requested = false;
-            result.reasons = result.reasons | StopReason::StopRequested;
+            report_requested_stop(result);
             return;
         }
         if (!inhibit_interrupts && events_pending()) {
@@ -342,6 +344,7 @@ void CpuCore::execute_loop(std::uint64_t end_cycle, bool single_step, RunResult&
                     result.reasons = result.reasons | StopReason::Stepped;
                     return;
                 }
+                if (stop_requested) continue;  // an interrupt hook stops before the handler runs
             } else if (intr_without_controller()) {
                 // Nothing can supply the vector: stop here rather than run on as if the line
                 // were low (or spin in a REP that keeps pausing for it).
@@ -358,12 +361,15 @@ void CpuCore::execute_loop(std::uint64_t end_cycle, bool single_step, RunResult&
             result.reasons = result.reasons | StopReason::BudgetExhausted;
             return;
         }
+        // The one per-instruction test for breakpoints of every kind (DR7 ones included), code
+        // and fetch hooks and this run's limits (debug_hooks.cpp); false: stopped before this
+        // instruction, which is left exactly as it was (shadow, paused REP).
+        if (instruction_watch_ && !watched_boundary(result)) return;
         inhibit_interrupts = false;
         rep_resume = rep_in_progress;
         rep_in_progress = false;
         const bool trap = eflags_ & eflags::TF;
         const bool resume = eflags_ & eflags::RF;
-        if (code_watch_active_) check_instruction_breakpoint();
         const Insn& insn = fetch_decoded();
         next_eip = (eip + insn.length) & ip_mask();
         cycles += insn.cycles;
@@ -422,10 +428,7 @@ RunResult CpuCore::run(std::uint64_t cycle_budget, bool single_step) {
     }
     // A stop requested during step()'s instruction (from a hook or Bus callback) is reported by
     // that step: left pending, it would end the next run() before its first instruction.
-    if (single_step && stop_requested) {
-        stop_requested = false;
-        result.reasons = result.reasons | StopReason::StopRequested;
-    }
+    if (single_step && stop_requested) report_requested_stop(result);
     if (rep_in_progress) result.reasons = result.reasons | StopReason::RepInProgress;
     result.cycles = cycles - start;
     return result;

@@ -22,6 +22,8 @@
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <span>
 #include <type_traits>
 #include <vector>
 
@@ -29,6 +31,7 @@
 #include "core/cpu_core_state.hpp"
 #include "core/decode/insn.hpp"
 #include "core/fpu/x87_state.hpp"
+#include "core/hook_registry.hpp"
 #include "core/timing/timing.hpp"
 #include "x86emu/bus.hpp"
 #include "x86emu/cpu.hpp"
@@ -549,15 +552,34 @@ private:
             if (alignment_check_active_ && user && (linear & (sizeof(T) - 1))) raise_fault(Vector::AC, 0);
         }
     }
+    // The slow paths of linear accesses. While data breakpoints or memory hooks are armed they
+    // go through an out-of-line copy that reports the access (access_watched), so that the
+    // unwatched slow path carries no call and no extra live values.
     template <class T> T read_linear_slow(std::uint32_t linear, unsigned user) {
+        if (access_watch_active_) return read_linear_watched<T>(linear, user);
+        return read_linear_bytes<T>(linear, user);
+    }
+    template <class T> [[gnu::noinline]] T read_linear_watched(std::uint32_t linear, unsigned user) {
+        T v = read_linear_bytes<T>(linear, user);
+        access_watched(MemoryAccessKind::Read, linear, sizeof(T), v, user);
+        return v;
+    }
+    template <class T> void write_linear_slow(std::uint32_t linear, T value, unsigned user) {
+        if (access_watch_active_) return write_linear_watched<T>(linear, value, user);
+        write_linear_bytes<T>(linear, value, user);
+    }
+    template <class T> [[gnu::noinline]] void write_linear_watched(std::uint32_t linear, T value, unsigned user) {
+        write_linear_bytes<T>(linear, value, user);
+        access_watched(MemoryAccessKind::Write, linear, sizeof(T), value, user);
+    }
+    template <class T> T read_linear_bytes(std::uint32_t linear, unsigned user) {
         check_alignment<T>(linear, user);
         T v = 0;
         for (unsigned k = 0; k < sizeof(T); ++k)
             v |= static_cast<T>(T{read_physical8(physical_for(linear + k, false, user))} << (8 * k));
-        if (data_watch_active_) check_data_breakpoint(linear, sizeof(T), false);
         return v;
     }
-    template <class T> void write_linear_slow(std::uint32_t linear, T value, unsigned user) {
+    template <class T> void write_linear_bytes(std::uint32_t linear, T value, unsigned user) {
         check_alignment<T>(linear, user);
         // Both pages of a straddling write are translated (and may fault) before any byte is
         // stored, so a #PF on the second page leaves memory untouched.
@@ -570,7 +592,6 @@ private:
         }
         for (unsigned k = 0; k < sizeof(T); ++k)
             write_physical8(physical_for(linear + k, true, user), static_cast<std::uint8_t>(value >> (8 * k)));
-        if (data_watch_active_) check_data_breakpoint(linear, sizeof(T), true);
     }
 
     // The fetch page (CpuCoreCaches): one compare per instruction instead of a TLB lookup.
@@ -584,14 +605,25 @@ private:
         return (fetch_physical_page_ << 12) | (linear & 0xFFF);
     }
     void fill_tlb(TlbEntry& e, std::uint32_t linear, bool write, unsigned user);
-    // The page walk (SDM vol. 3 §4.3): returns the physical page number or raises #PF.
+    // The page walk (SDM vol. 3 §4.3): returns the physical page number or raises #PF, setting
+    // the accessed and dirty bits on the way.
     std::uint32_t walk_page_tables(std::uint32_t linear, bool write, unsigned user);
+    // What the walk reads and decides, without side effects (walk_page_tables commits it;
+    // Cpu::translate and read/write_virtual only look). `check_rights` false: any present page.
+    struct PageLookup {
+        std::uint32_t pde_addr = 0, pde = 0, pte_addr = 0, pte = 0;
+        bool large = false;
+        bool faults = false;
+        std::uint32_t error_code = 0;  // #PF error code when `faults`
+        std::uint32_t physical_page = 0;
+    };
+    PageLookup look_up_page(std::uint32_t linear, bool write, unsigned user, bool check_rights) const;
 
     std::uint8_t read_physical8(std::uint32_t paddr) {
         return bus.read8(paddr);
     }
     void write_physical8(std::uint32_t paddr, std::uint8_t value);
-    std::uint32_t read_physical32(std::uint32_t paddr);
+    std::uint32_t read_physical32(std::uint32_t paddr) const;
     void write_physical32(std::uint32_t paddr, std::uint32_t value);
 
 public:
@@ -653,10 +685,68 @@ private:
                                        std::uint32_t ext);
     // DS, ES, FS, GS are nulled when returning to an outer level they are not usable at.
     void invalidate_segments_for_outer_level();
+    // Data breakpoints or memory hooks (access_watch_active_, CpuCoreCaches): the slow path of
+    // linear accesses calls access_watched() (debug_hooks.cpp), which checks both.
+    void access_watched(MemoryAccessKind kind, std::uint32_t linear, unsigned size, std::uint64_t value,
+                        unsigned user);
     void check_instruction_breakpoint();
     void check_data_breakpoint(std::uint32_t linear, unsigned size, bool write);
     void execute_loop(std::uint64_t end_cycle, bool single_step, RunResult& result);
 
+    // ---- hook configuration (debug_hooks.cpp): the embedder's settings, NOT guest state --------
+    // Not in CpuState snapshots; reset() and set_state() keep them. The three flags summarise the
+    // lists so that the hot paths test one bool each, at places that already branch rarely:
+    //   instruction_watch_    execute_loop, once per instruction (it replaced the test of
+    //                         code_watch_active_ there): DR7 instruction breakpoints, code hooks,
+    //                         breakpoints, fetch hooks, this run's instruction limit / stop address
+    //   memory_hooks_active_  read/write_linear_slow only; fill_tlb keeps hooked pages off the
+    //                         fast path (like armed data breakpoints)
+    //   interrupt_hooks_active_  interrupt() and service_events(), once per delivery
+    HookRegistry hooks_;
+    bool instruction_watch_ = false;
+    bool memory_hooks_active_ = false;
+    bool interrupt_hooks_active_ = false;
+    unsigned in_hook_ = 0;  // > 0 while a hook runs: what it must not do throws std::logic_error
+    std::optional<std::uint64_t> run_max_instructions_;  // RunLimits of the current run()
+    std::optional<std::uint32_t> run_stop_address_;
+    // The boundary the last run stopped before (Breakpoint, StopAtAddress, a code hook): the next
+    // run executes that instruction instead of stopping there again.
+    struct ResumePoint {
+        bool valid = false;
+        std::uint32_t linear = 0;
+        bool code_hooks_done = false;  // a code hook stopped it: they saw this instruction already
+    } resume_;
+    StopReason pending_stop_ = StopReason::None;  // why stop_requested was set (None: request_stop)
+    StopDetail pending_stop_detail_{};
+    bool watched_boundary(RunResult& result);
+    void memory_accessed(MemoryAccessKind kind, std::uint32_t linear, unsigned size, std::uint64_t value,
+                         unsigned user);
+    bool interrupt_allowed(std::uint8_t vector, InterruptKind kind, bool has_error_code, std::uint32_t error_code,
+                           std::uint32_t return_eip);
+    bool invalid_opcode_handled();  // the #UD hooks: true when they skipped or stopped it
+    void report_requested_stop(RunResult& result);
+    std::optional<std::uint32_t> peek_physical(std::uint32_t linear, bool write, unsigned user, bool check_rights) const;
+
+public:
+    void update_hook_flags();
+    void request_stop_for(StopReason why, const StopDetail& detail);
+    void require_outside_hook(const char* what) const;
+    HookHandle add_code_hook(AddressRange range, std::function<HookAction(const CodeEvent&)> hook);
+    HookHandle add_memory_hook(MemoryAccessKinds kinds, AddressRange range,
+                               std::function<HookAction(const MemoryEvent&)> hook);
+    HookHandle add_interrupt_hook(std::function<InterruptAction(const InterruptEvent&)> hook);
+    HookHandle add_invalid_opcode_hook(std::function<InvalidOpcodeAction(const InvalidOpcodeEvent&)> hook);
+    HookHandle add_breakpoint(std::uint32_t linear);
+    bool remove_hook(HookHandle handle);
+    void set_stop_on_exception(bool on);
+    RunResult run_limited(const RunLimits& limits);
+    std::uint32_t register_value(Register r);
+    void set_register(Register r, std::uint32_t value);
+    std::optional<std::uint32_t> translate(std::uint32_t linear, Access access, std::optional<unsigned> cpl) const;
+    bool read_virtual(std::uint32_t linear, std::span<std::uint8_t> bytes) const;
+    bool write_virtual(std::uint32_t linear, std::span<const std::uint8_t> bytes);
+
+private:
     friend struct InstructionFetcher;
 };
 

@@ -54,6 +54,7 @@ struct CpuCoreCaches {
     // ---- summaries of the state, so that the hot paths test one flag ---------------------
     bool data_watch_active_ = false;       // some DR7 data breakpoint is armed
     bool code_watch_active_ = false;       // some DR7 instruction breakpoint is armed
+    bool access_watch_active_ = false;     // data breakpoints or memory hooks: see access_watched
     bool alignment_check_active_ = false;  // #AC can fire: see CpuCore::update_alignment_check
 
     // ---- decoded-instruction cache -------------------------------------------------------

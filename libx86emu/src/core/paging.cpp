@@ -16,7 +16,7 @@ constexpr std::uint32_t kPteP = 1u << 0, kPteW = 1u << 1, kPteU = 1u << 2, kPteA
                         kPteD = 1u << 6, kPtePS = 1u << 7, kPteG = 1u << 8;
 }  // namespace
 
-std::uint32_t CpuCore::read_physical32(std::uint32_t paddr) {
+std::uint32_t CpuCore::read_physical32(std::uint32_t paddr) const {
     paddr &= traits.address_mask;
     if (std::uint8_t* host = bus.host_page(paddr & ~0xFFFu, false); host && (paddr & 3) == 0) {
         std::uint32_t v;
@@ -38,37 +38,51 @@ void CpuCore::page_fault(std::uint32_t linear, std::uint32_t error_code) {
     raise_fault(Vector::PF, error_code);
 }
 
-std::uint32_t CpuCore::walk_page_tables(std::uint32_t linear, bool write, unsigned user) {
+CpuCore::PageLookup CpuCore::look_up_page(std::uint32_t linear, bool write, unsigned user,
+                                          bool check_rights) const {
     // #PF error code: P (protection violation, not absence), W/R, U/S (SDM vol. 3 §4.7).
     const std::uint32_t access_bits = (write ? 2u : 0u) | (user ? 4u : 0u);
-    std::uint32_t pde_addr = (cr3 & 0xFFFFF000u) | ((linear >> 20) & 0xFFC);
-    std::uint32_t pde = read_physical32(pde_addr);
-    if (!(pde & kPteP)) page_fault(linear, access_bits);
+    PageLookup w;
+    auto fail = [&](std::uint32_t error_code) {
+        w.faults = true;
+        w.error_code = error_code;
+        return w;
+    };
+    w.pde_addr = (cr3 & 0xFFFFF000u) | ((linear >> 20) & 0xFFC);
+    w.pde = read_physical32(w.pde_addr);
+    if (!(w.pde & kPteP)) return fail(access_bits);
 
-    const bool large = (pde & kPtePS) && (cr4 & cr4::PSE);
-    std::uint32_t pte_addr = 0, pte = pde;
-    if (!large) {
-        pte_addr = (pde & 0xFFFFF000u) | ((linear >> 10) & 0xFFC);
-        pte = read_physical32(pte_addr);
-        if (!(pte & kPteP)) page_fault(linear, access_bits);
+    w.large = (w.pde & kPtePS) && (cr4 & cr4::PSE);
+    w.pte = w.pde;
+    if (!w.large) {
+        w.pte_addr = (w.pde & 0xFFFFF000u) | ((linear >> 10) & 0xFFC);
+        w.pte = read_physical32(w.pte_addr);
+        if (!(w.pte & kPteP)) return fail(access_bits);
     }
     // The effective rights are the stricter of the directory and table entries (§4.6).
-    const std::uint32_t rights = pde & pte;
-    if (user) {
-        if (!(rights & kPteU) || (write && !(rights & kPteW))) page_fault(linear, access_bits | 1);
+    const std::uint32_t rights = w.pde & w.pte;
+    if (!check_rights) {
+    } else if (user) {
+        if (!(rights & kPteU) || (write && !(rights & kPteW))) return fail(access_bits | 1);
     } else if (write && !(rights & kPteW) && (cr0 & kCr0WP)) {
         // Supervisor writes ignore R/W unless CR0.WP is set (486 and later; the 386 has no WP).
-        page_fault(linear, access_bits | 1);
+        return fail(access_bits | 1);
     }
+    w.physical_page = w.large ? ((w.pde & 0xFFC00000u) | (linear & 0x003FF000u)) >> 12 : w.pte >> 12;
+    return w;
+}
+
+std::uint32_t CpuCore::walk_page_tables(std::uint32_t linear, bool write, unsigned user) {
+    const PageLookup w = look_up_page(linear, write, user, true);
+    if (w.faults) page_fault(linear, w.error_code);
     // Accessed bits on the way down, dirty on the final entry for writes (§4.8).
-    if (!(pde & kPteA) || (large && write && !(pde & kPteD))) {
-        write_physical32(pde_addr, pde | kPteA | (large && write ? kPteD : 0));
+    if (!(w.pde & kPteA) || (w.large && write && !(w.pde & kPteD))) {
+        write_physical32(w.pde_addr, w.pde | kPteA | (w.large && write ? kPteD : 0));
     }
-    if (large) return ((pde & 0xFFC00000u) | (linear & 0x003FF000u)) >> 12;
-    if (!(pte & kPteA) || (write && !(pte & kPteD))) {
-        write_physical32(pte_addr, pte | kPteA | (write ? kPteD : 0));
+    if (!w.large && (!(w.pte & kPteA) || (write && !(w.pte & kPteD)))) {
+        write_physical32(w.pte_addr, w.pte | kPteA | (write ? kPteD : 0));
     }
-    return pte >> 12;
+    return w.physical_page;
 }
 
 void CpuCore::fill_tlb(TlbEntry& e, std::uint32_t linear, bool write, unsigned user) {
@@ -101,6 +115,11 @@ void CpuCore::fill_tlb(TlbEntry& e, std::uint32_t linear, bool write, unsigned u
                 return;
             }
         }
+    }
+    // A page a memory hook watches stays on the slow path, where the hook is called.
+    if (memory_hooks_active_ && hooks_.page_hooked(linear & ~0xFFFu, write)) {
+        e.host = nullptr;
+        return;
     }
     // While alignment checks can fire, user accesses take the slow path, where they are made.
     if (user && alignment_check_active_) {
@@ -190,6 +209,7 @@ void CpuCore::debug_registers_changed() {
     }
     data_watch_active_ = data;
     code_watch_active_ = code;
+    update_hook_flags();
     flush_tlb(false);
 }
 

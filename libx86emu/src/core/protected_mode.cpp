@@ -544,6 +544,13 @@ void CpuCore::iret_protected(bool op32) {
 
 void CpuCore::interrupt(std::uint8_t vector, std::uint32_t return_eip, EventKind kind, bool has_error_code,
                         std::uint32_t error_code) {
+    // External events ask the interrupt hooks in service_events(), where INTR and NMI differ.
+    if (interrupt_hooks_active_ && kind != EventKind::External &&
+        !interrupt_allowed(vector, kind == EventKind::Exception ? InterruptKind::Exception : InterruptKind::Software,
+                           has_error_code, error_code, return_eip)) {
+        next_eip = return_eip;  // suppressed: on as if the handler had returned at once
+        return;
+    }
     if (!protected_mode()) return interrupt_real(vector, return_eip);
     interrupt_protected(vector, return_eip, kind, has_error_code, error_code);
 }
