@@ -81,7 +81,7 @@ void CpuCore::reset() {
     tr = SegmentState{};
     std::fill(std::begin(dr), std::end(dr), 0u);
     halted = false;
-    nmi_pending = false;
+    set_nmi_pending(false);
     nmi_blocked = false;
     inhibit_interrupts = false;
     rep_in_progress = false;
@@ -288,8 +288,8 @@ void CpuCore::update_fpu_error_summary() {
 
 bool CpuCore::service_events() {
     // Returns true when an interrupt was delivered (which also wakes a halted CPU).
-    if (nmi_pending && !nmi_blocked) {
-        nmi_pending = false;
+    if (nmi_pending() && !nmi_blocked) {
+        set_nmi_pending(false);
         nmi_blocked = true;
         halted = false;
         rep_in_progress = false;  // the REP restarts (and pays its setup again) after the handler
@@ -298,7 +298,7 @@ bool CpuCore::service_events() {
         eip = next_eip;
         return true;
     }
-    if (intr_line && interrupts_enabled() && interrupt_controller) {
+    if (intr_line() && interrupts_enabled() && interrupt_controller) {
         halted = false;
         rep_in_progress = false;
         std::uint8_t vector = interrupt_controller->acknowledge();
@@ -317,23 +317,31 @@ void CpuCore::execute_loop(std::uint64_t end_cycle, bool single_step, RunResult&
             result.reasons = result.reasons | StopReason::Shutdown;
             return;
         }
-        if (stop_requested) {
-            stop_requested = false;
-            result.reasons = result.reasons | StopReason::StopRequested;
-            return;
-        }
-        if (!inhibit_interrupts && events_pending()) {
-            if (service_events()) {
-                if (single_step) {
-                    result.reasons = result.reasons | StopReason::Stepped;
+        // The one test per instruction for a stop request, NMI, INTR and a moved deadline.
+        if (const std::uint32_t raised = signals.load(std::memory_order_relaxed); raised != 0) [[unlikely]] {
+            std::atomic_thread_fence(std::memory_order_acquire);  // pairs with raise_signal's release
+            if (raised & kSignalStop) {
+                clear_signal(kSignalStop);
+                result.reasons = result.reasons | StopReason::StopRequested;
+                return;
+            }
+            if (raised & kSignalDeadline) {
+                clear_signal(kSignalDeadline);
+                end_cycle = end_cycle_;
+            }
+            if (!inhibit_interrupts && events_pending()) {
+                if (service_events()) {
+                    if (single_step) {
+                        result.reasons = result.reasons | StopReason::Stepped;
+                        return;
+                    }
+                } else if (intr_without_controller()) {
+                    // Nothing can supply the vector: stop here rather than run on as if the line
+                    // were low (or spin in a REP that keeps pausing for it).
+                    result.reasons = result.reasons | StopReason::NoInterruptController;
+                    if (halted) result.reasons = result.reasons | StopReason::Halted;
                     return;
                 }
-            } else if (intr_without_controller()) {
-                // Nothing can supply the vector: stop here rather than run on as if the line
-                // were low (or spin in a REP that keeps pausing for it).
-                result.reasons = result.reasons | StopReason::NoInterruptController;
-                if (halted) result.reasons = result.reasons | StopReason::Halted;
-                return;
             }
         }
         if (halted) {
@@ -385,7 +393,8 @@ void CpuCore::execute_loop(std::uint64_t end_cycle, bool single_step, RunResult&
 RunResult CpuCore::run(std::uint64_t cycle_budget, bool single_step) {
     RunResult result;
     std::uint64_t start = cycles;
-    end_cycle_ = single_step ? ~std::uint64_t{0} : cycles + cycle_budget;
+    // Saturated: a budget of "forever" (UINT64_MAX) must not wrap to an end in the past.
+    end_cycle_ = single_step || cycle_budget > ~cycles ? ~std::uint64_t{0} : cycles + cycle_budget;
     single_step_ = single_step;
     if (halted && !events_pending()) {
         result.reasons = StopReason::Halted;
@@ -408,8 +417,8 @@ RunResult CpuCore::run(std::uint64_t cycle_budget, bool single_step) {
     }
     // A stop requested during step()'s instruction (from a hook or Bus callback) is reported by
     // that step: left pending, it would end the next run() before its first instruction.
-    if (single_step && stop_requested) {
-        stop_requested = false;
+    if (single_step && signal_set(kSignalStop)) {
+        clear_signal(kSignalStop);
         result.reasons = result.reasons | StopReason::StopRequested;
     }
     if (rep_in_progress) result.reasons = result.reasons | StopReason::RepInProgress;
@@ -438,7 +447,7 @@ CpuState CpuCore::state() {
     s.cpl = static_cast<std::uint8_t>(cpl);
     s.halted = halted;
     s.interrupt_shadow = inhibit_interrupts;
-    s.nmi_pending = nmi_pending;
+    s.nmi_pending = nmi_pending();
     s.nmi_blocked = nmi_blocked;
     s.rep_in_progress = rep_in_progress;
     if (traits.has_p5) s.tsc = time_stamp_counter();
@@ -472,7 +481,7 @@ void CpuCore::set_state(const CpuState& s) {
     halted = s.halted;
     shutdown_ = false;
     inhibit_interrupts = s.interrupt_shadow;
-    nmi_pending = s.nmi_pending;
+    set_nmi_pending(s.nmi_pending);
     nmi_blocked = s.nmi_blocked;
     rep_in_progress = s.rep_in_progress;
     rep_resume = false;

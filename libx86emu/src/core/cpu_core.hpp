@@ -17,6 +17,7 @@
 // after every check that can fault has passed, so a faulting instruction leaves no trace.
 #pragma once
 
+#include <atomic>
 #include <bit>
 #include <cstdint>
 #include <cstring>
@@ -157,12 +158,9 @@ public:
     // FRSTOR, FCLEX, set_fpu_state). FERR# follows ES while CR0.NE is clear.
     void update_fpu_error_summary();
 
-    // Interrupt and run-control state.
+    // Interrupt and run-control state (INTR, the NMI latch and a stop request: `signals` below).
     bool halted = false;
-    bool intr_line = false;
-    bool nmi_pending = false;
     bool nmi_blocked = false;  // from NMI delivery until the next IRET (SDM vol. 3 §6.7.1)
-    bool stop_requested = false;
     bool inhibit_interrupts = false;  // MOV SS / POP SS / STI shadow for the next instruction
     // A REP string instruction stopped between iterations (budget, step(), TF, a pending event):
     // EIP still points at it and its fixed cost is paid, so the next execution continues it
@@ -170,6 +168,45 @@ public:
     // another instruction). `rep_resume` is the flag as the executing instruction found it.
     bool rep_in_progress = false;
     bool rep_resume = false;
+
+    // ---- signals and deadline (time and threads, docs/ARCHITECTURE.md "Time") ---------------
+    // What can end or interrupt the instruction stream from outside it, in one atomic word: the
+    // run loop tests it with one relaxed load per instruction (its only check for these) and
+    // looks closer only when a bit is set; a set bit says "look", the slow path decides (IF,
+    // the interrupt shadow, NMI blocking). Being atomic, it may be set by another thread while
+    // run() executes: Cpu::request_stop, set_intr and raise_nmi are thread-safe through it (the
+    // setter's release pairs with an acquire fence on the slow path). Everything else in
+    // CpuCore belongs to the thread that runs it. Not plain state: a snapshot reads the INTR
+    // and NMI bits through intr_line() / nmi_pending() (CpuState::nmi_pending).
+    enum Signal : std::uint32_t {
+        kSignalStop = 1u << 0,      // request_stop(): end run() at the next instruction boundary
+        kSignalNmi = 1u << 1,       // the NMI latch: set by raise_nmi (an edge), cleared by delivery
+        kSignalIntr = 1u << 2,      // the INTR line's level
+        kSignalDeadline = 1u << 3,  // end_cycle_ was pulled in (pull_deadline): reload it
+    };
+    std::atomic<std::uint32_t> signals{0};
+    void raise_signal(std::uint32_t bits) { signals.fetch_or(bits, std::memory_order_release); }
+    void clear_signal(std::uint32_t bits) { signals.fetch_and(~bits, std::memory_order_release); }
+    bool signal_set(std::uint32_t bit) const { return (signals.load(std::memory_order_relaxed) & bit) != 0; }
+    bool intr_line() const { return signal_set(kSignalIntr); }
+    bool nmi_pending() const { return signal_set(kSignalNmi); }
+    void set_intr_line(bool asserted) { asserted ? raise_signal(kSignalIntr) : clear_signal(kSignalIntr); }
+    void set_nmi_pending(bool latched) { latched ? raise_signal(kSignalNmi) : clear_signal(kSignalNmi); }
+    // The running run()'s end moves to `cycle` if that is earlier (Cpu::pull_deadline, for an
+    // event scheduled from inside an instruction): a REP sees it between iterations
+    // (rep_should_pause reads end_cycle_), the loop at the next boundary (kSignalDeadline).
+    // Only from the running thread (a callback of the current instruction) or between runs.
+    void pull_deadline(std::uint64_t cycle) {
+        if (cycle >= end_cycle_) return;
+        end_cycle_ = cycle;
+        raise_signal(kSignalDeadline);
+    }
+    // Emulated time passing while halted (Cpu::idle_until): the clock, and with it the TSC,
+    // moves forward to `cycle`; nothing executes.
+    void idle_until(std::uint64_t cycle) {
+        if (cycle > cycles) cycles = cycle;
+    }
+    // ---- end of signals and deadline ------------------------------------------------------
 
     // Current privilege level: 0 in real mode, 3 in virtual-8086 mode, CS.RPL otherwise. Kept
     // explicitly because during a transfer CS is loaded before the rest of the new context.
@@ -524,7 +561,8 @@ public:
         return single_step_ || (eflags_ & eflags::TF) || cycles >= end_cycle_ || events_pending();
     }
     bool events_pending() const {
-        return (nmi_pending && !nmi_blocked) || stop_requested || (intr_line && interrupts_enabled());
+        const std::uint32_t s = signals.load(std::memory_order_relaxed);
+        return (s & kSignalStop) || ((s & kSignalNmi) && !nmi_blocked) || ((s & kSignalIntr) && interrupts_enabled());
     }
 
     // Charged by handlers for the variable part of an instruction (REP, shift counts, ...).
@@ -705,7 +743,7 @@ private:
     // INTR is asserted and recognised (IF = 1, outside an interrupt shadow) but no
     // InterruptController is there to supply the vector.
     bool intr_without_controller() const {
-        return intr_line && interrupts_enabled() && !interrupt_controller && !(nmi_pending && !nmi_blocked);
+        return intr_line() && interrupts_enabled() && !interrupt_controller && !(nmi_pending() && !nmi_blocked);
     }
 
     // ---- protected mode (protected_mode.cpp) ----------------------------------------------
