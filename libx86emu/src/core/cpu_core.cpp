@@ -286,6 +286,8 @@ void CpuCore::update_fpu_error_summary() {
 
 // ---- run loop -------------------------------------------------------------------------------
 
+bool CpuCore::signals_pause_rep() const { return events_pending(); }
+
 bool CpuCore::service_events() {
     // Returns true when an interrupt was delivered (which also wakes a halted CPU).
     if (nmi_pending() && !nmi_blocked) {
@@ -318,8 +320,8 @@ void CpuCore::execute_loop(std::uint64_t end_cycle, bool single_step, RunResult&
             return;
         }
         // The one test per instruction for a stop request, NMI, INTR and a moved deadline.
-        if (const std::uint32_t raised = signals.load(std::memory_order_relaxed); raised != 0) [[unlikely]] {
-            std::atomic_thread_fence(std::memory_order_acquire);  // pairs with raise_signal's release
+        if (any_signal()) [[unlikely]] {
+            const std::uint32_t raised = read_signals();
             if (raised & kSignalStop) {
                 clear_signal(kSignalStop);
                 result.reasons = result.reasons | StopReason::StopRequested;
