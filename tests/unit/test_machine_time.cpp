@@ -446,3 +446,52 @@ TEST_CASE("Cpu: request_stop, raise_nmi and set_intr from another thread reach a
         }
     }
 }
+
+TEST_CASE("Machine: HLT fast-forward lands on the same cycles whatever the slices") {
+    struct Outcome {
+        CpuState state;
+        std::uint64_t cycles = 0, instructions = 0;
+        std::vector<TickTimer::Tick> ticks;
+    };
+    auto play = [](std::uint64_t slice) {
+        auto machine = guest(CpuModel::i80386, halt_loop_code(50), {{kTimerVector, kHaltLoopIsr}});
+        TickTimer timer(*machine, machine->cpu().clock_khz(), 50);
+        if (slice == 0) {
+            CHECK(machine->run(kForever).reasons == StopReason::Halted);
+        } else {
+            unsigned calls = 0;
+            while (machine->run(slice).reasons != StopReason::Halted) ++calls;
+            CHECK(calls >= 50 * 33'000 / slice);  // the idle time was cut into the slices
+        }
+        return Outcome{machine->cpu().state(), machine->cpu().cycles(), machine->cpu().instructions(), timer.ticks};
+    };
+    const Outcome whole = play(0);
+    CHECK(whole.ticks.size() == 50);
+    for (std::uint64_t slice : {std::uint64_t{997}, std::uint64_t{33'000}, std::uint64_t{100'003}}) {
+        CAPTURE(slice);
+        const Outcome sliced = play(slice);
+        CHECK(sliced.state == whole.state);
+        CHECK(sliced.cycles == whole.cycles);
+        CHECK(sliced.instructions == whole.instructions);
+        CHECK(sliced.ticks == whole.ticks);
+    }
+}
+
+TEST_CASE("Cpu: a budget of UINT64_MAX after cycles have run means forever, not a wrapped end") {
+    // mov cx, 1000; again: loop again; cli; hlt
+    auto machine = guest(CpuModel::i80386, {0xB9, 0xE8, 0x03, 0xE2, 0xFE, 0xFA, 0xF4});
+    machine->cpu().run(10);
+    REQUIRE(machine->cpu().cycles() > 0);
+    const RunResult result = machine->cpu().run(kForever);
+    CHECK(result.reasons == StopReason::Halted);
+    CHECK(machine->cpu().state().gpr[x86emu::ECX] == 0);
+}
+
+TEST_CASE("Cpu: pull_deadline between runs changes nothing; the next run's budget decides") {
+    auto machine = guest(CpuModel::i80386, {0xEB, 0xFE});  // jmp $
+    machine->cpu().run(100);
+    machine->cpu().pull_deadline(0);
+    const RunResult result = machine->cpu().run(1000);
+    CHECK(result.reasons == StopReason::BudgetExhausted);
+    CHECK(result.cycles >= 1000);
+}
