@@ -253,6 +253,9 @@ TEST_CASE("Scheduler: random schedules, reschedules and cancels fire exactly as 
         REQUIRE(rig.names() == expected_names);
         CHECK(rig.scheduler.pending_count() == model.size());
         if (!model.empty()) CHECK(rig.scheduler.next_deadline() == model.front().cycle);
+        std::vector<EventId> model_order;
+        for (const Expected& e : model) model_order.push_back(e.id);
+        CHECK(rig.scheduler.pending_events() == model_order);  // the firing order, as the model has it
     }
     CHECK(expected_names.size() > 500);  // the dispatches did fire (973 with this seed)
 }

@@ -90,6 +90,10 @@ public:
     // The earliest pending event's cycle; nullopt when nothing is scheduled.
     std::optional<std::uint64_t> next_deadline() const;
     std::size_t pending_count() const { return heap_.size(); }
+    // Every pending event in the order it would fire (cycle, then scheduling order). A snapshot
+    // records each device event's place in it, so that on restore the devices can re-arm their
+    // events (schedule_at) in that order and ties at one cycle fire as before. O(n log n).
+    std::vector<EventId> pending_events() const;
 
     // Fires, in order, every event whose cycle is at or before now(), including those that
     // callbacks schedule meanwhile; returns how many fired. An event is removed (its id goes

@@ -4,6 +4,7 @@
 // Semantics: x86emu/scheduler.hpp.
 #include "x86emu/scheduler.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <stdexcept>
 #include <utility>
@@ -167,6 +168,15 @@ std::optional<std::uint64_t> Scheduler::deadline_of(EventId id) const {
 std::optional<std::uint64_t> Scheduler::next_deadline() const {
     if (heap_.empty()) return std::nullopt;
     return slots_[heap_.front()].cycle;
+}
+
+std::vector<EventId> Scheduler::pending_events() const {
+    std::vector<std::uint32_t> order = heap_;
+    std::sort(order.begin(), order.end(), [this](std::uint32_t a, std::uint32_t b) { return fires_before(a, b); });
+    std::vector<EventId> ids;
+    ids.reserve(order.size());
+    for (std::uint32_t slot : order) ids.push_back(EventId{slot, slots_[slot].serial});
+    return ids;
 }
 
 std::size_t Scheduler::run_due() {
