@@ -1,7 +1,7 @@
 // x86emu unit tests — the event scheduler on its own (x86emu/scheduler.hpp) over a test-owned
 // clock: order by cycle then by scheduling order, cancel and reschedule (and their no-op on
-// stale ids), events scheduling events from callbacks, the deadline hook, and the exact
-// cycle/nanosecond conversions (x86emu/emulated_time.hpp).
+// stale ids), events scheduling events from callbacks, the deadline hook, the exact
+// cycle/nanosecond conversions (x86emu/emulated_time.hpp), and wired by hand to a bare Cpu.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include "emu_test_support.hpp"
+#include "x86emu/cpu.hpp"
 #include "x86emu/emulated_time.hpp"
 #include "x86emu/scheduler.hpp"
 
@@ -294,4 +296,47 @@ TEST_CASE("emulated time: cycles and nanoseconds convert exactly, rounding as do
     Rig rig;  // 33 MHz
     CHECK(rig.scheduler.cycles_from_ns(1'000'000) == 33'000);
     CHECK(rig.scheduler.ns_from_cycles(33) == 1'000);
+}
+
+namespace {
+// A bare Cpu's bus with one output port, for an embedder that wires the Scheduler itself.
+struct PortBus final : x86emu::Bus {
+    std::vector<std::uint8_t> mem = std::vector<std::uint8_t>(0x110000, 0);
+    std::function<void(std::uint16_t)> on_out;
+    std::uint8_t read8(std::uint32_t a) override { return a < mem.size() ? mem[a] : 0xFF; }
+    void write8(std::uint32_t a, std::uint8_t v) override {
+        if (a < mem.size()) mem[a] = v;
+    }
+    void io_write(std::uint16_t port, unsigned, std::uint32_t) override {
+        if (on_out) on_out(port);
+    }
+};
+}  // namespace
+
+TEST_CASE("Scheduler over a bare Cpu: the embedder wires time source and deadline hook, and events fire on time") {
+    using namespace x86emu;
+    PortBus bus;
+    Cpu cpu(CpuModel::i80386, bus);
+    Scheduler scheduler(cpu.clock_khz(), [&] { return cpu.cycles(); });
+    scheduler.set_deadline_hook([&](std::uint64_t earliest) { cpu.pull_deadline(earliest); });
+    // At 1000:0100: out 40h, al; spin: jmp spin
+    const std::uint8_t code[] = {0xE6, 0x40, 0xEB, 0xFE};
+    std::copy(std::begin(code), std::end(code), bus.mem.begin() + 0x10100);
+    CpuState s = x86emu_test::Machine::base_state();
+    cpu.set_state(s);
+    std::vector<std::uint64_t> fired_at;
+    bus.on_out = [&](std::uint16_t) {
+        scheduler.schedule_in(10, [&](std::uint64_t scheduled) {
+            CHECK(cpu.cycles() >= scheduled);
+            fired_at.push_back(cpu.cycles());
+        });
+    };
+    // The embedder's loop: run to the next deadline, fire, go on.
+    const RunResult first = cpu.run(1'000'000);
+    CHECK(first.reasons == StopReason::BudgetExhausted);
+    CHECK(first.cycles < 50);  // the OUT pulled the run's end in to its event
+    CHECK(scheduler.run_due() == 1);
+    REQUIRE(fired_at.size() == 1);
+    CHECK(fired_at[0] == cpu.cycles());
+    CHECK_FALSE(scheduler.next_deadline().has_value());
 }
