@@ -175,9 +175,9 @@ public:
     // and looks closer only when a bit is set; a set bit says "look", the slow path decides (IF,
     // the interrupt shadow, NMI blocking). Being atomic, it may be set by another thread while
     // run() executes: Cpu::request_stop, set_intr and raise_nmi are thread-safe through it (the
-    // setter's release pairs with the acquire of read_signals() on the slow path). Everything else in
-    // CpuCore belongs to the thread that runs it. Not plain state: a snapshot reads the INTR
-    // and NMI bits through intr_line() / nmi_pending() (CpuState::nmi_pending).
+    // setter's release pairs with the acquire of read_signals() on the slow path). Everything
+    // else in CpuCore belongs to the thread that runs it. Not plain state: a snapshot reads the
+    // INTR and NMI bits through intr_line() / nmi_pending() (CpuState::nmi_pending).
     enum Signal : std::uint32_t {
         kSignalStop = 1u << 0,      // request_stop(): end run() at the next instruction boundary
         kSignalNmi = 1u << 1,       // the NMI latch: set by raise_nmi (an edge), cleared by delivery
