@@ -21,10 +21,10 @@ class CpuCore;  // the implementation, private to the library
 // Why run() or step() returned. Several may be set at once.
 enum class StopReason : std::uint32_t {
     None = 0,
-    BudgetExhausted = 1u << 0,  // the cycle budget was used up
+    BudgetExhausted = 1u << 0,  // the cycle budget was used up (or the cycle pull_deadline set)
     Halted = 1u << 1,           // HLT executed with nothing pending that could wake the CPU
     Shutdown = 1u << 2,         // triple fault / shutdown cycle: the CPU cannot continue
-    StopRequested = 1u << 3,    // request_stop() was called (from a hook or another callback)
+    StopRequested = 1u << 3,    // request_stop() was called (from a hook, a callback, another thread)
     Stepped = 1u << 4,          // step() finished its one instruction, iteration or delivery
     // EIP is on a REP string instruction stopped between iterations (by the budget, step(), a
     // pending event): the next run() or step() continues it. Set together with the reason
@@ -120,13 +120,30 @@ public:
 
     std::uint64_t cycles() const;        // total since creation
     // The clock rate, and the guest-visible time the cycles since creation stand for at it
-    // (cycles * 10^6 / clock_khz nanoseconds, rounded down).
+    // (cycles * 10^6 / clock_khz nanoseconds, rounded down: nanoseconds_from_cycles in
+    // x86emu/emulated_time.hpp).
     std::uint32_t clock_khz() const;
     std::uint64_t emulated_nanoseconds() const;
     // Total since creation. A REP string instruction counts once, however many iterations, when
     // its last iteration completes (RunResult::instructions likewise).
     std::uint64_t instructions() const;
     bool halted() const;
+    bool interrupts_enabled() const;  // EFLAGS.IF: whether a halted CPU can be woken by INTR
+
+    // ---- emulated time (docs/ARCHITECTURE.md "Time"; the event queue: x86emu/scheduler.hpp) ----
+    // Ends the current run() at the first instruction boundary (or REP iteration) at or after
+    // `cycle`, if that is earlier than where its budget ends: for a device callback, called
+    // during an instruction, that schedules an event sooner than the run would otherwise stop
+    // (it returns BudgetExhausted there). A `cycle` already reached still lets the current
+    // instruction or iteration complete. Between runs it has no effect (the next run's budget
+    // decides). Only from the thread that runs the CPU.
+    void pull_deadline(std::uint64_t cycle);
+    // Lets emulated time pass while the CPU is halted (HLT, or the x87 error freeze): cycles(),
+    // and with it the TSC, jumps forward to `cycle` without executing anything (a `cycle` not
+    // after cycles() changes nothing); instructions() does not change. The idle loop of an
+    // embedder that knows when the next interrupt will come (Machine::run does this). Throws
+    // std::logic_error, changing nothing, when the CPU is not halted.
+    void idle_until(std::uint64_t cycle);
 
     // Interrupt lines. INTR is taken through the controller, which supplies the vector
     // (InterruptController::acknowledge); with INTR asserted and no controller, run() and step()
@@ -142,6 +159,15 @@ public:
     // Like request_stop(), reported as StopReason::EmbedderStop with RunResult::stop.embedder_code
     // = `embedder_code` (the last code wins if called twice before the boundary).
     void stop(std::uint32_t embedder_code);
+
+    // Threads: set_intr(), raise_nmi() and request_stop() (and Machine::request_stop) may be
+    // called from any thread, also while run() or step() executes on another: the CPU sees them
+    // at its next instruction boundary (a REP between iterations), and writes the calling thread
+    // made before them are visible to the CPU's thread from there on (release/acquire; e.g. the
+    // state an InterruptController's acknowledge() reads). acknowledge() itself runs on the
+    // CPU's thread, so a controller shared between threads must synchronise its own state.
+    // Every other member, of Cpu as of Machine and Scheduler, belongs to the thread that runs
+    // the CPU (or, between runs, to whoever owns it).
 
     // What CPUID answers (x86emu/cpuid.hpp). A model with CPUID (the P5) starts with its built-in
     // data; set_cpuid() presents another CPU to the guest, e.g. from load_cpuid_json(). Throws

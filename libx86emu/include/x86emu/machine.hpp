@@ -12,6 +12,7 @@
 
 #include "x86emu/cpu.hpp"
 #include "x86emu/model.hpp"
+#include "x86emu/scheduler.hpp"
 
 namespace x86emu {
 
@@ -73,11 +74,38 @@ public:
     Cpu& cpu();
     const Cpu& cpu() const;
 
+    // The event queue on this machine's emulated time (x86emu/scheduler.hpp): now() is
+    // cpu().cycles(), the clock rate the CPU's. Devices schedule their callbacks here; an event
+    // scheduled from inside an instruction (a port handler) earlier than where the current run
+    // would stop pulls that stop in (Cpu::pull_deadline), so it fires on time.
+    Scheduler& scheduler();
+    const Scheduler& scheduler() const;
+
     // The CPU's reset line: registers go to their power-on values, RAM keeps its contents.
+    // Emulated time keeps counting and scheduled events stay (they belong to the devices).
     void reset();
-    // Cpu::run on this machine's CPU.
+    // Runs the CPU and the scheduler's events for `cycle_budget` cycles of emulated time: the
+    // CPU runs up to the next event's deadline (or the budget's end, whichever is first), the
+    // events due then fire, and so on. While the CPU is halted with IF = 1 (waiting for an
+    // interrupt), time jumps straight to the next event (Cpu::idle_until), which costs no
+    // host time however many cycles it skips; an event that raises INTR wakes the CPU. Returns
+    //   * BudgetExhausted when `cycle_budget` cycles have passed (the last instruction may
+    //     overshoot, as with Cpu::run), the CPU halted or not, as long as some event could
+    //     still wake it: a halted CPU waiting for an event beyond the budget idles to the
+    //     budget's end and is not reported as Halted;
+    //   * Halted when the CPU is halted and nothing can wake it here: IF = 0 with no NMI
+    //     pending (a dead halt), or IF = 1 with no event scheduled (only the embedder, or
+    //     another thread through Cpu::set_intr / raise_nmi, can wake it);
+    //   * any other reason from Cpu::run (StopRequested, Shutdown, NoInterruptController, ...)
+    //     at once, with RepInProgress as Cpu::run reports it.
+    // RunResult::cycles includes idle time. Deterministic: the same guest, events and budgets
+    // give the same cycles and state, however the run is sliced. Every call with a non-zero
+    // budget makes progress (executes or delivers something, or lets time pass) unless it
+    // returns Halted, Shutdown, StopRequested or NoInterruptController. Events already due
+    // (scheduled at or before now) fire first, even with a zero budget.
     RunResult run(std::uint64_t cycle_budget);
-    // Cpu::request_stop: safe to call from a port handler; the current instruction completes.
+    // Cpu::request_stop: safe to call from a port handler, a scheduler callback or another
+    // thread; the current instruction completes.
     void request_stop();
 
     // Claims ports first..last (inclusive). Throws std::invalid_argument if first > last or if

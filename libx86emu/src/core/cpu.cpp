@@ -2,6 +2,7 @@
 #include "x86emu/cpu.hpp"
 
 #include "core/cpu_core.hpp"
+#include "x86emu/emulated_time.hpp"
 
 #include <stdexcept>
 #include <string>
@@ -44,13 +45,7 @@ Cpu::Cpu(CpuModel model, Bus& bus, const CpuOptions& options)
     : core_(std::make_unique<CpuCore>(model, bus, fpu_for(model, options))), clock_khz_(clock_for(model, options)) {}
 
 std::uint32_t Cpu::clock_khz() const { return clock_khz_; }
-std::uint64_t Cpu::emulated_nanoseconds() const {
-    // cycles = q * khz + r, so cycles * 10^6 / khz = q * 10^6 + r * 10^6 / khz exactly, with no
-    // 128-bit product (r * 10^6 < 10^13); saturates rather than wrapping after ~584 years.
-    const std::uint64_t q = core_->cycles / clock_khz_, r = core_->cycles % clock_khz_;
-    if (q > (UINT64_MAX - 10'000'000) / 1'000'000) return UINT64_MAX;
-    return q * 1'000'000 + r * 1'000'000 / clock_khz_;
-}
+std::uint64_t Cpu::emulated_nanoseconds() const { return nanoseconds_from_cycles(core_->cycles, clock_khz_); }
 Cpu::~Cpu() = default;
 
 CpuModel Cpu::model() const { return core_->traits.model; }
@@ -76,9 +71,16 @@ std::uint64_t Cpu::cycles() const { return core_->cycles; }
 std::uint64_t Cpu::instructions() const { return core_->instructions; }
 bool Cpu::halted() const { return core_->halted; }
 void Cpu::set_interrupt_controller(InterruptController* controller) { core_->interrupt_controller = controller; }
-void Cpu::set_intr(bool asserted) { core_->intr_line = asserted; }
-void Cpu::raise_nmi() { core_->nmi_pending = true; }
-void Cpu::request_stop() { core_->request_stop_for(StopReason::StopRequested, {}); }
+bool Cpu::interrupts_enabled() const { return core_->interrupts_enabled(); }
+void Cpu::set_intr(bool asserted) { core_->set_intr_line(asserted); }
+void Cpu::raise_nmi() { core_->set_nmi_pending(true); }
+// Thread-safe: only the atomic signal word is touched (hook stops carry a reason: request_stop_for).
+void Cpu::request_stop() { core_->raise_signal(CpuCore::kSignalStop); }
+void Cpu::pull_deadline(std::uint64_t cycle) { core_->pull_deadline(cycle); }
+void Cpu::idle_until(std::uint64_t cycle) {
+    if (!core_->halted) throw std::logic_error("Cpu::idle_until: the CPU is not halted");
+    core_->idle_until(cycle);
+}
 void Cpu::stop(std::uint32_t embedder_code) {
     StopDetail detail;
     detail.embedder_code = embedder_code;

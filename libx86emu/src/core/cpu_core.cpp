@@ -78,7 +78,7 @@ void CpuCore::reset() {
     tr = SegmentState{};
     std::fill(std::begin(dr), std::end(dr), 0u);
     halted = false;
-    nmi_pending = false;
+    set_nmi_pending(false);
     nmi_blocked = false;
     inhibit_interrupts = false;
     rep_in_progress = false;
@@ -301,10 +301,12 @@ void CpuCore::update_fpu_error_summary() {
 
 // ---- run loop -------------------------------------------------------------------------------
 
+bool CpuCore::signals_pause_rep() const { return events_pending(); }
+
 bool CpuCore::service_events() {
     // Returns true when an interrupt was delivered (which also wakes a halted CPU).
-    if (nmi_pending && !nmi_blocked) {
-        nmi_pending = false;
+    if (nmi_pending() && !nmi_blocked) {
+        set_nmi_pending(false);
         halted = false;
         rep_in_progress = false;  // the REP restarts (and pays its setup again) after the handler
         if (interrupt_hooks_active_ && !interrupt_allowed(2, InterruptKind::Nmi, false, 0, eip)) return true;
@@ -314,7 +316,7 @@ bool CpuCore::service_events() {
         eip = next_eip;
         return true;
     }
-    if (intr_line && interrupts_enabled() && interrupt_controller) {
+    if (intr_line() && interrupts_enabled() && interrupt_controller) {
         halted = false;
         rep_in_progress = false;
         std::uint8_t vector = interrupt_controller->acknowledge();
@@ -334,23 +336,32 @@ void CpuCore::execute_loop(std::uint64_t end_cycle, bool single_step, RunResult&
             result.reasons = result.reasons | StopReason::Shutdown;
             return;
         }
-        if (stop_requested) {
-            report_requested_stop(result);
-            return;
-        }
-        if (!inhibit_interrupts && events_pending()) {
-            if (service_events()) {
-                if (single_step) {
-                    result.reasons = result.reasons | StopReason::Stepped;
+        // The one test per instruction for a stop request, NMI, INTR and a moved deadline.
+        if (any_signal()) [[unlikely]] {
+            const std::uint32_t raised = read_signals();
+            if (raised & (kSignalStop | kSignalHookStop)) {
+                report_requested_stop(result);
+                return;
+            }
+            if (raised & kSignalDeadline) {
+                clear_signal(kSignalDeadline);
+                end_cycle = end_cycle_;
+            }
+            if (!inhibit_interrupts && events_pending()) {
+                if (service_events()) {
+                    if (single_step) {
+                        result.reasons = result.reasons | StopReason::Stepped;
+                        return;
+                    }
+                    // An interrupt hook stops before the handler runs.
+                    if (signal_set(kSignalHookStop)) continue;
+                } else if (intr_without_controller()) {
+                    // Nothing can supply the vector: stop here rather than run on as if the line
+                    // were low (or spin in a REP that keeps pausing for it).
+                    result.reasons = result.reasons | StopReason::NoInterruptController;
+                    if (halted) result.reasons = result.reasons | StopReason::Halted;
                     return;
                 }
-                if (stop_requested) continue;  // an interrupt hook stops before the handler runs
-            } else if (intr_without_controller()) {
-                // Nothing can supply the vector: stop here rather than run on as if the line
-                // were low (or spin in a REP that keeps pausing for it).
-                result.reasons = result.reasons | StopReason::NoInterruptController;
-                if (halted) result.reasons = result.reasons | StopReason::Halted;
-                return;
             }
         }
         if (halted) {
@@ -405,7 +416,8 @@ void CpuCore::execute_loop(std::uint64_t end_cycle, bool single_step, RunResult&
 RunResult CpuCore::run(std::uint64_t cycle_budget, bool single_step) {
     RunResult result;
     std::uint64_t start = cycles;
-    end_cycle_ = single_step ? ~std::uint64_t{0} : cycles + cycle_budget;
+    // Saturated: a budget of "forever" (UINT64_MAX) must not wrap to an end in the past.
+    end_cycle_ = single_step || cycle_budget > ~cycles ? ~std::uint64_t{0} : cycles + cycle_budget;
     single_step_ = single_step;
     if (halted && !events_pending()) {
         result.reasons = StopReason::Halted;
@@ -428,7 +440,7 @@ RunResult CpuCore::run(std::uint64_t cycle_budget, bool single_step) {
     }
     // A stop requested during step()'s instruction (from a hook or Bus callback) is reported by
     // that step: left pending, it would end the next run() before its first instruction.
-    if (single_step && stop_requested) report_requested_stop(result);
+    if (single_step && (read_signals() & (kSignalStop | kSignalHookStop))) report_requested_stop(result);
     if (rep_in_progress) result.reasons = result.reasons | StopReason::RepInProgress;
     result.cycles = cycles - start;
     return result;
@@ -455,7 +467,7 @@ CpuState CpuCore::state() {
     s.cpl = static_cast<std::uint8_t>(cpl);
     s.halted = halted;
     s.interrupt_shadow = inhibit_interrupts;
-    s.nmi_pending = nmi_pending;
+    s.nmi_pending = nmi_pending();
     s.nmi_blocked = nmi_blocked;
     s.rep_in_progress = rep_in_progress;
     if (traits.has_p5) s.tsc = time_stamp_counter();
@@ -490,7 +502,7 @@ void CpuCore::set_state(const CpuState& s) {
     halted = s.halted;
     shutdown_ = false;
     inhibit_interrupts = s.interrupt_shadow;
-    nmi_pending = s.nmi_pending;
+    set_nmi_pending(s.nmi_pending);
     nmi_blocked = s.nmi_blocked;
     rep_in_progress = s.rep_in_progress;
     rep_resume = false;

@@ -17,6 +17,7 @@
 // after every check that can fault has passed, so a faulting instruction leaves no trace.
 #pragma once
 
+#include <atomic>
 #include <bit>
 #include <cstdint>
 #include <cstring>
@@ -134,9 +135,65 @@ public:
     void update_fpu_error_summary();
 
     // Run control (not state: requests and per-instruction working variables).
-    bool stop_requested = false;
     // rep_in_progress (CpuCoreState) as the executing instruction found it.
     bool rep_resume = false;
+
+    // ---- signals and deadline (time and threads, docs/ARCHITECTURE.md "Time") ---------------
+    // What can end or interrupt the instruction stream from outside it, in one atomic word: the
+    // run loop tests it with one load per instruction (any_signal(), its only check for these)
+    // and looks closer only when a bit is set; a set bit says "look", the slow path decides (IF,
+    // the interrupt shadow, NMI blocking). Being atomic, it may be set by another thread while
+    // run() executes: Cpu::request_stop, set_intr and raise_nmi are thread-safe through it (the
+    // setter's release pairs with the acquire of read_signals() on the slow path). Everything
+    // else in CpuCore belongs to the thread that runs it. Not plain state: a snapshot reads the
+    // INTR and NMI bits through intr_line() / nmi_pending() (CpuState::nmi_pending).
+    enum Signal : std::uint32_t {
+        kSignalStop = 1u << 0,      // request_stop(): end run() at the next instruction boundary
+        kSignalNmi = 1u << 1,       // the NMI latch: set by raise_nmi (an edge), cleared by delivery
+        kSignalIntr = 1u << 2,      // the INTR line's level
+        kSignalDeadline = 1u << 3,  // end_cycle_ was pulled in (pull_deadline): reload it
+        // A hook or Cpu::stop() asked to stop (pending_stop_ says why); CPU thread only.
+        kSignalHookStop = 1u << 4,
+    };
+    std::atomic<std::uint32_t> signals{0};
+    void raise_signal(std::uint32_t bits) { signals.fetch_or(bits, std::memory_order_release); }
+    void clear_signal(std::uint32_t bits) { signals.fetch_and(~bits, std::memory_order_release); }
+    std::uint32_t read_signals() const { return signals.load(std::memory_order_acquire); }
+    bool signal_set(std::uint32_t bit) const { return (read_signals() & bit) != 0; }
+    // The hot paths' test "is any bit set?", which only decides whether to read_signals(). GCC
+    // treats every atomic builtin, even a relaxed load, as a barrier to the memory around it,
+    // and a REP string loop pays ~17 host instructions per iteration in reloads for it
+    // (callgrind, bench/ workload: REP MOVSB 134 -> 151); on x86 an aligned 32-bit MOV is the
+    // load itself, and this asm tells the compiler it reads `signals` and nothing else. Other
+    // compilers and hosts take the relaxed load.
+    bool any_signal() const {
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+        std::uint32_t word;
+        asm volatile("movl %1, %0" : "=r"(word) : "m"(signals));
+        return word != 0;
+#else
+        return signals.load(std::memory_order_relaxed) != 0;
+#endif
+    }
+    bool intr_line() const { return signal_set(kSignalIntr); }
+    bool nmi_pending() const { return signal_set(kSignalNmi); }
+    void set_intr_line(bool asserted) { asserted ? raise_signal(kSignalIntr) : clear_signal(kSignalIntr); }
+    void set_nmi_pending(bool latched) { latched ? raise_signal(kSignalNmi) : clear_signal(kSignalNmi); }
+    // The running run()'s end moves to `cycle` if that is earlier (Cpu::pull_deadline, for an
+    // event scheduled from inside an instruction): a REP sees it between iterations
+    // (rep_should_pause reads end_cycle_), the loop at the next boundary (kSignalDeadline).
+    // Only from the running thread (a callback of the current instruction) or between runs.
+    void pull_deadline(std::uint64_t cycle) {
+        if (cycle >= end_cycle_) return;
+        end_cycle_ = cycle;
+        raise_signal(kSignalDeadline);
+    }
+    // Emulated time passing while halted (Cpu::idle_until): the clock, and with it the TSC,
+    // moves forward to `cycle`; nothing executes.
+    void idle_until(std::uint64_t cycle) {
+        if (cycle > cycles) cycles = cycle;
+    }
+    // ---- end of signals and deadline ------------------------------------------------------
 
     bool protected_mode() const { return cr0 & 1; }
     bool v86() const { return eflags_ & eflags::VM; }
@@ -492,10 +549,13 @@ public:
     // and the single-step trap (TF) take one iteration at a time (SDM vol. 3 §17.3.1.4: the
     // trap follows each iteration), run() stops at its budget or for a pending event.
     bool rep_should_pause() const {
-        return single_step_ || (eflags_ & eflags::TF) || cycles >= end_cycle_ || events_pending();
+        return single_step_ || (eflags_ & eflags::TF) || cycles >= end_cycle_ || (any_signal() && signals_pause_rep());
     }
+    // Out of line, so that the loop around it sees a call, not an atomic (see any_signal).
+    bool signals_pause_rep() const;
     bool events_pending() const {
-        return (nmi_pending && !nmi_blocked) || stop_requested || (intr_line && interrupts_enabled());
+        const std::uint32_t s = read_signals();
+        return (s & (kSignalStop | kSignalHookStop)) || ((s & kSignalNmi) && !nmi_blocked) || ((s & kSignalIntr) && interrupts_enabled());
     }
 
     // Charged by handlers for the variable part of an instruction (REP, shift counts, ...).
@@ -662,7 +722,7 @@ private:
     // INTR is asserted and recognised (IF = 1, outside an interrupt shadow) but no
     // InterruptController is there to supply the vector.
     bool intr_without_controller() const {
-        return intr_line && interrupts_enabled() && !interrupt_controller && !(nmi_pending && !nmi_blocked);
+        return intr_line() && interrupts_enabled() && !interrupt_controller && !(nmi_pending() && !nmi_blocked);
     }
 
     // ---- protected mode (protected_mode.cpp) ----------------------------------------------
@@ -716,7 +776,7 @@ private:
         std::uint32_t linear = 0;
         bool code_hooks_done = false;  // a code hook stopped it: they saw this instruction already
     } resume_;
-    StopReason pending_stop_ = StopReason::None;  // why stop_requested was set (None: request_stop)
+    StopReason pending_stop_ = StopReason::None;  // why kSignalHookStop was raised
     StopDetail pending_stop_detail_{};
     bool watched_boundary(RunResult& result);
     void memory_accessed(MemoryAccessKind kind, std::uint32_t linear, unsigned size, std::uint64_t value,

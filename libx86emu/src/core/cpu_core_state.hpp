@@ -64,8 +64,8 @@ struct CpuCoreState {
 
     // ---- interrupt and run state at an instruction boundary -------------------------------
     bool halted = false;
-    bool intr_line = false;
-    bool nmi_pending = false;
+    // The INTR line and the NMI latch live in CpuCore's atomic signal word (so that other
+    // threads may set them); a snapshot reads them through intr_line() / nmi_pending().
     bool nmi_blocked = false;  // from NMI delivery until the next IRET (SDM vol. 3 §6.7.1)
     bool inhibit_interrupts = false;  // MOV SS / POP SS / STI shadow for the next instruction
     // A REP string instruction stopped between iterations (budget, step(), TF, a pending event):

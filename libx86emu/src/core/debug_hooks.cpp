@@ -127,16 +127,21 @@ void CpuCore::request_stop_for(StopReason why, const StopDetail& detail) {
     }
     if (why == StopReason::EmbedderStop) pending_stop_detail_.embedder_code = detail.embedder_code;
     pending_stop_ = pending_stop_ | why;
-    stop_requested = true;
+    raise_signal(kSignalHookStop);
 }
 
 void CpuCore::report_requested_stop(RunResult& result) {
-    stop_requested = false;
-    // stop_requested set without a reason is a plain request_stop().
-    result.reasons = result.reasons | (pending_stop_ == StopReason::None ? StopReason::StopRequested : pending_stop_);
-    result.stop = pending_stop_detail_;
-    pending_stop_ = StopReason::None;
-    pending_stop_detail_ = {};
+    // kSignalStop is a plain request_stop() (from any thread); kSignalHookStop carries the
+    // reasons and detail a hook or Cpu::stop() recorded.
+    const std::uint32_t raised = read_signals();
+    clear_signal(kSignalStop | kSignalHookStop);
+    if (raised & kSignalStop) result.reasons = result.reasons | StopReason::StopRequested;
+    if (raised & kSignalHookStop) {
+        result.reasons = result.reasons | pending_stop_;
+        result.stop = pending_stop_detail_;
+        pending_stop_ = StopReason::None;
+        pending_stop_detail_ = {};
+    }
 }
 
 RunResult CpuCore::run_limited(const RunLimits& limits) {

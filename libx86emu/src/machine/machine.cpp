@@ -1,8 +1,11 @@
-// x86emu — Machine: configuration checks, the PC memory layout derived from them, and the thin
-// pass-throughs to the Cpu and the MachineBus it owns.
+// x86emu — Machine: configuration checks, the PC memory layout derived from them, the thin
+// pass-throughs to the Cpu and the MachineBus it owns, and the run loop over the CPU and the
+// event scheduler (slices ending at event deadlines, idle time skipped while halted).
 #include "x86emu/machine.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -66,10 +69,16 @@ MemoryMap layout_for(const MachineConfig& config) {
 
 struct Machine::Impl {
     Impl(const MemoryMap& layout, CpuModel model, const CpuOptions& options, std::vector<std::uint8_t> bios_image)
-        : bus(layout, std::move(bios_image)), cpu(model, bus, options) {}
+        : bus(layout, std::move(bios_image)), cpu(model, bus, options),
+          scheduler(cpu.clock_khz(), [this] { return cpu.cycles(); }) {
+        // An event scheduled during an instruction (a port handler programming a timer) must
+        // end the running slice early enough to fire on time.
+        scheduler.set_deadline_hook([this](std::uint64_t earliest) { cpu.pull_deadline(earliest); });
+    }
 
     MachineBus bus;
-    Cpu cpu;  // declared after the bus it holds a reference to
+    Cpu cpu;              // declared after the bus it holds a reference to
+    Scheduler scheduler;  // and this after the CPU whose cycles are its time
 };
 
 Machine::Machine(MachineConfig config) {
@@ -85,7 +94,49 @@ const MemoryMap& Machine::memory_map() const { return impl_->bus.layout(); }
 Cpu& Machine::cpu() { return impl_->cpu; }
 const Cpu& Machine::cpu() const { return impl_->cpu; }
 void Machine::reset() { impl_->cpu.reset(); }
-RunResult Machine::run(std::uint64_t cycle_budget) { return impl_->cpu.run(cycle_budget); }
+Scheduler& Machine::scheduler() { return impl_->scheduler; }
+const Scheduler& Machine::scheduler() const { return impl_->scheduler; }
+
+// Slices the budget at event deadlines; halted with IF = 1, jumps to the next one (machine.hpp).
+RunResult Machine::run(std::uint64_t cycle_budget) {
+    Cpu& cpu = impl_->cpu;
+    Scheduler& events = impl_->scheduler;
+    const std::uint64_t start = cpu.cycles();
+    const std::uint64_t end = cycle_budget > UINT64_MAX - start ? UINT64_MAX : start + cycle_budget;
+    // What Cpu::run returns when it reached the slice's end or halted; anything else ends this
+    // run as it is.
+    constexpr std::uint32_t kSliceEnds = static_cast<std::uint32_t>(
+        StopReason::BudgetExhausted | StopReason::RepInProgress | StopReason::Halted);
+    RunResult total;
+    for (;;) {
+        events.run_due();
+        const std::uint64_t now = cpu.cycles();
+        if (now >= end) {
+            total.reasons = total.reasons | StopReason::BudgetExhausted;
+            break;
+        }
+        // run_due() left no deadline at or before now, so the slice is never empty.
+        const std::uint64_t slice_end = std::min(end, events.next_deadline().value_or(end));
+        const RunResult slice = cpu.run(slice_end - now);
+        total.instructions += slice.instructions;
+        total.reasons = any(slice.reasons, StopReason::RepInProgress) ? StopReason::RepInProgress : StopReason::None;
+        if (static_cast<std::uint32_t>(slice.reasons) & ~kSliceEnds) {
+            total.reasons = slice.reasons;
+            break;
+        }
+        if (!any(slice.reasons, StopReason::Halted)) continue;  // at a deadline or the end
+        // Halted: only an interrupt can wake the CPU (an NMI pending would have been taken), so
+        // with IF = 0 nothing will, and with IF = 1 nothing happens until the next event.
+        const std::optional<std::uint64_t> next = events.next_deadline();
+        if (!cpu.interrupts_enabled() || !next) {
+            total.reasons = total.reasons | StopReason::Halted;
+            break;
+        }
+        cpu.idle_until(std::min(*next, end));
+    }
+    total.cycles = cpu.cycles() - start;
+    return total;
+}
 void Machine::request_stop() { impl_->cpu.request_stop(); }
 
 void Machine::add_port_handler(std::uint16_t first, std::uint16_t last, PortHandler handler) {
