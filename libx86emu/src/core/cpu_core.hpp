@@ -595,34 +595,45 @@ private:
             if (alignment_check_active_ && user && (linear & (sizeof(T) - 1))) raise_fault(Vector::AC, 0);
         }
     }
+    // The slow path hands the Bus one sized access per page (Bus::read/write): an access inside
+    // one page is one call of its own size; a page-crossing one is split at the boundary, each
+    // part in natural pieces (for_each_natural_piece). Both pages are translated (and may fault)
+    // before either is touched: the first page first, so a fault inside it reports the access's
+    // own address in CR2, one on the second page that page's first byte; a #PF on the second
+    // page leaves memory untouched and no device sees a partial access.
     template <class T> T read_linear_slow(std::uint32_t linear, unsigned user) {
         check_alignment<T>(linear, user);
-        T v = 0;
-        for (unsigned k = 0; k < sizeof(T); ++k)
-            v |= static_cast<T>(T{read_physical8(physical_for(linear + k, false, user))} << (8 * k));
+        const std::uint32_t first = physical_for(linear, false, user);
+        T v;
+        const std::uint32_t low_bytes = 0x1000 - (linear & 0xFFF);
+        if (low_bytes >= sizeof(T)) {
+            v = static_cast<T>(bus.read(first, sizeof(T)));
+        } else {
+            const std::uint32_t second = physical_for(linear + low_bytes, false, user);
+            v = static_cast<T>(read_physical_pieces(first, low_bytes) |
+                               (read_physical_pieces(second, sizeof(T) - low_bytes) << (8 * low_bytes)));
+        }
         if (data_watch_active_) check_data_breakpoint(linear, sizeof(T), false);
         return v;
     }
     template <class T> void write_linear_slow(std::uint32_t linear, T value, unsigned user) {
         check_alignment<T>(linear, user);
-        // Both pages of a straddling write are translated (and may fault) before any byte is
-        // stored, so a #PF on the second page leaves memory untouched.
-        // The first page is checked first: a fault inside it reports the access's own address
-        // in CR2, one on the second page that page's first byte.
-        if constexpr (sizeof(T) > 1) {
-            (void)physical_for(linear, true, user);
-            std::uint32_t last = linear + sizeof(T) - 1;
-            if ((last ^ linear) & ~0xFFFu) (void)physical_for(last & ~0xFFFu, true, user);
+        const std::uint32_t first = physical_for(linear, true, user);
+        const std::uint32_t low_bytes = 0x1000 - (linear & 0xFFF);
+        if (low_bytes >= sizeof(T)) {
+            write_physical(first, sizeof(T), value);
+        } else {
+            const std::uint32_t second = physical_for(linear + low_bytes, true, user);
+            write_physical_pieces(first, low_bytes, value);
+            write_physical_pieces(second, sizeof(T) - low_bytes, std::uint64_t{value} >> (8 * low_bytes));
         }
-        for (unsigned k = 0; k < sizeof(T); ++k)
-            write_physical8(physical_for(linear + k, true, user), static_cast<std::uint8_t>(value >> (8 * k)));
         if (data_watch_active_) check_data_breakpoint(linear, sizeof(T), true);
     }
 
     // The software TLB: per privilege (user/supervisor) and access kind (read/write), a
     // direct-mapped array of linear-page translations whose permission checks have passed. With
     // paging off it caches the identity mapping. `host` is null when the page is not plain RAM
-    // (or holds decoded code, for the write side): the access then goes byte by byte to the Bus.
+    // (or holds decoded code, for the write side): the access then goes to the Bus (Bus::read/write).
     struct TlbEntry {  // 16 bytes: four entries per host cache line
         std::uint32_t tag = 0xFFFFFFFF;  // linear page number
         std::uint32_t physical_page : 31 = 0;
@@ -632,14 +643,22 @@ private:
     static constexpr unsigned kTlbSize = 256;
     TlbEntry tlb_[2][2][kTlbSize];
     unsigned user_ = 0;  // 1 at CPL 3: selects the TLB half used by ordinary accesses
+    // ---- caches for code tracking through shared storage (Bus::backing_page) -------------
+    // Decoded code is tracked per backing page (page_generation_, page_has_code_), not per
+    // physical page, so that an alias or the A20 gate cannot hide a write to code. Beside each
+    // TLB entry, the backing page of its physical page, asked of the Bus when the entry is
+    // filled: fetch_decoded and mark_code_page read it here instead of calling the Bus.
+    std::uint32_t tlb_backing_page_[2][2][kTlbSize] = {};
     // The translation of the linear page instructions were last fetched from: one compare per
     // instruction instead of a TLB lookup. Reset with the TLB and on privilege changes.
-    std::uint32_t fetch_page_ = 0xFFFFFFFF, fetch_physical_page_ = 0;
+    std::uint32_t fetch_page_ = 0xFFFFFFFF, fetch_physical_page_ = 0, fetch_backing_page_ = 0;
+    // ---- end of the code-tracking caches -------------------------------------------------
     std::uint32_t fetch_physical(std::uint32_t linear) {
         if ((linear >> 12) != fetch_page_) {
             std::uint32_t phys = physical_for(linear, false, user_);
             fetch_page_ = linear >> 12;
             fetch_physical_page_ = phys >> 12;
+            fetch_backing_page_ = tlb_backing_page_[user_][0][(linear >> 12) % kTlbSize];
             return phys;
         }
         return (fetch_physical_page_ << 12) | (linear & 0xFFF);
@@ -651,7 +670,15 @@ private:
     std::uint8_t read_physical8(std::uint32_t paddr) {
         return bus.read8(paddr);
     }
-    void write_physical8(std::uint32_t paddr, std::uint8_t value);
+    // Every store of the CPU to the Bus goes through write_physical: it invalidates decoded
+    // code of the written backing page first. The pieces forms split a part of `length` bytes
+    // (inside one page) into natural pieces.
+    void write_physical(std::uint32_t paddr, unsigned size, std::uint64_t value);
+    std::uint64_t read_physical_pieces(std::uint32_t paddr, std::uint32_t length);
+    void write_physical_pieces(std::uint32_t paddr, std::uint32_t length, std::uint64_t value);
+    std::uint32_t backing_page_of(std::uint32_t paddr) {
+        return bus.backing_page(paddr & ~0xFFFu) & (traits.address_mask >> 12);
+    }
     std::uint32_t read_physical32(std::uint32_t paddr);
     void write_physical32(std::uint32_t paddr, std::uint32_t value);
 
@@ -681,8 +708,10 @@ public:
 private:
     // ---- decoded-instruction cache -------------------------------------------------------
     // Direct-mapped, keyed by the physical address of the first byte plus the decode mode.
-    // Each physical page has a generation; writing to a page that holds decoded code bumps it,
-    // which invalidates every cached instruction of that page at once.
+    // Each backing page (Bus::backing_page: the storage behind a physical page, shared by its
+    // aliases) has a generation; writing to a backing page that holds decoded code bumps it,
+    // which invalidates every cached instruction of that storage at once, whichever physical
+    // address it was decoded through.
     struct CachedInsn {
         std::uint32_t paddr = 0xFFFFFFFF;
         std::uint32_t generation = 0;
@@ -697,8 +726,9 @@ private:
     Insn scratch_insn_;  // instructions that cannot be cached (page- or wrap-crossing)
 
     const Insn& fetch_decoded();
-    void mark_code_page(std::uint32_t physical_page);
-    void code_page_written(std::uint32_t physical_page);
+    void mark_code_page(std::uint32_t backing_page);
+    void code_page_written(std::uint32_t backing_page);
+    void forget_decoded_code();
 
     void deliver_fault(const CpuFault& fault);
     bool service_events();
