@@ -89,7 +89,7 @@ private:
     std::uint8_t read_byte(std::uint16_t port);
     void write_byte(std::uint16_t port, std::uint8_t value);
 
-    std::vector<std::shared_ptr<const Claim>> claims_;  // a removed claim's slot is null
+    std::vector<std::shared_ptr<const Claim>> claims_;  // a removed claim's slot is null until reused
     // port -> 1 + index into claims_, or kUnclaimed. A flat table makes every IN/OUT one load,
     // and checking a new range for overlap a scan of that range.
     std::vector<std::uint32_t> owner_;

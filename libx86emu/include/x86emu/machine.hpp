@@ -70,7 +70,8 @@ public:
     Cpu& cpu();
     const Cpu& cpu() const;
 
-    // The CPU's reset line: registers go to their power-on values, RAM keeps its contents.
+    // The CPU's reset line: registers go to their power-on values, RAM keeps its contents, the
+    // memory map (the A20 gate included) and the port handlers stay as they are.
     void reset();
     // Cpu::run on this machine's CPU.
     RunResult run(std::uint64_t cycle_budget);

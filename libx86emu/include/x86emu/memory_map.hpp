@@ -114,8 +114,8 @@ public:
     void map_alias(std::uint32_t base, std::uint64_t size, std::uint32_t target_base);
     // Every byte of [base, base + size) becomes open bus; regions partly inside are cut (the
     // parts left keep their storage and MMIO offsets). A cut through RAM or ROM must fall on a
-    // page boundary (std::invalid_argument otherwise, nothing changed). Unmapping open bus is
-    // allowed and changes nothing.
+    // page boundary (std::invalid_argument otherwise, nothing changed). Unmapping open bus (or
+    // nothing, size 0) is allowed and changes nothing.
     void unmap(std::uint32_t base, std::uint64_t size);
     // The regions, by address.
     std::vector<MemoryRegionInfo> regions() const;

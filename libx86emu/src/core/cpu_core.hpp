@@ -606,7 +606,7 @@ private:
         const std::uint32_t first = physical_for(linear, false, user);
         T v;
         const std::uint32_t low_bytes = 0x1000 - (linear & 0xFFF);
-        if (low_bytes >= sizeof(T)) {
+        if (sizeof(T) == 1 || low_bytes >= sizeof(T)) {
             v = static_cast<T>(bus.read(first, sizeof(T)));
         } else {
             const std::uint32_t second = physical_for(linear + low_bytes, false, user);
@@ -620,7 +620,7 @@ private:
         check_alignment<T>(linear, user);
         const std::uint32_t first = physical_for(linear, true, user);
         const std::uint32_t low_bytes = 0x1000 - (linear & 0xFFF);
-        if (low_bytes >= sizeof(T)) {
+        if (sizeof(T) == 1 || low_bytes >= sizeof(T)) {
             write_physical(first, sizeof(T), value);
         } else {
             const std::uint32_t second = physical_for(linear + low_bytes, true, user);

@@ -2,6 +2,7 @@
 // sees (the rules are in x86emu/io_ports.hpp).
 #include "x86emu/io_ports.hpp"
 
+#include <algorithm>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -39,8 +40,11 @@ void IoPortMap::claim(std::uint16_t first, std::uint16_t last, Claim claim) {
     }
     claim.first = first;
     claim.last = last;
-    claims_.push_back(std::make_shared<const Claim>(std::move(claim)));
-    const auto index = static_cast<std::uint32_t>(claims_.size());
+    // A slot freed by remove() is taken again, so devices that keep moving do not grow the list.
+    auto slot = std::find(claims_.begin(), claims_.end(), nullptr);
+    if (slot == claims_.end()) slot = claims_.insert(claims_.end(), nullptr);
+    *slot = std::make_shared<const Claim>(std::move(claim));
+    const auto index = static_cast<std::uint32_t>(slot - claims_.begin()) + 1;
     for (std::uint32_t port = first; port <= last; ++port) owner_[port] = index;
 }
 

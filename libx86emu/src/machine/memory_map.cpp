@@ -152,6 +152,7 @@ void PhysicalMemoryMap::map_alias(std::uint32_t base, std::uint64_t size, std::u
 }
 
 void PhysicalMemoryMap::unmap(std::uint32_t base, std::uint64_t size) {
+    if (size == 0) return;
     const std::uint64_t end = std::uint64_t{base} + size;
     if (end > std::uint64_t{address_mask_} + 1)
         throw std::invalid_argument("memory map: unmap " + hex(base) + " + " + hex(size) +
