@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "emu_test_support.hpp"
+#include "protected_test_support.hpp"
 #include "x86emu/cpu.hpp"
 #include "x86emu/io_ports.hpp"
 #include "x86emu/memory_map.hpp"
@@ -519,4 +520,39 @@ TEST_CASE("memory map: accesses wrap at the top of the address bus") {
     map.write(0x100001, 1, 0x42);  // bit 20 is not on this bus
     CHECK(map.read8(0x1) == 0x42);
     CHECK(map.read(0xFFFFF, 2) == 0x00EE);  // ROM's last byte, then RAM's first
+}
+
+TEST_CASE("memory map: a page-crossing access that faults on its second page leaves the device untouched") {
+    // 32-bit protected mode with paging: linear = physical for pages 0-80h (80h is the MMIO page),
+    // 81000h not present. A dword at 80FFEh straddles the two; its #PF (with no IDT: a
+    // shutdown) must come before the device sees any part of it, reads included.
+    for (const bool write : {false, true}) {
+        CAPTURE(write);
+        MapRig rig;
+        MmioLog log;
+        rig.map.map_ram(0, kMmioBase);
+        rig.map.map_mmio(kMmioBase, 0x1000, log.handler());
+        auto put32 = [&](std::uint32_t at, std::uint32_t v) {
+            const std::uint8_t bytes[] = {static_cast<std::uint8_t>(v), static_cast<std::uint8_t>(v >> 8),
+                                          static_cast<std::uint8_t>(v >> 16), static_cast<std::uint8_t>(v >> 24)};
+            rig.map.write_physical(at, bytes);
+        };
+        put32(0x20000, 0x21000 | 3);  // PDE 0: the table at 21000h, present, writable
+        for (std::uint32_t page = 0; page <= 0x80; ++page) put32(0x21000 + 4 * page, (page << 12) | 3);
+        // mov eax,[80FFEh] or mov [80FFEh],eax
+        rig.load(0x1000, {static_cast<std::uint8_t>(write ? 0xA3 : 0xA1), 0xFE, 0x0F, 0x08, 0x00, 0xF4});
+        x86emu::CpuState s;
+        s.eip = 0x1000;
+        s.eflags = 0x2;
+        s.cr0 = 0x80000011u;  // PG, ET, PE
+        s.cr3 = 0x20000;
+        s.seg[x86emu::CS] = x86emu_test::ProtectedMachine::flat(x86emu_test::kCode0, 0x9B);
+        for (unsigned r : {x86emu::DS, x86emu::ES, x86emu::SS, x86emu::FS, x86emu::GS})
+            s.seg[r] = x86emu_test::ProtectedMachine::flat(x86emu_test::kData0, 0x93);
+        s.idtr.limit = 0;
+        rig.cpu.set_state(s);
+        CHECK(any(rig.run().reasons, x86emu::StopReason::Shutdown));
+        CHECK(rig.cpu.state().cr2 == 0x81000);
+        CHECK(log.accesses.empty());
+    }
 }
