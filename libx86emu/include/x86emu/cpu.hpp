@@ -243,9 +243,13 @@ public:
     void set_ferr_handler(std::function<void(bool asserted)> handler);
     void set_ignne(bool asserted);
 
-    // Memory changed behind the CPU's back (DMA, the embedder): forget decoded instructions there.
+    // Memory changed behind the CPU's back (DMA, the embedder): forget decoded instructions there,
+    // wherever else the same storage shows (Bus::backing_page). PhysicalMemoryMap::write_physical
+    // calls it through the map's listener.
     void invalidate_code(std::uint32_t paddr, std::uint32_t length);
-    // The Bus changed its memory map: forget every host pointer obtained from host_page().
+    // The Bus changed its memory map: forget every host pointer obtained from host_page(), every
+    // backing_page() answer, and so every decoded instruction. A PhysicalMemoryMap calls it on
+    // each change through its listener.
     void flush_host_pointers();
 
 private:

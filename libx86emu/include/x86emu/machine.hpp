@@ -2,7 +2,9 @@
 // Frontends (headless, SDL) and embedders that want a PC-shaped memory map use a Machine instead
 // of writing their own Bus. The memory map follows the IBM PC/AT convention: the BIOS ROM ends at
 // physical 0xFFFFF and is aliased at the top of the address bus, where the 286/386 reset vector
-// fetches (Intel SDM vol. 3 §9.1.4, "First instruction executed").
+// fetches (Intel SDM vol. 3 §9.1.4, "First instruction executed"). It is built on a
+// PhysicalMemoryMap (x86emu/memory_map.hpp) and an IoPortMap (x86emu/io_ports.hpp), which
+// memory() and ports() hand out so that devices can add MMIO, ROM and ports.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -11,6 +13,8 @@
 #include <vector>
 
 #include "x86emu/cpu.hpp"
+#include "x86emu/io_ports.hpp"
+#include "x86emu/memory_map.hpp"
 #include "x86emu/model.hpp"
 #include "x86emu/scheduler.hpp"
 
@@ -40,22 +44,15 @@ inline constexpr std::size_t kMaxBiosBytes = 128 * 1024;
 //   [bios_high_base, address_mask]       the same ROM again (the reset vector's copy); on the
 //                                        8086 it is the same range as the low copy
 //   everything else                      open bus: reads 0xFF, writes are ignored
+// In the PhysicalMemoryMap (memory()) that is: RAM [0, bios_low_base) and, above 1 MiB,
+// [0x100000, min(ram_bytes, bios_high_base)); ROM at bios_low_base; an alias of it at
+// bios_high_base (when that differs). The A20 gate starts on.
 struct MemoryMap {
     std::uint32_t address_mask = 0;  // 0xFFFFF, 0xFFFFFF or 0xFFFFFFFF
     std::uint32_t ram_bytes = 0;
     std::uint32_t bios_bytes = 0;
     std::uint32_t bios_low_base = 0;
     std::uint32_t bios_high_base = 0;
-};
-
-// Byte-wide handlers for a range of I/O ports; both receive the port being accessed. An empty
-// read function reads 0xFF (like an unclaimed port), an empty write function ignores the write.
-// A word or dword IN/OUT is split into byte accesses, low byte at the lowest port first (port,
-// port+1, ...), each routed to whichever handler claims that port, as an 8-bit ISA device sees
-// it.
-struct PortHandler {
-    std::function<std::uint8_t(std::uint16_t port)> read;
-    std::function<void(std::uint16_t port, std::uint8_t value)> write;
 };
 
 class Machine {
@@ -81,8 +78,9 @@ public:
     Scheduler& scheduler();
     const Scheduler& scheduler() const;
 
-    // The CPU's reset line: registers go to their power-on values, RAM keeps its contents.
-    // Emulated time keeps counting and scheduled events stay (they belong to the devices).
+    // The CPU's reset line: registers go to their power-on values, RAM keeps its contents, the
+    // memory map (the A20 gate included) and the port handlers stay as they are. Emulated time
+    // keeps counting and scheduled events stay (they belong to the devices).
     void reset();
     // Runs the CPU and the scheduler's events for `cycle_budget` cycles of emulated time: the
     // CPU runs up to the next event's deadline (or the budget's end, whichever is first), the
@@ -108,13 +106,23 @@ public:
     // thread; the current instruction completes.
     void request_stop();
 
-    // Claims ports first..last (inclusive). Throws std::invalid_argument if first > last or if
-    // any port in the range is already claimed (the message names the port).
+    // Claims ports first..last (inclusive) for an 8-bit ISA device (PortHandler, x86emu/io_ports.hpp):
+    // a word or dword IN/OUT there is split into byte accesses, low byte at the lowest port
+    // first. Throws std::invalid_argument if first > last or if any port in the range is already
+    // claimed (the message names the port). Sized handlers: ports().add().
     void add_port_handler(std::uint16_t first, std::uint16_t last, PortHandler handler);
 
-    // Physical memory as the CPU sees it (ROM wins over RAM, open bus reads 0xFF). Addresses are
-    // masked to the model's address bus and wrap. Writes to ROM or open bus are ignored, as the
-    // CPU's own writes would be; decoded instructions for the written bytes are invalidated.
+    // The machine's physical memory map and I/O ports, for devices and embedders: map MMIO or
+    // ROM (unmap RAM first where they go), aliases, the A20 gate (memory().set_a20), sized or
+    // 8-bit port handlers, the unmapped/unclaimed hooks. The map's listener that keeps the CPU's
+    // caches right is the Machine's own; changes through these need nothing else.
+    PhysicalMemoryMap& memory();
+    IoPortMap& ports();
+
+    // Physical memory as the CPU sees it (RAM, ROM, MMIO handlers, open bus reads 0xFF; the A20
+    // gate applies). Addresses are masked to the model's address bus and wrap. Writes to ROM or
+    // open bus are ignored, as the CPU's own writes would be; decoded instructions for the
+    // written bytes are invalidated (PhysicalMemoryMap::read_physical/write_physical).
     void read_physical(std::uint32_t paddr, std::span<std::uint8_t> out) const;
     void write_physical(std::uint32_t paddr, std::span<const std::uint8_t> data);
 

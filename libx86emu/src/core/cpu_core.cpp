@@ -223,23 +223,39 @@ void CpuCore::deliver_fault(const CpuFault& first) {
 
 // ---- memory ---------------------------------------------------------------------------------
 
-void CpuCore::write_physical8(std::uint32_t paddr, std::uint8_t value) {
-    std::uint32_t page = paddr >> 12;
+void CpuCore::write_physical(std::uint32_t paddr, unsigned size, std::uint64_t value) {
+    const std::uint32_t page = backing_page_of(paddr);
     if (page_has_code_[page]) code_page_written(page);
-    bus.write8(paddr, value);
+    bus.write(paddr, size, value);
 }
 
-void CpuCore::mark_code_page(std::uint32_t physical_page) {
-    if (page_has_code_[physical_page]) return;
-    page_has_code_[physical_page] = 1;
-    for (auto& half : tlb_)
-        for (TlbEntry& e : half[1])
-            if (e.physical_page == physical_page) e.tag = 0xFFFFFFFF;
+std::uint64_t CpuCore::read_physical_pieces(std::uint32_t paddr, std::uint32_t length) {
+    std::uint64_t value = 0;
+    for_each_natural_piece(paddr, length, [&](std::uint32_t at, unsigned size, std::uint32_t offset) {
+        value |= bus.read(at, size) << (8 * offset);
+    });
+    return value;
 }
 
-void CpuCore::code_page_written(std::uint32_t physical_page) {
-    ++page_generation_[physical_page];
-    page_has_code_[physical_page] = 0;
+void CpuCore::write_physical_pieces(std::uint32_t paddr, std::uint32_t length, std::uint64_t value) {
+    for_each_natural_piece(paddr, length, [&](std::uint32_t at, unsigned size, std::uint32_t offset) {
+        write_physical(at, size, value >> (8 * offset));
+    });
+}
+
+void CpuCore::mark_code_page(std::uint32_t backing_page) {
+    if (page_has_code_[backing_page]) return;
+    page_has_code_[backing_page] = 1;
+    // Every writable translation onto this storage loses its host pointer, whichever physical
+    // page (alias, A20 wrap) it goes through.
+    for (unsigned user = 0; user < 2; ++user)
+        for (unsigned k = 0; k < kTlbSize; ++k)
+            if (tlb_backing_page_[user][1][k] == backing_page) tlb_[user][1][k].tag = 0xFFFFFFFF;
+}
+
+void CpuCore::code_page_written(std::uint32_t backing_page) {
+    ++page_generation_[backing_page];
+    page_has_code_[backing_page] = 0;
 }
 
 void CpuCore::invalidate_code(std::uint32_t paddr, std::uint32_t length) {
@@ -247,12 +263,23 @@ void CpuCore::invalidate_code(std::uint32_t paddr, std::uint32_t length) {
     std::uint32_t first = (paddr & traits.address_mask) >> 12;
     std::uint32_t last = ((paddr + length - 1) & traits.address_mask) >> 12;
     for (std::uint32_t p = first;; p = (p + 1) % page_generation_.size()) {
-        ++page_generation_[p];
+        ++page_generation_[backing_page_of(p << 12)];
         if (p == last) break;
     }
 }
 
-void CpuCore::flush_host_pointers() { flush_tlb(false); }
+void CpuCore::forget_decoded_code() {
+    // Only the tags: the instruction being executed may be one of these slots.
+    for (unsigned k = 0; k < kDecodeCacheSize; ++k) decode_cache_[k].mode = 0xFF;
+}
+
+// The map changed: which storage a physical page shows may have changed with it, so the decoded
+// instructions go too (their generations belong to the old backing pages), not only the
+// host pointers.
+void CpuCore::flush_host_pointers() {
+    flush_tlb(false);
+    forget_decoded_code();
+}
 
 // ---- fetch and decode -----------------------------------------------------------------------
 
@@ -274,7 +301,7 @@ std::uint8_t InstructionFetcher::next() {
 
 const Insn& CpuCore::fetch_decoded() {
     std::uint32_t phys = fetch_physical(seg[CS].base + eip);
-    std::uint32_t page = phys >> 12;
+    std::uint32_t page = fetch_backing_page_;
     CachedInsn& slot = decode_cache_[(phys ^ (phys >> 15)) & (kDecodeCacheSize - 1)];
     if (slot.paddr == phys && slot.generation == page_generation_[page] && slot.mode == decode_mode()) {
         // The limit check of a cached instruction: its last byte must still lie in CS.

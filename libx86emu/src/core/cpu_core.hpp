@@ -614,7 +614,12 @@ private:
     }
     // The slow paths of linear accesses. While data breakpoints or memory hooks are armed they
     // go through an out-of-line copy that reports the access (access_watched), so that the
-    // unwatched slow path carries no call and no extra live values.
+    // unwatched slow path carries no call and no extra live values. It hands the Bus one sized access per page (Bus::read/write): an access inside
+    // one page is one call of its own size; a page-crossing one is split at the boundary, each
+    // part in natural pieces (for_each_natural_piece). Both pages are translated (and may fault)
+    // before either is touched: the first page first, so a fault inside it reports the access's
+    // own address in CR2, one on the second page that page's first byte; a #PF on the second
+    // page leaves memory untouched and no device sees a partial access.
     template <class T> T read_linear_slow(std::uint32_t linear, unsigned user) {
         if (access_watch_active_) return read_linear_watched<T>(linear, user);
         return read_linear_bytes<T>(linear, user);
@@ -634,24 +639,29 @@ private:
     }
     template <class T> T read_linear_bytes(std::uint32_t linear, unsigned user) {
         check_alignment<T>(linear, user);
-        T v = 0;
-        for (unsigned k = 0; k < sizeof(T); ++k)
-            v |= static_cast<T>(T{read_physical8(physical_for(linear + k, false, user))} << (8 * k));
+        const std::uint32_t first = physical_for(linear, false, user);
+        T v;
+        const std::uint32_t low_bytes = 0x1000 - (linear & 0xFFF);
+        if (sizeof(T) == 1 || low_bytes >= sizeof(T)) {
+            v = static_cast<T>(bus.read(first, sizeof(T)));
+        } else {
+            const std::uint32_t second = physical_for(linear + low_bytes, false, user);
+            v = static_cast<T>(read_physical_pieces(first, low_bytes) |
+                               (read_physical_pieces(second, sizeof(T) - low_bytes) << (8 * low_bytes)));
+        }
         return v;
     }
     template <class T> void write_linear_bytes(std::uint32_t linear, T value, unsigned user) {
         check_alignment<T>(linear, user);
-        // Both pages of a straddling write are translated (and may fault) before any byte is
-        // stored, so a #PF on the second page leaves memory untouched.
-        // The first page is checked first: a fault inside it reports the access's own address
-        // in CR2, one on the second page that page's first byte.
-        if constexpr (sizeof(T) > 1) {
-            (void)physical_for(linear, true, user);
-            std::uint32_t last = linear + sizeof(T) - 1;
-            if ((last ^ linear) & ~0xFFFu) (void)physical_for(last & ~0xFFFu, true, user);
+        const std::uint32_t first = physical_for(linear, true, user);
+        const std::uint32_t low_bytes = 0x1000 - (linear & 0xFFF);
+        if (sizeof(T) == 1 || low_bytes >= sizeof(T)) {
+            write_physical(first, sizeof(T), value);
+        } else {
+            const std::uint32_t second = physical_for(linear + low_bytes, true, user);
+            write_physical_pieces(first, low_bytes, value);
+            write_physical_pieces(second, sizeof(T) - low_bytes, std::uint64_t{value} >> (8 * low_bytes));
         }
-        for (unsigned k = 0; k < sizeof(T); ++k)
-            write_physical8(physical_for(linear + k, true, user), static_cast<std::uint8_t>(value >> (8 * k)));
     }
 
     // The fetch page (CpuCoreCaches): one compare per instruction instead of a TLB lookup.
@@ -660,6 +670,7 @@ private:
             std::uint32_t phys = physical_for(linear, false, user_);
             fetch_page_ = linear >> 12;
             fetch_physical_page_ = phys >> 12;
+            fetch_backing_page_ = tlb_backing_page_[user_][0][(linear >> 12) % kTlbSize];
             return phys;
         }
         return (fetch_physical_page_ << 12) | (linear & 0xFFF);
@@ -682,7 +693,15 @@ private:
     std::uint8_t read_physical8(std::uint32_t paddr) {
         return bus.read8(paddr);
     }
-    void write_physical8(std::uint32_t paddr, std::uint8_t value);
+    // Every store of the CPU to the Bus goes through write_physical: it invalidates decoded
+    // code of the written backing page first. The pieces forms split a part of `length` bytes
+    // (inside one page) into natural pieces.
+    void write_physical(std::uint32_t paddr, unsigned size, std::uint64_t value);
+    std::uint64_t read_physical_pieces(std::uint32_t paddr, std::uint32_t length);
+    void write_physical_pieces(std::uint32_t paddr, std::uint32_t length, std::uint64_t value);
+    std::uint32_t backing_page_of(std::uint32_t paddr) {
+        return bus.backing_page(paddr & ~0xFFFu) & (traits.address_mask >> 12);
+    }
     std::uint32_t read_physical32(std::uint32_t paddr) const;
     void write_physical32(std::uint32_t paddr, std::uint32_t value);
 
@@ -714,8 +733,9 @@ private:
     std::uint32_t decode_mode() const { return code32_ ? 1u : 0u; }
 
     const Insn& fetch_decoded();
-    void mark_code_page(std::uint32_t physical_page);
-    void code_page_written(std::uint32_t physical_page);
+    void mark_code_page(std::uint32_t backing_page);
+    void code_page_written(std::uint32_t backing_page);
+    void forget_decoded_code();
 
     void deliver_fault(const CpuFault& fault);
     bool service_events();

@@ -49,7 +49,12 @@ struct CpuCoreCaches {
     unsigned user_ = 0;  // 1 at CPL 3: selects the TLB half used by ordinary accesses
     // The translation of the linear page instructions were last fetched from: one compare per
     // instruction instead of a TLB lookup. Reset with the TLB and on privilege changes.
-    std::uint32_t fetch_page_ = 0xFFFFFFFF, fetch_physical_page_ = 0;
+    std::uint32_t fetch_page_ = 0xFFFFFFFF, fetch_physical_page_ = 0, fetch_backing_page_ = 0;
+    // Decoded code is tracked per backing page (page_generation_, page_has_code_), not per
+    // physical page, so that an alias or the A20 gate cannot hide a write to code. Beside each
+    // TLB entry, the backing page of its physical page, asked of the Bus when the entry is
+    // filled: fetch_decoded and mark_code_page read it here instead of calling the Bus.
+    std::uint32_t tlb_backing_page_[2][2][kTlbSize] = {};
 
     // ---- summaries of the state, so that the hot paths test one flag ---------------------
     bool data_watch_active_ = false;       // some DR7 data breakpoint is armed
@@ -59,8 +64,10 @@ struct CpuCoreCaches {
 
     // ---- decoded-instruction cache -------------------------------------------------------
     // Direct-mapped, keyed by the physical address of the first byte plus the decode mode.
-    // Each physical page has a generation; writing to a page that holds decoded code bumps it,
-    // which invalidates every cached instruction of that page at once.
+    // Each backing page (Bus::backing_page: the storage behind a physical page, shared by its
+    // aliases) has a generation; writing to a backing page that holds decoded code bumps it,
+    // which invalidates every cached instruction of that storage at once, whichever physical
+    // address it was decoded through.
     struct CachedInsn {
         std::uint32_t paddr = 0xFFFFFFFF;
         std::uint32_t generation = 0;

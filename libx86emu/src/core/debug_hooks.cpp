@@ -369,7 +369,7 @@ bool CpuCore::write_virtual(std::uint32_t linear, std::span<const std::uint8_t> 
     }
     // write_physical8 forgets decoded instructions of the pages it writes.
     for (std::size_t k = 0; k < bytes.size(); ++k)
-        write_physical8(*peek_physical(linear + static_cast<std::uint32_t>(k), true, 0, false), bytes[k]);
+        write_physical(*peek_physical(linear + static_cast<std::uint32_t>(k), true, 0, false), 1, bytes[k]);
     return true;
 }
 

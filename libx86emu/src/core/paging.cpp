@@ -23,14 +23,12 @@ std::uint32_t CpuCore::read_physical32(std::uint32_t paddr) const {
         std::memcpy(&v, host + (paddr & 0xFFF), 4);
         return v;
     }
-    std::uint32_t v = 0;
-    for (unsigned k = 0; k < 4; ++k) v |= std::uint32_t{bus.read8((paddr + k) & traits.address_mask)} << (8 * k);
-    return v;
+    // Page-directory and page-table entries are dword aligned: one sized access.
+    return static_cast<std::uint32_t>(bus.read(paddr, 4));
 }
 
 void CpuCore::write_physical32(std::uint32_t paddr, std::uint32_t value) {
-    for (unsigned k = 0; k < 4; ++k)
-        write_physical8((paddr + k) & traits.address_mask, static_cast<std::uint8_t>(value >> (8 * k)));
+    write_physical(paddr & traits.address_mask, 4, value);
 }
 
 void CpuCore::page_fault(std::uint32_t linear, std::uint32_t error_code) {
@@ -105,6 +103,9 @@ void CpuCore::fill_tlb(TlbEntry& e, std::uint32_t linear, bool write, unsigned u
     e.physical_page = phys_page;
     e.global = global ? 1u : 0u;
     std::uint32_t paddr = phys_page << 12;
+    // Code tracking goes by the storage behind the page (Bus::backing_page), kept beside the entry.
+    const std::uint32_t backing = backing_page_of(paddr);
+    tlb_backing_page_[user][write][(linear >> 12) % kTlbSize] = backing;
     if (data_watch_active_) {
         // A page with an armed data breakpoint stays on the slow path, where it is matched.
         for (unsigned n = 0; n < 4; ++n) {
@@ -127,7 +128,7 @@ void CpuCore::fill_tlb(TlbEntry& e, std::uint32_t linear, bool write, unsigned u
         return;
     }
     // Pages holding decoded code are written through the slow path so the write invalidates them.
-    if (write) e.host = page_has_code_[phys_page] ? nullptr : bus.host_page(paddr, true);
+    if (write) e.host = page_has_code_[backing] ? nullptr : bus.host_page(paddr, true);
     else e.host = bus.host_page(paddr, false);
 }
 

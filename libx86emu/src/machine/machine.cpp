@@ -1,6 +1,7 @@
-// x86emu — Machine: configuration checks, the PC memory layout derived from them, the thin
-// pass-throughs to the Cpu and the MachineBus it owns, and the run loop over the CPU and the
-// event scheduler (slices ending at event deadlines, idle time skipped while halted).
+// x86emu — Machine: configuration checks, the PC memory layout derived from them, built on a
+// PhysicalMemoryMap and an IoPortMap, the thin pass-throughs to the Cpu, and the run loop over
+// the CPU and the event scheduler (slices ending at event deadlines, idle time skipped while
+// halted).
 #include "x86emu/machine.hpp"
 
 #include <algorithm>
@@ -9,8 +10,6 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
-
-#include "machine/machine_bus.hpp"
 
 namespace x86emu {
 
@@ -68,31 +67,45 @@ MemoryMap layout_for(const MachineConfig& config) {
 }  // namespace
 
 struct Machine::Impl {
-    Impl(const MemoryMap& layout, CpuModel model, const CpuOptions& options, std::vector<std::uint8_t> bios_image)
-        : bus(layout, std::move(bios_image)), cpu(model, bus, options),
+    Impl(const MemoryMap& layout_in, CpuModel model, const CpuOptions& options, const std::vector<std::uint8_t>& bios_image)
+        : layout(layout_in), memory(layout.address_mask), cpu(model, memory, options),
           scheduler(cpu.clock_khz(), [this] { return cpu.cycles(); }) {
         // An event scheduled during an instruction (a port handler programming a timer) must
         // end the running slice early enough to fire on time.
         scheduler.set_deadline_hook([this](std::uint64_t earliest) { cpu.pull_deadline(earliest); });
+        // RAM up to the BIOS, RAM above 1 MiB up to the BIOS's top copy, the BIOS and its alias
+        // (see MemoryMap). The BIOS shadows the RAM below 1 MiB it covers.
+        memory.map_ram(0, layout.bios_low_base);
+        const std::uint64_t high_ram_end = std::min<std::uint64_t>(layout.ram_bytes, layout.bios_high_base);
+        if (high_ram_end > kOneMib) memory.map_ram(kOneMib, high_ram_end - kOneMib);
+        memory.map_rom(layout.bios_low_base, bios_image);
+        if (layout.bios_high_base != layout.bios_low_base)
+            memory.map_alias(layout.bios_high_base, layout.bios_bytes, layout.bios_low_base);
+        memory.set_io_ports(&ports);
+        memory.add_listener(cpu);
     }
 
-    MachineBus bus;
-    Cpu cpu;              // declared after the bus it holds a reference to
+    MemoryMap layout;
+    IoPortMap ports;
+    PhysicalMemoryMap memory;
+    Cpu cpu;              // declared after the map it holds a reference to
     Scheduler scheduler;  // and this after the CPU whose cycles are its time
 };
 
 Machine::Machine(MachineConfig config) {
     const MemoryMap layout = layout_for(config);
-    impl_ = std::make_unique<Impl>(layout, config.model, config.cpu_options, std::move(config.bios_image));
+    impl_ = std::make_unique<Impl>(layout, config.model, config.cpu_options, config.bios_image);
     impl_->cpu.reset();
 }
 
 Machine::~Machine() = default;
 
 CpuModel Machine::model() const { return impl_->cpu.model(); }
-const MemoryMap& Machine::memory_map() const { return impl_->bus.layout(); }
+const MemoryMap& Machine::memory_map() const { return impl_->layout; }
 Cpu& Machine::cpu() { return impl_->cpu; }
 const Cpu& Machine::cpu() const { return impl_->cpu; }
+PhysicalMemoryMap& Machine::memory() { return impl_->memory; }
+IoPortMap& Machine::ports() { return impl_->ports; }
 void Machine::reset() { impl_->cpu.reset(); }
 Scheduler& Machine::scheduler() { return impl_->scheduler; }
 const Scheduler& Machine::scheduler() const { return impl_->scheduler; }
@@ -122,6 +135,7 @@ RunResult Machine::run(std::uint64_t cycle_budget) {
         total.reasons = any(slice.reasons, StopReason::RepInProgress) ? StopReason::RepInProgress : StopReason::None;
         if (static_cast<std::uint32_t>(slice.reasons) & ~kSliceEnds) {
             total.reasons = slice.reasons;
+            total.stop = slice.stop;
             break;
         }
         if (!any(slice.reasons, StopReason::Halted)) continue;  // at a deadline or the end
@@ -140,27 +154,15 @@ RunResult Machine::run(std::uint64_t cycle_budget) {
 void Machine::request_stop() { impl_->cpu.request_stop(); }
 
 void Machine::add_port_handler(std::uint16_t first, std::uint16_t last, PortHandler handler) {
-    impl_->bus.add_port_handler(first, last, std::move(handler));
+    impl_->ports.add_isa8(first, last, std::move(handler));
 }
 
 void Machine::read_physical(std::uint32_t paddr, std::span<std::uint8_t> out) const {
-    for (std::size_t k = 0; k < out.size(); ++k)
-        out[k] = impl_->bus.read8(paddr + static_cast<std::uint32_t>(k));
+    impl_->memory.read_physical(paddr, out);
 }
 
 void Machine::write_physical(std::uint32_t paddr, std::span<const std::uint8_t> data) {
-    const std::uint32_t mask = impl_->bus.layout().address_mask;
-    std::size_t done = 0;
-    while (done < data.size()) {
-        // One page-bounded chunk at a time, so the invalidation never spans an address wrap.
-        const std::uint32_t chunk_start = (paddr + static_cast<std::uint32_t>(done)) & mask;
-        const std::size_t room_in_page = 4096 - (chunk_start & 0xFFF);
-        const std::size_t chunk = std::min(room_in_page, data.size() - done);
-        for (std::size_t k = 0; k < chunk; ++k)
-            impl_->bus.write8(chunk_start + static_cast<std::uint32_t>(k), data[done + k]);
-        impl_->cpu.invalidate_code(chunk_start, static_cast<std::uint32_t>(chunk));
-        done += chunk;
-    }
+    impl_->memory.write_physical(paddr, data);
 }
 
 }  // namespace x86emu
