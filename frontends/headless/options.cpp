@@ -146,7 +146,7 @@ Options parse_command_line(int argc, const char* const* argv, std::string& repor
         ("initrd", po::value(&options.initrd_path)->value_name("FILE"),
          "initial ramdisk for --kernel (-initrd), placed at the top of RAM below initrd_addr_max")
         ("append", po::value(&options.append)->value_name("TEXT"), "kernel command line for --kernel (-append)")
-        ("model", po::value(&model_text)->value_name("NAME"), "CPU model: 8086, 286, 386, 486, p5 or p6 (default 386)")
+        ("model", po::value(&model_text)->value_name("NAME"), "CPU model: 8086, 286, 386, 486, p5 or p6 (default 386; p6 with --kernel)")
         ("fpu", po::value(&fpu_text)->value_name("yes|no"),
          "x87 FPU: default yes on 486/p5/p6 (on chip), no on 286/386 (yes adds a 287/387); "
          "the 8086 has none")
