@@ -196,8 +196,20 @@ private:
         return options_.until_post ? " before POST code " + hex_byte(*options_.until_post) : std::string{};
     }
 
+    // --progress: one line with the counters and where the guest is, so a long run shows it lives.
+    void print_progress(double elapsed_seconds) {
+        const CpuState state = machine_->cpu().state();
+        char line[200];
+        std::snprintf(line, sizeof line, "%s: progress: %.1f s, %llu instructions, %llu cycles, EIP 0x%08X, paging %s\n",
+                      kProgram, elapsed_seconds, static_cast<unsigned long long>(machine_->cpu().instructions()),
+                      static_cast<unsigned long long>(machine_->cpu().cycles()), state.eip,
+                      (state.cr0 & 0x80000000u) ? "on" : "off");
+        std::fputs(line, stderr);
+    }
+
     Outcome run_slices() {
         const auto start = std::chrono::steady_clock::now();
+        double next_progress = options_.progress_seconds.value_or(0);
         Cpu& cpu = machine_->cpu();
         for (;;) {
             std::uint64_t budget = kSliceCycles;
@@ -222,6 +234,13 @@ private:
             if (g_interrupt_signal != 0)
                 return {ExitCode::Interrupted, "interrupted",
                         "interrupted by signal " + std::to_string(g_interrupt_signal) + " after " + cycles_text()};
+            if (options_.progress_seconds) {
+                const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+                if (elapsed.count() >= next_progress) {
+                    print_progress(elapsed.count());
+                    next_progress = elapsed.count() + *options_.progress_seconds;
+                }
+            }
             if (options_.max_seconds) {
                 const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
                 if (elapsed.count() >= *options_.max_seconds) {

@@ -29,12 +29,12 @@ constexpr const char* kExitCodeTable =
     "  5  --max-seconds reached\n"
     "  6  interrupted by SIGINT or SIGTERM\n";
 
-double parse_seconds(const std::string& text) {
+double parse_seconds(const std::string& text, const char* option) {
     double seconds = 0;
     const char* end = text.data() + text.size();
     auto [stop, error] = std::from_chars(text.data(), end, seconds);
     if (text.empty() || error != std::errc{} || stop != end || !std::isfinite(seconds) || seconds <= 0)
-        throw UsageError("--max-seconds: '" + text + "' is not a positive number of seconds");
+        throw UsageError(std::string(option) + ": '" + text + "' is not a positive number of seconds");
     return seconds;
 }
 
@@ -125,7 +125,7 @@ void refuse_clobbering_report(const Options& options) {
 Options parse_command_line(int argc, const char* const* argv, std::string& report_path_seen) {
     namespace po = boost::program_options;
     std::string model_text = "386", memory_text, qemu_memory_text, post_port_text = "0x80", until_post_text,
-                debugcon_port_text = "0xE9", max_seconds_text, max_cycles_text, fpu_text, mhz_text;
+                debugcon_port_text = "0xE9", max_seconds_text, progress_text, max_cycles_text, fpu_text, mhz_text;
     Options options;
 
     po::options_description described(
@@ -166,6 +166,9 @@ Options parse_command_line(int argc, const char* const* argv, std::string& repor
          "where debug console bytes go (default: standard output)")
         ("max-seconds", po::value(&max_seconds_text)->value_name("S"),
          "give up after this much wall-clock time (exit 5)")
+        ("progress", po::value(&progress_text)->value_name("S"),
+         "every S seconds of wall-clock time, print a progress line on stderr (instructions, cycles, "
+         "EIP, paging): long runs such as a kernel's decompression say they are alive")
         ("max-cycles", po::value(&max_cycles_text)->value_name("N"), "give up after this many CPU cycles (exit 4)")
         ("report", po::value(&options.report_path)->value_name("FILE.json"),
          "write a JSON report (stop reason, POST codes, counters, registers) on every exit path")
@@ -264,7 +267,8 @@ Options parse_command_line(int argc, const char* const* argv, std::string& repor
         throw UsageError("--post-port and --debugcon are both port " + post_port_text + "; they need different ports");
     if (given.count("until-post"))
         options.until_post = static_cast<std::uint8_t>(parse_unsigned(until_post_text, "--until-post", 0xFF));
-    if (given.count("max-seconds")) options.max_seconds = parse_seconds(max_seconds_text);
+    if (given.count("max-seconds")) options.max_seconds = parse_seconds(max_seconds_text, "--max-seconds");
+    if (given.count("progress")) options.progress_seconds = parse_seconds(progress_text, "--progress");
     if (given.count("max-cycles")) {
         options.max_cycles = parse_unsigned(max_cycles_text, "--max-cycles", UINT64_MAX);
         if (*options.max_cycles == 0) throw UsageError("--max-cycles: must be at least 1");

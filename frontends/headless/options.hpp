@@ -50,6 +50,7 @@ struct Options {
     std::uint16_t debugcon_port = 0xE9;
     std::string debugcon_path;  // empty: standard output
     std::optional<double> max_seconds;
+    std::optional<double> progress_seconds;  // --progress: a status line on stderr this often
     std::optional<std::uint64_t> max_cycles;
     std::string report_path;  // empty: no report
 };

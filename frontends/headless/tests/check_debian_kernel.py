@@ -63,7 +63,7 @@ def main():
     command = [args.binary, "-kernel", paths["kernel"], "-initrd", paths["initrd"],
                "-append", "console=ttyS0 earlyprintk=serial,ttyS0,115200", "-m", "128M",
                "-nographic", "-no-reboot", "-serial", "stdio",
-               "--max-cycles", str(CYCLE_BUDGET), "--report", report_path]
+               "--max-cycles", str(CYCLE_BUDGET), "--progress", "10", "--report", report_path]
     print("$", " ".join(command))
     started = time.monotonic()
     done = subprocess.run(command, capture_output=True, text=True)

@@ -327,6 +327,13 @@ def case_max_seconds(r):
     expect(report["wall_seconds"] >= 0.5, f"wall_seconds {report['wall_seconds']}")
 
 
+def case_progress(r):
+    r.expect_exit(5, "--bios", r.rom("loop.rom"), "--max-seconds", "1", "--progress", "0.2")
+    lines = [line for line in r.stderr.splitlines() if ": progress: " in line]
+    expect(len(lines) >= 2, f"{len(lines)} progress lines in 1 s at one per 0.2 s")
+    expect(" instructions, " in lines[0] and "EIP 0x" in lines[0] and "paging off" in lines[0], f"line {lines[0]!r}")
+
+
 def case_interrupted(r):
     """SIGTERM mid-run: exit 6, the report says so, and no debug console byte is lost."""
     report_path, console_path = r.path("report.json"), r.path("console.bin")
@@ -464,6 +471,8 @@ CASES = {
     "max_cycles": case_max_cycles,
     "max_seconds": case_max_seconds,
     "interrupted": case_interrupted,
+    "progress": case_progress,
+    "bad_progress": usage_error("--bios", "ROM:halt.rom", "--progress", "0", stderr_text="--progress: '0' is not a positive"),
     "triple_fault_286": triple_fault_on("286"),
     "triple_fault_386": triple_fault_on("386"),
     "bad_flag": usage_error("--bios", "ROM:halt.rom", "--frobnicate", stderr_text="frobnicate"),
