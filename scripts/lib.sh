@@ -12,6 +12,11 @@ X86EMU_BUILD_PACKAGES=(build-essential cmake nasm nlohmann-json3-dev doctest-dev
     libboost-program-options-dev libboost-dev zlib1g-dev libsdl2-dev pkg-config python3
     clang libclang-rt-14-dev)
 
+# Packages scripts/fetch_guest.sh needs to build the Linux guest (issue 11): cpio packs the
+# initramfs; apt, dpkg-deb and gzip are part of every Debian system. Separate from the build list
+# because the emulator itself builds without them.
+X86EMU_GUEST_PACKAGES=(cpio gzip)
+
 die() {
     echo "error: $*" >&2
     exit 1

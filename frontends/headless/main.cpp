@@ -1,7 +1,9 @@
-// x86emu-headless — runs a BIOS image on a Machine with no display: records POST codes, copies
+// x86emu-headless — runs a BIOS image (or boots a Linux bzImage directly, x86emu/linux_boot.hpp)
+// on a Machine with no display: records POST codes, copies
 // the debug console port to a file, stops on a POST code, HLT, triple fault or a cycle/time limit,
 // and says how it ended through its exit code, stderr and an optional JSON report.
 // The contract is docs/HEADLESS.md; exit codes are ExitCode in options.hpp.
+#include <x86emu/linux_boot.hpp>
 #include <x86emu/machine.hpp>
 
 #include <boost/program_options/errors.hpp>
@@ -77,31 +79,42 @@ private:
     bool ok_ = true;
 };
 
-std::vector<std::uint8_t> load_bios_image(const std::string& path) {
+// The largest inputs read: the BIOS by the ROM area's size, a kernel and an initrd by what a
+// 32-bit guest could use (a stock bzImage is under 10 MiB, a busybox initramfs about 1 MiB).
+constexpr std::uint64_t kMaxKernelBytes = 256ull << 20, kMaxInitrdBytes = 1024ull << 20;
+
+// Reads a whole input file for `option` (whose contents are `kind`); every failure is a
+// UsageError naming the option and the path.
+std::vector<std::uint8_t> read_input_file(const std::string& option, const std::string& path, const char* kind,
+                                          std::uint64_t max_bytes, const char* max_text) {
     namespace fs = std::filesystem;
     std::error_code error;
     const fs::file_status status = fs::status(path, error);
-    if (!fs::exists(status)) throw UsageError("--bios: '" + path + "' does not exist");
-    if (fs::is_directory(status)) throw UsageError("--bios: '" + path + "' is a directory, not a ROM image");
+    if (!fs::exists(status)) throw UsageError(option + ": '" + path + "' does not exist");
+    if (fs::is_directory(status)) throw UsageError(option + ": '" + path + "' is a directory, not " + kind);
     if (fs::is_regular_file(status)) {
         // Refuse an oversized file before reading it all into memory.
         const std::uintmax_t bytes = fs::file_size(path, error);
-        if (!error && bytes > kMaxBiosBytes)
-            throw UsageError("--bios: '" + path + "' is " + std::to_string(bytes) +
-                             " bytes; a BIOS image is at most 131072 bytes (128 KiB)");
+        if (!error && bytes > max_bytes)
+            throw UsageError(option + ": '" + path + "' is " + std::to_string(bytes) + " bytes; " + kind +
+                             " is at most " + max_text);
     }
     std::ifstream file(path, std::ios::binary);
-    if (!file) throw UsageError("--bios: cannot open '" + path + "' for reading");
+    if (!file) throw UsageError(option + ": cannot open '" + path + "' for reading");
     std::vector<std::uint8_t> image;
-    char chunk[4096];
+    char chunk[65536];
     while (file.read(chunk, sizeof chunk) || file.gcount() > 0) {
         image.insert(image.end(), chunk, chunk + file.gcount());
-        if (image.size() > kMaxBiosBytes)  // a device or pipe that never ends
-            throw UsageError("--bios: '" + path + "' is larger than 131072 bytes (128 KiB)");
+        if (image.size() > max_bytes)  // a device or pipe that never ends
+            throw UsageError(option + ": '" + path + "' is larger than " + max_text);
     }
-    if (file.bad()) throw UsageError("--bios: error reading '" + path + "'");
-    if (image.empty()) throw UsageError("--bios: '" + path + "' is empty");
+    if (file.bad()) throw UsageError(option + ": error reading '" + path + "'");
+    if (image.empty()) throw UsageError(option + ": '" + path + "' is empty");
     return image;
+}
+
+std::vector<std::uint8_t> load_bios_image(const std::string& path) {
+    return read_input_file("--bios", path, "a BIOS image", kMaxBiosBytes, "131072 bytes (128 KiB)");
 }
 
 struct Outcome {
@@ -122,11 +135,27 @@ public:
         config.cpu_options.fpu = options_.fpu;
         config.cpu_options.clock_khz = options_.clock_khz;
         config.memory_mib = options_.memory_mib;
-        config.bios_image = load_bios_image(options_.bios_path);
+        // A kernel run without --bios gets a HLT stub: the CPU starts at the kernel, not the ROM.
+        config.bios_image = options_.bios_path.empty() ? linux_direct_boot_rom() : load_bios_image(options_.bios_path);
+        std::vector<std::uint8_t> kernel, initrd;
+        if (!options_.kernel_path.empty()) {
+            kernel = read_input_file("--kernel", options_.kernel_path, "a kernel image", kMaxKernelBytes, "256 MiB");
+            if (!options_.initrd_path.empty())
+                initrd = read_input_file("--initrd", options_.initrd_path, "an initrd", kMaxInitrdBytes, "1 GiB");
+        }
         try {
             machine_ = std::make_unique<Machine>(std::move(config));
         } catch (const std::invalid_argument& error) {
             throw UsageError(error.what());
+        }
+        if (!options_.kernel_path.empty()) {
+            try {
+                const LinuxBootInfo boot = load_linux(*machine_, kernel, initrd, options_.append);
+                report_.linux_entry = boot.entry_point;
+                report_.linux_protocol = boot.header.protocol_version;
+            } catch (const std::invalid_argument& error) {
+                throw UsageError("--kernel '" + options_.kernel_path + "': " + error.what());
+            }
         }
         attach_ports();
         return run_slices();
@@ -167,8 +196,20 @@ private:
         return options_.until_post ? " before POST code " + hex_byte(*options_.until_post) : std::string{};
     }
 
+    // --progress: one line with the counters and where the guest is, so a long run shows it lives.
+    void print_progress(double elapsed_seconds) {
+        const CpuState state = machine_->cpu().state();
+        char line[200];
+        std::snprintf(line, sizeof line, "%s: progress: %.1f s, %llu instructions, %llu cycles, EIP 0x%08X, paging %s\n",
+                      kProgram, elapsed_seconds, static_cast<unsigned long long>(machine_->cpu().instructions()),
+                      static_cast<unsigned long long>(machine_->cpu().cycles()), state.eip,
+                      (state.cr0 & 0x80000000u) ? "on" : "off");
+        std::fputs(line, stderr);
+    }
+
     Outcome run_slices() {
         const auto start = std::chrono::steady_clock::now();
+        double next_progress = options_.progress_seconds.value_or(0);
         Cpu& cpu = machine_->cpu();
         for (;;) {
             std::uint64_t budget = kSliceCycles;
@@ -193,6 +234,13 @@ private:
             if (g_interrupt_signal != 0)
                 return {ExitCode::Interrupted, "interrupted",
                         "interrupted by signal " + std::to_string(g_interrupt_signal) + " after " + cycles_text()};
+            if (options_.progress_seconds) {
+                const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+                if (elapsed.count() >= next_progress) {
+                    print_progress(elapsed.count());
+                    next_progress = elapsed.count() + *options_.progress_seconds;
+                }
+            }
             if (options_.max_seconds) {
                 const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
                 if (elapsed.count() >= *options_.max_seconds) {
@@ -262,6 +310,11 @@ int run_headless(int argc, const char* const* argv) {
     report.fpu = options.fpu.value_or(options.model == CpuModel::i80486 || options.model == CpuModel::p5 ||
                                       options.model == CpuModel::p6);
     report.bios_path = options.bios_path;
+    report.kernel_path = options.kernel_path;
+    report.initrd_path = options.initrd_path;
+    report.append = options.append;
+    report.memory_mib = options.memory_mib;
+    report.no_reboot = options.no_reboot;
     report.clock_mhz = static_cast<double>(options.clock_khz.value_or(default_clock_khz(options.model))) / 1000.0;
     report.until_post = options.until_post;
 

@@ -23,22 +23,57 @@ constexpr const char* kExitCodeTable =
     "  0  success: the --until-post code was written, or (without --until-post) the guest halted\n"
     "  1  the guest halted before writing the --until-post code\n"
     "  2  usage or configuration error (bad option or number, unreadable/invalid BIOS image,\n"
-    "     conflicting ports, unwritable output file)\n"
+    "     missing or malformed kernel/initrd, conflicting ports, unwritable output file)\n"
     "  3  triple fault: the CPU shut down\n"
     "  4  --max-cycles reached\n"
     "  5  --max-seconds reached\n"
     "  6  interrupted by SIGINT or SIGTERM\n";
 
-double parse_seconds(const std::string& text) {
+double parse_seconds(const std::string& text, const char* option) {
     double seconds = 0;
     const char* end = text.data() + text.size();
     auto [stop, error] = std::from_chars(text.data(), end, seconds);
     if (text.empty() || error != std::errc{} || stop != end || !std::isfinite(seconds) || seconds <= 0)
-        throw UsageError("--max-seconds: '" + text + "' is not a positive number of seconds");
+        throw UsageError(std::string(option) + ": '" + text + "' is not a positive number of seconds");
     return seconds;
 }
 
+// QEMU's single-dash spellings, as Boost.Program_options' extra parser: each token that is one
+// of them becomes the option it stands for, and its value (if it takes one) is the next token,
+// as for a long option. Tokens that are values of other options never reach this function.
+std::pair<std::string, std::string> qemu_spelling(const std::string& token) {
+    static const std::pair<const char*, const char*> kSpellings[] = {
+        {"-kernel", "kernel"}, {"-initrd", "initrd"},       {"-append", "append"},     {"-m", "qemu-m"},
+        {"-nographic", "nographic"}, {"-no-reboot", "no-reboot"}, {"-serial", "serial"},
+    };
+    for (const auto& [spelling, option] : kSpellings)
+        if (token == spelling) return {option, std::string()};
+    return {};
+}
+
 }  // namespace
+
+std::uint32_t parse_memory_mib(const std::string& text, const std::string& what, std::uint32_t max_mib) {
+    std::string digits = text;
+    std::uint64_t scale = 1;
+    if (!digits.empty() && (digits.back() == 'M' || digits.back() == 'm')) {
+        digits.pop_back();
+    } else if (!digits.empty() && (digits.back() == 'G' || digits.back() == 'g')) {
+        digits.pop_back();
+        scale = 1024;
+    }
+    const bool is_hex = digits.size() > 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X');
+    const char* begin = digits.data() + (is_hex ? 2 : 0);
+    const char* end = digits.data() + digits.size();
+    std::uint64_t value = 0;
+    auto [stop, error] = std::from_chars(begin, end, value, is_hex ? 16 : 10);
+    if (begin == end || error == std::errc::invalid_argument || stop != end)
+        throw UsageError(what + ": '" + text + "' is not a size in MiB (a number, optionally followed by M or G)");
+    if (value == 0) throw UsageError(what + ": must be at least 1 MiB");
+    if (error == std::errc::result_out_of_range || value > max_mib / scale)
+        throw UsageError(what + ": " + text + " is too large (at most " + std::to_string(max_mib) + " MiB)");
+    return static_cast<std::uint32_t>(value * scale);
+}
 
 std::uint64_t parse_unsigned(const std::string& text, const std::string& what, std::uint64_t max) {
     const bool is_hex = text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
@@ -67,16 +102,20 @@ bool same_existing_file(const std::string& a, const std::string& b) {
     return std::filesystem::equivalent(a, b, error) && !error;
 }
 
-void refuse_as_bios(const char* option, const std::string& path, const Options& options) {
+void refuse_as_input(const char* option, const std::string& path, const Options& options) {
     if (same_existing_file(path, options.bios_path))
         throw UsageError(std::string(option) + " '" + path + "' is the --bios file '" + options.bios_path +
                          "'; writing it would destroy the ROM image");
+    for (const auto& [input, name] : {std::pair{&options.kernel_path, "--kernel"}, std::pair{&options.initrd_path, "--initrd"}})
+        if (same_existing_file(path, *input))
+            throw UsageError(std::string(option) + " '" + path + "' is the " + name + " file '" + *input +
+                             "'; writing it would destroy it");
 }
 
 // The report's own path: refused before the caller learns it, so not even the error report is
 // written over the BIOS file or the debug console output.
 void refuse_clobbering_report(const Options& options) {
-    refuse_as_bios("--report", options.report_path, options);
+    refuse_as_input("--report", options.report_path, options);
     if (!options.report_path.empty() &&
         (options.report_path == options.debugcon_path || same_existing_file(options.report_path, options.debugcon_path)))
         throw UsageError("--report and --debugcon-file name the same file '" + options.report_path +
@@ -85,20 +124,29 @@ void refuse_clobbering_report(const Options& options) {
 
 Options parse_command_line(int argc, const char* const* argv, std::string& report_path_seen) {
     namespace po = boost::program_options;
-    std::string model_text = "386", memory_text, post_port_text = "0x80", until_post_text,
-                debugcon_port_text = "0xE9", max_seconds_text, max_cycles_text, fpu_text, mhz_text;
+    std::string model_text = "386", memory_text, qemu_memory_text, post_port_text = "0x80", until_post_text,
+                debugcon_port_text = "0xE9", max_seconds_text, progress_text, max_cycles_text, fpu_text, mhz_text;
     Options options;
 
     po::options_description described(
         "Usage: x86emu-headless --bios FILE [options]\n"
-        "Runs a BIOS image from the reset vector without a display and reports how it ended.\n"
-        "Numbers accept decimal or hex with 0x.\n\nOptions");
+        "       x86emu-headless --kernel bzImage [--initrd FILE] [--append TEXT] [options]\n"
+        "Runs a BIOS image from the reset vector, or boots a Linux bzImage directly (boot protocol\n"
+        "32-bit entry, no BIOS), without a display and reports how it ended.\n"
+        "Numbers accept decimal or hex with 0x. QEMU's spellings -kernel, -initrd, -append, -m,\n"
+        "-nographic, -no-reboot and -serial are accepted as well.\n\nOptions");
     described.add_options()
         ("help,h", "show this help")
         ("bios", po::value(&options.bios_path)->value_name("FILE"),
          "BIOS ROM image (4 KiB multiple, at most 128 KiB), mapped to end at 0xFFFFF and at the "
-         "top of the address bus")
-        ("model", po::value(&model_text)->value_name("NAME"), "CPU model: 8086, 286, 386, 486, p5 or p6 (default 386)")
+         "top of the address bus; optional with --kernel (then a 4 KiB HLT stub)")
+        ("kernel", po::value(&options.kernel_path)->value_name("bzImage"),
+         "boot this Linux kernel directly (-kernel): loaded per the x86 boot protocol, the CPU starts "
+         "at its 32-bit entry; implies --model p6 and --memory 128 unless given")
+        ("initrd", po::value(&options.initrd_path)->value_name("FILE"),
+         "initial ramdisk for --kernel (-initrd), placed at the top of RAM below initrd_addr_max")
+        ("append", po::value(&options.append)->value_name("TEXT"), "kernel command line for --kernel (-append)")
+        ("model", po::value(&model_text)->value_name("NAME"), "CPU model: 8086, 286, 386, 486, p5 or p6 (default 386; p6 with --kernel)")
         ("fpu", po::value(&fpu_text)->value_name("yes|no"),
          "x87 FPU: default yes on 486/p5/p6 (on chip), no on 286/386 (yes adds a 287/387); "
          "the 8086 has none")
@@ -106,7 +154,8 @@ Options parse_command_line(int argc, const char* const* argv, std::string& repor
          "emulated clock rate, e.g. 4.77 or 66 (default by model: 8086 4.77, 286 12, 386 33, 486 66, "
          "p5 100, p6 200); changes the guest time the cycles stand for, never the cycle counts")
         ("memory", po::value(&memory_text)->value_name("MiB"),
-         "RAM size in MiB (default 16; 1 on the 8086, whose address space is 1 MiB)")
+         "RAM size in MiB, optionally with suffix M or G (-m; default 16, 128 with --kernel, 1 on the "
+         "8086, whose address space is 1 MiB)")
         ("post-port", po::value(&post_port_text)->value_name("PORT"),
          "I/O port whose byte writes are recorded as POST codes (default 0x80)")
         ("until-post", po::value(&until_post_text)->value_name("CODE"),
@@ -117,27 +166,42 @@ Options parse_command_line(int argc, const char* const* argv, std::string& repor
          "where debug console bytes go (default: standard output)")
         ("max-seconds", po::value(&max_seconds_text)->value_name("S"),
          "give up after this much wall-clock time (exit 5)")
+        ("progress", po::value(&progress_text)->value_name("S"),
+         "every S seconds of wall-clock time, print a progress line on stderr (instructions, cycles, "
+         "EIP, paging): long runs such as a kernel's decompression say they are alive")
         ("max-cycles", po::value(&max_cycles_text)->value_name("N"), "give up after this many CPU cycles (exit 4)")
         ("report", po::value(&options.report_path)->value_name("FILE.json"),
-         "write a JSON report (stop reason, POST codes, counters, registers) on every exit path");
+         "write a JSON report (stop reason, POST codes, counters, registers) on every exit path")
+        ("nographic", po::bool_switch(&options.nographic), "accepted for QEMU compatibility (-nographic); no effect")
+        ("no-reboot", po::bool_switch(&options.no_reboot),
+         "accepted for QEMU compatibility (-no-reboot) and recorded in the report: a triple fault "
+         "always ends the run (exit 3), there is no reset-and-continue yet")
+        ("serial", po::value(&options.serial)->value_name("stdio"),
+         "accepted for QEMU compatibility (-serial stdio); only 'stdio' is accepted, and it has no "
+         "effect yet: the serial port (UART) is not emulated");
 
     po::variables_map given;
     // The runner takes no positional arguments; they are collected (hidden from --help) only to
     // name the first stray word in the error instead of ignoring it.
     std::vector<std::string> stray_arguments;
     po::options_description hidden;
-    hidden.add_options()("stray", po::value(&stray_arguments));
+    hidden.add_options()("stray", po::value(&stray_arguments))("qemu-m", po::value(&qemu_memory_text));
     po::options_description accepted;
     accepted.add(described).add(hidden);
     po::positional_options_description positional;
     positional.add("stray", -1);
-    po::store(po::command_line_parser(argc, argv).options(accepted).positional(positional).run(), given);
+    po::store(po::command_line_parser(argc, argv)
+                  .options(accepted)
+                  .positional(positional)
+                  .extra_parser(qemu_spelling)
+                  .run(),
+              given);
     po::notify(given);
     // An output file that is the BIOS (or the other output) would be truncated when opened,
     // before the BIOS is read: refuse it before anything is opened.
     refuse_clobbering_report(options);
     report_path_seen = options.report_path;
-    refuse_as_bios("--debugcon-file", options.debugcon_path, options);
+    refuse_as_input("--debugcon-file", options.debugcon_path, options);
     if (!stray_arguments.empty())
         throw UsageError("unexpected argument '" + stray_arguments.front() + "' (options start with --)");
 
@@ -149,7 +213,17 @@ Options parse_command_line(int argc, const char* const* argv, std::string& repor
         return options;
     }
 
-    if (options.bios_path.empty()) throw UsageError("--bios FILE is required");
+    if (options.bios_path.empty() && options.kernel_path.empty())
+        throw UsageError("--bios FILE (or --kernel bzImage) is required");
+    if (options.kernel_path.empty() && given.count("initrd")) throw UsageError("--initrd needs --kernel");
+    if (options.kernel_path.empty() && given.count("append")) throw UsageError("--append needs --kernel");
+    if (given.count("kernel") && options.kernel_path.empty()) throw UsageError("--kernel: the file name is empty");
+    if (given.count("initrd") && options.initrd_path.empty()) throw UsageError("--initrd: the file name is empty");
+    if (given.count("serial") && options.serial != "stdio")
+        throw UsageError("-serial: only 'stdio' is accepted, not '" + options.serial +
+                         "' (the serial port is not emulated yet)");
+    // Issue 11's PC is a P6: a kernel run defaults to it.
+    if (!given.count("model") && !options.kernel_path.empty()) model_text = "p6";
 
     const auto model = parse_cpu_model(model_text);
     if (!model) throw UsageError("--model: unknown CPU model '" + model_text + "' (known: 8086, 286, 386, 486, p5, p6)");
@@ -175,11 +249,15 @@ Options parse_command_line(int argc, const char* const* argv, std::string& repor
         if (khz < 1 || khz > 10'000'000) throw UsageError("--mhz: " + t + " is outside 0.001 .. 10000");
         options.clock_khz = static_cast<std::uint32_t>(khz);
     }
+    if (given.count("memory") && given.count("qemu-m")) throw UsageError("--memory and -m both given; use one");
     if (given.count("memory")) {
-        options.memory_mib = static_cast<std::uint32_t>(parse_unsigned(memory_text, "--memory", kMaxMachineMemoryMib));
-        if (options.memory_mib == 0) throw UsageError("--memory: must be at least 1 MiB");
+        options.memory_mib = parse_memory_mib(memory_text, "--memory", kMaxMachineMemoryMib);
+    } else if (given.count("qemu-m")) {
+        options.memory_mib = parse_memory_mib(qemu_memory_text, "-m", kMaxMachineMemoryMib);
     } else if (options.model == CpuModel::i8086) {
         options.memory_mib = 1;  // the default 16 MiB cannot exist on a 20-bit bus
+    } else if (!options.kernel_path.empty()) {
+        options.memory_mib = 128;  // QEMU's default; a stock kernel decompresses at 16 MiB and beyond
     }
     // Whether the size fits the model's address bus is Machine's rule; its message names both.
 
@@ -189,7 +267,8 @@ Options parse_command_line(int argc, const char* const* argv, std::string& repor
         throw UsageError("--post-port and --debugcon are both port " + post_port_text + "; they need different ports");
     if (given.count("until-post"))
         options.until_post = static_cast<std::uint8_t>(parse_unsigned(until_post_text, "--until-post", 0xFF));
-    if (given.count("max-seconds")) options.max_seconds = parse_seconds(max_seconds_text);
+    if (given.count("max-seconds")) options.max_seconds = parse_seconds(max_seconds_text, "--max-seconds");
+    if (given.count("progress")) options.progress_seconds = parse_seconds(progress_text, "--progress");
     if (given.count("max-cycles")) {
         options.max_cycles = parse_unsigned(max_cycles_text, "--max-cycles", UINT64_MAX);
         if (*options.max_cycles == 0) throw UsageError("--max-cycles: must be at least 1");

@@ -30,7 +30,17 @@ struct Options {
     bool show_help = false;
     std::string help_text;  // filled when show_help
 
-    std::string bios_path;
+    std::string bios_path;  // empty with --kernel: a HLT stub ROM (linux_direct_boot_rom) instead
+    // Direct Linux boot (x86emu/linux_boot.hpp): the bzImage, its initrd and command line.
+    std::string kernel_path;  // empty: a ROM run from the reset vector
+    std::string initrd_path;
+    std::string append;
+    // QEMU spellings accepted for scripts written for it: -no-reboot is recorded (a triple fault
+    // already ends the run, exit 3); -nographic has no effect; -serial takes only "stdio" (the
+    // UART is not emulated yet).
+    bool no_reboot = false;
+    bool nographic = false;
+    std::string serial;
     CpuModel model = CpuModel::i80386;
     std::optional<bool> fpu;  // unset: the model's usual configuration
     std::optional<std::uint32_t> clock_khz;  // unset: the model's default clock
@@ -40,6 +50,7 @@ struct Options {
     std::uint16_t debugcon_port = 0xE9;
     std::string debugcon_path;  // empty: standard output
     std::optional<double> max_seconds;
+    std::optional<double> progress_seconds;  // --progress: a status line on stderr this often
     std::optional<std::uint64_t> max_cycles;
     std::string report_path;  // empty: no report
 };
@@ -48,6 +59,10 @@ struct Options {
 // message fit for the user. `report_path_seen` receives --report as soon as it is known, so that a
 // later semantic error can still be recorded in the report.
 Options parse_command_line(int argc, const char* const* argv, std::string& report_path_seen);
+
+// A memory size in MiB as --memory and QEMU's -m take it: "64", "64M", "1G" (suffix M or G,
+// either case) -> MiB. Throws UsageError naming `what` for anything else, 0, or above `max_mib`.
+std::uint32_t parse_memory_mib(const std::string& text, const std::string& what, std::uint32_t max_mib);
 
 // "0x1F" or "31" -> 31. Throws UsageError naming `what` for anything else or above `max`.
 std::uint64_t parse_unsigned(const std::string& text, const std::string& what, std::uint64_t max);

@@ -16,7 +16,14 @@ struct RunReport {
     std::string model;          // cpu_model_name, or the text given when it was not understood
     bool fpu = false;           // whether the CPU had an x87 FPU
     double clock_mhz = 0;       // the emulated clock rate
-    std::string bios_path;
+    std::string bios_path;      // empty for a kernel run without --bios
+    std::string kernel_path;    // --kernel, empty for a ROM run
+    std::string initrd_path;
+    std::string append;
+    std::optional<std::uint32_t> linux_entry;     // the kernel's 32-bit entry, once loaded
+    std::optional<std::uint16_t> linux_protocol;  // its boot protocol version, e.g. 0x20F
+    std::uint32_t memory_mib = 0;
+    bool no_reboot = false;     // -no-reboot was given
     std::optional<std::uint8_t> until_post;
     int exit_code = 0;
     std::string stop_reason;    // post_code_reached, halted, shutdown, max_cycles, max_seconds,

@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import signal
+import struct
 import subprocess
 import sys
 import time
@@ -88,12 +89,129 @@ def check_registers(report, model):
     expect(report["cycles"] > 0 and report["instructions"] > 0, "no cycles or instructions counted")
 
 
+# ---- synthetic Linux kernels (the boot protocol's setup header, docs/LINUX_BOOT.md) ------------
+
+# 32-bit code the loader's entry state makes work: ESI points at boot_params, DS is flat; it
+# copies the command line (cmd_line_ptr at boot_params + 0x228) to the debug console port, then
+# the initrd's size (ramdisk_size, + 0x21C) as four raw bytes, and halts.
+KERNEL_CODE = bytes([
+    0x8B, 0x8E, 0x1C, 0x02, 0x00, 0x00,  # mov ecx, [esi + 0x21C]   (ramdisk_size)
+    0x8B, 0xB6, 0x28, 0x02, 0x00, 0x00,  # mov esi, [esi + 0x228]   (cmd_line_ptr)
+    0xAC,                                # next: lodsb
+    0x84, 0xC0,                          # test al, al
+    0x74, 0x04,                          # jz done
+    0xE6, 0xE9,                          # out 0xE9, al
+    0xEB, 0xF7,                          # jmp next
+    0x89, 0xC8,                          # done: mov eax, ecx
+    0xB1, 0x04,                          # mov cl, 4
+    0xE6, 0xE9,                          # size: out 0xE9, al
+    0xC1, 0xE8, 0x08,                    # shr eax, 8
+    0xFE, 0xC9,                          # dec cl
+    0x75, 0xF7,                          # jnz size
+    0xF4,                                # hlt
+])
+
+
+def synthetic_kernel(pref_address=0x400000, init_size=0x300000, cmdline_size=2047, magic=b"HdrS"):
+    setup = bytearray(5 * 512)  # boot sector + 4 setup sectors
+    body = KERNEL_CODE + b"\x90" * (8192 - len(KERNEL_CODE))
+    struct.pack_into("<B", setup, 0x1F1, 4)
+    struct.pack_into("<I", setup, 0x1F4, len(body) // 16)
+    struct.pack_into("<H", setup, 0x1FE, 0xAA55)
+    struct.pack_into("<BB", setup, 0x200, 0xEB, 0x26C - 0x202)
+    setup[0x202:0x206] = magic
+    struct.pack_into("<H", setup, 0x206, 0x020F)
+    struct.pack_into("<B", setup, 0x211, 0x01)  # LOADED_HIGH
+    struct.pack_into("<I", setup, 0x214, 0x100000)
+    struct.pack_into("<I", setup, 0x22C, 0x7FFFFFFF)
+    struct.pack_into("<IB", setup, 0x230, 0x200000, 1)  # kernel_alignment, relocatable
+    struct.pack_into("<I", setup, 0x238, cmdline_size)
+    struct.pack_into("<QI", setup, 0x258, pref_address, init_size)
+    return bytes(setup) + body
+
+
+def write_file(r, name, contents):
+    path = r.path(name)
+    with open(path, "wb") as file:
+        file.write(contents)
+    return path
+
+
+def case_kernel_boot(r):
+    kernel = write_file(r, "kernel.bin", synthetic_kernel())
+    initrd = write_file(r, "initrd.img", b"\x5A" * 70000)
+    report_path = r.path("report.json")
+    r.expect_exit(0, "--kernel", kernel, "--initrd", initrd, "--append", "console=ttyS0 quiet",
+                  "--report", report_path)
+    expect(r.stdout == b"console=ttyS0 quiet" + struct.pack("<I", 70000), f"debug console was {r.stdout!r}")
+    r.expect_stderr("halted")
+    report = r.report(report_path)
+    expect(report["model"] == "p6", f"--kernel did not imply p6: {report['model']!r}")
+    expect(report["memory_mib"] == 128, f"--kernel did not imply 128 MiB: {report['memory_mib']}")
+    expect(report["kernel"] == kernel and report["initrd"] == initrd, "kernel/initrd paths not reported")
+    expect(report["append"] == "console=ttyS0 quiet", f"append {report['append']!r}")
+    expect(report["bios"] == "", "a BIOS path reported although none was given")
+    expect(report["linux_entry"] == 0x400000, f"linux_entry {report['linux_entry']}")
+    expect(report["linux_protocol"] == 0x020F, f"linux_protocol {report['linux_protocol']}")
+    registers = report["registers"]
+    expect(registers["cs"]["selector"] == 0x10 and registers["ds"]["selector"] == 0x18, "not the boot segments")
+    expect(registers["cr0"] & 1 == 1 and registers["cr0"] & 0x80000000 == 0, f"cr0 {registers['cr0']:#x}")
+
+
+def case_kernel_qemu_spellings(r):
+    kernel = write_file(r, "kernel.bin", synthetic_kernel())
+    initrd = write_file(r, "initrd.img", b"\x01" * 3)
+    report_path = r.path("report.json")
+    r.expect_exit(0, "-kernel", kernel, "-initrd", initrd, "-append", "root=/dev/ram0", "-m", "64M",
+                  "-nographic", "-no-reboot", "-serial", "stdio", "--report", report_path)
+    expect(r.stdout == b"root=/dev/ram0" + struct.pack("<I", 3), f"debug console was {r.stdout!r}")
+    report = r.report(report_path)
+    expect(report["memory_mib"] == 64, f"-m 64M gave {report['memory_mib']} MiB")
+    expect(report["no_reboot"] is True, "-no-reboot not recorded")
+    # No initrd and an empty command line: the size is 0 and nothing precedes it.
+    r.expect_exit(0, "-kernel", kernel, "-m", "1G", "--model", "486", "--report", report_path)
+    expect(r.stdout == struct.pack("<I", 0), f"debug console was {r.stdout!r}")
+    report = r.report(report_path)
+    expect(report["memory_mib"] == 1024 and report["model"] == "486", "-m 1G / --model 486 not applied")
+    expect(report["no_reboot"] is False, "no_reboot recorded although not given")
+    # --memory takes the same suffixes, and hex as before.
+    for text, mib in (("32m", 32), ("0x20", 32), ("2g", 2048)):
+        r.expect_exit(0, "--kernel", kernel, "--memory", text, "--report", report_path)
+        expect(r.report(report_path)["memory_mib"] == mib, f"--memory {text}")
+
+
+def kernel_error(*args, stderr_text, kernel=None, initrd=None):
+    """A kernel run that must fail with exit 2: KERNEL and INITRD in args are replaced by files
+    written from `kernel` (default: a valid synthetic one) and `initrd` bytes."""
+    def case(r):
+        paths = {"KERNEL": write_file(r, "kernel.bin", synthetic_kernel() if kernel is None else kernel)}
+        if initrd is not None:
+            paths["INITRD"] = write_file(r, "initrd.img", initrd)
+        report_path = r.path("report.json")
+        r.expect_exit(2, *[paths.get(a, a) for a in args], "--report", report_path)
+        r.expect_stderr(stderr_text)
+        report = r.report(report_path)
+        expect(report["exit_code"] == 2 and stderr_text in report["message"], "report lacks the error")
+    return case
+
+
+def case_kernel_output_is_input(r):
+    kernel = write_file(r, "kernel.bin", synthetic_kernel())
+    initrd = write_file(r, "initrd.img", b"x")
+    for option, target, name in (("--report", kernel, "--kernel"), ("--debugcon-file", initrd, "--initrd")):
+        r.expect_exit(2, "--kernel", kernel, "--initrd", initrd, option, target)
+        r.expect_stderr(f"is the {name} file")
+    with open(kernel, "rb") as file:
+        expect(file.read() == synthetic_kernel(), "the kernel file changed")
+
+
 # ---- the cases ------------------------------------------------------------------------------
 
 def case_help(r):
     r.expect_exit(0, "--help")
     text = r.stdout.decode()
-    for needle in ("--bios", "--until-post", "--max-cycles", "Exit codes", "triple fault"):
+    for needle in ("--bios", "--until-post", "--max-cycles", "Exit codes", "triple fault", "--kernel", "--initrd",
+                   "--append", "-kernel", "-serial", "not emulated"):
         expect(needle in text, f"--help lacks {needle!r}")
 
 
@@ -207,6 +325,13 @@ def case_max_seconds(r):
     report = r.report(report_path)
     expect(report["stop_reason"] == "max_seconds", f"stop_reason {report['stop_reason']!r}")
     expect(report["wall_seconds"] >= 0.5, f"wall_seconds {report['wall_seconds']}")
+
+
+def case_progress(r):
+    r.expect_exit(5, "--bios", r.rom("loop.rom"), "--max-seconds", "1", "--progress", "0.2")
+    lines = [line for line in r.stderr.splitlines() if ": progress: " in line]
+    expect(len(lines) >= 2, f"{len(lines)} progress lines in 1 s at one per 0.2 s")
+    expect(" instructions, " in lines[0] and "EIP 0x" in lines[0] and "paging off" in lines[0], f"line {lines[0]!r}")
 
 
 def case_interrupted(r):
@@ -346,10 +471,12 @@ CASES = {
     "max_cycles": case_max_cycles,
     "max_seconds": case_max_seconds,
     "interrupted": case_interrupted,
+    "progress": case_progress,
+    "bad_progress": usage_error("--bios", "ROM:halt.rom", "--progress", "0", stderr_text="--progress: '0' is not a positive"),
     "triple_fault_286": triple_fault_on("286"),
     "triple_fault_386": triple_fault_on("386"),
     "bad_flag": usage_error("--bios", "ROM:halt.rom", "--frobnicate", stderr_text="frobnicate"),
-    "no_bios": usage_error("--model", "386", stderr_text="--bios FILE is required"),
+    "no_bios": usage_error("--model", "386", stderr_text="--bios FILE (or --kernel bzImage) is required"),
     "stray_argument": usage_error("--bios", "ROM:halt.rom", "extra", stderr_text="extra"),
     "unwritable_report": usage_error("--bios", "ROM:halt.rom", "--report", "/nonexistent-dir/r.json",
                                      stderr_text="cannot open report file"),
@@ -370,6 +497,31 @@ CASES = {
     "bios_directory": usage_error("--bios", "/", stderr_text="is a directory"),
     "missing_bios_report": case_missing_bios_report,
     "bad_model_report": case_bad_model_report,
+    "kernel_boot": case_kernel_boot,
+    "kernel_qemu_spellings": case_kernel_qemu_spellings,
+    "kernel_output_is_input": case_kernel_output_is_input,
+    "kernel_missing": usage_error("--kernel", "/nonexistent/bzImage", stderr_text="--kernel: '/nonexistent/bzImage' does not exist"),
+    "kernel_directory": usage_error("-kernel", "/", stderr_text="is a directory"),
+    "kernel_empty": kernel_error("--kernel", "KERNEL", kernel=b"", stderr_text="is empty"),
+    "kernel_truncated": kernel_error("--kernel", "KERNEL", kernel=synthetic_kernel()[:0x300], stderr_text="truncated"),
+    "kernel_bad_magic": kernel_error("--kernel", "KERNEL", kernel=synthetic_kernel(magic=b"HdrX"),
+                                     stderr_text="bad magic"),
+    "kernel_too_big": kernel_error("--kernel", "KERNEL", "-m", "4", stderr_text="larger than RAM"),
+    "initrd_missing": usage_error("--kernel", "ROM:halt.rom", "--initrd", "/nonexistent/initrd",
+                                  stderr_text="--initrd: '/nonexistent/initrd' does not exist"),
+    "initrd_too_big": kernel_error("--kernel", "KERNEL", "--initrd", "INITRD", "-m", "8", initrd=b"\0" * (2 << 20),
+                                   stderr_text="initrd too large"),
+    "cmdline_too_long": kernel_error("--kernel", "KERNEL", "--append", "x" * 40, kernel=synthetic_kernel(cmdline_size=32),
+                                     stderr_text="command line too long: 40 bytes, at most 32"),
+    "kernel_on_286": kernel_error("--kernel", "KERNEL", "--model", "286", "--memory", "16",
+                                  stderr_text="32-bit protected mode"),
+    "initrd_without_kernel": usage_error("--bios", "ROM:halt.rom", "--initrd", "x", stderr_text="--initrd needs --kernel"),
+    "append_without_kernel": usage_error("--bios", "ROM:halt.rom", "-append", "x", stderr_text="--append needs --kernel"),
+    "serial_not_stdio": usage_error("--bios", "ROM:halt.rom", "-serial", "pty", stderr_text="only 'stdio' is accepted"),
+    "memory_bad_suffix": usage_error("--bios", "ROM:halt.rom", "-m", "12X", stderr_text="-m: '12X' is not a size"),
+    "memory_both_spellings": usage_error("--bios", "ROM:halt.rom", "-m", "16", "--memory", "16",
+                                         stderr_text="--memory and -m both given"),
+    "memory_too_big": usage_error("--bios", "ROM:halt.rom", "-m", "4G", stderr_text="too large (at most 3072 MiB)"),
     "empty_bios": bad_bios_file(b"", "is empty"),
     "odd_size_bios": bad_bios_file(b"\xf4" * 1000, "multiple of 4096"),
     "huge_bios": bad_bios_file(b"\xf4" * (256 * 1024), "at most 131072"),
