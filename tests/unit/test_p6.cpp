@@ -1,7 +1,8 @@
 // x86emu unit tests — the Pentium Pro (P6) model: CMOVcc (taken, not taken, the memory read that
 // happens either way), UD2, the long NOP and its lengths, RDPMC (CPL/CR4.PCE/ECX checks, counters
 // reading zero), CR4.PGE/PCE writable on the P6 only (and PGE's TLB flush when toggled), the
-// P6's 32-bit TSC write, CPUID (p6.json), and #UD of the new opcodes on the older models.
+// P6's 32-bit TSC write, IA32_BIOS_SIGN_ID (8Bh), CPUID (p6.json), and #UD of the new opcodes on
+// the older models.
 // Intel SDM vol. 2 CMOVcc, NOP, UD2, RDPMC, WRMSR; vol. 3 §2.5 (CR4), §4.10.4 (global pages),
 // "Time-Stamp Counter"; Pentium Pro Family Developer's Manual vols. 2 and 3.
 #include <doctest/doctest.h>
@@ -279,4 +280,31 @@ TEST_CASE("P6 CPUID: the built-in data (p6.json)") {
     CHECK(m.cpu.cpuid() == builtin_cpuid(CpuModel::p6));
     CHECK(model_has_cpuid(CpuModel::p6));
     CHECK(cpu_model_name(CpuModel::p6) == "p6");
+}
+
+TEST_CASE("P6 IA32_BIOS_SIGN_ID (MSR 8Bh): written, CPUID 1, read back as 0 (no microcode update); #GP(0) on the P5") {
+    // The microcode-signature sequence Linux runs in early_init_intel (SDM vol. 3 §9.11.7.1):
+    // ECX = 8Bh, EDX:EAX = 0; wrmsr; then rdmsr. A P6 without a loaded update reads 0.
+    for (CpuModel model : {CpuModel::p5, CpuModel::p6}) {
+        CAPTURE(cpu_model_name(model));
+        Machine m(model);
+        CpuState s = Machine::base_state();
+        s.gpr[ECX] = 0x8B;
+        s.gpr[EDX] = 0x12345678;  // written, but no update is loaded: the read gives 0
+        s.gpr[EAX] = 0x9ABCDEF0;
+        CpuState after_write = m.run_one({0x0F, 0x30}, s);
+        CpuState r = Machine::base_state();
+        r.gpr[ECX] = 0x8B;
+        r.gpr[EDX] = r.gpr[EAX] = 0xFFFFFFFF;
+        CpuState after_read = m.run_one({0x0F, 0x32}, r);
+        if (model == CpuModel::p6) {
+            CHECK(after_write.eip == kCodeIp + 2);
+            CHECK(after_read.eip == kCodeIp + 2);
+            CHECK(after_read.gpr[EDX] == 0);
+            CHECK(after_read.gpr[EAX] == 0);
+        } else {
+            CHECK(Machine::at_vector(after_write, 13));
+            CHECK(Machine::at_vector(after_read, 13));
+        }
+    }
 }

@@ -59,6 +59,11 @@ enum class P5Msr : u32 {
                             // checks happen here, so it reads 0
     McType = 0x01,          // P5_MC_TYPE: type of that cycle; reads 0 (CHK bit clear)
     TimeStampCounter = 0x10,
+    // QUIRK(P6): IA32_BIOS_SIGN_ID (SDM vol. 4, table 2-2; vol. 3 §9.11.7.1 "Determining the
+    // Signature"): software writes 0, executes CPUID leaf 1, and reads the loaded microcode
+    // update's signature from the high half. No update is ever loaded here, so the signature
+    // is 0 whatever was written: writes are accepted and reads return 0 (P6 model only).
+    BiosSignId = 0x8B,
 };
 
 // RDMSR (SDM vol. 2 RDMSR): EDX:EAX = MSR[ECX]; CPL 0 only, #GP(0) for an unknown MSR.
@@ -80,6 +85,10 @@ struct Rdmsr {
         case P5Msr::McAddr:
         case P5Msr::McType: value = 0; break;
         case P5Msr::TimeStampCounter: value = c.time_stamp_counter(); break;
+        case P5Msr::BiosSignId:
+            if (!c.traits.has_p6) raise_fault(Vector::GP, 0);
+            value = 0;
+            break;
         default: raise_fault(Vector::GP, 0);
         }
         c.gpr[EAX] = static_cast<u32>(value);
@@ -108,6 +117,9 @@ struct Wrmsr {
             if (c.traits.has_p6) value &= 0xFFFFFFFFu;
             c.tsc_offset = value - c.cycles;
             break;
+        case P5Msr::BiosSignId:
+            if (!c.traits.has_p6) raise_fault(Vector::GP, 0);
+            break;  // the signature stays that of "no update loaded" (see P5Msr::BiosSignId)
         default: raise_fault(Vector::GP, 0);
         }
     }
