@@ -8,6 +8,8 @@
 #include <utility>
 
 #include "machine/machine_bus.hpp"
+#include "machine/machine_snapshot.hpp"
+#include "machine/snapshottable.hpp"
 
 namespace x86emu {
 
@@ -70,6 +72,7 @@ struct Machine::Impl {
 
     MachineBus bus;
     Cpu cpu;  // declared after the bus it holds a reference to
+    SnapshotRegistry devices;  // the devices' part of a snapshot (none yet)
 };
 
 Machine::Machine(MachineConfig config) {
@@ -87,6 +90,13 @@ const Cpu& Machine::cpu() const { return impl_->cpu; }
 void Machine::reset() { impl_->cpu.reset(); }
 RunResult Machine::run(std::uint64_t cycle_budget) { return impl_->cpu.run(cycle_budget); }
 void Machine::request_stop() { impl_->cpu.request_stop(); }
+
+std::vector<std::uint8_t> Machine::save_snapshot() const {
+    return save_machine_snapshot(impl_->bus, impl_->cpu, impl_->devices);
+}
+void Machine::restore_snapshot(std::span<const std::uint8_t> bytes) {
+    restore_machine_snapshot(bytes, impl_->bus, impl_->cpu, impl_->devices);
+}
 
 void Machine::add_port_handler(std::uint16_t first, std::uint16_t last, PortHandler handler) {
     impl_->bus.add_port_handler(first, last, std::move(handler));

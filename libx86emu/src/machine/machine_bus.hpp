@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "x86emu/bus.hpp"
@@ -25,6 +26,9 @@ public:
 
     void add_port_handler(std::uint16_t first, std::uint16_t last, PortHandler handler);
     const MemoryMap& layout() const { return layout_; }
+    // All of RAM (shadowed parts included) and the ROM image, for machine snapshots.
+    std::span<std::uint8_t> ram() { return {ram_.get(), layout_.ram_bytes}; }
+    std::span<const std::uint8_t> rom() const { return rom_; }
 
 private:
     static constexpr std::uint32_t kPageBytes = 4096;
