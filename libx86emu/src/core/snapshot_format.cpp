@@ -54,14 +54,19 @@ std::vector<std::uint8_t> encode_document(std::string_view kind, const json& bod
 
 namespace {
 // nlohmann's CBOR reader reports both a premature end and trailing bytes as error 110; the
-// position tells them apart (past the last byte = the input ended early).
+// position tells them apart.
 json parse_cbor(std::span<const std::uint8_t> bytes, const std::string& what) {
     try {
         return json::from_cbor(bytes.begin(), bytes.end(), /*strict=*/true, /*allow_exceptions=*/true);
     } catch (const json::parse_error& e) {
-        if (e.id == 110 && e.byte >= bytes.size())
+        // e.byte is the 1-based position of the offending byte: one past the end when the reader
+        // ran out of input.
+        if (e.id == 110 && e.byte > bytes.size())
             fail(SnapshotErrorKind::Truncated, what + " ends after " + std::to_string(bytes.size()) +
                                                    " bytes, in the middle of the document");
+        fail(SnapshotErrorKind::Corrupt, what + " is not valid CBOR (" + e.what() + ")");
+    } catch (const json::exception& e) {
+        // e.g. a damaged length that announces an impossibly large array
         fail(SnapshotErrorKind::Corrupt, what + " is not valid CBOR (" + e.what() + ")");
     }
 }
