@@ -137,7 +137,7 @@ struct RoundTripCase {
 };
 
 struct Tally {
-    unsigned points = 0, random = 0, rep = 0, halted = 0, nmi_pending = 0, protected_mode = 0;
+    unsigned points = 0, random = 0, rep = 0, shadow = 0, halted = 0, nmi_pending = 0, protected_mode = 0;
 };
 
 void round_trip(const RoundTripCase& c, Tally& tally) {
@@ -204,19 +204,23 @@ void round_trip(const RoundTripCase& c, Tally& tally) {
             continue;
         }
         if (next < points.size() && m.cpu().cycles() >= points[next]) {
+            // Step on (steps change nothing: slicing is invisible) to a state that plain
+            // random points rarely hit.
+            auto step_until = [&](auto&& reached) {
+                for (int s = 0; s < 100000 && !reached(); ++s)
+                    if (any(m.cpu().step().reasons, StopReason::Halted)) m.cpu().raise_nmi();
+                REQUIRE(reached());
+            };
             if (next % 3 == 0) {
-                // Step on to the next REP instruction paused between iterations.
-                for (int s = 0; s < 100000; ++s) {
-                    RunResult st = m.cpu().step();
-                    if (any(st.reasons, StopReason::Halted)) {
-                        m.cpu().raise_nmi();
-                        continue;
-                    }
-                    if (any(st.reasons, StopReason::RepInProgress)) break;
-                }
-                REQUIRE(m.cpu().state().rep_in_progress);
+                step_until([&] { return m.cpu().state().rep_in_progress; });
                 continue_from(m, "inside a paused REP");
                 ++tally.rep;
+            } else if (next % 3 == 1) {
+                // Right after the guest's STI (its OUT just raised INTR): in the interrupt
+                // shadow, with the INTR line up.
+                step_until([&] { return m.cpu().state().interrupt_shadow; });
+                continue_from(m, "in the STI shadow with INTR asserted");
+                ++tally.shadow;
             } else {
                 continue_from(m, any(r.reasons, StopReason::RepInProgress) ? "random point (in a REP)" : "random point");
                 if (any(r.reasons, StopReason::RepInProgress)) ++tally.rep;
@@ -242,10 +246,11 @@ TEST_CASE("snapshots at random points of long runs continue in fresh machines to
     Tally tally;
     for (const RoundTripCase& c : cases) round_trip(c, tally);
     MESSAGE("snapshot points: ", tally.points, " (random ", tally.random, ", in a paused REP ", tally.rep,
-            ", halted ", tally.halted, ", NMI pending ", tally.nmi_pending, ", in protected mode ",
+            ", in the STI shadow with INTR up ", tally.shadow, ", halted ", tally.halted, ", NMI pending ", tally.nmi_pending, ", in protected mode ",
             tally.protected_mode, ")");
     CHECK(tally.points >= 50);
     CHECK(tally.rep >= 5);
+    CHECK(tally.shadow >= 5);
     CHECK(tally.halted >= 5);
     CHECK(tally.nmi_pending >= 5);
     CHECK(tally.protected_mode >= 10);
@@ -290,6 +295,9 @@ TEST_CASE("a Cpu snapshot over the embedder's Bus continues exactly, with the CP
     x86emu_test::Machine a(CpuModel::p5);
     a.load(cpu_loop_code());
     a.cpu.set_cpuid(custom_cpuid());
+    CpuState with_tsc = a.cpu.state();
+    with_tsc.tsc = 0x123456789ABull;  // a TSC offset a fresh Cpu does not have
+    a.cpu.set_state(with_tsc);
     a.cpu.run(12'345);
     a.cpu.step();  // the ADD or another instruction: lazily kept flags are likely pending
     const std::vector<std::uint8_t> bytes = a.cpu.save_snapshot();
