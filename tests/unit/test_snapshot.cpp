@@ -637,3 +637,40 @@ TEST_CASE("the device registry saves every device by name and restores all or no
     CHECK(pit.value == 7);
     CHECK(pic.value == 9);
 }
+
+// ---- the caches follow every wholesale change of the state ------------------------------------
+
+TEST_CASE("reset rebuilds the caches: no translation made with paging on survives it") {
+    // The reset vector's linear page FFFFF000h, mapped by paging to RAM page 20000h holding
+    // other code, is fetched from; after reset (paging off) the fetch must reach the ROM.
+    MachineConfig config = small_machine();
+    config.memory_mib = 4;
+    const std::uint8_t rom_code[] = {0xB8, 0x34, 0x12, 0xF4};  // mov ax, 1234h; hlt (16-bit)
+    std::copy(std::begin(rom_code), std::end(rom_code), config.bios_image.begin() + 0xFF0);
+    Machine m(config);
+    auto put32 = [&](std::uint32_t address, std::uint32_t value) {
+        const std::uint8_t b[4] = {static_cast<std::uint8_t>(value), static_cast<std::uint8_t>(value >> 8),
+                                   static_cast<std::uint8_t>(value >> 16), static_cast<std::uint8_t>(value >> 24)};
+        m.write_physical(address, b);
+    };
+    put32(0x10000 + 1023 * 4, 0x11000 | 3);  // PDE for FFC00000h-FFFFFFFFh
+    put32(0x11000 + 1023 * 4, 0x20000 | 3);  // PTE for FFFFF000h -> 20000h
+    const std::uint8_t ram_code[] = {0x66, 0xB8, 0x78, 0x56, 0xF4};  // mov ax, 5678h; hlt (32-bit)
+    m.write_physical(0x20FF0, ram_code);
+
+    CpuState s = m.cpu().state();
+    SegmentState code{0x08, 0, 0xFFFFFFFF, 0xC09B}, data{0x10, 0, 0xFFFFFFFF, 0xC093};
+    for (auto& seg : s.seg) seg = data;
+    s.seg[CS] = code;
+    s.cr0 = 0x80000011;
+    s.cr3 = 0x10000;
+    s.eip = 0xFFFFFFF0;
+    s.cpl = 0;
+    m.cpu().set_state(s);
+    CHECK(any(m.run(100).reasons, StopReason::Halted));
+    CHECK((m.cpu().state().gpr[EAX] & 0xFFFF) == 0x5678);
+
+    m.reset();
+    CHECK(any(m.run(100).reasons, StopReason::Halted));
+    CHECK((m.cpu().state().gpr[EAX] & 0xFFFF) == 0x1234);
+}
