@@ -124,7 +124,8 @@ json SnapshotRegistry::save() const {
 void SnapshotRegistry::check(const Field& devices) const {
     for (const Snapshottable* d : devices_) d->check_state(devices[d->snapshot_name()]);
     if (!devices.value().is_object()) devices.invalid("expected a map");
-    for (const auto& [name, state] : devices.value().items()) {
+    for (const auto& item : devices.value().items()) {
+        const std::string& name = item.key();
         const bool known = std::any_of(devices_.begin(), devices_.end(),
                                        [&](const Snapshottable* d) { return d->snapshot_name() == name; });
         if (!known)
