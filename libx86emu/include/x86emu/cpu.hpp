@@ -161,6 +161,8 @@ public:
     // the CPUID table and what the snapshot must be restored into (model, FPU, clock). Not the
     // memory behind the Bus (a Machine snapshot has RAM), the hooks, the handlers or the
     // interrupt controller, which are the embedder's wiring, nor a pending request_stop().
+    // Taken between instructions: call it when run() or step() has returned, not from a hook or
+    // Bus callback (where an instruction is half done).
     std::vector<std::uint8_t> save_snapshot() const;
     // Makes this Cpu the one the snapshot was taken of, so that it continues exactly (same
     // final state, same cycle count), given the same memory: an embedder restores its own

@@ -95,7 +95,8 @@ public:
     // The whole machine: the CPU (as Cpu::save_snapshot), the configuration it must be restored
     // into (model, CPU options, RAM size, a hash of the BIOS image), every non-zero 4 KiB page
     // of RAM and the state of the machine's devices. Port handlers added by the embedder are
-    // wiring, not state: their own state is the embedder's to save.
+    // wiring, not state: their own state is the embedder's to save. Taken between instructions:
+    // call it when run() has returned, not from a port handler.
     std::vector<std::uint8_t> save_snapshot() const;
     // Puts this machine into the snapshot's state: it continues exactly as the saved one would.
     // Throws SnapshotError, changing nothing, for bytes that are not a complete, valid

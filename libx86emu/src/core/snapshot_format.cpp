@@ -46,6 +46,8 @@ std::vector<std::uint8_t> encode_document(std::string_view kind, const json& bod
         {"format", kFormatName},
         {"version", kSnapshotFormatVersion},
         {"kind", kind},
+        {"model", body.at("cpu").at("model")},
+        {"library_version", body.at("library_version")},
         {"body", json::binary(std::move(body_bytes))},
         {"body_fnv1a64", checksum},
     };
@@ -104,6 +106,17 @@ json decode_document(std::span<const std::uint8_t> bytes, std::string_view expec
         fail(SnapshotErrorKind::Corrupt, "the body's checksum does not match: the snapshot is damaged");
     json parsed = parse_cbor(body_bytes, "the snapshot's body");
     if (!parsed.is_object()) fail(SnapshotErrorKind::Corrupt, "the snapshot's body is not a map");
+    // The header's model and library version are copies for readers that look no further; the
+    // checksum covers the body, so a copy that differs from it is damage.
+    auto model = document.find("model");
+    auto version_text = document.find("library_version");
+    const json* body_model = parsed.contains("cpu") && parsed["cpu"].is_object() && parsed["cpu"].contains("model")
+                                 ? &parsed["cpu"]["model"] : nullptr;
+    const json* body_version = parsed.contains("library_version") ? &parsed["library_version"] : nullptr;
+    // (A body without them is reported by the reader of the body, naming the field.)
+    if (model == document.end() || version_text == document.end() || (body_model && *model != *body_model) ||
+        (body_version && *version_text != *body_version))
+        fail(SnapshotErrorKind::Corrupt, "the header's \"model\" or \"library_version\" is missing or differs from the body's");
     return parsed;
 }
 

@@ -1,5 +1,5 @@
 // x86emu — the snapshot document (docs/SNAPSHOTS.md): the outer CBOR map with the format name,
-// version, kind, the body as a CBOR byte string and its checksum; and Field, a validating view
+// version, kind, CPU model and library version, the body as a CBOR byte string and its checksum; and Field, a validating view
 // of a decoded value that names the path of whatever is missing, mistyped or out of range.
 // Private to the library: the public API only sees bytes and SnapshotError.
 #pragma once
@@ -31,9 +31,11 @@ std::uint64_t fnv1a64(std::span<const std::uint8_t> bytes);
 // The library's version ("0.1.0"), recorded in every body for diagnosis only.
 std::string_view library_version();
 
-// The whole byte form of a snapshot of `kind` whose body is `body` (a JSON object).
+// The whole byte form of a snapshot of `kind` whose body is `body` (a JSON object with
+// "library_version" and "cpu"."model", copied into the header).
 std::vector<std::uint8_t> encode_document(std::string_view kind, const json& body);
-// Checks the outer document (CBOR, format name, version, kind, checksum) and returns the body.
+// Checks the outer document (CBOR, format name, version, kind, checksum, the header's copies of
+// the model and library version) and returns the body.
 // Throws SnapshotError (Truncated, Corrupt, NotASnapshot, UnsupportedVersion, WrongKind).
 json decode_document(std::span<const std::uint8_t> bytes, std::string_view expected_kind);
 
