@@ -674,3 +674,22 @@ TEST_CASE("reset rebuilds the caches: no translation made with paging on survive
     CHECK(any(m.run(100).reasons, StopReason::Halted));
     CHECK((m.cpu().state().gpr[EAX] & 0xFFFF) == 0x1234);
 }
+
+TEST_CASE("a snapshot of a shut-down CPU restores shut down (set_state would clear it)") {
+    // INT 10h with an IVT limit of 3: #GP, then #DF, both beyond the limit too: shutdown.
+    x86emu_test::Machine a(CpuModel::i80386);
+    CpuState s = x86emu_test::Machine::base_state();
+    s.idtr.limit = 3;
+    a.load({0xCD, 0x10});
+    a.cpu.set_state(s);
+    CHECK(any(a.cpu.run(1000).reasons, StopReason::Shutdown));
+    const std::vector<std::uint8_t> bytes = a.cpu.save_snapshot();
+
+    x86emu_test::Machine b(CpuModel::i80386);
+    b.bus.mem = a.bus.mem;
+    b.cpu.restore_snapshot(bytes);
+    const RunResult r = b.cpu.run(1000);
+    CHECK(any(r.reasons, StopReason::Shutdown));
+    CHECK(r.cycles == 0);
+    CHECK(b.cpu.save_snapshot() == bytes);
+}
