@@ -17,6 +17,9 @@
 ;                            mode with paging (identity-mapped 4 MiB, one page made not-present
 ;                            again and again and mapped back by the #PF handler), a 32-bit loop
 ;                            with FSIN and 32-bit string instructions, forever.
+;   snapshot_guest_p5.bin    -DPROTECTED -DPENTIUM (P5, P6): as the 386 one, plus a WRMSR that
+;                            moves the time-stamp counter away from the cycle count and an RDTSC
+;                            in every iteration, whose value goes into the hash.
 ;
 ; Memory (physical, RAM): IVT 0-3FFh, IDT 800h, variables 500h, stack below 7000h, string
 ; buffers 1000h-3FFFh, the self-modifying routine 9000h (a page of its own), page directory 10000h, page table 11000h.
@@ -280,6 +283,12 @@ pm_entry:
     jmp .paged
 .paged:
     fninit
+%ifdef PENTIUM
+    mov ecx, 0x10               ; IA32_TIME_STAMP_COUNTER
+    mov eax, 0x89ABCDEF
+    xor edx, edx
+    wrmsr
+%endif
 
 pm_loop:
     ; ---- ALU, 32-bit ----
@@ -342,6 +351,10 @@ pm_loop:
     fadd qword [fsin_acc]
     fstp qword [fsin_acc]
     fnstsw [fsw]
+%ifdef PENTIUM
+    rdtsc
+    xor [hash], eax
+%endif
     ; ---- HLT every 16 iterations ----
     inc dword [count]
     test dword [count], 15
