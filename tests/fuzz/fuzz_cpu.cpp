@@ -11,8 +11,9 @@
 //     intercept hooks (Run/Result/Skip/Fault/request_stop), port reads, the interrupt controller's
 //     vectors.
 // The schedule runs twice: once on one Cpu (the reference) and once split by a snapshot into a
-// fresh Cpu (state()/fpu_state() of the first, set_state()/set_fpu_state() on the second, which
-// continues on the same memory). Both must end in the same CPU state, memory, cycle and
+// fresh Cpu, which continues on the same memory: for an even split chunk through
+// state()/fpu_state() of the first and set_state()/set_fpu_state() on the second, for an odd one
+// through the snapshot bytes (Cpu::save_snapshot / restore_snapshot, x86emu/snapshot.hpp). Both must end in the same CPU state, memory, cycle and
 // instruction counts; a difference aborts, as does any sanitizer report.
 //
 // Every run is bounded: the schedule has at most kMaxChunks chunks, each a cycle budget of at
@@ -663,14 +664,20 @@ void execute(World& w, const Plan& p, const Setup& setup, bool split) {
     w.cpu->set_state(setup.state);
     for (unsigned k = 0; k < p.chunks; ++k) {
         if (split && k == p.split) {
-            w.shutdown_at_split = w.shutdown;
-            CpuState snapshot = w.cpu->state();
-            std::optional<FpuState> fpu;
-            if (w.cpu->has_fpu()) fpu = w.cpu->fpu_state();
+            // The snapshot bytes carry a pending shutdown; set_state() clears it.
+            const bool through_bytes = p.split % 2 == 1;
+            w.shutdown_at_split = w.shutdown && !through_bytes;
             auto fresh = std::make_unique<Cpu>(p.model, w.bus, p.options);
             w.attach(*fresh, p.hooks, p.controller);
-            fresh->set_state(snapshot);
-            if (fpu) fresh->set_fpu_state(*fpu);
+            if (through_bytes) {
+                fresh->restore_snapshot(w.cpu->save_snapshot());
+            } else {
+                CpuState snapshot = w.cpu->state();
+                std::optional<FpuState> fpu;
+                if (w.cpu->has_fpu()) fpu = w.cpu->fpu_state();
+                fresh->set_state(snapshot);
+                if (fpu) fresh->set_fpu_state(*fpu);
+            }
             w.fresh = std::move(fresh);
             w.cpu = w.fresh.get();
         }
@@ -701,9 +708,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     execute(*reference, plan, setup, false);
     execute(*split, plan, setup, true);
     // The split run is comparable unless the guest edited a live paging structure (see FuzzBus),
-    // or the last chunk before the snapshot ended in shutdown: set_state() clears a pending
-    // shutdown, as documented (cpu.hpp), so the fresh Cpu runs on where the reference one stays
-    // stopped.
+    // or the last chunk before a state()/set_state() split ended in shutdown: set_state() clears
+    // a pending shutdown, as documented (cpu.hpp), so the fresh Cpu runs on where the reference
+    // one stays stopped.
     bool comparable = !reference->bus.paging_structure_edited && !split->shutdown_at_split;
     if (comparable) {
         ++g_compared;

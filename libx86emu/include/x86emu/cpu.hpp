@@ -6,17 +6,20 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <vector>
 
 #include "x86emu/bus.hpp"
 #include "x86emu/cpuid.hpp"
 #include "x86emu/debug_hooks.hpp"
 #include "x86emu/hooks.hpp"
 #include "x86emu/model.hpp"
+#include "x86emu/snapshot.hpp"
 #include "x86emu/state.hpp"
 
 namespace x86emu {
 
 class CpuCore;  // the implementation, private to the library
+struct CpuInternals;  // the library's own access to the implementation (machine snapshots)
 
 // Why run() or step() returned. Several may be set at once.
 enum class StopReason : std::uint32_t {
@@ -243,6 +246,24 @@ public:
     void set_ferr_handler(std::function<void(bool asserted)> handler);
     void set_ignne(bool asserted);
 
+    // ---- snapshots (x86emu/snapshot.hpp, docs/SNAPSHOTS.md) ----
+    // The complete CPU between instructions: every register with its hidden parts, the run
+    // state (halt, interrupt shadow, NMI latch and blocking, a paused REP, CPL, shutdown), the
+    // INTR, IGNNE# and FERR# levels, the x87, cycles, instructions and the TSC offset, plus
+    // the CPUID table and what the snapshot must be restored into (model, FPU, clock). Not the
+    // memory behind the Bus (a Machine snapshot has RAM), the hooks, the handlers or the
+    // interrupt controller, which are the embedder's wiring, nor a pending request_stop().
+    // Taken between instructions: call it when run() or step() has returned, not from a hook or
+    // Bus callback (where an instruction is half done).
+    std::vector<std::uint8_t> save_snapshot() const;
+    // Makes this Cpu the one the snapshot was taken of, so that it continues exactly (same
+    // final state, same cycle count), given the same memory: an embedder restores its own
+    // Bus's memory first. Decoded instructions and translations are dropped and rebuilt. The
+    // FERR# handler is not called for the restored level. Throws SnapshotError, changing
+    // nothing, for bytes that are not a complete, valid "cpu" snapshot of this model with this
+    // FPU and clock. Not to be called from inside run() (a hook or Bus callback).
+    void restore_snapshot(std::span<const std::uint8_t> bytes);
+
     // Memory changed behind the CPU's back (DMA, the embedder): forget decoded instructions there,
     // wherever else the same storage shows (Bus::backing_page). PhysicalMemoryMap::write_physical
     // calls it through the map's listener.
@@ -253,6 +274,7 @@ public:
     void flush_host_pointers();
 
 private:
+    friend struct CpuInternals;
     std::unique_ptr<CpuCore> core_;
     std::uint32_t clock_khz_;
 };

@@ -17,6 +17,7 @@
 #include "x86emu/memory_map.hpp"
 #include "x86emu/model.hpp"
 #include "x86emu/scheduler.hpp"
+#include "x86emu/snapshot.hpp"
 
 namespace x86emu {
 
@@ -125,6 +126,19 @@ public:
     // written bytes are invalidated (PhysicalMemoryMap::read_physical/write_physical).
     void read_physical(std::uint32_t paddr, std::span<std::uint8_t> out) const;
     void write_physical(std::uint32_t paddr, std::span<const std::uint8_t> data);
+
+    // ---- snapshots (x86emu/snapshot.hpp, docs/SNAPSHOTS.md) ----
+    // The whole machine: the CPU (as Cpu::save_snapshot), the configuration it must be restored
+    // into (model, CPU options, RAM size, a hash of the BIOS image), every non-zero 4 KiB page
+    // of RAM and the state of the machine's devices. Port handlers added by the embedder are
+    // wiring, not state: their own state is the embedder's to save. Taken between instructions:
+    // call it when run() has returned, not from a port handler.
+    std::vector<std::uint8_t> save_snapshot() const;
+    // Puts this machine into the snapshot's state: it continues exactly as the saved one would.
+    // Throws SnapshotError, changing nothing, for bytes that are not a complete, valid
+    // "machine" snapshot of a machine with this configuration. Not to be called from inside
+    // run() (a port handler).
+    void restore_snapshot(std::span<const std::uint8_t> bytes);
 
 private:
     struct Impl;

@@ -149,6 +149,9 @@ public:
     // A pointer only for a page wholly inside RAM (read or write) or ROM (read only); never for
     // MMIO or open bus.
     std::uint8_t* host_page(std::uint32_t page_paddr, bool for_write) override;
+    // The host bytes of the RAM page at page_paddr as mapped, whatever the A20 gate says (for
+    // whole-memory walks such as machine snapshots), or nullptr where that page is not RAM.
+    std::uint8_t* ram_page(std::uint32_t page_paddr);
     std::uint32_t backing_page(std::uint32_t page_paddr) override;
     std::uint32_t io_read(std::uint16_t port, unsigned size) override;
     void io_write(std::uint16_t port, unsigned size, std::uint32_t value) override;

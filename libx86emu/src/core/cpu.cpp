@@ -3,6 +3,8 @@
 
 #include "core/cpu_core.hpp"
 #include "x86emu/emulated_time.hpp"
+#include "core/cpu_internals.hpp"
+#include "core/cpu_snapshot.hpp"
 
 #include <stdexcept>
 #include <string>
@@ -159,9 +161,28 @@ void Cpu::set_cpuid(const CpuidTable& table) {
     if (!model_has_cpuid(core_->traits.model))
         throw std::invalid_argument("set_cpuid: CPU model " + std::string(cpu_model_name(core_->traits.model)) +
                                     " has no CPUID instruction");
-    if (table.leaves.size() < 2 || table.leaves[0].eax != table.leaves.size() - 1)
-        throw std::invalid_argument("set_cpuid: leaf 0 EAX must be the maximum leaf (at least 1), one less than the number of leaves");
+    if (std::string problem = cpuid_table_error(table); !problem.empty())
+        throw std::invalid_argument("set_cpuid: " + problem);
     core_->cpuid_table = table;
+}
+
+std::string cpuid_table_error(const CpuidTable& table) {
+    if (table.leaves.size() < 2 || table.leaves[0].eax != table.leaves.size() - 1)
+        return "leaf 0 EAX must be the maximum leaf (at least 1), one less than the number of leaves";
+    return {};
+}
+
+std::vector<std::uint8_t> Cpu::save_snapshot() const {
+    snapshot::json body = {{"library_version", snapshot::library_version()},
+                           {"cpu", snapshot::CpuStateCodec::save(*core_, clock_khz_)}};
+    return snapshot::encode_document(snapshot::kKindCpu, body);
+}
+
+void Cpu::restore_snapshot(std::span<const std::uint8_t> bytes) {
+    const snapshot::json body = snapshot::decode_document(bytes, snapshot::kKindCpu);
+    const snapshot::PreparedCpu prepared =
+        snapshot::CpuStateCodec::prepare(*core_, clock_khz_, snapshot::Field(body, "")["cpu"]);
+    snapshot::CpuStateCodec::commit(*core_, prepared);
 }
 const CpuidTable& Cpu::cpuid() const { return core_->cpuid_table; }
 void Cpu::set_intercepts(InterceptHandlers handlers) { core_->intercepts = std::move(handlers); }

@@ -108,18 +108,6 @@ void CpuCore::materialize_flags() {
     lazy_kind_ = LazyKind::None;
 }
 
-std::uint32_t CpuCore::current_flags() const {
-    if (lazy_kind_ == LazyKind::None) return eflags_;
-    std::uint32_t f = eflags_ & ~(eflags::CF | eflags::PF | eflags::AF | eflags::ZF | eflags::SF | eflags::OF);
-    if (cf()) f |= eflags::CF;
-    if (pf()) f |= eflags::PF;
-    if (af()) f |= eflags::AF;
-    if (zf()) f |= eflags::ZF;
-    if (sf()) f |= eflags::SF;
-    if (of()) f |= eflags::OF;
-    return f;
-}
-
 std::uint32_t CpuCore::get_flags() {
     materialize_flags();
     return eflags_;

@@ -1,4 +1,5 @@
-// x86emu — CpuCore: the interpreter's state and the primitives every instruction handler uses.
+// x86emu — CpuCore: the interpreter's logic over its plain state (core/cpu_core_state.hpp) and its
+// rebuildable caches (core/cpu_core_caches.hpp), and the primitives every instruction handler uses.
 //
 // Implements: register file and 8/16/32-bit register views (Intel SDM vol. 1 §3.4.1),
 // real-address-mode segmentation with segment-limit checks (SDM vol. 3 §20.1; 80286 PRM §5-§6:
@@ -251,6 +252,19 @@ public:
     bool df() const { return eflags_ & eflags::DF; }
     bool interrupts_enabled() const { return eflags_ & eflags::IF; }
     std::uint32_t raw_flags() const { return eflags_; }  // non-arithmetic bits are always current
+    // EFLAGS with the lazily kept arithmetic flags computed, without materialising them (inline:
+    // materialize_flags() is on the hot path).
+    std::uint32_t current_flags() const {
+        if (lazy_kind_ == LazyKind::None) return eflags_;
+        std::uint32_t f = eflags_ & ~(eflags::CF | eflags::PF | eflags::AF | eflags::ZF | eflags::SF | eflags::OF);
+        if (cf()) f |= eflags::CF;
+        if (pf()) f |= eflags::PF;
+        if (af()) f |= eflags::AF;
+        if (zf()) f |= eflags::ZF;
+        if (sf()) f |= eflags::SF;
+        if (of()) f |= eflags::OF;
+        return f;
+    }
 
     template <class T> void lazy(LazyKind kind, std::uint32_t a, std::uint32_t b, std::uint32_t r) {
         if (kind == LazyKind::Inc || kind == LazyKind::Dec) {
@@ -540,8 +554,6 @@ public:
     void rebuild_caches();
     // Forgets every decoded instruction: memory was replaced as a whole (a snapshot restore).
     void invalidate_all_code();
-    // EFLAGS with the lazily kept arithmetic flags computed, without materialising them.
-    std::uint32_t current_flags() const;
     void invalidate_code(std::uint32_t paddr, std::uint32_t length);
     void flush_host_pointers();
 

@@ -11,6 +11,9 @@
 #include <string>
 #include <utility>
 
+#include "machine/machine_snapshot.hpp"
+#include "machine/snapshottable.hpp"
+
 namespace x86emu {
 
 namespace {
@@ -83,6 +86,7 @@ struct Machine::Impl {
             memory.map_alias(layout.bios_high_base, layout.bios_bytes, layout.bios_low_base);
         memory.set_io_ports(&ports);
         memory.add_listener(cpu);
+        bios = bios_image;
     }
 
     MemoryMap layout;
@@ -90,6 +94,8 @@ struct Machine::Impl {
     PhysicalMemoryMap memory;
     Cpu cpu;              // declared after the map it holds a reference to
     Scheduler scheduler;  // and this after the CPU whose cycles are its time
+    std::vector<std::uint8_t> bios;  // the image as configured (a machine snapshot checks its hash)
+    SnapshotRegistry devices;        // the devices' part of a snapshot (none yet)
 };
 
 Machine::Machine(MachineConfig config) {
@@ -152,6 +158,13 @@ RunResult Machine::run(std::uint64_t cycle_budget) {
     return total;
 }
 void Machine::request_stop() { impl_->cpu.request_stop(); }
+
+std::vector<std::uint8_t> Machine::save_snapshot() const {
+    return save_machine_snapshot({impl_->memory, impl_->layout.ram_bytes, impl_->bios, impl_->cpu, impl_->devices});
+}
+void Machine::restore_snapshot(std::span<const std::uint8_t> bytes) {
+    restore_machine_snapshot(bytes, {impl_->memory, impl_->layout.ram_bytes, impl_->bios, impl_->cpu, impl_->devices});
+}
 
 void Machine::add_port_handler(std::uint16_t first, std::uint16_t last, PortHandler handler) {
     impl_->ports.add_isa8(first, last, std::move(handler));

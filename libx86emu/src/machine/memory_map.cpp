@@ -375,6 +375,14 @@ std::uint8_t* PhysicalMemoryMap::host_page(std::uint32_t page_paddr, bool for_wr
     return r->backing->bytes + r->offset + (a - r->base);
 }
 
+std::uint8_t* PhysicalMemoryMap::ram_page(std::uint32_t page_paddr) {
+    const std::uint32_t a = page_paddr & address_mask_;
+    if (a % kPageBytes != 0) return nullptr;
+    const Region* r = find(a);
+    if (!r || !r->backing->bytes || r->backing->kind != MemoryKind::Ram) return nullptr;
+    return r->backing->bytes + r->offset + (a - r->base);
+}
+
 std::uint32_t PhysicalMemoryMap::backing_page(std::uint32_t page_paddr) {
     const std::uint32_t a = decode(page_paddr) & ~(kPageBytes - 1);
     const Region* r = find(a);
