@@ -1,10 +1,24 @@
 // tests/package/consumer/main.cpp — what a program embedding the installed x86emu package looks
 // like, and the check that such a program builds, links and runs: a Pentium over a 64 KiB RAM Bus
 // runs a few real-mode instructions, among them CPUID (whose data the library embeds, so the
-// installed archive must carry it), and the registers must hold the expected values.
+// installed archive must carry it), and the registers must hold the expected values; its
+// snapshot, restored into a second CPU, must give the same state (the CBOR code is inside the
+// archive too). Every installed header is included, so each must compile on its own install.
 // Built by tests/package through find_package(x86emu) and through pkg-config (x86emu-core).
 #include <x86emu/bus.hpp>
 #include <x86emu/cpu.hpp>
+#include <x86emu/cpuid.hpp>
+#include <x86emu/debug_hooks.hpp>
+#include <x86emu/emulated_time.hpp>
+#include <x86emu/hooks.hpp>
+#include <x86emu/io_ports.hpp>
+#include <x86emu/linux_boot.hpp>
+#include <x86emu/machine.hpp>
+#include <x86emu/memory_map.hpp>
+#include <x86emu/model.hpp>
+#include <x86emu/opcodes.hpp>
+#include <x86emu/scheduler.hpp>
+#include <x86emu/snapshot.hpp>
 #include <x86emu/state.hpp>
 
 #include <cstdint>
@@ -55,7 +69,13 @@ int main() {
     const std::uint32_t ebx = after.gpr[x86emu::EBX];
     std::printf("SI=%04X EBX=%08X instructions=%llu halted=%d\n", si, ebx,
                 static_cast<unsigned long long>(result.instructions), cpu.halted() ? 1 : 0);
-    const bool ok = si == 0x1235 && ebx == 0x756E6547 && result.instructions == 6 && cpu.halted();
+    RamBus second_bus;
+    second_bus.ram = bus.ram;
+    x86emu::Cpu second(x86emu::CpuModel::p5, second_bus);
+    second.restore_snapshot(cpu.save_snapshot());
+    const bool restored = second.state() == after && second.cycles() == cpu.cycles();
+    std::printf("snapshot restored: %s\n", restored ? "same state" : "DIFFERENT");
+    const bool ok = si == 0x1235 && ebx == 0x756E6547 && result.instructions == 6 && cpu.halted() && restored;
     std::puts(ok ? "x86emu package consumer: ok" : "x86emu package consumer: WRONG RESULT");
     return ok ? 0 : 1;
 }
