@@ -686,3 +686,52 @@ TEST_CASE("vga: bad configuration and mode numbers are refused; random guest acc
     rig.vga.set_mode(0x03);
     CHECK(rig.vga.refresh().width == 720);
 }
+
+#include "x86emu/machine.hpp"
+
+TEST_CASE("vga: a real-mode guest on a Machine writes text, polls 3DAh for retrace and reads PCI IDs") {
+    MachineConfig config;
+    config.model = CpuModel::i80386;
+    config.memory_mib = 1;
+    config.bios_image.assign(0x10000, 0xF4);
+    const std::uint8_t jump_far_0000_0600[] = {0xEA, 0x00, 0x06, 0x00, 0x00};
+    std::copy(std::begin(jump_far_0000_0600), std::end(jump_far_0000_0600), config.bios_image.begin() + 0xFFF0);
+    Machine machine(config);
+    // What the platform does: free the legacy window of RAM, attach the card, register its function.
+    machine.memory().unmap(Vga::kLegacyWindowBase, Vga::kLegacyWindowSize);
+    Vga vga(machine.scheduler());
+    vga.attach(machine.ports(), machine.memory());
+    PciBus bus;
+    bus.add(Vga::kPciDevice, 0, vga.pci_function());
+    bus.attach(machine.ports());
+    const std::vector<std::uint8_t> program = {
+        0x31, 0xC0, 0x8E, 0xD8,                          // xor ax, ax; mov ds, ax
+        0xB8, 0x00, 0xB8, 0x8E, 0xC0,                    // mov ax, 0B800h; mov es, ax
+        0x26, 0xC7, 0x06, 0x00, 0x00, 0x48, 0x1F,        // mov word [es:0], 1F48h ('H')
+        0x26, 0xC7, 0x06, 0x02, 0x00, 0x69, 0x1F,        // mov word [es:2], 1F69h ('i')
+        0xBA, 0xDA, 0x03,                                // mov dx, 3DAh
+        0xEC, 0xA8, 0x08, 0x74, 0xFB,                    // wait: in al, dx; test al, 8; jz wait
+        0x66, 0xB8, 0x00, 0x10, 0x00, 0x80,              // mov eax, 80001000h (00:02.0, register 0)
+        0xBA, 0xF8, 0x0C, 0x66, 0xEF,                    // mov dx, 0CF8h; out dx, eax
+        0xBA, 0xFC, 0x0C, 0x66, 0xED,                    // mov dx, 0CFCh; in eax, dx
+        0x66, 0xA3, 0x00, 0x05,                          // mov [500h], eax
+        0xF4,                                            // hlt
+    };
+    machine.write_physical(0x600, program);
+    const RunResult result = machine.run(2'000'000'000);
+    CHECK(result.reasons == StopReason::Halted);
+    std::uint8_t ids[4];
+    machine.read_physical(0x500, ids);
+    CHECK(ids[0] == 0x34);
+    CHECK(ids[1] == 0x12);
+    CHECK(ids[2] == 0x11);
+    CHECK(ids[3] == 0x11);
+    const auto cells = vga.text_cells();
+    REQUIRE(cells.size() >= 2);
+    CHECK(cells[0] == TextCell{'H', 0x1F});
+    CHECK(cells[1] == TextCell{'i', 0x1F});
+    // The loop ended in the first vertical retrace: line 412 of mode 03h's first frame.
+    const std::uint64_t ns = machine.scheduler().ns_from_cycles(machine.scheduler().now());
+    CHECK(ns >= 412ull * 900 * 1'000'000'000 / kMode3DotClock);
+    CHECK(ns < kMode3FrameDots * 1'000'000'000 / kMode3DotClock);
+}
