@@ -51,16 +51,21 @@ Vga::PciVgaFunction::PciVgaFunction(Vga& vga, std::uint32_t vram_bytes, std::uin
 
 // ---- construction, wiring ----
 
-Vga::Vga(Scheduler& scheduler, VgaConfig config)
-    : scheduler_(scheduler),
-      vram_bytes_(config.video_memory_bytes),
-      vram_(nullptr),
-      pci_(*this, config.video_memory_bytes < (256u << 10) ? (256u << 10) : config.video_memory_bytes,
-           config.lfb_base) {
-    const std::uint32_t size = config.video_memory_bytes;
+namespace {
+std::uint32_t checked_video_memory(std::uint32_t size) {
     if (size < (256u << 10) || size > (256u << 20) || (size & (size - 1)) != 0)
         throw std::invalid_argument("VgaConfig::video_memory_bytes must be a power of two from 256 KiB to 256 MiB, not " +
                                     std::to_string(size));
+    return size;
+}
+}  // namespace
+
+Vga::Vga(Scheduler& scheduler, VgaConfig config)
+    : scheduler_(scheduler),
+      vram_bytes_(checked_video_memory(config.video_memory_bytes)),
+      vram_(nullptr),
+      pci_(*this, vram_bytes_, config.lfb_base) {
+    const std::uint32_t size = vram_bytes_;
     // calloc: untouched video memory costs no host memory; page-aligned enough for map_ram
     // (the map needs no alignment of the host pointer, only of the guest address).
     vram_.reset(static_cast<std::uint8_t*>(std::calloc(size, 1)));

@@ -12,6 +12,7 @@ namespace x86emu {
 namespace {
 
 constexpr std::uint32_t kVgaMemoryMask = 256 * 1024 - 1;
+constexpr std::uint32_t kMaxFrameSide = 4096;
 
 std::uint32_t xrgb(std::uint32_t r, std::uint32_t g, std::uint32_t b) { return r << 16 | g << 8 | b; }
 // A 6-bit DAC component on 8 bits: the high bits repeat in the low two, so 3Fh is FFh.
@@ -26,6 +27,8 @@ Vga::Geometry Vga::geometry() const {
         g.picture = Picture::Dispi;
         g.width = s.dispi[kDispiXres];
         g.height = s.dispi[kDispiYres];
+        g.width = std::min<std::uint32_t>(g.width, kMaxFrameSide);
+        g.height = std::min<std::uint32_t>(g.height, kMaxFrameSide);
         return g;
     }
     const auto& c = s.crtc;
@@ -51,6 +54,9 @@ Vga::Geometry Vga::geometry() const {
         g.width = columns * (g.picture == Picture::Packed256 ? 4 : 8);
         g.height = t.display_lines / double_scan / scan_lines_per_row;
     }
+    // A frame no register combination of a real card reaches is cut, so the host buffer stays bounded.
+    g.width = std::min<std::uint32_t>(g.width, kMaxFrameSide);
+    g.height = std::min<std::uint32_t>(g.height, kMaxFrameSide);
     // Screen off (sequencer 01h bit 5), or the palette address source bit clear (the attribute
     // controller is being programmed): the picture is black.
     if ((s.sequencer[1] & 0x20) || (s.attribute_index & 0x20) == 0) g.picture = Picture::Blank;
@@ -172,7 +178,7 @@ const DisplayFrame& Vga::refresh() {
     // The cursor blinks every 16 frames (8 on, 8 off), blinking characters every 32.
     cursor_phase_on_ = (frame / 8) % 2 == 0;
     blink_phase_on_ = (frame / 16) % 2 == 0;
-    const std::uint32_t width = std::min<std::uint32_t>(g.width, 4096), height = std::min<std::uint32_t>(g.height, 4096);
+    const std::uint32_t width = g.width, height = g.height;
     const bool resized = display_frame_.pixels == nullptr || display_frame_.width != width || display_frame_.height != height;
     if (resized) frame_.assign(std::size_t{width} * height, 0);
     line_.assign(width, 0);
