@@ -613,6 +613,43 @@ TEST_CASE("vga: DISPI mode set, capabilities and LFB writes to pixels") {
     CHECK_FALSE(rig.vga.dispi_enabled());
 }
 
+TEST_CASE("vga: DISPI 24 and 15 bpp, virtual width and X offset, 8-bit DAC") {
+    Rig rig;
+    rig.dispi(Vga::kDispiXres, 320);
+    rig.dispi(Vga::kDispiYres, 200);
+    rig.dispi(Vga::kDispiBpp, 24);
+    rig.dispi(Vga::kDispiEnable, Vga::kDispiEnabled | Vga::kDispiLfbEnabled);
+    rig.dispi(Vga::kDispiVirtWidth, 400);
+    CHECK(rig.dispi(Vga::kDispiVirtWidth) == 400);
+    CHECK(rig.dispi(Vga::kDispiVirtHeight) == (16u << 20) / (400 * 3));
+    rig.dispi(Vga::kDispiVirtWidth, 100);  // narrower than XRES: XRES
+    CHECK(rig.dispi(Vga::kDispiVirtWidth) == 320);
+    rig.dispi(Vga::kDispiVirtWidth, 400);
+    // Pixel (x 50, y 2) of the virtual screen: byte (2 * 400 + 50) * 3, stored B, G, R.
+    const std::uint32_t at = 0xE000'0000u + (2 * 400 + 50) * 3;
+    rig.poke(at + 0, 0x11);
+    rig.poke(at + 1, 0x22);
+    rig.poke(at + 2, 0x33);
+    CHECK(rig.vga.refresh().pixels[2 * 320 + 50] == 0x332211u);
+    rig.dispi(Vga::kDispiXOffset, 40);
+    CHECK(rig.vga.refresh().pixels[2 * 320 + 10] == 0x332211u);
+    rig.dispi(Vga::kDispiEnable, 0);
+    rig.dispi(Vga::kDispiBpp, 15);
+    rig.dispi(Vga::kDispiEnable, Vga::kDispiEnabled);
+    rig.memory.write(0xE000'0000u, 2, 0x7C00 | 0x0010);  // red 31, green 0, blue 16
+    CHECK(rig.vga.refresh().pixels[0] == (0xFFu << 16 | ((16u << 3) | (16u >> 2))));
+    // With DISPI's 8-bit DAC bit the components are 8 bits wide.
+    rig.dispi(Vga::kDispiEnable, 0);
+    rig.dispi(Vga::kDispiBpp, 8);
+    rig.dispi(Vga::kDispiEnable, Vga::kDispiEnabled | Vga::kDispi8BitDac);
+    rig.out(0x3C8, 0x01);
+    rig.out(0x3C9, 0xC8);
+    rig.out(0x3C9, 0x64);
+    rig.out(0x3C9, 0x32);
+    rig.poke(0xE000'0000u, 0x01);
+    CHECK(rig.vga.refresh().pixels[0] == 0xC86432u);
+}
+
 TEST_CASE("vga: PCI function 1234:1111 at 00:02.0; BAR0 sizing and moving the LFB") {
     Rig rig;
     auto config_read = [&](std::uint8_t reg) { return rig.bus.config_read(0, 2, 0, reg, 4); };
