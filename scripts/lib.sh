@@ -7,10 +7,11 @@ X86EMU_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 X86EMU_BUILD_DIR="${X86EMU_BUILD_DIR:-$X86EMU_ROOT/build}"
 
 # Packages needed to build and test x86emu on Debian 12 (python3 runs the headless runner's tests;
-# clang and libclang-rt-14-dev build the libFuzzer harness, tests/fuzz).
+# clang and libclang-rt-14-dev build the libFuzzer harness, tests/fuzz; console-setup-linux has
+# the PSF fonts the VGA's font is built from, libx86emu/cmake/vga_font.cmake).
 X86EMU_BUILD_PACKAGES=(build-essential cmake nasm nlohmann-json3-dev doctest-dev
     libboost-program-options-dev libboost-dev zlib1g-dev libsdl2-dev pkg-config python3
-    clang libclang-rt-14-dev)
+    clang libclang-rt-14-dev console-setup-linux)
 
 # Packages scripts/fetch_guest.sh needs to build the Linux guest (issue 11): cpio packs the
 # initramfs; apt, dpkg-deb and gzip are part of every Debian system. Separate from the build list
