@@ -135,6 +135,7 @@ public:
         config.cpu_options.fpu = options_.fpu;
         config.cpu_options.clock_khz = options_.clock_khz;
         config.memory_mib = options_.memory_mib;
+        config.platform = (options_.pc || !options_.kernel_path.empty()) ? Platform::PC : Platform::Bare;
         // A kernel run without --bios gets a HLT stub: the CPU starts at the kernel, not the ROM.
         config.bios_image = options_.bios_path.empty() ? linux_direct_boot_rom() : load_bios_image(options_.bios_path);
         std::vector<std::uint8_t> kernel, initrd;
@@ -175,12 +176,20 @@ public:
 
 private:
     void attach_ports() {
-        machine_->add_port_handler(options_.post_port, options_.post_port,
-                                   PortHandler{{}, [this](std::uint16_t, std::uint8_t code) { on_post(code); }});
-        // Reading the port back gives 0xE9, the value guests use to detect a debug console.
-        machine_->add_port_handler(options_.debugcon_port, options_.debugcon_port,
-                                   PortHandler{[](std::uint16_t) -> std::uint8_t { return 0xE9; },
-                                               [this](std::uint16_t, std::uint8_t byte) { debugcon_->put(byte); }});
+        try {
+            // The PC platform owns port 80h and passes its writes on.
+            if (machine_->platform() == Platform::PC && options_.post_port == 0x80)
+                machine_->set_post_code_handler([this](std::uint8_t code) { on_post(code); });
+            else
+                machine_->add_port_handler(options_.post_port, options_.post_port,
+                                           PortHandler{{}, [this](std::uint16_t, std::uint8_t code) { on_post(code); }});
+            // Reading the port back gives 0xE9, the value guests use to detect a debug console.
+            machine_->add_port_handler(options_.debugcon_port, options_.debugcon_port,
+                                       PortHandler{[](std::uint16_t) -> std::uint8_t { return 0xE9; },
+                                                   [this](std::uint16_t, std::uint8_t byte) { debugcon_->put(byte); }});
+        } catch (const std::invalid_argument& error) {  // a port the PC platform's devices claim
+            throw UsageError(std::string("--post-port/--debugcon: ") + error.what());
+        }
     }
 
     void on_post(std::uint8_t code) {

@@ -4,6 +4,8 @@
 // halted).
 #include "x86emu/machine.hpp"
 
+#include "devices/pc_platform.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <optional>
@@ -85,16 +87,40 @@ struct Machine::Impl {
         memory.add_listener(cpu);
     }
 
+    // Builds the PC platform's devices (MachineConfig::platform). A guest reset request (CF9h)
+    // is carried out by run() at the next instruction boundary: pull_deadline ends the slice.
+    void build_pc_platform() {
+        platform = std::make_unique<devices::PcPlatform>(devices::PcPlatform::Wiring{
+            cpu, scheduler, memory, ports, [this](devices::ResetKind kind) {
+                pending_reset = kind;
+                cpu.pull_deadline(cpu.cycles());
+            }});
+    }
+    // A reset the guest requested, done between slices.
+    void carry_out_pending_reset() {
+        if (!pending_reset) return;
+        if (*pending_reset == devices::ResetKind::Hard && platform) platform->reset_devices();
+        pending_reset.reset();
+        cpu.reset();
+        ++guest_resets;
+    }
+
     MemoryMap layout;
     IoPortMap ports;
     PhysicalMemoryMap memory;
     Cpu cpu;              // declared after the map it holds a reference to
     Scheduler scheduler;  // and this after the CPU whose cycles are its time
+    std::unique_ptr<devices::PcPlatform> platform;  // after everything it is wired to
+    std::optional<devices::ResetKind> pending_reset;
+    std::uint64_t guest_resets = 0;
 };
 
 Machine::Machine(MachineConfig config) {
     const MemoryMap layout = layout_for(config);
+    if (config.platform != Platform::Bare && config.platform != Platform::PC)
+        throw std::invalid_argument("machine config: unknown platform");
     impl_ = std::make_unique<Impl>(layout, config.model, config.cpu_options, config.bios_image);
+    if (config.platform == Platform::PC) impl_->build_pc_platform();
     impl_->cpu.reset();
 }
 
@@ -123,6 +149,7 @@ RunResult Machine::run(std::uint64_t cycle_budget) {
     RunResult total;
     for (;;) {
         events.run_due();
+        impl_->carry_out_pending_reset();
         const std::uint64_t now = cpu.cycles();
         if (now >= end) {
             total.reasons = total.reasons | StopReason::BudgetExhausted;
@@ -152,6 +179,16 @@ RunResult Machine::run(std::uint64_t cycle_budget) {
     return total;
 }
 void Machine::request_stop() { impl_->cpu.request_stop(); }
+
+Platform Machine::platform() const { return impl_->platform ? Platform::PC : Platform::Bare; }
+std::optional<std::uint8_t> Machine::post_code() const {
+    return impl_->platform ? impl_->platform->last_post_code() : std::nullopt;
+}
+void Machine::set_post_code_handler(std::function<void(std::uint8_t)> handler) {
+    if (!impl_->platform) throw std::logic_error("Machine::set_post_code_handler: the Bare platform has no port 80h device");
+    impl_->platform->set_post_code_handler(std::move(handler));
+}
+std::uint64_t Machine::guest_resets() const { return impl_->guest_resets; }
 
 void Machine::add_port_handler(std::uint16_t first, std::uint16_t last, PortHandler handler) {
     impl_->ports.add_isa8(first, last, std::move(handler));
