@@ -61,11 +61,20 @@ void Pic8259Pair::set_irq(unsigned irq, bool level) {
     update_outputs();
 }
 
-// The slave's INT output is latched into the master's IR2 (cleared by the master's INTA, see the
-// header), then the master's INT output goes to the CPU when it changed.
+// The slave's INT output drives the master's IR2 as a level (set while the slave requests,
+// cleared when it stops, whatever the ELCR says), then the master's INT output goes to the CPU
+// when it changed.
 void Pic8259Pair::update_outputs() {
     Chip& master = state_.chips[kMaster];
-    if (!master.single && chip_interrupt_output(kSlave)) master.irr |= bit(kCascadeInput);
+    if (!master.single) {
+        if (chip_interrupt_output(kSlave)) {
+            master.lines |= bit(kCascadeInput);
+            master.irr |= bit(kCascadeInput);
+        } else {
+            master.lines &= static_cast<std::uint8_t>(~bit(kCascadeInput));
+            master.irr &= static_cast<std::uint8_t>(~bit(kCascadeInput));
+        }
+    }
     const bool intr = chip_interrupt_output(kMaster);
     if (intr == state_.intr) return;
     state_.intr = intr;
@@ -78,8 +87,7 @@ void Pic8259Pair::update_outputs() {
 void Pic8259Pair::take_request(unsigned chip, unsigned input) {
     Chip& c = state_.chips[chip];
     c.irr &= static_cast<std::uint8_t>(~bit(input));
-    if (is_level(chip, input) && (c.lines & bit(input)) && !(chip == kMaster && input == kCascadeInput && !c.single))
-        c.irr |= bit(input);
+    if (is_level(chip, input) && (c.lines & bit(input))) c.irr |= bit(input);
     if (c.auto_eoi) {
         if (c.rotate_on_auto_eoi) c.lowest_priority = static_cast<std::uint8_t>(input);
     } else {

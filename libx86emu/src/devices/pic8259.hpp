@@ -16,10 +16,11 @@
 // or its ELCR bit) has its IRR bit set while the input is high. In both modes an input that goes
 // low clears its IRR bit, so a request that disappears before INTA is not serviced: INTA then
 // gives the default IR7 vector (base + 7) without setting an ISR bit — the datasheet's spurious
-// interrupt. The cascade input IR2 of the master is latched from the slave's INT output and only
-// cleared by the master's INTA: when the slave's request disappears after it raised INT, the
-// master still services IR2 (ISR bit 2 set) and the slave answers with its own default vector
-// (slave base + 7, no slave ISR bit), which is the "spurious IRQ15" an OS must EOI at the master.
+// interrupt. The master's cascade input IR2 follows the slave's INT output as a level. Should the
+// master resolve IR2 while the slave has nothing left to give (the request vanished inside the
+// INTA sequence; with INTR updated at once that only arises from a restored state or a direct
+// acknowledge() call), the master's ISR bit 2 is set and the slave answers with its own default
+// vector (slave base + 7, no slave ISR bit): the "spurious IRQ15" an OS must EOI at the master.
 //
 // Not implemented: the MCS-80/85 mode (ICW4.uPM = 0 and ICW1's A7-A5/ADI; the chips always answer
 // with an 8086-style vector byte), buffered mode (ICW4.BUF/M/S only select SP/EN pin use, which a

@@ -422,7 +422,9 @@ void Pit8254::rearm_events() {
 }
 
 void Pit8254::reset() {
+    const bool irq0_was = state_.irq0_level;  // so that IRQ0 hears the change to OUT0's power-on level
     state_ = State{};
+    state_.irq0_level = irq0_was;
     state_.counters[2].gate = false;  // port 61h bit 0 is 0
     update_irq0(now_pulse());
 }
