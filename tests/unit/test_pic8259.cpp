@@ -321,3 +321,37 @@ TEST_CASE("8259A: attach claims 20h-21h, A0h-A1h and 4D0h-4D1h on an IoPortMap")
     CHECK(ports.read(0x4D0, 2) == 0x0C20);
     CHECK_THROWS_AS(pic.attach(ports), std::invalid_argument);
 }
+
+TEST_CASE("8259A: random port traffic and IRQ levels never break the invariants") {
+    // INTR as given to the CPU always matches the state, acknowledge() always answers, vectors
+    // come from one of the two bases, and nothing throws for any byte at any of the ports.
+    std::uint64_t seed = 777;
+    auto next = [&seed] {
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        return static_cast<std::uint32_t>(seed >> 33);
+    };
+    Rig rig;
+    bool intr_seen = false;
+    Pic8259Pair pic{[&intr_seen](bool level) { intr_seen = level; }};
+    const std::uint16_t ports[] = {0x20, 0x21, 0xA0, 0xA1, 0x4D0, 0x4D1};
+    for (int i = 0; i < 50'000; ++i) {
+        switch (next() % 4) {
+        case 0: pic.write_port(ports[next() % 6], static_cast<std::uint8_t>(next())); break;
+        case 1: static_cast<void>(pic.read_port(ports[next() % 6])); break;
+        case 2: {
+            unsigned irq = next() % 15;
+            if (irq >= 2) ++irq;  // 0, 1, 3-15
+            pic.set_irq(irq, next() % 2);
+            break;
+        }
+        default:
+            if (pic.state().intr) {
+                const std::uint8_t vector = pic.acknowledge();
+                const std::uint8_t master = pic.state().chips[0].vector_base, slave = pic.state().chips[1].vector_base;
+                REQUIRE(((vector & 0xF8) == master || (vector & 0xF8) == slave));
+            }
+            break;
+        }
+        REQUIRE(intr_seen == pic.state().intr);
+    }
+}

@@ -133,6 +133,15 @@ TEST_CASE("8254 mode 2: late dispatch still gives the low pulse; a new count wai
     change.pit.write_port(0x40, 3);
     change.pit.write_port(0x40, 0);
     CHECK(change.counts(0, 4, 12) == std::vector<std::uint16_t>{2, 1, 3, 2, 1, 3, 2, 1, 3});
+
+    // From a count of 1 (no edges) to 4: the new period's first low pulse still gets its event.
+    Rig from_one;
+    from_one.program(0, 0x34, 1);
+    from_one.at_pulse(5);
+    from_one.pit.write_port(0x40, 4);
+    from_one.pit.write_port(0x40, 0);  // takes over at pulse 6: low at 9, high at 10
+    CHECK(from_one.outs(0, 6, 10) == std::vector<bool>{true, true, true, false, true});
+    CHECK(from_one.irq0 == std::vector<std::pair<std::uint64_t, bool>>{{0, true}, {99, false}, {110, true}});
 }
 
 TEST_CASE("8254 mode 3: square waves for even and odd counts") {
@@ -309,4 +318,47 @@ TEST_CASE("8254: attach, restore re-arms the OUT0 event, reset, bad counter numb
     CHECK(rig.irq0.back().first == 110);
     CHECK_THROWS_AS(rig.pit.set_gate(3, true), std::invalid_argument);
     CHECK_THROWS_AS(static_cast<void>(rig.pit.out(3)), std::invalid_argument);
+}
+
+TEST_CASE("8254: random port traffic over time never breaks the invariants") {
+    // Any byte to any port, at any time: no exception, at most the one OUT0 event, always in
+    // the future of the last dispatch, IRQ0 changing only when OUT0 does, and reads answered.
+    // (A count of 1 in mode 2 with a new count pending once left OUT0 without its next event.)
+    for (const std::uint64_t first_seed : {12345ull, 999ull, 31337ull}) {
+        CAPTURE(first_seed);
+        std::uint64_t seed = first_seed;
+        auto next = [&seed] {
+            seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+            return static_cast<std::uint32_t>(seed >> 33);
+        };
+        Rig rig;
+        const std::uint16_t ports[] = {0x40, 0x41, 0x42, 0x43, 0x61};
+        std::uint64_t pulse = 0;
+        for (int i = 0; i < 20'000; ++i) {
+            const std::uint16_t port = ports[next() % 5];
+            if (next() % 3 == 0) {
+                static_cast<void>(rig.pit.read_port(port));
+            } else {
+                rig.pit.write_port(port, static_cast<std::uint8_t>(next()));
+            }
+            pulse += next() % 40;
+            rig.at_pulse(pulse);
+            REQUIRE(rig.scheduler.pending_count() <= 1);
+            if (auto deadline = rig.scheduler.next_deadline()) REQUIRE(*deadline > rig.clock);
+            const auto& c0 = rig.pit.state().counters[0];
+            CAPTURE(i);
+            CAPTURE(port);
+            CAPTURE(pulse);
+            CAPTURE(static_cast<int>(c0.mode));
+            CAPTURE(c0.base_pulse);
+            CAPTURE(c0.base_value);
+            CAPTURE(c0.period);
+            CAPTURE(c0.armed);
+            CAPTURE(c0.terminal_reached);
+            CAPTURE(c0.next_period_at.value_or(0));
+            CAPTURE(rig.pit.state().irq0_event_pulse.value_or(0));
+            REQUIRE(rig.pit.state().irq0_level == rig.pit.out(0));
+        }
+        for (std::size_t i = 1; i < rig.irq0.size(); ++i) REQUIRE(rig.irq0[i].second != rig.irq0[i - 1].second);
+    }
 }

@@ -16,16 +16,16 @@ PcPlatform::PcPlatform(Wiring wiring)
     pic_.attach(ports);
     pit_.attach(ports);
     ports.add_isa8(0x80, 0x80,
-                   PortHandler{[this](std::uint16_t) -> std::uint8_t { return last_post_code_.value_or(0xFF); },
+                   PortHandler{[this](std::uint16_t) -> std::uint8_t { return state_.last_post_code.value_or(0xFF); },
                                [this](std::uint16_t, std::uint8_t code) {
-                                   last_post_code_ = code;
+                                   state_.last_post_code = code;
                                    if (post_code_handler_) post_code_handler_(code);
                                }});
     ports.add_isa8(0xF0, 0xF0, PortHandler{{}, [this](std::uint16_t, std::uint8_t value) { write_coprocessor_port(value); }});
     ports.add_isa8(0xCF9, 0xCF9,
-                   PortHandler{[this](std::uint16_t) -> std::uint8_t { return reset_control_; },
+                   PortHandler{[this](std::uint16_t) -> std::uint8_t { return state_.reset_control; },
                                [this](std::uint16_t, std::uint8_t value) {
-                                   reset_control_ = value & 0x0A;
+                                   state_.reset_control = value & 0x0A;
                                    if (value & 0x04) request_reset((value & 0x02) ? ResetKind::Hard : ResetKind::Soft);
                                }});
     wiring_.cpu.set_interrupt_controller(&pic_);
@@ -55,9 +55,7 @@ void PcPlatform::request_reset(ResetKind kind) {
 void PcPlatform::reset_devices() {
     pic_.reset();
     pit_.reset();
-    last_post_code_.reset();
-    reset_control_ = 0;
-    ferr_latch_ = false;
+    state_ = State{};
     pic_.set_irq(13, false);
     wiring_.cpu.set_ignne(false);
 }
@@ -65,7 +63,7 @@ void PcPlatform::reset_devices() {
 // FERR# sets the IRQ13 latch; its deassertion (the handler cleared the exception) ends IGNNE#.
 void PcPlatform::on_ferr(bool asserted) {
     if (asserted) {
-        ferr_latch_ = true;
+        state_.ferr_latch = true;
         pic_.set_irq(13, true);
     } else {
         wiring_.cpu.set_ignne(false);
@@ -74,7 +72,7 @@ void PcPlatform::on_ferr(bool asserted) {
 
 // Port F0h: any write clears the busy/IRQ13 latch and asserts IGNNE#.
 void PcPlatform::write_coprocessor_port(std::uint8_t) {
-    ferr_latch_ = false;
+    state_.ferr_latch = false;
     pic_.set_irq(13, false);
     wiring_.cpu.set_ignne(true);
 }

@@ -68,8 +68,17 @@ public:
     // irq > 15 or the cascade IRQ 2.
     IrqLine irq_line(unsigned irq);
 
+    // The platform's own guest-visible state (the devices keep theirs: pic().state(), ...).
+    struct State {
+        std::optional<std::uint8_t> last_post_code;  // port 80h
+        std::uint8_t reset_control = 0;              // CF9h bits 1 and 3
+        bool ferr_latch = false;                     // IRQ13
+        friend bool operator==(const State&, const State&) = default;
+    };
+    const State& state() const { return state_; }
+
     // POST port 80h (see the top).
-    std::optional<std::uint8_t> last_post_code() const { return last_post_code_; }
+    std::optional<std::uint8_t> last_post_code() const { return state_.last_post_code; }
     void set_post_code_handler(std::function<void(std::uint8_t)> handler) { post_code_handler_ = std::move(handler); }
 
     // For devices that reset the machine (CF9h here; port 92h and the 8042's pulse elsewhere).
@@ -88,10 +97,8 @@ private:
     Wiring wiring_;
     Pic8259Pair pic_;
     Pit8254 pit_;
-    std::optional<std::uint8_t> last_post_code_;
     std::function<void(std::uint8_t)> post_code_handler_;
-    std::uint8_t reset_control_ = 0;  // CF9h bits 1 and 3
-    bool ferr_latch_ = false;         // IRQ13
+    State state_;
 };
 
 }  // namespace x86emu::devices

@@ -118,9 +118,19 @@ std::uint32_t Pit8254::value_at(const Counter& c, std::uint64_t pulse) const {
 }
 
 // The first pulse after `pulse` at which OUT differs from OUT at `pulse` (nullopt: never, as
-// things stand). `c` must be settled at `pulse`; a pending mode 2/3 period change happens at a
-// rising edge, which this finds with the old period.
+// things stand). `c` must be settled at `pulse`. A pending mode 2/3 period change happens at the
+// end of a period; past it the new period's edges count (a period of 1 has none before it).
 std::optional<std::uint64_t> Pit8254::next_out_change(const Counter& c, std::uint64_t pulse) const {
+    const std::optional<std::uint64_t> before = next_out_change_within_period(c, pulse);
+    if (!c.next_period_at || (before && *before <= *c.next_period_at)) return before;
+    const std::uint64_t change_at = *c.next_period_at;  // > pulse, or settle would have applied it
+    Counter after = c;
+    settle(after, change_at);
+    if (out_at(after, change_at) != out_at(c, change_at - 1)) return change_at;
+    return next_out_change_within_period(after, change_at);
+}
+
+std::optional<std::uint64_t> Pit8254::next_out_change_within_period(const Counter& c, std::uint64_t pulse) const {
     if (!c.armed || c.suspended) return std::nullopt;
     const std::uint64_t base = c.base_pulse;
     const std::uint64_t remaining = pulses_for(c, c.base_value);

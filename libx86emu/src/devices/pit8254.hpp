@@ -111,6 +111,7 @@ private:
     bool out_at(const Counter& c, std::uint64_t pulse) const;
     std::uint32_t value_at(const Counter& c, std::uint64_t pulse) const;
     std::optional<std::uint64_t> next_out_change(const Counter& c, std::uint64_t pulse) const;
+    std::optional<std::uint64_t> next_out_change_within_period(const Counter& c, std::uint64_t pulse) const;
     std::uint8_t status_of(const Counter& c, std::uint64_t pulse) const;
     void write_control(std::uint8_t value);
     void write_count(unsigned index, std::uint8_t value);
