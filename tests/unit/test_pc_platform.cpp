@@ -104,6 +104,30 @@ TEST_CASE("PC platform: PIT channel 0 in mode 2 at ~1 kHz interrupts a HLT loop 
     CHECK(machine->cpu().instructions() < 10'000);
 }
 
+TEST_CASE("PC platform: the timer guest is deterministic however the run is sliced") {
+    constexpr std::uint32_t kKhz = 33'000;
+    const std::vector<std::uint8_t> code = cat({
+        init_pics(0xFE, 0xFF),
+        {0xB0, 0x34, 0xE6, 0x43, 0xB0, 0x2A, 0xE6, 0x40, 0xB0, 0x01, 0xE6, 0x40},  // mode 2, count 12Ah
+        {0xFB},                                                                  // sti
+        {0xFF, 0x06, 0x02, 0x05, 0xEB, 0xFA},  // busy: inc word [0502h]; jmp back (no HLT)
+    });
+    const std::vector<std::uint8_t> isr = {0xFF, 0x06, 0x00, 0x05, 0xB0, 0x20, 0xE6, 0x20, 0xCF};
+    auto whole = pc_guest(CpuModel::i80386, kKhz, code, isr, 0x08);
+    auto sliced = pc_guest(CpuModel::i80386, kKhz, code, isr, 0x08);
+    whole->run(20ull * kKhz);
+    std::uint64_t step = 1;
+    while (sliced->cpu().cycles() < 20ull * kKhz) {
+        sliced->run(std::min<std::uint64_t>(step, 20ull * kKhz - sliced->cpu().cycles()));
+        step = step * 7 % 5003 + 1;
+    }
+    CHECK(read_word(*whole, 0x500) > 60);  // 20 ms / 0.25 ms
+    CHECK(read_word(*whole, 0x500) == read_word(*sliced, 0x500));
+    CHECK(read_word(*whole, 0x502) == read_word(*sliced, 0x502));
+    CHECK(whole->cpu().cycles() == sliced->cpu().cycles());
+    CHECK(whole->cpu().state() == sliced->cpu().state());
+}
+
 TEST_CASE("PC platform: the x87's FERR# raises IRQ13; port F0h clears it and lets the FPU proceed (IGNNE#)") {
     const std::vector<std::uint8_t> code = cat({
         init_pics(0x00, 0x00),

@@ -330,7 +330,6 @@ TEST_CASE("8259A: random port traffic and IRQ levels never break the invariants"
         seed = seed * 6364136223846793005ull + 1442695040888963407ull;
         return static_cast<std::uint32_t>(seed >> 33);
     };
-    Rig rig;
     bool intr_seen = false;
     Pic8259Pair pic{[&intr_seen](bool level) { intr_seen = level; }};
     const std::uint16_t ports[] = {0x20, 0x21, 0xA0, 0xA1, 0x4D0, 0x4D1};
