@@ -7,7 +7,7 @@
 //
 // Wiring (the PC/AT's): the master at 20h/21h, the slave at A0h/A1h, the slave's INT output on the
 // master's IR2; IRQ 0-7 on the master, IRQ 8-15 on the slave. The master's INT output is the
-// CPU's INTR (an IntrLine callback, called on every change), and acknowledge() is the CPU's INTA
+// CPU's INTR (an IrqLine callback, called on every change), and acknowledge() is the CPU's INTA
 // cycle pair: it resolves priorities, sets the in-service bits and returns the vector (the
 // master's, or the slave's when the master picks its cascade input).
 //
@@ -18,9 +18,11 @@
 // gives the default IR7 vector (base + 7) without setting an ISR bit — the datasheet's spurious
 // interrupt. The master's cascade input IR2 follows the slave's INT output as a level. Should the
 // master resolve IR2 while the slave has nothing left to give (the request vanished inside the
-// INTA sequence; with INTR updated at once that only arises from a restored state or a direct
-// acknowledge() call), the master's ISR bit 2 is set and the slave answers with its own default
+// INTA sequence), the master's ISR bit 2 is set and the slave answers with its own default
 // vector (slave base + 7, no slave ISR bit): the "spurious IRQ15" an OS must EOI at the master.
+// INTR follows every change at once and the CPU acknowledges only while it is asserted, so under
+// a Cpu neither spurious case arises; they are reached by a direct acknowledge() call or a
+// restored State, and are there so that the INTA bookkeeping is the datasheet's in every case.
 //
 // Not implemented: the MCS-80/85 mode (ICW4.uPM = 0 and ICW1's A7-A5/ADI; the chips always answer
 // with an 8086-style vector byte), buffered mode (ICW4.BUF/M/S only select SP/EN pin use, which a
