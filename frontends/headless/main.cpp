@@ -159,6 +159,7 @@ public:
             }
         }
         attach_ports();
+        machine_->set_stop_on_guest_reset(options_.no_reboot);
         return run_slices();
     }
 
@@ -233,6 +234,9 @@ private:
             if (post_reached_)
                 return {ExitCode::Success, "post_code_reached",
                         "POST code " + hex_byte(*options_.until_post) + " reached after " + cycles_text()};
+            // -no-reboot: a reset the guest asked for (CF9h on the PC platform) ends the run, as in QEMU.
+            if (options_.no_reboot && machine_->guest_resets() > 0)
+                return {ExitCode::Success, "guest_reset", "the guest reset the machine (-no-reboot) after " + cycles_text()};
             if (any(result.reasons, StopReason::Shutdown))
                 return {ExitCode::TripleFault, "shutdown", "triple fault (shutdown) after " + cycles_text()};
             if (any(result.reasons, StopReason::Halted)) {

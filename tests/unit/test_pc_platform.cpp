@@ -181,6 +181,20 @@ TEST_CASE("PC platform: CF9h resets the machine, hard (devices too) or soft (CPU
     }
 }
 
+TEST_CASE("PC platform: set_stop_on_guest_reset ends run() at the reset, the CPU at its reset vector") {
+    const std::vector<std::uint8_t> code = {0xB0, 0x06, 0xBA, 0xF9, 0x0C, 0xEE, 0xEB, 0xFE};  // out 0CF9h, 06h; jmp $
+    auto machine = pc_guest(CpuModel::i80386, 33'000, code);
+    machine->set_stop_on_guest_reset(true);
+    const RunResult result = machine->run(1'000'000);
+    CHECK(result.reasons == StopReason::StopRequested);
+    CHECK(machine->guest_resets() == 1);
+    CHECK(machine->cpu().state().eip == 0xFFF0);
+    CHECK(result.cycles < 1'000);
+    // The next run starts the guest again from the reset vector.
+    machine->run(1'000);
+    CHECK(machine->guest_resets() == 2);
+}
+
 TEST_CASE("PC platform: claimed ports, and the Bare platform has neither PIC nor POST latch") {
     auto pc = pc_guest(CpuModel::i80386, 33'000, {0xF4});
     CHECK_THROWS_AS(pc->add_port_handler(0x20, 0x21, {}), std::invalid_argument);

@@ -105,7 +105,8 @@ public:
     //     pending (a dead halt), or IF = 1 with no event scheduled (only the embedder, or
     //     another thread through Cpu::set_intr / raise_nmi, can wake it);
     //   * any other reason from Cpu::run (StopRequested, Shutdown, NoInterruptController, ...)
-    //     at once, with RepInProgress as Cpu::run reports it.
+    //     at once, with RepInProgress as Cpu::run reports it;
+    //   * StopRequested right after a guest reset when set_stop_on_guest_reset(true).
     // RunResult::cycles includes idle time. Deterministic: the same guest, events and budgets
     // give the same cycles and state, however the run is sliced. Every call with a non-zero
     // budget makes progress (executes or delivers something, or lets time pass) unless it
@@ -129,6 +130,10 @@ public:
     // platform reset source) and run() carried out: a hard one resets the CPU and every platform
     // device, a soft one the CPU only; RAM keeps its contents either way.
     std::uint64_t guest_resets() const;
+    // When set, run() returns with StopReason::StopRequested right after carrying out a guest
+    // reset (the CPU at its reset vector, nothing executed since), so that a frontend can end
+    // the run there (QEMU's -no-reboot). Off by default: the guest restarts and runs on.
+    void set_stop_on_guest_reset(bool stop);
 
     // Claims ports first..last (inclusive) for an 8-bit ISA device (PortHandler, x86emu/io_ports.hpp):
     // a word or dword IN/OUT there is split into byte accesses, low byte at the lowest port

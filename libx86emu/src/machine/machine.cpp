@@ -96,13 +96,14 @@ struct Machine::Impl {
                 cpu.pull_deadline(cpu.cycles());
             }});
     }
-    // A reset the guest requested, done between slices.
-    void carry_out_pending_reset() {
-        if (!pending_reset) return;
+    // A reset the guest requested, done between slices; true if one was.
+    bool carry_out_pending_reset() {
+        if (!pending_reset) return false;
         if (*pending_reset == devices::ResetKind::Hard && platform) platform->reset_devices();
         pending_reset.reset();
         cpu.reset();
         ++guest_resets;
+        return true;
     }
 
     MemoryMap layout;
@@ -113,6 +114,7 @@ struct Machine::Impl {
     std::unique_ptr<devices::PcPlatform> platform;  // after everything it is wired to
     std::optional<devices::ResetKind> pending_reset;
     std::uint64_t guest_resets = 0;
+    bool stop_on_guest_reset = false;
 };
 
 Machine::Machine(MachineConfig config) {
@@ -149,7 +151,10 @@ RunResult Machine::run(std::uint64_t cycle_budget) {
     RunResult total;
     for (;;) {
         events.run_due();
-        impl_->carry_out_pending_reset();
+        if (impl_->carry_out_pending_reset() && impl_->stop_on_guest_reset) {
+            total.reasons = StopReason::StopRequested;
+            break;
+        }
         const std::uint64_t now = cpu.cycles();
         if (now >= end) {
             total.reasons = total.reasons | StopReason::BudgetExhausted;
@@ -189,6 +194,7 @@ void Machine::set_post_code_handler(std::function<void(std::uint8_t)> handler) {
     impl_->platform->set_post_code_handler(std::move(handler));
 }
 std::uint64_t Machine::guest_resets() const { return impl_->guest_resets; }
+void Machine::set_stop_on_guest_reset(bool stop) { impl_->stop_on_guest_reset = stop; }
 
 void Machine::add_port_handler(std::uint16_t first, std::uint16_t last, PortHandler handler) {
     impl_->ports.add_isa8(first, last, std::move(handler));
