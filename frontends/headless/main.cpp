@@ -135,6 +135,7 @@ public:
         config.cpu_options.fpu = options_.fpu;
         config.cpu_options.clock_khz = options_.clock_khz;
         config.memory_mib = options_.memory_mib;
+        config.platform = (options_.pc || !options_.kernel_path.empty()) ? Platform::PC : Platform::Bare;
         // A kernel run without --bios gets a HLT stub: the CPU starts at the kernel, not the ROM.
         config.bios_image = options_.bios_path.empty() ? linux_direct_boot_rom() : load_bios_image(options_.bios_path);
         std::vector<std::uint8_t> kernel, initrd;
@@ -158,6 +159,7 @@ public:
             }
         }
         attach_ports();
+        machine_->set_stop_on_guest_reset(options_.no_reboot);
         return run_slices();
     }
 
@@ -175,12 +177,20 @@ public:
 
 private:
     void attach_ports() {
-        machine_->add_port_handler(options_.post_port, options_.post_port,
-                                   PortHandler{{}, [this](std::uint16_t, std::uint8_t code) { on_post(code); }});
-        // Reading the port back gives 0xE9, the value guests use to detect a debug console.
-        machine_->add_port_handler(options_.debugcon_port, options_.debugcon_port,
-                                   PortHandler{[](std::uint16_t) -> std::uint8_t { return 0xE9; },
-                                               [this](std::uint16_t, std::uint8_t byte) { debugcon_->put(byte); }});
+        try {
+            // The PC platform owns port 80h and passes its writes on.
+            if (machine_->platform() == Platform::PC && options_.post_port == 0x80)
+                machine_->set_post_code_handler([this](std::uint8_t code) { on_post(code); });
+            else
+                machine_->add_port_handler(options_.post_port, options_.post_port,
+                                           PortHandler{{}, [this](std::uint16_t, std::uint8_t code) { on_post(code); }});
+            // Reading the port back gives 0xE9, the value guests use to detect a debug console.
+            machine_->add_port_handler(options_.debugcon_port, options_.debugcon_port,
+                                       PortHandler{[](std::uint16_t) -> std::uint8_t { return 0xE9; },
+                                                   [this](std::uint16_t, std::uint8_t byte) { debugcon_->put(byte); }});
+        } catch (const std::invalid_argument& error) {  // a port the PC platform's devices claim
+            throw UsageError(std::string("--post-port/--debugcon: ") + error.what());
+        }
     }
 
     void on_post(std::uint8_t code) {
@@ -224,6 +234,9 @@ private:
             if (post_reached_)
                 return {ExitCode::Success, "post_code_reached",
                         "POST code " + hex_byte(*options_.until_post) + " reached after " + cycles_text()};
+            // -no-reboot: a reset the guest asked for (CF9h on the PC platform) ends the run, as in QEMU.
+            if (options_.no_reboot && machine_->guest_resets() > 0)
+                return {ExitCode::Success, "guest_reset", "the guest reset the machine (-no-reboot) after " + cycles_text()};
             if (any(result.reasons, StopReason::Shutdown))
                 return {ExitCode::TripleFault, "shutdown", "triple fault (shutdown) after " + cycles_text()};
             if (any(result.reasons, StopReason::Halted)) {

@@ -172,10 +172,14 @@ Options parse_command_line(int argc, const char* const* argv, std::string& repor
         ("max-cycles", po::value(&max_cycles_text)->value_name("N"), "give up after this many CPU cycles (exit 4)")
         ("report", po::value(&options.report_path)->value_name("FILE.json"),
          "write a JSON report (stop reason, POST codes, counters, registers) on every exit path")
+        ("pc", po::bool_switch(&options.pc),
+         "build the PC platform's devices (8259A PIC, 8254 PIT, port 61h, CF9h reset, docs/DEVICES.md) "
+         "for a --bios run too; --kernel runs always have them")
         ("nographic", po::bool_switch(&options.nographic), "accepted for QEMU compatibility (-nographic); no effect")
         ("no-reboot", po::bool_switch(&options.no_reboot),
-         "accepted for QEMU compatibility (-no-reboot) and recorded in the report: a triple fault "
-         "always ends the run (exit 3), there is no reset-and-continue yet")
+         "as QEMU's -no-reboot: a reset the guest asks for (reset control CF9h on the PC platform) "
+         "ends the run (exit 0, guest_reset) instead of restarting the machine; a triple fault always "
+         "ends the run (exit 3)")
         ("serial", po::value(&options.serial)->value_name("stdio"),
          "accepted for QEMU compatibility (-serial stdio); only 'stdio' is accepted, and it has no "
          "effect yet: the serial port (UART) is not emulated");

@@ -39,6 +39,8 @@ struct Options {
     // already ends the run, exit 3); -nographic has no effect; -serial takes only "stdio" (the
     // UART is not emulated yet).
     bool no_reboot = false;
+    // --pc: the PC platform's devices (Platform::PC) for a ROM run; a --kernel run always has them.
+    bool pc = false;
     bool nographic = false;
     std::string serial;
     CpuModel model = CpuModel::i80386;

@@ -248,6 +248,30 @@ def case_clock_report(r):
     expect(seen[4.77] == seen[33.0], f"cycle counts differ with the clock rate: {seen}")
 
 
+def case_pc_until_post(r):
+    # --pc: the PC platform owns port 80h; its writes still reach the report and --until-post.
+    report_path = r.path("report.json")
+    r.expect_exit(0, "--bios", r.rom("halt.rom"), "--pc", "--until-post", "0x22", "--report", report_path)
+    report = r.report(report_path)
+    expect(report["stop_reason"] == "post_code_reached", f"stop_reason {report['stop_reason']!r}")
+    expect(report["post_codes"] == [0x11, 0x22], f"post_codes {report['post_codes']}")
+
+
+def case_pc_no_reboot(r):
+    # -no-reboot ends the run at a guest reset; a synthetic ROM: out 0CF9h, 06h (hard reset).
+    rom = bytearray([0xF4] * 4096)
+    rom[0xFF0:0xFF7] = bytes([0xB0, 0x06, 0xBA, 0xF9, 0x0C, 0xEE, 0xF4])  # mov al,6; mov dx,0CF9h; out dx,al; hlt
+    rom_path = r.path("reset.rom")
+    with open(rom_path, "wb") as file:
+        file.write(rom)
+    report_path = r.path("report.json")
+    r.expect_exit(0, "--bios", rom_path, "--pc", "-no-reboot", "--max-cycles", "1000000", "--report", report_path)
+    report = r.report(report_path)
+    expect(report["stop_reason"] == "guest_reset", f"stop_reason {report['stop_reason']!r}")
+    # Without -no-reboot the reset restarts the ROM, which resets again: the cycle limit ends it.
+    r.expect_exit(4, "--bios", rom_path, "--pc", "--max-cycles", "1000000")
+
+
 def case_until_post_met(r):
     report_path, console_path = r.path("report.json"), r.path("console.bin")
     r.expect_exit(0, "--bios", r.rom("halt.rom"), "--until-post", "0x22", "--report", report_path,
@@ -465,6 +489,9 @@ CASES = {
     "clock_report": case_clock_report,
     "until_post_met": case_until_post_met,
     "until_post_decimal": case_until_post_decimal,
+    "pc_until_post": case_pc_until_post,
+    "pc_no_reboot": case_pc_no_reboot,
+    "pc_port_taken": usage_error("--bios", "ROM:halt.rom", "--pc", "--debugcon", "0x61", stderr_text="--post-port/--debugcon"),
     "halt_before_post": case_halt_before_post,
     "post_port": case_post_port,
     "no_post": case_no_post,

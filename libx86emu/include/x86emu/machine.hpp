@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -21,17 +22,26 @@
 
 namespace x86emu {
 
+// Which devices surround the CPU. Bare: none (RAM, the BIOS ROM, and whatever port handlers the
+// embedder adds). PC: the PC platform's devices (docs/DEVICES.md): the 8259A PIC pair as the
+// CPU's interrupt controller, the 8254 PIT with port 61h, the FERR#/IRQ13 latch and port F0h,
+// POST port 80h and the reset control register CF9h; it claims those ports (20h-21h, A0h-A1h,
+// 4D0h-4D1h, 40h-43h, 61h, 80h, F0h, CF9h), so an embedder cannot add handlers there.
+enum class Platform { Bare, PC };
+
 // What to build. The constructor of Machine validates it and throws std::invalid_argument with a
 // message naming the offending field when a rule below is broken:
 //   * memory_mib: 1..3072, and at most the model's address space (8086: 1 MiB, 286: 16 MiB).
 //     3072 MiB keeps RAM clear of the BIOS alias below 4 GiB on the 386.
 //   * bios_image: a non-empty multiple of 4 KiB (the host-page granule) of at most 128 KiB
 //     (so that it fits the PC's ROM area 0xE0000-0xFFFFF).
+//   * platform: Bare or PC.
 struct MachineConfig {
     CpuModel model = CpuModel::i80386;
     CpuOptions cpu_options;  // e.g. a 387 for the 386 (x86emu/cpu.hpp)
     std::uint32_t memory_mib = 16;
     std::vector<std::uint8_t> bios_image;
+    Platform platform = Platform::Bare;
 };
 
 inline constexpr std::uint32_t kMaxMachineMemoryMib = 3072;
@@ -96,7 +106,8 @@ public:
     //     pending (a dead halt), or IF = 1 with no event scheduled (only the embedder, or
     //     another thread through Cpu::set_intr / raise_nmi, can wake it);
     //   * any other reason from Cpu::run (StopRequested, Shutdown, NoInterruptController, ...)
-    //     at once, with RepInProgress as Cpu::run reports it.
+    //     at once, with RepInProgress as Cpu::run reports it;
+    //   * StopRequested right after a guest reset when set_stop_on_guest_reset(true).
     // RunResult::cycles includes idle time. Deterministic: the same guest, events and budgets
     // give the same cycles and state, however the run is sliced. Every call with a non-zero
     // budget makes progress (executes or delivers something, or lets time pass) unless it
@@ -106,6 +117,24 @@ public:
     // Cpu::request_stop: safe to call from a port handler, a scheduler callback or another
     // thread; the current instruction completes.
     void request_stop();
+
+    // ---- the PC platform (MachineConfig::platform = Platform::PC) ----
+    Platform platform() const;
+    // The last value written to POST port 80h; nullopt before any write, after a hard reset, and
+    // on the Bare platform (which has no port 80h device).
+    std::optional<std::uint8_t> post_code() const;
+    // Called with every value written to port 80h, from inside the OUT (it may call
+    // request_stop). Throws std::logic_error on the Bare platform, where the embedder claims
+    // port 80h itself if it wants one.
+    void set_post_code_handler(std::function<void(std::uint8_t code)> handler);
+    // How many resets the guest asked for through the reset control register CF9h (or another
+    // platform reset source) and run() carried out: a hard one resets the CPU and every platform
+    // device, a soft one the CPU only; RAM keeps its contents either way.
+    std::uint64_t guest_resets() const;
+    // When set, run() returns with StopReason::StopRequested right after carrying out a guest
+    // reset (the CPU at its reset vector, nothing executed since), so that a frontend can end
+    // the run there (QEMU's -no-reboot). Off by default: the guest restarts and runs on.
+    void set_stop_on_guest_reset(bool stop);
 
     // Claims ports first..last (inclusive) for an 8-bit ISA device (PortHandler, x86emu/io_ports.hpp):
     // a word or dword IN/OUT there is split into byte accesses, low byte at the lowest port

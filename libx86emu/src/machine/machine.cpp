@@ -4,6 +4,8 @@
 // halted).
 #include "x86emu/machine.hpp"
 
+#include "devices/pc_platform.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <optional>
@@ -89,6 +91,25 @@ struct Machine::Impl {
         bios = bios_image;
     }
 
+    // Builds the PC platform's devices (MachineConfig::platform). A guest reset request (CF9h)
+    // is carried out by run() at the next instruction boundary: pull_deadline ends the slice.
+    void build_pc_platform() {
+        platform = std::make_unique<devices::PcPlatform>(devices::PcPlatform::Wiring{
+            cpu, scheduler, memory, ports, [this](devices::ResetKind kind) {
+                pending_reset = kind;
+                cpu.pull_deadline(cpu.cycles());
+            }});
+    }
+    // A reset the guest requested, done between slices; true if one was.
+    bool carry_out_pending_reset() {
+        if (!pending_reset) return false;
+        if (*pending_reset == devices::ResetKind::Hard && platform) platform->reset_devices();
+        pending_reset.reset();
+        cpu.reset();
+        ++guest_resets;
+        return true;
+    }
+
     MemoryMap layout;
     IoPortMap ports;
     PhysicalMemoryMap memory;
@@ -96,11 +117,18 @@ struct Machine::Impl {
     Scheduler scheduler;  // and this after the CPU whose cycles are its time
     std::vector<std::uint8_t> bios;  // the image as configured (a machine snapshot checks its hash)
     SnapshotRegistry devices;        // the devices' part of a snapshot (none yet)
+    std::unique_ptr<devices::PcPlatform> platform;  // after everything it is wired to
+    std::optional<devices::ResetKind> pending_reset;
+    std::uint64_t guest_resets = 0;
+    bool stop_on_guest_reset = false;
 };
 
 Machine::Machine(MachineConfig config) {
     const MemoryMap layout = layout_for(config);
+    if (config.platform != Platform::Bare && config.platform != Platform::PC)
+        throw std::invalid_argument("machine config: unknown platform");
     impl_ = std::make_unique<Impl>(layout, config.model, config.cpu_options, config.bios_image);
+    if (config.platform == Platform::PC) impl_->build_pc_platform();
     impl_->cpu.reset();
 }
 
@@ -129,6 +157,10 @@ RunResult Machine::run(std::uint64_t cycle_budget) {
     RunResult total;
     for (;;) {
         events.run_due();
+        if (impl_->carry_out_pending_reset() && impl_->stop_on_guest_reset) {
+            total.reasons = StopReason::StopRequested;
+            break;
+        }
         const std::uint64_t now = cpu.cycles();
         if (now >= end) {
             total.reasons = total.reasons | StopReason::BudgetExhausted;
@@ -165,6 +197,16 @@ std::vector<std::uint8_t> Machine::save_snapshot() const {
 void Machine::restore_snapshot(std::span<const std::uint8_t> bytes) {
     restore_machine_snapshot(bytes, {impl_->memory, impl_->layout.ram_bytes, impl_->bios, impl_->cpu, impl_->devices});
 }
+Platform Machine::platform() const { return impl_->platform ? Platform::PC : Platform::Bare; }
+std::optional<std::uint8_t> Machine::post_code() const {
+    return impl_->platform ? impl_->platform->last_post_code() : std::nullopt;
+}
+void Machine::set_post_code_handler(std::function<void(std::uint8_t)> handler) {
+    if (!impl_->platform) throw std::logic_error("Machine::set_post_code_handler: the Bare platform has no port 80h device");
+    impl_->platform->set_post_code_handler(std::move(handler));
+}
+std::uint64_t Machine::guest_resets() const { return impl_->guest_resets; }
+void Machine::set_stop_on_guest_reset(bool stop) { impl_->stop_on_guest_reset = stop; }
 
 void Machine::add_port_handler(std::uint16_t first, std::uint16_t last, PortHandler handler) {
     impl_->ports.add_isa8(first, last, std::move(handler));
