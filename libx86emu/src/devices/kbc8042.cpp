@@ -17,10 +17,12 @@ void Kbc8042::attach(IoPortMap& ports) {
 }
 
 void Kbc8042::reset() {
+    const bool irq1_was = state_.irq1_level, irq12_was = state_.irq12_level;
     state_ = State{};
     keyboard_.reset();
     mouse_.reset();
-    update_irqs();
+    if (irq1_was && wiring_.irq1) wiring_.irq1(false);
+    if (irq12_was && wiring_.irq12) wiring_.irq12(false);
 }
 
 void Kbc8042::state_restored() {

@@ -104,6 +104,7 @@ public:
     // Host conveniences: feed the device and poll().
     void key_down(std::span<const std::uint8_t> set2_make) { keyboard_.key_down(set2_make); poll(); }
     void key_up(std::span<const std::uint8_t> set2_make) { keyboard_.key_up(set2_make); poll(); }
+    void press_pause() { keyboard_.press_pause(); poll(); }
     void mouse_move(int dx, int dy, int dz, std::uint8_t buttons) { mouse_.move(dx, dy, dz, buttons); poll(); }
 
     // Machine reset (power-on state of controller, keyboard and mouse); the IRQ lines drop. The

@@ -89,9 +89,12 @@ void Ps2Keyboard::send_sequence(std::span<const std::uint8_t> set2_bytes) {
             bytes[count++] = static_cast<std::uint8_t>(translated);
         }
     }
-    if (state_.output.size() + count > kBufferBytes) {
-        // Overrun: the keyboard replaces what it cannot keep by one overrun code.
-        if (state_.output.size() < kBufferBytes) state_.output.push_back(state_.scancode_set == 2 ? 0x00 : 0xFF);
+    // Overrun: the last place of the buffer is kept for the overrun code, which replaces what
+    // does not fit (once, until the buffer has room again).
+    if (state_.output.size() + count > kBufferBytes - 1) {
+        const std::uint8_t overrun = state_.scancode_set == 2 ? 0x00 : 0xFF;
+        if (state_.output.size() < kBufferBytes && (state_.output.empty() || state_.output.back() != overrun))
+            state_.output.push_back(overrun);
         return;
     }
     for (std::size_t k = 0; k < count; ++k) state_.output.push_back(bytes[k]);
