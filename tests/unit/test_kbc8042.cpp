@@ -13,6 +13,9 @@
 #include <vector>
 
 #include "devices/kbc8042.hpp"
+#include "emu_test_support.hpp"
+#include "x86emu/cpu.hpp"
+#include "x86emu/memory_map.hpp"
 #include "devices/system_control_port.hpp"
 #include "x86emu/io_ports.hpp"
 
@@ -473,4 +476,49 @@ TEST_CASE("kbc8042: odd guest accesses never crash") {
     const std::uint8_t again = rig.read_data();
     CHECK(rig.read_data() == again);
     CHECK(rig.ports.read(0x60, 2) <= 0xFFFF);  // a word read splits into 60h and 61h (unclaimed)
+}
+
+TEST_CASE("kbc8042: a guest program gates A20 through the 8042 and port 92h and runs the self test") {
+    // Real mode on a 386: the byte at FFFF:0510 (1 MiB + 500h) shows 0000:0500 while A20 is off.
+    PhysicalMemoryMap map;
+    map.map_ram(0, 0x200000);
+    IoPortMap ports;
+    map.set_io_ports(&ports);
+    A20Gate gate([&](bool on) { map.set_a20(on); });
+    Kbc8042 kbc(Kbc8042::Wiring{{}, {}, [&](bool on) { gate.set_kbc(on); }, {}});
+    SystemControlPortA port92([&](bool on) { gate.set_port92(on); }, {});
+    kbc.attach(ports);
+    port92.attach(ports);
+    Cpu cpu(CpuModel::i80386, map);
+    map.add_listener(cpu);
+    const std::vector<std::uint8_t> code = {
+        0xB8, 0xFF, 0xFF, 0x8E, 0xC0,              // mov ax, FFFFh; mov es, ax
+        0xC6, 0x06, 0x00, 0x05, 0x11,              // mov byte [0500h], 11h
+        0x26, 0xC6, 0x06, 0x10, 0x05, 0x22,        // mov byte es:[0510h], 22h (A20 on: 100500h)
+        0xB0, 0xD1, 0xE6, 0x64,                    // mov al, D1h; out 64h, al   (write output port)
+        0xB0, 0xCD, 0xE6, 0x60,                    // mov al, CDh; out 60h, al   (A20 off, no reset)
+        0x26, 0x8A, 0x1E, 0x10, 0x05,              // mov bl, es:[0510h]         (wraps: 11h)
+        0xB0, 0x02, 0xE6, 0x92,                    // mov al, 2; out 92h, al     (fast A20 on)
+        0x26, 0x8A, 0x3E, 0x10, 0x05,              // mov bh, es:[0510h]         (22h)
+        0xB0, 0xAA, 0xE6, 0x64,                    // mov al, AAh; out 64h, al   (self test)
+        0xE4, 0x60,                                // in al, 60h                 (55h)
+        0xF4,                                      // hlt
+    };
+    map.write_physical(0x1000, code);
+    CpuState s;
+    s.eip = 0x1000;
+    s.seg[CS] = x86emu_test::real_seg(0, 0x9B);
+    for (unsigned r : {DS, ES, FS, GS}) s.seg[r] = x86emu_test::real_seg(0);
+    s.seg[SS] = x86emu_test::real_seg(0x7000);
+    s.gpr[ESP] = 0x1000;
+    s.idtr.limit = 0x3FF;
+    cpu.set_state(s);
+    cpu.run(100'000);
+    const CpuState end = cpu.state();
+    CHECK(end.halted);
+    CHECK((end.gpr[EBX] & 0xFF) == 0x11);
+    CHECK(((end.gpr[EBX] >> 8) & 0xFF) == 0x22);
+    CHECK((end.gpr[EAX] & 0xFF) == 0x55);
+    CHECK_FALSE(kbc.a20());
+    CHECK(gate.enabled());
 }
