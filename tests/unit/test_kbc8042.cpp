@@ -523,3 +523,22 @@ TEST_CASE("kbc8042: a guest program gates A20 through the 8042 and port 92h and 
     CHECK_FALSE(kbc.a20());
     CHECK(gate.enabled());
 }
+
+TEST_CASE("kbc8042: the plain states copied to another controller continue the same byte stream") {
+    Rig a, b;
+    a.set_command_byte(0x47);
+    a.to_mouse(0xF4);
+    a.kbc.press_pause();
+    a.kbc.mouse().move(3, -2, 0, Ps2Mouse::kButtonLeft);
+    a.command(0xD0);  // a controller reply queued behind the keyboard byte in the buffer
+    b.kbc.state() = a.kbc.state();
+    b.kbc.keyboard().state() = a.kbc.keyboard().state();
+    b.kbc.mouse().state() = a.kbc.mouse().state();
+    b.irq1.clear();
+    b.kbc.state_restored();
+    CHECK(b.irq1 == std::vector<bool>{true});  // the restored level is driven
+    CHECK(b.kbc.state() == a.kbc.state());
+    const Bytes from_a = a.drain();
+    CHECK(from_a.size() == 6 + 1 + 3);  // Pause translated (6), the D0 reply, the mouse packet (3)
+    CHECK(b.drain() == from_a);
+}
