@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -171,6 +172,56 @@ TEST_CASE("acpi tables: RSDP, RSDT, FADT, FACS, DSDT with signatures, lengths, c
     CHECK(aml == std::vector<std::uint8_t>{0x08, 0x5F, 0x53, 0x35, 0x5F, 0x12, 0x08, 0x04, 0x0A, 0x05, 0x0A, 0x05,
                                            0x00, 0x00});
     CHECK_FALSE(find_sleep_package(aml, "_S3_").found);
+}
+
+TEST_CASE("acpi tables: the optional PCI host bridge \\_SB.PCI0 (PNP0A03)") {
+    AcpiTableConfig config;
+    config.pci_host_bridge = true;
+    const AcpiTables t = build_acpi_tables(config);
+    const auto& b = t.bytes;
+    const std::size_t d = t.dsdt - t.base;
+    const std::uint32_t length = static_cast<std::uint32_t>(le(b, d + 4, 4));
+    CHECK(length == 36 + 14 + 30);
+    CHECK(sum(b, d, length) == 0);
+    const std::vector<std::uint8_t> aml(b.begin() + static_cast<std::ptrdiff_t>(d + 36),
+                                        b.begin() + static_cast<std::ptrdiff_t>(d + length));
+    CHECK(find_sleep_package(aml, "_S5_").values == std::vector<std::uint64_t>{5, 5, 0, 0});
+    // Walk the scope: ScopeOp, PkgLength covering the rest, \_SB_.
+    const std::size_t scope = 14;
+    REQUIRE(aml.size() == scope + 30);
+    CHECK(aml[scope] == 0x10);
+    CHECK(scope + 1 + aml[scope + 1] == aml.size());
+    CHECK(text(aml, scope + 2, 5) == "\\_SB_");
+    // DeviceOp, PkgLength to the end, PCI0.
+    const std::size_t device = scope + 7;
+    CHECK(aml[device] == 0x5B);
+    CHECK(aml[device + 1] == 0x82);
+    CHECK(device + 2 + aml[device + 2] == aml.size());
+    CHECK(text(aml, device + 3, 4) == "PCI0");
+    // Name (_HID, DWordConst): the EISA ID decompresses to "PNP0A03".
+    const std::size_t hid = device + 7;
+    CHECK(aml[hid] == 0x08);
+    CHECK(text(aml, hid + 1, 4) == "_HID");
+    CHECK(aml[hid + 5] == 0x0C);
+    const std::uint32_t eisa = static_cast<std::uint32_t>(le(aml, hid + 6, 4));
+    const std::uint32_t be = (eisa & 0xFF) << 24 | ((eisa >> 8) & 0xFF) << 16 | ((eisa >> 16) & 0xFF) << 8 | eisa >> 24;
+    const std::uint32_t vendor = be >> 16, product = be & 0xFFFF;
+    std::string id;
+    id += static_cast<char>('@' + ((vendor >> 10) & 0x1F));
+    id += static_cast<char>('@' + ((vendor >> 5) & 0x1F));
+    id += static_cast<char>('@' + (vendor & 0x1F));
+    char hex[5];
+    std::snprintf(hex, sizeof hex, "%04X", product);
+    id += hex;
+    CHECK(id == "PNP0A03");
+    // Name (_ADR, Zero).
+    const std::size_t adr = hid + 10;
+    CHECK(aml[adr] == 0x08);
+    CHECK(text(aml, adr + 1, 4) == "_ADR");
+    CHECK(aml[adr + 5] == 0x00);
+    // Without the option the DSDT holds only \_S5.
+    CHECK(le(build_acpi_tables(AcpiTableConfig{}).bytes, build_acpi_tables(AcpiTableConfig{}).dsdt - 0xE0000 + 4, 4) ==
+          36 + 14);
 }
 
 TEST_CASE("acpi tables: configuration: base, PM block, 32-bit timer, SLP_TYP; bad configurations refused") {

@@ -77,6 +77,22 @@ std::vector<std::uint8_t> s5_aml(std::uint8_t slp_typ) {
     return {0x08, '_', 'S', '5', '_', 0x12, 0x08, 0x04, 0x0A, slp_typ, 0x0A, slp_typ, 0x00, 0x00};
 }
 
+// The PCI host bridge (ACPI §20.2, §6.1.1 _ADR, §6.1.5 _HID with an EISA ID):
+//   Scope (\_SB) { Device (PCI0) { Name (_HID, EisaId ("PNP0A03")) Name (_ADR, Zero) } }
+// encodes as
+//   10 1D 5C 5F 53 42 5F     ScopeOp, PkgLength 29, NameString "\_SB_" (RootChar + NameSeg)
+//   5B 82 15 50 43 49 30     DeviceOp (ExtOpPrefix 5B, 82), PkgLength 21, NameSeg "PCI0"
+//   08 5F 48 49 44 0C 41 D0 0A 03   Name (_HID, DWordConst): EisaId ("PNP0A03") compressed
+//                                   (three 5-bit letters 'P'-40h, 'N'-40h, 'P'-40h = 41D0h, then
+//                                   product 0A03h, stored big-endian in the dword's bytes)
+//   08 5F 41 44 52 00        Name (_ADR, ZeroOp): device 0, function 0 of its bus
+std::vector<std::uint8_t> pci_host_bridge_aml() {
+    return {0x10, 0x1D, 0x5C, '_', 'S', 'B', '_',                 //
+            0x5B, 0x82, 0x15, 'P', 'C', 'I', '0',                 //
+            0x08, '_', 'H', 'I', 'D', 0x0C, 0x41, 0xD0, 0x0A, 0x03,  //
+            0x08, '_', 'A', 'D', 'R', 0x00};
+}
+
 // A Generic Address Structure (§5.2.3.2): system I/O space, bit width, access size.
 void put_gas_io(Image& image, std::size_t at, std::uint16_t port, std::uint8_t bit_width, std::uint8_t access_size) {
     image.put(at + 0, 1, 1);  // address space: system I/O
@@ -138,7 +154,11 @@ AcpiTables build_acpi_tables(const AcpiTableConfig& config) {
     // DSDT.
     image.align(16);
     out.dsdt = image.here();
-    const std::vector<std::uint8_t> aml = s5_aml(config.slp_typ_s5);
+    std::vector<std::uint8_t> aml = s5_aml(config.slp_typ_s5);
+    if (config.pci_host_bridge) {
+        const std::vector<std::uint8_t> pci = pci_host_bridge_aml();
+        aml.insert(aml.end(), pci.begin(), pci.end());
+    }
     const std::uint32_t dsdt_bytes = kHeaderBytes + static_cast<std::uint32_t>(aml.size());
     const std::size_t dsdt = begin_table(image, "DSDT", dsdt_bytes, 2);
     std::memcpy(&image.bytes()[dsdt + kHeaderBytes], aml.data(), aml.size());

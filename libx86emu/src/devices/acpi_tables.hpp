@@ -14,7 +14,8 @@
 //         value FEh (the 8042's reset pulse); C2/C3 latencies say "not supported"; the 64-bit
 //         X_ fields are 0, which tells the OS to use the 32-bit ones
 //   FACS  64 bytes on a 64-byte boundary (version 1, no waking vector, no global lock owner)
-//   DSDT  revision 2, AML: Name (\_S5, Package () {5, 5, 0, 0})
+//   DSDT  revision 2, AML: Name (\_S5, Package () {5, 5, 0, 0}), and optionally
+//         Scope (\_SB) { Device (PCI0) { Name (_HID, EisaId ("PNP0A03")) Name (_ADR, 0) } }
 // No MADT: the P6 model has no local APIC, and without an MADT an OS uses the 8259A PICs.
 #pragma once
 #include <cstdint>
@@ -28,6 +29,11 @@ struct AcpiTableConfig {
     bool timer_32bit = false;         // AcpiPm::Config::timer_32bit
     std::uint8_t sci_irq = 9;
     std::uint8_t slp_typ_s5 = 5;      // AcpiPm::kSlpTypS5
+    // Declare the PCI host bridge \_SB.PCI0 (PNP0A03, bus 0) in the DSDT. With ACPI enabled,
+    // Linux scans PCI buses only below such a device, so a platform with PCI (CF8h/CFCh) sets
+    // this; without _CRS and _PRT the kernel uses its default windows and the devices'
+    // Interrupt Line registers.
+    bool pci_host_bridge = false;
 };
 
 struct AcpiTables {
