@@ -174,54 +174,116 @@ TEST_CASE("acpi tables: RSDP, RSDT, FADT, FACS, DSDT with signatures, lengths, c
     CHECK_FALSE(find_sleep_package(aml, "_S3_").found);
 }
 
-TEST_CASE("acpi tables: the optional PCI host bridge \\_SB.PCI0 (PNP0A03)") {
+namespace {
+
+// One address space descriptor of a _CRS: resource type, min, max, length.
+struct Window {
+    std::uint8_t type;
+    std::uint64_t min, max, length;
+    friend bool operator==(const Window&, const Window&) = default;
+};
+
+// A PkgLength at `at` (ACPI §20.2.4): returns the package's end (at + its value) and moves `at`
+// past the PkgLength bytes.
+std::size_t package_end(const std::vector<std::uint8_t>& aml, std::size_t& at) {
+    const std::size_t start = at;
+    const std::uint8_t lead = aml.at(at++);
+    const unsigned follow = lead >> 6;
+    std::size_t length = follow == 0 ? (lead & 0x3F) : (lead & 0x0F);
+    for (unsigned f = 0; f < follow; ++f) length |= std::size_t{aml.at(at++)} << (4 + 8 * f);
+    return start + length;
+}
+
+}  // namespace
+
+TEST_CASE("acpi tables: the optional PCI host bridge \\_SB.PCI0 (PNP0A03) with its _CRS windows") {
     AcpiTableConfig config;
     config.pci_host_bridge = true;
+    config.pci_memory_base = 0x08000000;
     const AcpiTables t = build_acpi_tables(config);
     const auto& b = t.bytes;
     const std::size_t d = t.dsdt - t.base;
     const std::uint32_t length = static_cast<std::uint32_t>(le(b, d + 4, 4));
-    CHECK(length == 36 + 14 + 30);
+    REQUIRE(d + length <= b.size());
     CHECK(sum(b, d, length) == 0);
     const std::vector<std::uint8_t> aml(b.begin() + static_cast<std::ptrdiff_t>(d + 36),
                                         b.begin() + static_cast<std::ptrdiff_t>(d + length));
     CHECK(find_sleep_package(aml, "_S5_").values == std::vector<std::uint64_t>{5, 5, 0, 0});
-    // Walk the scope: ScopeOp, PkgLength covering the rest, \_SB_.
-    const std::size_t scope = 14;
-    REQUIRE(aml.size() == scope + 30);
-    CHECK(aml[scope] == 0x10);
-    CHECK(scope + 1 + aml[scope + 1] == aml.size());
-    CHECK(text(aml, scope + 2, 5) == "\\_SB_");
-    // DeviceOp, PkgLength to the end, PCI0.
-    const std::size_t device = scope + 7;
-    CHECK(aml[device] == 0x5B);
-    CHECK(aml[device + 1] == 0x82);
-    CHECK(device + 2 + aml[device + 2] == aml.size());
-    CHECK(text(aml, device + 3, 4) == "PCI0");
+
+    std::size_t at = 14;  // after \_S5
+    REQUIRE(aml.at(at++) == 0x10);  // ScopeOp
+    CHECK(package_end(aml, at) == aml.size());
+    CHECK(text(aml, at, 5) == "\\_SB_");
+    at += 5;
+    REQUIRE(aml.at(at) == 0x5B);
+    REQUIRE(aml.at(at + 1) == 0x82);  // DeviceOp
+    at += 2;
+    CHECK(package_end(aml, at) == aml.size());
+    CHECK(text(aml, at, 4) == "PCI0");
+    at += 4;
     // Name (_HID, DWordConst): the EISA ID decompresses to "PNP0A03".
-    const std::size_t hid = device + 7;
-    CHECK(aml[hid] == 0x08);
-    CHECK(text(aml, hid + 1, 4) == "_HID");
-    CHECK(aml[hid + 5] == 0x0C);
-    const std::uint32_t eisa = static_cast<std::uint32_t>(le(aml, hid + 6, 4));
-    const std::uint32_t be = (eisa & 0xFF) << 24 | ((eisa >> 8) & 0xFF) << 16 | ((eisa >> 16) & 0xFF) << 8 | eisa >> 24;
-    const std::uint32_t vendor = be >> 16, product = be & 0xFFFF;
+    CHECK(aml.at(at) == 0x08);
+    CHECK(text(aml, at + 1, 4) == "_HID");
+    CHECK(aml.at(at + 5) == 0x0C);
+    const std::uint32_t vendor = std::uint32_t{aml[at + 6]} << 8 | aml[at + 7];
+    const std::uint32_t product = std::uint32_t{aml[at + 8]} << 8 | aml[at + 9];
     std::string id;
-    id += static_cast<char>('@' + ((vendor >> 10) & 0x1F));
-    id += static_cast<char>('@' + ((vendor >> 5) & 0x1F));
-    id += static_cast<char>('@' + (vendor & 0x1F));
+    for (int shift : {10, 5, 0}) id += static_cast<char>('@' + ((vendor >> shift) & 0x1F));
     char hex[5];
     std::snprintf(hex, sizeof hex, "%04X", product);
     id += hex;
     CHECK(id == "PNP0A03");
-    // Name (_ADR, Zero).
-    const std::size_t adr = hid + 10;
-    CHECK(aml[adr] == 0x08);
-    CHECK(text(aml, adr + 1, 4) == "_ADR");
-    CHECK(aml[adr + 5] == 0x00);
-    // Without the option the DSDT holds only \_S5.
-    CHECK(le(build_acpi_tables(AcpiTableConfig{}).bytes, build_acpi_tables(AcpiTableConfig{}).dsdt - 0xE0000 + 4, 4) ==
-          36 + 14);
+    at += 10;
+    CHECK(aml.at(at) == 0x08);
+    CHECK(text(aml, at + 1, 4) == "_ADR");
+    CHECK(aml.at(at + 5) == 0x00);
+    at += 6;
+    // Name (_CRS, Buffer): BufferOp, PkgLength, BytePrefix size, the descriptors, the end tag.
+    CHECK(aml.at(at) == 0x08);
+    CHECK(text(aml, at + 1, 4) == "_CRS");
+    REQUIRE(aml.at(at + 5) == 0x11);
+    at += 6;
+    const std::size_t buffer_end = package_end(aml, at);
+    CHECK(buffer_end == aml.size());
+    REQUIRE(aml.at(at) == 0x0A);
+    const std::size_t size = aml.at(at + 1);
+    at += 2;
+    CHECK(at + size == buffer_end);
+    std::vector<Window> windows;
+    bool end_tag = false;
+    while (at < buffer_end && !end_tag) {
+        const std::uint8_t tag = aml[at];
+        if (tag == 0x79) {
+            end_tag = true;
+            at += 2;
+        } else if (tag == 0x88) {
+            CHECK(le(aml, at + 1, 2) == 13);
+            CHECK(aml[at + 4] == 0x0C);
+            windows.push_back({aml[at + 3], le(aml, at + 8, 2), le(aml, at + 10, 2), le(aml, at + 14, 2)});
+            at += 16;
+        } else if (tag == 0x87) {
+            CHECK(le(aml, at + 1, 2) == 23);
+            CHECK(aml[at + 4] == 0x0C);
+            windows.push_back({aml[at + 3], le(aml, at + 10, 4), le(aml, at + 14, 4), le(aml, at + 22, 4)});
+            at += 26;
+        } else {
+            FAIL("unexpected resource descriptor");
+            break;
+        }
+    }
+    CHECK(end_tag);
+    CHECK(at == buffer_end);
+    const std::vector<Window> expected = {
+        {2, 0x00, 0xFF, 0x100},  {1, 0x0000, 0x0CF7, 0x0CF8}, {1, 0x0D00, 0xFFFF, 0xF300},
+        {0, 0xA0000, 0xBFFFF, 0x20000}, {0, 0x08000000, 0xFEBFFFFF, 0xF6C00000},
+    };
+    CHECK(windows == expected);
+
+    // Without the option the DSDT holds only \_S5; a window start below 1 MiB is refused.
+    const AcpiTables plain = build_acpi_tables(AcpiTableConfig{});
+    CHECK(le(plain.bytes, plain.dsdt - plain.base + 4, 4) == 36 + 14);
+    config.pci_memory_base = 0xF0000;
+    CHECK_THROWS_AS(build_acpi_tables(config), std::invalid_argument);
 }
 
 TEST_CASE("acpi tables: configuration: base, PM block, 32-bit timer, SLP_TYP; bad configurations refused") {

@@ -77,20 +77,99 @@ std::vector<std::uint8_t> s5_aml(std::uint8_t slp_typ) {
     return {0x08, '_', 'S', '5', '_', 0x12, 0x08, 0x04, 0x0A, slp_typ, 0x0A, slp_typ, 0x00, 0x00};
 }
 
-// The PCI host bridge (ACPI §20.2, §6.1.1 _ADR, §6.1.5 _HID with an EISA ID):
-//   Scope (\_SB) { Device (PCI0) { Name (_HID, EisaId ("PNP0A03")) Name (_ADR, Zero) } }
-// encodes as
-//   10 1D 5C 5F 53 42 5F     ScopeOp, PkgLength 29, NameString "\_SB_" (RootChar + NameSeg)
-//   5B 82 15 50 43 49 30     DeviceOp (ExtOpPrefix 5B, 82), PkgLength 21, NameSeg "PCI0"
-//   08 5F 48 49 44 0C 41 D0 0A 03   Name (_HID, DWordConst): EisaId ("PNP0A03") compressed
-//                                   (three 5-bit letters 'P'-40h, 'N'-40h, 'P'-40h = 41D0h, then
-//                                   product 0A03h, stored big-endian in the dword's bytes)
-//   08 5F 41 44 52 00        Name (_ADR, ZeroOp): device 0, function 0 of its bus
-std::vector<std::uint8_t> pci_host_bridge_aml() {
-    return {0x10, 0x1D, 0x5C, '_', 'S', 'B', '_',                 //
-            0x5B, 0x82, 0x15, 'P', 'C', 'I', '0',                 //
-            0x08, '_', 'H', 'I', 'D', 0x0C, 0x41, 0xD0, 0x0A, 0x03,  //
-            0x08, '_', 'A', 'D', 'R', 0x00};
+// AML PkgLength (ACPI §20.2.4): the length of the package including the PkgLength bytes; one
+// byte up to 63, else a lead byte (bits 7-6 = number of following bytes, bits 3-0 = low nibble)
+// and the rest of the value in following bytes.
+void append_with_pkg_length(std::vector<std::uint8_t>& out, const std::vector<std::uint8_t>& content) {
+    std::size_t total = content.size() + 1;
+    if (total > 0x3F) total = content.size() + 2;
+    if (total > 0xFFF) total = content.size() + 3;  // the DSDT never needs 4 bytes
+    if (total <= 0x3F) {
+        out.push_back(static_cast<std::uint8_t>(total));
+    } else {
+        const unsigned follow = total <= 0xFFF ? 1 : 2;
+        out.push_back(static_cast<std::uint8_t>((follow << 6) | (total & 0x0F)));
+        for (unsigned k = 0; k < follow; ++k) out.push_back(static_cast<std::uint8_t>(total >> (4 + 8 * k)));
+    }
+    out.insert(out.end(), content.begin(), content.end());
+}
+
+void put_le(std::vector<std::uint8_t>& out, std::uint64_t value, unsigned n) {
+    for (unsigned k = 0; k < n; ++k) out.push_back(static_cast<std::uint8_t>(value >> (8 * k)));
+}
+
+// Word Address Space Descriptor (ACPI §6.4.3.5.3), a producer window of the bridge: type 0x88,
+// length 13, resource type (1 I/O, 2 bus numbers), general flags 0Ch (min and max fixed,
+// positive decode, producer), type-specific flags, granularity, min, max, translation, length.
+void word_window(std::vector<std::uint8_t>& out, std::uint8_t type, std::uint8_t type_flags, std::uint16_t min,
+                 std::uint16_t max) {
+    out.push_back(0x88);
+    put_le(out, 13, 2);
+    out.push_back(type);
+    out.push_back(0x0C);
+    out.push_back(type_flags);
+    put_le(out, 0, 2);
+    put_le(out, min, 2);
+    put_le(out, max, 2);
+    put_le(out, 0, 2);
+    put_le(out, std::uint32_t{max} - min + 1, 2);
+}
+// DWord Address Space Descriptor (§6.4.3.5.2), a memory window: type 0x87, length 23, resource
+// type 0, flags 0Ch, type-specific 01h (read-write, non-cacheable), then the five dwords.
+void dword_memory_window(std::vector<std::uint8_t>& out, std::uint32_t min, std::uint32_t max) {
+    out.push_back(0x87);
+    put_le(out, 23, 2);
+    out.push_back(0x00);
+    out.push_back(0x0C);
+    out.push_back(0x01);
+    put_le(out, 0, 4);
+    put_le(out, min, 4);
+    put_le(out, max, 4);
+    put_le(out, 0, 4);
+    put_le(out, std::uint64_t{max} - min + 1, 4);
+}
+
+// The PCI host bridge (ACPI §6.1.1 _ADR, §6.1.5 _HID, §6.2.2 _CRS, §20.2 grammar):
+//   Scope (\_SB) {
+//     Device (PCI0) {
+//       Name (_HID, EisaId ("PNP0A03"))
+//       Name (_ADR, Zero)
+//       Name (_CRS, ResourceTemplate () {
+//         WordBusNumber (ResourceProducer, MinFixed, MaxFixed, PosDecode, 0, 0, 0xFF, 0, 0x100)
+//         WordIO (ResourceProducer, MinFixed, MaxFixed, PosDecode, EntireRange, 0, 0, 0xCF7, 0, 0xCF8)
+//         WordIO (ResourceProducer, MinFixed, MaxFixed, PosDecode, EntireRange, 0, 0xD00, 0xFFFF, 0, 0xF300)
+//         DWordMemory (..., NonCacheable, ReadWrite, 0, 0xA0000, 0xBFFFF, 0, 0x20000)
+//         DWordMemory (..., NonCacheable, ReadWrite, 0, memory_base, 0xFEBFFFFF, 0, ...)
+//       })
+//     }
+//   }
+// encodes as ScopeOp 10, PkgLength, "\_SB_" (5C 5F 53 42 5F); DeviceOp 5B 82, PkgLength, "PCI0";
+// 08 "_HID" 0C 41 D0 0A 03 (EisaId: letters 'P','N','P' as 5-bit values 10h, 0Eh, 10h packed
+// into 41D0h, product 0A03h, stored big-endian); 08 "_ADR" 00; 08 "_CRS" then BufferOp 11,
+// PkgLength, BufferSize (0A n), the descriptors and the end tag 79 00 (checksum 0: "valid").
+// The I/O windows leave out CF8h-CFFh, the configuration ports the bridge itself decodes.
+std::vector<std::uint8_t> pci_host_bridge_aml(std::uint32_t memory_base) {
+    std::vector<std::uint8_t> resources;
+    word_window(resources, 2, 0x00, 0x00, 0xFF);
+    word_window(resources, 1, 0x03, 0x0000, 0x0CF7);
+    word_window(resources, 1, 0x03, 0x0D00, 0xFFFF);
+    dword_memory_window(resources, 0xA0000, 0xBFFFF);
+    dword_memory_window(resources, memory_base, 0xFEBFFFFF);
+    resources.push_back(0x79);
+    resources.push_back(0x00);
+
+    std::vector<std::uint8_t> buffer_body = {0x0A, static_cast<std::uint8_t>(resources.size())};
+    buffer_body.insert(buffer_body.end(), resources.begin(), resources.end());
+    std::vector<std::uint8_t> device_body = {'P', 'C', 'I', '0',
+                                             0x08, '_', 'H', 'I', 'D', 0x0C, 0x41, 0xD0, 0x0A, 0x03,
+                                             0x08, '_', 'A', 'D', 'R', 0x00,
+                                             0x08, '_', 'C', 'R', 'S', 0x11};
+    append_with_pkg_length(device_body, buffer_body);
+    std::vector<std::uint8_t> scope_body = {0x5C, '_', 'S', 'B', '_', 0x5B, 0x82};
+    append_with_pkg_length(scope_body, device_body);
+    std::vector<std::uint8_t> out = {0x10};
+    append_with_pkg_length(out, scope_body);
+    return out;
 }
 
 // A Generic Address Structure (§5.2.3.2): system I/O space, bit width, access size.
@@ -113,6 +192,8 @@ std::uint8_t acpi_checksum(const std::uint8_t* data, std::size_t length) {
 AcpiTables build_acpi_tables(const AcpiTableConfig& config) {
     if (config.base % 16 != 0) throw std::invalid_argument("acpi tables: the base address must be 16-byte aligned");
     if (config.slp_typ_s5 > 7) throw std::invalid_argument("acpi tables: SLP_TYP is a 3-bit field");
+    if (config.pci_memory_base < 0x100000 || config.pci_memory_base > 0xFEBFFFFF)
+        throw std::invalid_argument("acpi tables: the PCI memory window must start in 1 MiB-FEBFFFFFh");
     if (std::uint32_t{config.pm_base} + 16 > 0x10000)
         throw std::invalid_argument("acpi tables: the PM block must end at or below port FFFFh");
 
@@ -156,7 +237,7 @@ AcpiTables build_acpi_tables(const AcpiTableConfig& config) {
     out.dsdt = image.here();
     std::vector<std::uint8_t> aml = s5_aml(config.slp_typ_s5);
     if (config.pci_host_bridge) {
-        const std::vector<std::uint8_t> pci = pci_host_bridge_aml();
+        const std::vector<std::uint8_t> pci = pci_host_bridge_aml(config.pci_memory_base);
         aml.insert(aml.end(), pci.begin(), pci.end());
     }
     const std::uint32_t dsdt_bytes = kHeaderBytes + static_cast<std::uint32_t>(aml.size());

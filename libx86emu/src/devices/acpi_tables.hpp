@@ -15,7 +15,7 @@
 //         X_ fields are 0, which tells the OS to use the 32-bit ones
 //   FACS  64 bytes on a 64-byte boundary (version 1, no waking vector, no global lock owner)
 //   DSDT  revision 2, AML: Name (\_S5, Package () {5, 5, 0, 0}), and optionally
-//         Scope (\_SB) { Device (PCI0) { Name (_HID, EisaId ("PNP0A03")) Name (_ADR, 0) } }
+//         Scope (\_SB) { Device (PCI0) { _HID PNP0A03, _ADR 0, _CRS (bus, I/O, memory windows) } }
 // No MADT: the P6 model has no local APIC, and without an MADT an OS uses the 8259A PICs.
 #pragma once
 #include <cstdint>
@@ -29,11 +29,13 @@ struct AcpiTableConfig {
     bool timer_32bit = false;         // AcpiPm::Config::timer_32bit
     std::uint8_t sci_irq = 9;
     std::uint8_t slp_typ_s5 = 5;      // AcpiPm::kSlpTypS5
-    // Declare the PCI host bridge \_SB.PCI0 (PNP0A03, bus 0) in the DSDT. With ACPI enabled,
-    // Linux scans PCI buses only below such a device, so a platform with PCI (CF8h/CFCh) sets
-    // this; without _CRS and _PRT the kernel uses its default windows and the devices'
-    // Interrupt Line registers.
+    // Declare the PCI host bridge \_SB.PCI0 (PNP0A03) in the DSDT. With ACPI enabled, Linux
+    // scans PCI buses only below such a device, so a platform with PCI (CF8h/CFCh) sets this.
+    // Its _CRS gives buses 0-FFh, I/O 0-CF7h and D00h-FFFFh, memory A0000h-BFFFFh and
+    // pci_memory_base-FEBFFFFFh (which must lie above the RAM: the platform passes its RAM top,
+    // or where its BARs go). No _PRT: the kernel then uses the devices' Interrupt Line registers.
     bool pci_host_bridge = false;
+    std::uint32_t pci_memory_base = 0xC0000000;
 };
 
 struct AcpiTables {
@@ -44,7 +46,8 @@ struct AcpiTables {
 };
 
 // Builds the image. std::invalid_argument if `base` is not 16-byte aligned, the image would
-// pass 4 GiB, or slp_typ_s5 does not fit SLP_TYP (0-7).
+// pass 4 GiB, slp_typ_s5 does not fit SLP_TYP (0-7), the PM block passes port FFFFh, or
+// pci_memory_base is outside 1 MiB-FEBFFFFFh.
 AcpiTables build_acpi_tables(const AcpiTableConfig& config);
 
 // The byte sum that makes [data, data + length) sum to 0 mod 256 (what every checksum field holds).
