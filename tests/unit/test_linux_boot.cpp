@@ -473,3 +473,59 @@ TEST_CASE("linux boot: the stub ROM halts at the reset vector") {
     CHECK(machine.cpu().state().eip == 0xFFF2);
     CHECK((machine.cpu().state().eflags & eflags::IF) == 0);
 }
+
+TEST_CASE("linux boot: firmware tables go to E0000-EFFFF, with an E820 ACPI entry and acpi_rsdp_addr") {
+    Machine machine(config_for(CpuModel::p6, 16));
+    SyntheticKernel kernel;  // protocol 2.15: acpi_rsdp_addr is read
+    LinuxFirmwareTables tables;
+    tables.address = 0xE0000;
+    tables.bytes.assign(0x1100, 0);  // spans two pages
+    for (std::size_t k = 0; k < tables.bytes.size(); ++k) tables.bytes[k] = static_cast<std::uint8_t>(k * 7 + 3);
+    tables.rsdp_address = 0xE0010;
+    const LinuxBootInfo info = load_linux(machine, kernel.build(), {}, "", tables);
+    const std::vector<E820Entry> expected = {
+        {0, 0x9FC00, kE820Ram},
+        {0x9FC00, 0x400, kE820Reserved},
+        {0xE0000, 0x2000, kE820Acpi},
+        {0xF0000, 0x10000, kE820Reserved},
+        {0x100000, (16u << 20) - 0x100000, kE820Ram},
+    };
+    CHECK(info.e820 == expected);
+    const std::uint32_t bp = info.boot_params_address;
+    REQUIRE(read32(machine, bp + 0x1E8, 1) == 5);
+    CHECK(read64(machine, bp + 0x2D0 + 20 * 2) == 0xE0000);
+    CHECK(read32(machine, bp + 0x2D0 + 20 * 2 + 16) == kE820Acpi);
+    CHECK(read64(machine, bp + 0x070) == 0xE0010);
+    std::vector<std::uint8_t> back(tables.bytes.size());
+    machine.read_physical(0xE0000, back);
+    CHECK(back == tables.bytes);
+
+    // Older protocols do not have the field: it stays 0.
+    Machine older(config_for(CpuModel::p6, 16));
+    SyntheticKernel old_kernel;
+    old_kernel.version = 0x020D;
+    load_linux(older, old_kernel.build(), {}, "", tables);
+    CHECK(read64(older, bp + 0x070) == 0);
+
+    // Refused: outside E0000-EFFFF, or an RSDP outside the tables; the machine stays untouched.
+    Machine refused(config_for(CpuModel::p6, 16));
+    auto error = [&](LinuxFirmwareTables t) {
+        try {
+            load_linux(refused, kernel.build(), {}, "", t);
+        } catch (const std::invalid_argument& e) {
+            return std::string(e.what());
+        }
+        return std::string("(accepted)");
+    };
+    LinuxFirmwareTables low = tables;
+    low.address = 0xDFFF0;
+    CHECK(contains(error(low), "do not fit in 0xE0000-0xF0000"));
+    LinuxFirmwareTables high = tables;
+    high.address = 0xEF000;
+    CHECK(contains(error(high), "do not fit"));
+    LinuxFirmwareTables stray = tables;
+    stray.rsdp_address = 0xE2000;
+    CHECK(contains(error(stray), "RSDP address 0xE2000"));
+    CHECK(read32(refused, bp + 0x202) == 0);
+    CHECK(read32(refused, 0xE0000) == 0);
+}

@@ -53,7 +53,7 @@ struct E820Entry {
     std::uint32_t type = 0;  // 1 usable RAM, 2 reserved
     friend bool operator==(const E820Entry&, const E820Entry&) = default;
 };
-inline constexpr std::uint32_t kE820Ram = 1, kE820Reserved = 2;
+inline constexpr std::uint32_t kE820Ram = 1, kE820Reserved = 2, kE820Acpi = 3;  // 3: ACPI reclaimable
 
 // Where load_linux put things, all physical addresses.
 struct LinuxBootInfo {
@@ -81,6 +81,19 @@ inline constexpr std::uint32_t kLinuxCmdlineAreaBytes = 0x10000;  // NUL include
 // The boot protocol's 32-bit convention: __BOOT_CS and __BOOT_DS.
 inline constexpr std::uint16_t kLinuxBootCs = 0x10, kLinuxBootDs = 0x18;
 
+// Firmware tables (the ACPI image of the PC platform, devices/acpi_tables.hpp) for a direct
+// boot, which has no BIOS to provide them: `bytes` are written to RAM at `address`, which must
+// lie with the bytes in 0xE0000-0xEFFFF (the BIOS area below the 64 KiB the ROM may take, one
+// of the two ranges the kernel scans for the RSDP); the E820 map gets an ACPI-reclaimable
+// (type 3) entry for the 4 KiB pages they occupy, and boot_params.acpi_rsdp_addr (0x070,
+// protocol 2.14+) is set to `rsdp_address` when it is non-zero. Empty `bytes`: no tables.
+struct LinuxFirmwareTables {
+    std::uint32_t address = 0;
+    std::vector<std::uint8_t> bytes;
+    std::uint32_t rsdp_address = 0;
+};
+inline constexpr std::uint32_t kLinuxFirmwareTablesFirst = 0xE0000, kLinuxFirmwareTablesEnd = 0xF0000;
+
 // Loads `bzimage` (and `initrd` if non-empty, and `cmdline`) into the machine's RAM, writes
 // boot_params and a flat GDT, and sets the CPU to the 32-bit entry: protected mode, paging off,
 // CS = 0x10 and DS/ES/SS/FS/GS = 0x18 flat 4 GiB at CPL 0, IF = 0, ESI = boot_params, EBP = EDI =
@@ -90,9 +103,11 @@ inline constexpr std::uint16_t kLinuxBootCs = 0x10, kLinuxBootDs = 0x18;
 // problems of parse_linux_setup_header; a CPU without 32-bit protected mode; a kernel whose
 // runtime area does not fit in RAM; an initrd larger than the room between the kernel's runtime
 // area and min(initrd_addr_max + 1, RAM top); a command line longer than cmdline_size or the
-// loader's area, or holding a NUL byte) the machine is untouched.
+// loader's area, or holding a NUL byte; firmware tables outside their range or an
+// rsdp_address outside them) the machine is untouched.
 LinuxBootInfo load_linux(Machine& machine, std::span<const std::uint8_t> bzimage,
-                         std::span<const std::uint8_t> initrd, std::string_view cmdline);
+                         std::span<const std::uint8_t> initrd, std::string_view cmdline,
+                         const LinuxFirmwareTables& firmware_tables = {});
 
 // A 4 KiB ROM for a Machine that boots Linux directly (MachineConfig needs a BIOS image): HLT
 // everywhere, and at the reset vector CLI; HLT; a jump back to the HLT. A reset (or a triple

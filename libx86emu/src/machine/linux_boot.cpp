@@ -28,7 +28,7 @@ constexpr std::uint32_t limit = 0x290;  // boot_params: edd_mbr_sig_buffer follo
 
 // Offsets of the rest of boot_params (zero-page.rst).
 namespace zp {
-constexpr std::uint32_t screen_info = 0x000, ext_mem_k = 0x002, alt_mem_k = 0x1E0, e820_entries = 0x1E8,
+constexpr std::uint32_t screen_info = 0x000, ext_mem_k = 0x002, acpi_rsdp_addr = 0x070, alt_mem_k = 0x1E0, e820_entries = 0x1E8,
                         e820_table = 0x2D0, size = 0x1000;
 constexpr std::uint32_t e820_entry_bytes = 20, e820_max_entries = 128;
 // screen_info fields (include/uapi/linux/screen_info.h layout, as zero-page.rst points to).
@@ -96,13 +96,16 @@ SegmentState flat_segment(std::uint16_t selector, std::uint8_t access) {
     return s;
 }
 
-std::vector<E820Entry> e820_map(std::uint32_t ram_bytes) {
-    return {
+// `tables_first`..`tables_end`: the pages firmware tables occupy (equal: none).
+std::vector<E820Entry> e820_map(std::uint32_t ram_bytes, std::uint32_t tables_first, std::uint32_t tables_end) {
+    std::vector<E820Entry> map = {
         {0, kConventionalTop, kE820Ram},
         {kConventionalTop, kEbdaTop - kConventionalTop, kE820Reserved},
-        {kBiosAreaBase, kOneMiB - kBiosAreaBase, kE820Reserved},
-        {kOneMiB, std::uint64_t{ram_bytes} - kOneMiB, kE820Ram},
     };
+    if (tables_end > tables_first) map.push_back({tables_first, tables_end - tables_first, kE820Acpi});
+    map.push_back({kBiosAreaBase, kOneMiB - kBiosAreaBase, kE820Reserved});
+    map.push_back({kOneMiB, std::uint64_t{ram_bytes} - kOneMiB, kE820Ram});
+    return map;
 }
 
 }  // namespace
@@ -177,7 +180,8 @@ LinuxSetupHeader parse_linux_setup_header(std::span<const std::uint8_t> image) {
 }
 
 LinuxBootInfo load_linux(Machine& machine, std::span<const std::uint8_t> bzimage,
-                         std::span<const std::uint8_t> initrd, std::string_view cmdline) {
+                         std::span<const std::uint8_t> initrd, std::string_view cmdline,
+                         const LinuxFirmwareTables& firmware_tables) {
     if (machine.model() == CpuModel::i8086 || machine.model() == CpuModel::i80286)
         throw std::invalid_argument(std::string("direct Linux boot needs a CPU with 32-bit protected mode (386 or "
                                                 "later), not the ") +
@@ -240,7 +244,23 @@ LinuxBootInfo load_linux(Machine& machine, std::span<const std::uint8_t> bzimage
     info.boot_params_address = kLinuxBootParamsAddress;
     info.gdt_address = kLinuxGdtAddress;
     info.entry_point = info.kernel_address;
-    info.e820 = e820_map(static_cast<std::uint32_t>(ram_top));
+    std::uint32_t tables_first = 0, tables_end = 0;
+    if (!firmware_tables.bytes.empty()) {
+        const std::uint64_t first = firmware_tables.address, end = first + firmware_tables.bytes.size();
+        if (first < kLinuxFirmwareTablesFirst || end > kLinuxFirmwareTablesEnd)
+            throw std::invalid_argument("firmware tables at " + hex(first) + "-" + hex(end) + " do not fit in " +
+                                        hex(kLinuxFirmwareTablesFirst) + "-" + hex(kLinuxFirmwareTablesEnd));
+        if (end > machine.memory_map().bios_low_base)
+            throw std::invalid_argument("firmware tables at " + hex(first) + "-" + hex(end) +
+                                        " overlap the BIOS ROM from " + hex(machine.memory_map().bios_low_base));
+        if (firmware_tables.rsdp_address != 0 &&
+            (firmware_tables.rsdp_address < first || firmware_tables.rsdp_address + 20 > end))
+            throw std::invalid_argument("the RSDP address " + hex(firmware_tables.rsdp_address) +
+                                        " is not inside the firmware tables");
+        tables_first = static_cast<std::uint32_t>(first) & ~(kPage - 1);
+        tables_end = static_cast<std::uint32_t>((end + kPage - 1) & ~std::uint64_t{kPage - 1});
+    }
+    info.e820 = e820_map(static_cast<std::uint32_t>(ram_top), tables_first, tables_end);
 
     // ---- everything is valid: write memory and set the CPU -----------------------------------
     std::array<std::uint8_t, zp::size> boot_params{};
@@ -263,7 +283,9 @@ LinuxBootInfo load_linux(Machine& machine, std::span<const std::uint8_t> bzimage
     const std::uint64_t extended_k = (ram_top - kOneMiB) / 1024;
     put(boot_params, zp::ext_mem_k, std::min<std::uint64_t>(extended_k, 0xFFFF), 2);
     put(boot_params, zp::alt_mem_k, extended_k, 4);
-    static_assert(4 <= zp::e820_max_entries);
+    static_assert(5 <= zp::e820_max_entries);
+    // Read by kernels of protocol 2.14 and later before they scan memory for the RSDP.
+    if (h.protocol_version >= 0x020E) put(boot_params, zp::acpi_rsdp_addr, firmware_tables.rsdp_address, 8);
     boot_params[zp::e820_entries] = static_cast<std::uint8_t>(info.e820.size());
     for (std::size_t k = 0; k < info.e820.size(); ++k) {
         const std::uint32_t at = zp::e820_table + static_cast<std::uint32_t>(k) * zp::e820_entry_bytes;
@@ -283,6 +305,7 @@ LinuxBootInfo load_linux(Machine& machine, std::span<const std::uint8_t> bzimage
     machine.write_physical(info.cmdline_address, cmdline_bytes);
     machine.write_physical(info.kernel_address, bzimage.subspan(h.setup_bytes, h.kernel_bytes));
     if (!initrd.empty()) machine.write_physical(info.initrd_address, initrd);
+    if (!firmware_tables.bytes.empty()) machine.write_physical(firmware_tables.address, firmware_tables.bytes);
 
     // The 32-bit entry (boot.rst, "32-bit boot protocol").
     CpuState s = machine.cpu().state();
