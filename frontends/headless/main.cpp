@@ -151,7 +151,7 @@ public:
         }
         if (!options_.kernel_path.empty()) {
             try {
-                const LinuxBootInfo boot = load_linux(*machine_, kernel, initrd, options_.append);
+                const LinuxBootInfo boot = load_linux(*machine_, kernel, initrd, options_.append, machine_->firmware_tables());
                 report_.linux_entry = boot.entry_point;
                 report_.linux_protocol = boot.header.protocol_version;
             } catch (const std::invalid_argument& error) {
@@ -237,6 +237,8 @@ private:
             // -no-reboot: a reset the guest asked for (CF9h on the PC platform) ends the run, as in QEMU.
             if (options_.no_reboot && machine_->guest_resets() > 0)
                 return {ExitCode::Success, "guest_reset", "the guest reset the machine (-no-reboot) after " + cycles_text()};
+            if (any(result.reasons, StopReason::PoweredOff))
+                return {ExitCode::Success, "powered_off", "the guest powered the machine off (ACPI S5) after " + cycles_text()};
             if (any(result.reasons, StopReason::Shutdown))
                 return {ExitCode::TripleFault, "shutdown", "triple fault (shutdown) after " + cycles_text()};
             if (any(result.reasons, StopReason::Halted)) {

@@ -49,6 +49,9 @@ enum class StopReason : std::uint32_t {
     InstructionLimit = 1u << 10, // RunLimits::max_instructions reached
     StopAtAddress = 1u << 11,    // RunLimits::stop_address reached
     EmbedderStop = 1u << 12,     // Cpu::stop(code)
+    // Machine::run only: the platform powered off (the PC's ACPI S5, e.g. Linux's poweroff -f);
+    // every later run() returns it at once, without running, until Machine::reset().
+    PoweredOff = 1u << 13,
 };
 constexpr StopReason operator|(StopReason a, StopReason b) {
     return static_cast<StopReason>(static_cast<std::uint32_t>(a) | static_cast<std::uint32_t>(b));

@@ -87,11 +87,8 @@ inline constexpr std::uint16_t kLinuxBootCs = 0x10, kLinuxBootDs = 0x18;
 // of the two ranges the kernel scans for the RSDP); the E820 map gets an ACPI-reclaimable
 // (type 3) entry for the 4 KiB pages they occupy, and boot_params.acpi_rsdp_addr (0x070,
 // protocol 2.14+) is set to `rsdp_address` when it is non-zero. Empty `bytes`: no tables.
-struct LinuxFirmwareTables {
-    std::uint32_t address = 0;
-    std::vector<std::uint8_t> bytes;
-    std::uint32_t rsdp_address = 0;
-};
+// The same as Machine::FirmwareTables, so that Machine::firmware_tables() can be passed as is.
+using LinuxFirmwareTables = Machine::FirmwareTables;
 inline constexpr std::uint32_t kLinuxFirmwareTablesFirst = 0xE0000, kLinuxFirmwareTablesEnd = 0xF0000;
 
 // Loads `bzimage` (and `initrd` if non-empty, and `cmdline`) into the machine's RAM, writes

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "x86emu/cpu.hpp"
+#include "x86emu/display.hpp"
 #include "x86emu/io_ports.hpp"
 #include "x86emu/memory_map.hpp"
 #include "x86emu/model.hpp"
@@ -89,7 +90,8 @@ public:
     Scheduler& scheduler();
     const Scheduler& scheduler() const;
 
-    // The CPU's reset line: registers go to their power-on values, RAM keeps its contents, the
+    // The CPU's reset line (and power-on after a power-off): registers go to their power-on
+    // values, RAM keeps its contents, the
     // memory map (the A20 gate included) and the port handlers stay as they are. Emulated time
     // keeps counting and scheduled events stay (they belong to the devices).
     void reset();
@@ -135,6 +137,21 @@ public:
     // reset (the CPU at its reset vector, nothing executed since), so that a frontend can end
     // the run there (QEMU's -no-reboot). Off by default: the guest restarts and runs on.
     void set_stop_on_guest_reset(bool stop);
+    // True once the guest powered the machine off (ACPI S5: PM1_CNT with SLP_EN and \_S5's
+    // SLP_TYP, docs/devices/acpi.md); run() then returns StopReason::PoweredOff. Machine::reset()
+    // powers it on again.
+    bool powered_off() const;
+    // What the platform's firmware would hand the operating system in memory (the PC platform's
+    // ACPI tables: RSDP, RSDT, FADT, FACS, DSDT at E0000h); empty bytes on the Bare platform.
+    // load_linux() takes it to place the tables (LinuxFirmwareTables).
+    struct FirmwareTables {
+        std::uint32_t address = 0;
+        std::vector<std::uint8_t> bytes;
+        std::uint32_t rsdp_address = 0;
+    };
+    FirmwareTables firmware_tables() const;
+    // The display (x86emu/display.hpp) of the PC platform's VGA; nullptr on the Bare platform.
+    Display* display();
 
     // Claims ports first..last (inclusive) for an 8-bit ISA device (PortHandler, x86emu/io_ports.hpp):
     // a word or dword IN/OUT there is split into byte accesses, low byte at the lowest port

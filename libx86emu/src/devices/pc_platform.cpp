@@ -55,6 +55,10 @@ void PcPlatform::request_reset(ResetKind kind) {
 void PcPlatform::reset_devices() {
     pic_.reset();
     pit_.reset();
+    kbc_->reset();
+    port92_->reset();
+    a20_gate_->reset();
+    acpi_pm_->reset();
     state_ = State{};
     pic_.set_irq(13, false);
     wiring_.cpu.set_ignne(false);
@@ -86,13 +90,44 @@ void PcPlatform::write_coprocessor_port(std::uint8_t) {
 // MC146818 RTC/CMOS: 70h-71h on irq_line(8).
 void PcPlatform::add_serial_and_rtc_devices() {}
 
-// 8042 keyboard controller: 60h/64h, irq_line(1) (keyboard) and irq_line(12) (PS/2 mouse), its
-// output port's A20 through wiring_.memory.set_a20 and its reset pulse through
-// request_reset(ResetKind::Hard); port 92h (fast A20, bit 0 fast reset); ACPI power-off.
-void PcPlatform::add_keyboard_and_power_devices() {}
+// The 8042 with keyboard and mouse, port 92h, the A20 gate both drive, ACPI PM and its tables.
+void PcPlatform::add_keyboard_and_power_devices() {
+    PhysicalMemoryMap& memory = wiring_.memory;
+    a20_gate_ = std::make_unique<A20Gate>([&memory](bool on) {
+        if (memory.a20() != on) memory.set_a20(on);
+    });
+    kbc_ = std::make_unique<Kbc8042>(Kbc8042::Wiring{irq_line(1), irq_line(12),
+                                                     [this](bool on) { a20_gate_->set_kbc(on); },
+                                                     [this] { request_reset(ResetKind::Soft); }});
+    kbc_->attach(wiring_.ports);
+    port92_ = std::make_unique<SystemControlPortA>([this](bool on) { a20_gate_->set_port92(on); },
+                                                   [this] { request_reset(ResetKind::Soft); });
+    port92_->attach(wiring_.ports);
+    acpi_pm_ = std::make_unique<AcpiPm>(wiring_.scheduler, AcpiPm::Config{},
+                                        AcpiPm::Wiring{irq_line(9), [this] {
+                                                           if (wiring_.power_off) wiring_.power_off();
+                                                       }});
+    acpi_pm_->attach(wiring_.ports);
+    AcpiTableConfig tables;
+    tables.pm_base = acpi_pm_->base();
+    tables.timer_32bit = acpi_pm_->timer_32bit();
+    tables.pci_host_bridge = true;  // Linux scans PCI only below a PNP0A03 device (acpi_tables.hpp)
+    acpi_tables_ = build_acpi_tables(tables);
+}
 
-// VGA: 3B0h-3DFh and the A0000h-BFFFFh window (wiring_.memory.map_mmio after unmapping RAM);
-// PCI configuration mechanism #1: CF8h (alone, dword) and CFCh-CFFh, not CF9h.
-void PcPlatform::add_video_and_pci_devices() {}
+// PCI mechanism #1, its two bridges and the VGA on it.
+void PcPlatform::add_video_and_pci_devices() {
+    pci_ = std::make_unique<PciBus>();
+    host_bridge_ = std::make_unique<PciHostBridge440fx>();
+    isa_bridge_ = std::make_unique<PciIsaBridgePiix3>();
+    pci_->add(0, 0, *host_bridge_);
+    pci_->add(1, 0, *isa_bridge_);
+    // The VGA window replaces the RAM the Machine maps there (640K-768K is video memory on a PC).
+    wiring_.memory.unmap(Vga::kLegacyWindowBase, Vga::kLegacyWindowSize);
+    vga_ = std::make_unique<Vga>(wiring_.scheduler);
+    vga_->attach(wiring_.ports, wiring_.memory);
+    pci_->add(Vga::kPciDevice, 0, vga_->pci_function());
+    pci_->attach(wiring_.ports);
+}
 
 }  // namespace x86emu::devices

@@ -18,19 +18,36 @@
 //     reset is done by the Machine at the next instruction boundary (request_reset). Bit 2
 //     reads back 0 afterwards, so each write with it set resets; bits 1 and 3 read back.
 //
-// Ports claimed: 20h-21h, A0h-A1h, 4D0h-4D1h (PIC, ELCR), 40h-43h, 61h (PIT, port B), 80h, F0h,
-// CF9h. A PCI host bridge must claim CF8h (dword CONFIG_ADDRESS) and CFCh-CFFh separately,
-// leaving CF9h here.
+//   * the 8042 (kbc8042.hpp) on 60h/64h, IRQ1 and IRQ12; port 92h (system_control_port.hpp);
+//     the A20 line is the OR of the 8042's output-port bit and port 92h bit 1 (A20Gate), driving
+//     the memory map's A20 input; the 8042's reset pulse and port 92h's fast reset are soft
+//     resets (they drive the CPU's reset line, not the chipset's);
+//   * ACPI power management (acpi_pm.hpp) at 600h-60Fh with the SCI on IRQ 9 (level, through
+//     the ELCR the guest programs), S5 ends the run; the tables describing it (acpi_tables());
+//   * PCI mechanism #1 (CF8h dword, CFCh-CFFh) with the 440FX host bridge, the PIIX3 ISA bridge
+//     and the VGA (vga.hpp: 3B4h-3DAh, 1CEh/1CFh DISPI, A0000h-BFFFFh unmapped from RAM and
+//     mapped as the VGA's MMIO, the LFB at BAR0).
 //
-// The other issue-11 devices plug in at the add_*_devices hook points in pc_platform.cpp.
+// Ports claimed: 20h-21h, A0h-A1h, 4D0h-4D1h (PIC, ELCR), 40h-43h, 61h (PIT, port B), 60h, 64h,
+// 92h, 80h, F0h, CF8h, CF9h, CFCh-CFFh, 600h-60Fh, the VGA's. A hard reset puts the PIC, PIT,
+// 8042, port 92h, A20 and ACPI back to power-on state; the VGA and PCI configuration keep theirs
+// (they have no reset input here).
+//
+// The UARTs and the RTC plug in at the add_serial_and_rtc_devices hook point.
 #pragma once
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 
+#include "devices/acpi_pm.hpp"
+#include "devices/acpi_tables.hpp"
+#include "devices/kbc8042.hpp"
+#include "devices/pci_bus.hpp"
 #include "devices/pic8259.hpp"
 #include "devices/pit8254.hpp"
+#include "devices/system_control_port.hpp"
+#include "devices/vga.hpp"
 #include "x86emu/cpu.hpp"
 #include "x86emu/io_ports.hpp"
 #include "x86emu/memory_map.hpp"
@@ -51,6 +68,8 @@ public:
         PhysicalMemoryMap& memory;
         IoPortMap& ports;
         std::function<void(ResetKind)> request_reset;
+        // The guest entered ACPI S5 (soft off): the Machine ends the run (StopReason::PoweredOff).
+        std::function<void()> power_off;
     };
 
     // Builds and attaches every device; the CPU gets the PIC as its interrupt controller and
@@ -64,6 +83,13 @@ public:
 
     Pic8259Pair& pic() { return pic_; }
     Pit8254& pit() { return pit_; }
+    Kbc8042& keyboard_controller() { return *kbc_; }
+    AcpiPm& acpi() { return *acpi_pm_; }
+    Vga& vga() { return *vga_; }
+    PciBus& pci() { return *pci_; }
+    // The ACPI tables (RSDP, RSDT, FADT, FACS, DSDT) describing this platform, for the loader
+    // to place in RAM at their base (E0000h) as firmware would (docs/devices/acpi.md).
+    const AcpiTables& acpi_tables() const { return acpi_tables_; }
     // The ISA IRQ input `irq` of the PIC as a device's output line. std::invalid_argument for
     // irq > 15 or the cascade IRQ 2.
     IrqLine irq_line(unsigned irq);
@@ -97,6 +123,19 @@ private:
     Wiring wiring_;
     Pic8259Pair pic_;
     Pit8254 pit_;
+    // The keyboard controller, port 92h and the A20 gate they share (its output is the memory
+    // map's A20 input), ACPI power management and its tables.
+    std::unique_ptr<A20Gate> a20_gate_;
+    std::unique_ptr<Kbc8042> kbc_;
+    std::unique_ptr<SystemControlPortA> port92_;
+    std::unique_ptr<AcpiPm> acpi_pm_;
+    AcpiTables acpi_tables_;
+    // PCI mechanism #1 with the 440FX host bridge (00:00.0), the PIIX3 ISA bridge (00:01.0) and
+    // the VGA with its Bochs DISPI LFB (00:02.0).
+    std::unique_ptr<PciBus> pci_;
+    std::unique_ptr<PciHostBridge440fx> host_bridge_;
+    std::unique_ptr<PciIsaBridgePiix3> isa_bridge_;
+    std::unique_ptr<Vga> vga_;
     std::function<void(std::uint8_t)> post_code_handler_;
     State state_;
 };

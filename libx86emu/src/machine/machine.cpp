@@ -98,6 +98,10 @@ struct Machine::Impl {
             cpu, scheduler, memory, ports, [this](devices::ResetKind kind) {
                 pending_reset = kind;
                 cpu.pull_deadline(cpu.cycles());
+            },
+            [this] {
+                powered_off = true;
+                cpu.pull_deadline(cpu.cycles());  // ends the slice after the OUT
             }});
     }
     // A reset the guest requested, done between slices; true if one was.
@@ -121,6 +125,7 @@ struct Machine::Impl {
     std::optional<devices::ResetKind> pending_reset;
     std::uint64_t guest_resets = 0;
     bool stop_on_guest_reset = false;
+    bool powered_off = false;
 };
 
 Machine::Machine(MachineConfig config) {
@@ -140,7 +145,10 @@ Cpu& Machine::cpu() { return impl_->cpu; }
 const Cpu& Machine::cpu() const { return impl_->cpu; }
 PhysicalMemoryMap& Machine::memory() { return impl_->memory; }
 IoPortMap& Machine::ports() { return impl_->ports; }
-void Machine::reset() { impl_->cpu.reset(); }
+void Machine::reset() {
+    impl_->powered_off = false;
+    impl_->cpu.reset();
+}
 Scheduler& Machine::scheduler() { return impl_->scheduler; }
 const Scheduler& Machine::scheduler() const { return impl_->scheduler; }
 
@@ -156,6 +164,10 @@ RunResult Machine::run(std::uint64_t cycle_budget) {
         StopReason::BudgetExhausted | StopReason::RepInProgress | StopReason::Halted);
     RunResult total;
     for (;;) {
+        if (impl_->powered_off) {
+            total.reasons = StopReason::PoweredOff;
+            break;
+        }
         events.run_due();
         if (impl_->carry_out_pending_reset() && impl_->stop_on_guest_reset) {
             total.reasons = StopReason::StopRequested;
@@ -207,6 +219,13 @@ void Machine::set_post_code_handler(std::function<void(std::uint8_t)> handler) {
 }
 std::uint64_t Machine::guest_resets() const { return impl_->guest_resets; }
 void Machine::set_stop_on_guest_reset(bool stop) { impl_->stop_on_guest_reset = stop; }
+bool Machine::powered_off() const { return impl_->powered_off; }
+Machine::FirmwareTables Machine::firmware_tables() const {
+    if (!impl_->platform) return {};
+    const AcpiTables& acpi = impl_->platform->acpi_tables();
+    return {acpi.base, acpi.bytes, acpi.rsdp};
+}
+Display* Machine::display() { return impl_->platform ? &impl_->platform->vga() : nullptr; }
 
 void Machine::add_port_handler(std::uint16_t first, std::uint16_t last, PortHandler handler) {
     impl_->ports.add_isa8(first, last, std::move(handler));
