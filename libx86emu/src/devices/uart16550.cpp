@@ -169,8 +169,8 @@ void Uart16550::rebuild() {
 
 // ---- receiver ------------------------------------------------------------------------------
 
-void Uart16550::note_rx_activity() {
-    state_.last_rx_activity = scheduler_.now();
+void Uart16550::note_rx_activity(std::uint64_t at) {
+    state_.last_rx_activity = at;
     arm_rx_timeout();
 }
 
@@ -191,7 +191,7 @@ void Uart16550::on_rx_timeout(std::uint64_t) {
     update_irq();
 }
 
-void Uart16550::push_rx(std::uint8_t data, std::uint8_t errors) {
+void Uart16550::push_rx(std::uint8_t data, std::uint8_t errors, std::uint64_t at) {
     data &= static_cast<std::uint8_t>((1u << (5 + (state_.lcr & 3))) - 1);
     if (state_.rx_count == rx_capacity()) {
         state_.lsr_errors |= kLsrOverrun;
@@ -202,7 +202,7 @@ void Uart16550::push_rx(std::uint8_t data, std::uint8_t errors) {
         state_.rx[(state_.rx_head + state_.rx_count) % kFifoDepth] = RxEntry{data, errors};
         if (++state_.rx_count == 1) state_.lsr_errors |= errors;  // at the top: visible in LSR
     }
-    note_rx_activity();
+    note_rx_activity(at);
     update_irq();
 }
 
@@ -217,19 +217,19 @@ std::uint8_t Uart16550::pop_rx() {
     } else {
         state_.rx_count = 0;
     }
-    note_rx_activity();
+    note_rx_activity(scheduler_.now());
     if (!state_.rx_feed_at) poll_host_input();  // room again: host bytes that waited may follow
     return data;
 }
 
 void Uart16550::receive_line_byte(std::uint8_t byte) {
     if (loopback()) return;
-    push_rx(byte, 0);
+    push_rx(byte, 0, scheduler_.now());
 }
 
 void Uart16550::receive_break() {
     if (loopback()) return;
-    push_rx(0, kLsrBreak);
+    push_rx(0, kLsrBreak, scheduler_.now());
 }
 
 void Uart16550::receive(std::span<const std::uint8_t> bytes) {
@@ -252,8 +252,10 @@ void Uart16550::on_rx_feed(std::uint64_t cycle) {
     rx_feed_event_ = EventId{};
     state_.rx_feed_at.reset();
     if (loopback() || state_.rx_count >= rx_capacity()) return;  // pop_rx / an MCR write resume it
-    if (const auto byte = host_input_.pop()) push_rx(*byte, 0);
-    if (!host_input_.empty()) schedule_feed(std::max(cycle + character_cycles(), scheduler_.now()));
+    // The line is continuous: the next character follows this one's scheduled arrival, even when
+    // this event fired late (a due event fires in the same dispatch).
+    if (const auto byte = host_input_.pop()) push_rx(*byte, 0, cycle);
+    if (!host_input_.empty()) schedule_feed(cycle + character_cycles());
 }
 
 void Uart16550::reset_rx_fifo() {
@@ -264,26 +266,26 @@ void Uart16550::reset_rx_fifo() {
 
 // ---- transmitter ---------------------------------------------------------------------------
 
-void Uart16550::start_transmitter() {
+void Uart16550::start_transmitter(std::uint64_t at) {
     if (state_.shifting || state_.tx_count == 0) return;
     state_.shift_data = state_.tx[state_.tx_head];
     state_.tx_head = static_cast<std::uint8_t>((state_.tx_head + 1) % kFifoDepth);
     --state_.tx_count;
     state_.shifting = true;
     if (state_.tx_count == 0) state_.thre_interrupt = true;  // THR (the FIFO) just emptied
-    const std::uint64_t done = scheduler_.now() + character_cycles();
+    const std::uint64_t done = at + character_cycles();
     state_.tx_done_at = done;
     tx_done_event_ = scheduler_.schedule_at(done, [this](std::uint64_t cycle) { on_tx_done(cycle); });
 }
 
-void Uart16550::on_tx_done(std::uint64_t) {
+void Uart16550::on_tx_done(std::uint64_t cycle) {
     tx_done_event_ = EventId{};
     state_.tx_done_at.reset();
     state_.shifting = false;
     const std::uint8_t data = state_.shift_data & static_cast<std::uint8_t>((1u << (5 + (state_.lcr & 3))) - 1);
-    if (loopback()) push_rx(data, 0);
+    if (loopback()) push_rx(data, 0, cycle);
     else if (output_) output_(data);
-    start_transmitter();
+    start_transmitter(cycle);  // back to back: the next start bit follows this stop bit
     update_irq();
 }
 
@@ -382,7 +384,7 @@ void Uart16550::write(std::uint8_t offset, std::uint8_t value) {
             state_.tx[(state_.tx_head + state_.tx_count) % kFifoDepth] = value;
             ++state_.tx_count;
         }  // else: writing a full FIFO loses the character
-        start_transmitter();
+        start_transmitter(scheduler_.now());
         break;
     case kIer:
         if (state_.lcr & 0x80) {

@@ -180,11 +180,12 @@ private:
     std::uint8_t interrupt_id() const;
     std::uint8_t line_status() const;
     void update_irq();
-    void push_rx(std::uint8_t data, std::uint8_t errors);
+    // `at`: the cycle the character arrived (an event's scheduled cycle, or now).
+    void push_rx(std::uint8_t data, std::uint8_t errors, std::uint64_t at);
     std::uint8_t pop_rx();
-    void note_rx_activity();
+    void note_rx_activity(std::uint64_t at);
     void arm_rx_timeout();
-    void start_transmitter();
+    void start_transmitter(std::uint64_t at);
     void on_tx_done(std::uint64_t cycle);
     void on_rx_feed(std::uint64_t cycle);
     void on_rx_timeout(std::uint64_t cycle);
