@@ -264,7 +264,10 @@ void Rtc146818::arm_event() {
         next = next ? std::min(*next, update) : update;
     }
     if (!next) return;
-    const std::uint64_t cycle = cycle_of_tick(static_cast<std::uint64_t>(*next + state_.divider_origin));
+    // cycle_of_tick rounds up, so the tick has been reached there; never at or before now, which
+    // would make the event re-arm itself in one dispatch for ever.
+    const std::uint64_t cycle =
+        std::max(cycle_of_tick(static_cast<std::uint64_t>(*next + state_.divider_origin)), scheduler_.now() + 1);
     state_.event_at = cycle;
     event_ = scheduler_.schedule_at(cycle, [this](std::uint64_t at) { on_event(at); });
 }
