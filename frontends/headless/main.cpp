@@ -9,6 +9,7 @@
 #include <boost/program_options/errors.hpp>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -24,6 +25,7 @@
 
 #include "options.hpp"
 #include "report.hpp"
+#include "serial_console.hpp"
 
 namespace x86emu::headless {
 
@@ -35,7 +37,10 @@ constexpr const char* kProgram = "x86emu-headless";
 constexpr std::uint64_t kSliceCycles = 1'000'000;
 
 volatile std::sig_atomic_t g_interrupt_signal = 0;
-extern "C" void note_interrupt_signal(int signal_number) { g_interrupt_signal = signal_number; }
+extern "C" void note_interrupt_signal(int signal_number) {
+    g_interrupt_signal = signal_number;
+    restore_terminal_from_signal();  // a raw-mode terminal is given back even if the run is stuck
+}
 
 std::string hex_byte(std::uint8_t value) {
     char text[8];
@@ -130,6 +135,7 @@ public:
 
     Outcome run() {
         debugcon_ = std::make_unique<DebugConsole>(options_.debugcon_path);
+        open_serial_consoles();
         MachineConfig config;
         config.model = options_.model;
         config.cpu_options.fpu = options_.fpu;
@@ -161,8 +167,24 @@ public:
         return run_slices();
     }
 
-    // Flushes the debug console; false if its output could not be written completely.
-    bool finish_output() { return debugcon_ ? debugcon_->finish() : true; }
+    // Flushes the debug console and the serial consoles (restoring the terminal); false if output
+    // could not be written completely.
+    bool finish_output() {
+        bool ok = debugcon_ ? debugcon_->finish() : true;
+        for (auto& console : serial_)
+            if (console && !console->finish()) ok = false;
+        return ok;
+    }
+
+    // ---- serial glue (issue 11) ----------------------------------------------------------------
+    // The platform's UARTs connect here: COM1 (`com` 0) and COM2 (1), each with its host interface
+    // (serial_console.hpp), e.g. {[&](auto sink) { uart.set_output(std::move(sink)); },
+    //                             [&](auto bytes) { uart.host_input().push(bytes); }}.
+    // The platform drains the queued input on the CPU's thread (Uart16550::poll_host_input between
+    // slices). A port given as none has no console and ignores this.
+    void connect_serial(unsigned com, const SerialHostInterface& uart) {
+        if (com < serial_.size() && serial_[com]) serial_[com]->connect(uart);
+    }
 
     // The machine's final counters and registers go into the report, if there is a machine.
     void fill_report() {
@@ -174,6 +196,12 @@ public:
     }
 
 private:
+    void open_serial_consoles() {
+        const SerialSpec* specs[] = {&options_.serial, &options_.serial2};
+        for (unsigned com = 0; com < 2; ++com)
+            if (specs[com]->kind != SerialSpec::Kind::None) serial_[com] = std::make_unique<SerialConsole>(*specs[com]);
+    }
+
     void attach_ports() {
         machine_->add_port_handler(options_.post_port, options_.post_port,
                                    PortHandler{{}, [this](std::uint16_t, std::uint8_t code) { on_post(code); }});
@@ -256,6 +284,7 @@ private:
     const Options& options_;
     RunReport& report_;
     std::unique_ptr<DebugConsole> debugcon_;
+    std::array<std::unique_ptr<SerialConsole>, 2> serial_;  // COM1, COM2
     std::unique_ptr<Machine> machine_;
     bool post_reached_ = false;
 };
