@@ -225,6 +225,36 @@ def case_serial_and_rtc_options(r):
     expect(r.stdout == GREETING, f"stdout with --serial stdio was {r.stdout!r}")
 
 
+def case_serial_stdio_tty_restored(r):
+    """--serial stdio on a terminal: raw mode (no echo, no canonical input) while running, the
+    settings restored when SIGINT ends the run (exit 6)."""
+    import pty, signal, termios
+    pid, master = pty.fork()
+    if pid == 0:  # the child: the runner on the pty's slave side
+        os.execv(r.binary, [r.binary, "--bios", r.rom("loop.rom"), "--serial", "stdio", "--max-seconds", "30"])
+    try:
+        before = None
+        deadline = time.monotonic() + 20
+        raw_seen = False
+        while time.monotonic() < deadline:
+            lflag = termios.tcgetattr(master)[3]
+            if not lflag & termios.ECHO and not lflag & termios.ICANON:
+                raw_seen = True
+                break
+            time.sleep(0.05)
+        expect(raw_seen, "the terminal never went to raw mode")
+        os.kill(pid, signal.SIGINT)
+        _, status = os.waitpid(pid, 0)
+        expect(os.WIFEXITED(status) and os.WEXITSTATUS(status) == 6, f"wait status {status:#x}, expected exit 6")
+        lflag = termios.tcgetattr(master)[3]
+        expect(lflag & termios.ECHO and lflag & termios.ICANON, "the terminal settings were not restored")
+    finally:
+        try:
+            os.close(master)
+        except OSError:
+            pass
+
+
 def case_help(r):
     r.expect_exit(0, "--help")
     text = r.stdout.decode()
@@ -541,6 +571,7 @@ CASES = {
                                     stderr_text="both stdio"),
     "serial_file_is_bios": case_serial_file_is_bios,
     "serial_and_rtc_options": case_serial_and_rtc_options,
+    "serial_stdio_tty_restored": case_serial_stdio_tty_restored,
     "rtc_epoch_bad": usage_error("--bios", "ROM:halt.rom", "--rtc-epoch", "soon", stderr_text="--rtc-epoch: 'soon' is not a number"),
     "rtc_epoch_early": usage_error("--bios", "ROM:halt.rom", "--rtc-epoch=-2300000000", stderr_text="before 1900"),
     "rtc_epoch_and_host": usage_error("--bios", "ROM:halt.rom", "--rtc-epoch", "0", "--rtc-host-time",
