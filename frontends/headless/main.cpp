@@ -132,6 +132,13 @@ struct Outcome {
 class HeadlessRun {
 public:
     HeadlessRun(const Options& options, RunReport& report) : options_(options), report_(report) {}
+    // The consoles' input threads stop before the machine (and its UARTs) goes.
+    ~HeadlessRun() {
+        for (auto& console : serial_)
+            if (console) console->finish();
+    }
+    HeadlessRun(const HeadlessRun&) = delete;
+    HeadlessRun& operator=(const HeadlessRun&) = delete;
 
     Outcome run() {
         debugcon_ = std::make_unique<DebugConsole>(options_.debugcon_path);
