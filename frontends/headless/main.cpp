@@ -9,6 +9,7 @@
 #include <boost/program_options/errors.hpp>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -24,6 +25,7 @@
 
 #include "options.hpp"
 #include "report.hpp"
+#include "serial_console.hpp"
 
 namespace x86emu::headless {
 
@@ -35,7 +37,10 @@ constexpr const char* kProgram = "x86emu-headless";
 constexpr std::uint64_t kSliceCycles = 1'000'000;
 
 volatile std::sig_atomic_t g_interrupt_signal = 0;
-extern "C" void note_interrupt_signal(int signal_number) { g_interrupt_signal = signal_number; }
+extern "C" void note_interrupt_signal(int signal_number) {
+    g_interrupt_signal = signal_number;
+    restore_terminal_from_signal();  // a raw-mode terminal is given back even if the run is stuck
+}
 
 std::string hex_byte(std::uint8_t value) {
     char text[8];
@@ -127,15 +132,27 @@ struct Outcome {
 class HeadlessRun {
 public:
     HeadlessRun(const Options& options, RunReport& report) : options_(options), report_(report) {}
+    // The consoles' input threads stop before the machine (and its UARTs) goes.
+    ~HeadlessRun() {
+        for (auto& console : serial_)
+            if (console) console->finish();
+    }
+    HeadlessRun(const HeadlessRun&) = delete;
+    HeadlessRun& operator=(const HeadlessRun&) = delete;
 
     Outcome run() {
         debugcon_ = std::make_unique<DebugConsole>(options_.debugcon_path);
+        open_serial_consoles();
         MachineConfig config;
         config.model = options_.model;
         config.cpu_options.fpu = options_.fpu;
         config.cpu_options.clock_khz = options_.clock_khz;
         config.memory_mib = options_.memory_mib;
         config.platform = (options_.pc || !options_.kernel_path.empty()) ? Platform::PC : Platform::Bare;
+        config.rtc_start_epoch = rtc_start_epoch(options_);
+        if (config.platform == Platform::Bare &&
+            (options_.serial.kind != SerialSpec::Kind::None || options_.serial2.kind != SerialSpec::Kind::None))
+            throw UsageError("--serial/--serial2 need the PC platform's UARTs: add --pc (--kernel runs have them)");
         // A kernel run without --bios gets a HLT stub: the CPU starts at the kernel, not the ROM.
         config.bios_image = options_.bios_path.empty() ? linux_direct_boot_rom() : load_bios_image(options_.bios_path);
         std::vector<std::uint8_t> kernel, initrd;
@@ -159,12 +176,40 @@ public:
             }
         }
         attach_ports();
+        if (machine_->platform() == Platform::PC) {
+            for (unsigned com = 0; com < 2; ++com) {
+                Machine& machine = *machine_;
+                connect_serial(com, SerialHostInterface{
+                                        [&machine, com](std::function<void(std::uint8_t)> output) {
+                                            machine.set_serial_output(com, std::move(output));
+                                        },
+                                        [&machine, com](std::span<const std::uint8_t> bytes) {
+                                            machine.push_serial_input(com, bytes);
+                                        }});
+            }
+        }
         machine_->set_stop_on_guest_reset(options_.no_reboot);
         return run_slices();
     }
 
-    // Flushes the debug console; false if its output could not be written completely.
-    bool finish_output() { return debugcon_ ? debugcon_->finish() : true; }
+    // Flushes the debug console and the serial consoles (restoring the terminal); false if output
+    // could not be written completely.
+    bool finish_output() {
+        bool ok = debugcon_ ? debugcon_->finish() : true;
+        for (auto& console : serial_)
+            if (console && !console->finish()) ok = false;
+        return ok;
+    }
+
+    // ---- serial glue (issue 11) ----------------------------------------------------------------
+    // The platform's UARTs connect here: COM1 (`com` 0) and COM2 (1), each with its host interface
+    // (serial_console.hpp), e.g. {[&](auto sink) { uart.set_output(std::move(sink)); },
+    //                             [&](auto bytes) { uart.host_input().push(bytes); }}.
+    // The platform drains the queued input on the CPU's thread (Uart16550::poll_host_input between
+    // slices). A port given as none has no console and ignores this.
+    void connect_serial(unsigned com, const SerialHostInterface& uart) {
+        if (com < serial_.size() && serial_[com]) serial_[com]->connect(uart);
+    }
 
     // The machine's final counters and registers go into the report, if there is a machine.
     void fill_report() {
@@ -176,6 +221,12 @@ public:
     }
 
 private:
+    void open_serial_consoles() {
+        const SerialSpec* specs[] = {&options_.serial, &options_.serial2};
+        for (unsigned com = 0; com < 2; ++com)
+            if (specs[com]->kind != SerialSpec::Kind::None) serial_[com] = std::make_unique<SerialConsole>(*specs[com]);
+    }
+
     void attach_ports() {
         try {
             // The PC platform owns port 80h and passes its writes on.
@@ -271,6 +322,7 @@ private:
     const Options& options_;
     RunReport& report_;
     std::unique_ptr<DebugConsole> debugcon_;
+    std::array<std::unique_ptr<SerialConsole>, 2> serial_;  // COM1, COM2
     std::unique_ptr<Machine> machine_;
     bool post_reached_ = false;
 };

@@ -7,6 +7,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <ctime>
 #include <filesystem>
 #include <sstream>
 #include <string>
@@ -122,10 +123,26 @@ void refuse_clobbering_report(const Options& options) {
                          "'; they need different files");
 }
 
+std::optional<std::int64_t> rtc_start_epoch(const Options& options) {
+    if (options.rtc_host_time) return static_cast<std::int64_t>(std::time(nullptr));
+    return options.rtc_epoch;
+}
+
+SerialSpec parse_serial_spec(const std::string& text, const std::string& option) {
+    if (text == "none") return {};
+    if (text == "stdio") return {SerialSpec::Kind::Stdio, {}};
+    if (text.rfind("file:", 0) == 0) {
+        if (text.size() == 5) throw UsageError(option + " file: needs a path (file:PATH)");
+        return {SerialSpec::Kind::File, text.substr(5)};
+    }
+    throw UsageError(option + ": expected stdio, file:PATH or none, not '" + text + "'");
+}
+
 Options parse_command_line(int argc, const char* const* argv, std::string& report_path_seen) {
     namespace po = boost::program_options;
     std::string model_text = "386", memory_text, qemu_memory_text, post_port_text = "0x80", until_post_text,
-                debugcon_port_text = "0xE9", max_seconds_text, progress_text, max_cycles_text, fpu_text, mhz_text;
+                debugcon_port_text = "0xE9", max_seconds_text, progress_text, max_cycles_text, fpu_text, mhz_text,
+                serial_text, serial2_text, rtc_epoch_text;
     Options options;
 
     po::options_description described(
@@ -180,9 +197,13 @@ Options parse_command_line(int argc, const char* const* argv, std::string& repor
          "as QEMU's -no-reboot: a reset the guest asks for (reset control CF9h on the PC platform) "
          "ends the run (exit 0, guest_reset) instead of restarting the machine; a triple fault always "
          "ends the run (exit 3)")
-        ("serial", po::value(&options.serial)->value_name("stdio"),
-         "accepted for QEMU compatibility (-serial stdio); only 'stdio' is accepted, and it has no "
-         "effect yet: the serial port (UART) is not emulated");
+        ("serial", po::value(&serial_text)->value_name("stdio|file:PATH|none"),
+         "COM1 (-serial): stdio = the terminal (raw mode if a TTY; Ctrl-C still ends the run), "
+         "file:PATH = output to a file, none = not connected (default)")
+        ("serial2", po::value(&serial2_text)->value_name("stdio|file:PATH|none"), "COM2, as --serial")
+        ("rtc-epoch", po::value(&rtc_epoch_text)->value_name("SECONDS"),
+         "the RTC starts at this Unix time (UTC; default a fixed date, so runs are reproducible)")
+        ("rtc-host-time", po::bool_switch(&options.rtc_host_time), "the RTC starts at the host's current time");
 
     po::variables_map given;
     // The runner takes no positional arguments; they are collected (hidden from --help) only to
@@ -223,9 +244,30 @@ Options parse_command_line(int argc, const char* const* argv, std::string& repor
     if (options.kernel_path.empty() && given.count("append")) throw UsageError("--append needs --kernel");
     if (given.count("kernel") && options.kernel_path.empty()) throw UsageError("--kernel: the file name is empty");
     if (given.count("initrd") && options.initrd_path.empty()) throw UsageError("--initrd: the file name is empty");
-    if (given.count("serial") && options.serial != "stdio")
-        throw UsageError("-serial: only 'stdio' is accepted, not '" + options.serial +
-                         "' (the serial port is not emulated yet)");
+    if (given.count("serial")) options.serial = parse_serial_spec(serial_text, "--serial");
+    if (given.count("serial2")) options.serial2 = parse_serial_spec(serial2_text, "--serial2");
+    if (options.serial.kind == SerialSpec::Kind::Stdio && options.serial2.kind == SerialSpec::Kind::Stdio)
+        throw UsageError("--serial and --serial2 are both stdio; one terminal serves one port");
+    for (const auto* spec : {&options.serial, &options.serial2}) {
+        if (spec->kind != SerialSpec::Kind::File) continue;
+        refuse_as_input(spec == &options.serial ? "--serial file:" : "--serial2 file:", spec->path, options);
+        if (spec->path == options.report_path || same_existing_file(spec->path, options.report_path) ||
+            spec->path == options.debugcon_path || same_existing_file(spec->path, options.debugcon_path))
+            throw UsageError("--serial file '" + spec->path + "' is also the --report or --debugcon-file file");
+    }
+    if (options.serial.kind == SerialSpec::Kind::File && options.serial2.kind == SerialSpec::Kind::File &&
+        (options.serial.path == options.serial2.path || same_existing_file(options.serial.path, options.serial2.path)))
+        throw UsageError("--serial and --serial2 name the same file '" + options.serial.path + "'");
+    if (given.count("rtc-epoch")) {
+        if (options.rtc_host_time) throw UsageError("--rtc-epoch and --rtc-host-time both given; use one");
+        const bool negative = !rtc_epoch_text.empty() && rtc_epoch_text[0] == '-';
+        const std::uint64_t magnitude =
+            parse_unsigned(negative ? rtc_epoch_text.substr(1) : rtc_epoch_text, "--rtc-epoch", 253'402'300'799);
+        // 1900-01-01 .. 9999-12-31, the years the CMOS century byte holds.
+        if (negative && magnitude > 2'208'988'800)
+            throw UsageError("--rtc-epoch: " + rtc_epoch_text + " is before 1900");
+        options.rtc_epoch = negative ? -static_cast<std::int64_t>(magnitude) : static_cast<std::int64_t>(magnitude);
+    }
     // Issue 11's PC is a P6: a kernel run defaults to it.
     if (!given.count("model") && !options.kernel_path.empty()) model_text = "p6";
 

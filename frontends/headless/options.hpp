@@ -26,6 +26,15 @@ struct UsageError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// A serial port's host side: --serial stdio | file:PATH | none.
+struct SerialSpec {
+    enum class Kind { None, Stdio, File } kind = Kind::None;
+    std::string path;  // Kind::File
+};
+
+// "stdio", "file:PATH", "none" -> SerialSpec; UsageError naming `option` otherwise.
+SerialSpec parse_serial_spec(const std::string& text, const std::string& option);
+
 struct Options {
     bool show_help = false;
     std::string help_text;  // filled when show_help
@@ -36,13 +45,18 @@ struct Options {
     std::string initrd_path;
     std::string append;
     // QEMU spellings accepted for scripts written for it: -no-reboot is recorded (a triple fault
-    // already ends the run, exit 3); -nographic has no effect; -serial takes only "stdio" (the
-    // UART is not emulated yet).
+    // already ends the run, exit 3); -nographic has no effect; -serial is --serial.
     bool no_reboot = false;
     // --pc: the PC platform's devices (Platform::PC) for a ROM run; a --kernel run always has them.
     bool pc = false;
     bool nographic = false;
-    std::string serial;
+    // Where COM1 (--serial, -serial) and COM2 (--serial2) are connected (docs/HEADLESS.md).
+    SerialSpec serial;
+    SerialSpec serial2;
+    // The RTC's start (Unix seconds): --rtc-epoch, or the host's clock with --rtc-host-time;
+    // neither: the device's fixed default (deterministic).
+    std::optional<std::int64_t> rtc_epoch;
+    bool rtc_host_time = false;
     CpuModel model = CpuModel::i80386;
     std::optional<bool> fpu;  // unset: the model's usual configuration
     std::optional<std::uint32_t> clock_khz;  // unset: the model's default clock
@@ -61,6 +75,10 @@ struct Options {
 // message fit for the user. `report_path_seen` receives --report as soon as it is known, so that a
 // later semantic error can still be recorded in the report.
 Options parse_command_line(int argc, const char* const* argv, std::string& report_path_seen);
+
+// The Unix time the platform's RTC starts at: --rtc-epoch, the host's clock now with
+// --rtc-host-time, nullopt for the device's fixed default.
+std::optional<std::int64_t> rtc_start_epoch(const Options& options);
 
 // A memory size in MiB as --memory and QEMU's -m take it: "64", "64M", "1G" (suffix M or G,
 // either case) -> MiB. Throws UsageError naming `what` for anything else, 0, or above `max_mib`.

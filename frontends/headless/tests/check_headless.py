@@ -207,11 +207,59 @@ def case_kernel_output_is_input(r):
 
 # ---- the cases ------------------------------------------------------------------------------
 
+def case_serial_file_is_bios(r):
+    rom = r.rom("halt.rom")
+    r.expect_exit(2, "--bios", rom, "--serial", "file:" + rom)
+    r.expect_stderr("is the --bios file")
+
+
+def case_serial_and_rtc_options(r):
+    """The serial and RTC options parse and run; a file: console is created (and left empty by a
+    guest that never touches the UART), none and an explicit epoch change nothing visible."""
+    serial_path = r.path("com1.txt")
+    r.expect_exit(0, "--bios", r.rom("halt.rom"), "--serial", "file:" + serial_path, "--serial2", "none",
+                  "--rtc-epoch", "1700000000")
+    expect(os.path.exists(serial_path), "--serial file: did not create the file")
+    r.expect_exit(0, "--bios", r.rom("halt.rom"), "-serial", "none", "--rtc-host-time")
+    r.expect_exit(0, "--bios", r.rom("halt.rom"), "--serial", "stdio", "--rtc-epoch=-86400")
+    expect(r.stdout == GREETING, f"stdout with --serial stdio was {r.stdout!r}")
+
+
+def case_serial_stdio_tty_restored(r):
+    """--serial stdio on a terminal: raw mode (no echo, no canonical input) while running, the
+    settings restored when SIGINT ends the run (exit 6)."""
+    import pty, signal, termios
+    pid, master = pty.fork()
+    if pid == 0:  # the child: the runner on the pty's slave side
+        os.execv(r.binary, [r.binary, "--bios", r.rom("loop.rom"), "--serial", "stdio", "--max-seconds", "30"])
+    try:
+        before = None
+        deadline = time.monotonic() + 20
+        raw_seen = False
+        while time.monotonic() < deadline:
+            lflag = termios.tcgetattr(master)[3]
+            if not lflag & termios.ECHO and not lflag & termios.ICANON:
+                raw_seen = True
+                break
+            time.sleep(0.05)
+        expect(raw_seen, "the terminal never went to raw mode")
+        os.kill(pid, signal.SIGINT)
+        _, status = os.waitpid(pid, 0)
+        expect(os.WIFEXITED(status) and os.WEXITSTATUS(status) == 6, f"wait status {status:#x}, expected exit 6")
+        lflag = termios.tcgetattr(master)[3]
+        expect(lflag & termios.ECHO and lflag & termios.ICANON, "the terminal settings were not restored")
+    finally:
+        try:
+            os.close(master)
+        except OSError:
+            pass
+
+
 def case_help(r):
     r.expect_exit(0, "--help")
     text = r.stdout.decode()
     for needle in ("--bios", "--until-post", "--max-cycles", "Exit codes", "triple fault", "--kernel", "--initrd",
-                   "--append", "-kernel", "-serial", "not emulated"):
+                   "--append", "-kernel", "-serial", "--serial2", "file:PATH", "--rtc-epoch", "--rtc-host-time"):
         expect(needle in text, f"--help lacks {needle!r}")
 
 
@@ -544,7 +592,17 @@ CASES = {
                                   stderr_text="32-bit protected mode"),
     "initrd_without_kernel": usage_error("--bios", "ROM:halt.rom", "--initrd", "x", stderr_text="--initrd needs --kernel"),
     "append_without_kernel": usage_error("--bios", "ROM:halt.rom", "-append", "x", stderr_text="--append needs --kernel"),
-    "serial_not_stdio": usage_error("--bios", "ROM:halt.rom", "-serial", "pty", stderr_text="only 'stdio' is accepted"),
+    "serial_unknown": usage_error("--bios", "ROM:halt.rom", "-serial", "pty", stderr_text="expected stdio, file:PATH or none"),
+    "serial_empty_file": usage_error("--bios", "ROM:halt.rom", "--serial", "file:", stderr_text="needs a path"),
+    "serial_two_stdio": usage_error("--bios", "ROM:halt.rom", "--serial", "stdio", "--serial2", "stdio",
+                                    stderr_text="both stdio"),
+    "serial_file_is_bios": case_serial_file_is_bios,
+    "serial_and_rtc_options": case_serial_and_rtc_options,
+    "serial_stdio_tty_restored": case_serial_stdio_tty_restored,
+    "rtc_epoch_bad": usage_error("--bios", "ROM:halt.rom", "--rtc-epoch", "soon", stderr_text="--rtc-epoch: 'soon' is not a number"),
+    "rtc_epoch_early": usage_error("--bios", "ROM:halt.rom", "--rtc-epoch=-2300000000", stderr_text="before 1900"),
+    "rtc_epoch_and_host": usage_error("--bios", "ROM:halt.rom", "--rtc-epoch", "0", "--rtc-host-time",
+                                      stderr_text="both given"),
     "memory_bad_suffix": usage_error("--bios", "ROM:halt.rom", "-m", "12X", stderr_text="-m: '12X' is not a size"),
     "memory_both_spellings": usage_error("--bios", "ROM:halt.rom", "-m", "16", "--memory", "16",
                                          stderr_text="--memory and -m both given"),

@@ -38,6 +38,9 @@ enum class Platform { Bare, PC };
 //     (so that it fits the PC's ROM area 0xE0000-0xFFFFF).
 //   * platform: Bare or PC.
 struct MachineConfig {
+    // The PC platform's RTC starts at this Unix time (seconds, UTC); unset: a fixed date
+    // (2024-01-01 00:00 UTC), so that runs are reproducible.
+    std::optional<std::int64_t> rtc_start_epoch;
     CpuModel model = CpuModel::i80386;
     CpuOptions cpu_options;  // e.g. a 387 for the 386 (x86emu/cpu.hpp)
     std::uint32_t memory_mib = 16;
@@ -152,6 +155,14 @@ public:
     FirmwareTables firmware_tables() const;
     // The display (x86emu/display.hpp) of the PC platform's VGA; nullptr on the Bare platform.
     Display* display();
+    // The host side of the PC platform's serial port `index` (0 = COM1, 1 = COM2, 16550A):
+    // `output` gets every byte the guest transmits, at the programmed line rate in emulated
+    // time, on the thread running the machine; push_serial_input queues bytes for the guest's
+    // receiver (safe from any thread; at most 1 MiB waits, the rest is dropped) which run()
+    // feeds it between slices at the line rate, so nothing overruns the 16-byte FIFO.
+    // std::out_of_range for another index, std::logic_error on the Bare platform.
+    void set_serial_output(unsigned index, std::function<void(std::uint8_t)> output);
+    void push_serial_input(unsigned index, std::span<const std::uint8_t> bytes);
 
     // Claims ports first..last (inclusive) for an 8-bit ISA device (PortHandler, x86emu/io_ports.hpp):
     // a word or dword IN/OUT there is split into byte accesses, low byte at the lowest port

@@ -55,6 +55,8 @@ void PcPlatform::request_reset(ResetKind kind) {
 void PcPlatform::reset_devices() {
     pic_.reset();
     pit_.reset();
+    com1_->reset();
+    com2_->reset();
     kbc_->reset();
     port92_->reset();
     a20_gate_->reset();
@@ -86,9 +88,27 @@ void PcPlatform::write_coprocessor_port(std::uint8_t) {
 // wiring_.memory, request_reset(); it is owned by a std::unique_ptr member added next to pic_
 // and pit_, and its reset goes into reset_devices().
 
-// 16550A UARTs: COM1 3F8h-3FFh on irq_line(4), COM2 2F8h-2FFh on irq_line(3);
-// MC146818 RTC/CMOS: 70h-71h on irq_line(8).
-void PcPlatform::add_serial_and_rtc_devices() {}
+// 16550A UARTs: COM1 3F8h-3FFh on IRQ4, COM2 2F8h-2FFh on IRQ3; the MC146818 RTC/CMOS at
+// 70h-71h on IRQ8 with the PC/AT CMOS bytes a BIOS would have written.
+void PcPlatform::add_serial_and_rtc_devices() {
+    com1_ = std::make_unique<Uart16550>(wiring_.scheduler, irq_line(4));
+    com1_->attach(wiring_.ports, 0x3F8);
+    com2_ = std::make_unique<Uart16550>(wiring_.scheduler, irq_line(3));
+    com2_->attach(wiring_.ports, 0x2F8);
+    rtc_ = std::make_unique<Rtc146818>(wiring_.scheduler, irq_line(8),
+                                       wiring_.rtc_start_epoch.value_or(Rtc146818::kDefaultEpoch));
+    rtc_->attach(wiring_.ports);
+    PcCmosLayout cmos;
+    cmos.memory_bytes = wiring_.ram_bytes;
+    cmos.fpu_present = wiring_.fpu_present;
+    write_pc_cmos_layout(*rtc_, cmos);
+}
+
+Uart16550& PcPlatform::serial(unsigned index) {
+    if (index == 0) return *com1_;
+    if (index == 1) return *com2_;
+    throw std::out_of_range("PC platform: no serial port " + std::to_string(index) + " (0 = COM1, 1 = COM2)");
+}
 
 // The 8042 with keyboard and mouse, port 92h, the A20 gate both drive, ACPI PM and its tables.
 void PcPlatform::add_keyboard_and_power_devices() {

@@ -18,6 +18,9 @@
 //     reset is done by the Machine at the next instruction boundary (request_reset). Bit 2
 //     reads back 0 afterwards, so each write with it set resets; bits 1 and 3 read back.
 //
+//   * the 16550A UARTs (uart16550.hpp): COM1 at 3F8h on IRQ4, COM2 at 2F8h on IRQ3; the
+//     MC146818 RTC/CMOS (rtc146818.hpp) at 70h/71h on IRQ8, its CMOS filled with the PC/AT
+//     memory-size and equipment bytes;
 //   * the 8042 (kbc8042.hpp) on 60h/64h, IRQ1 and IRQ12; port 92h (system_control_port.hpp);
 //     the A20 line is the OR of the 8042's output-port bit and port 92h bit 1 (A20Gate), driving
 //     the memory map's A20 input; the 8042's reset pulse and port 92h's fast reset are soft
@@ -29,11 +32,11 @@
 //     mapped as the VGA's MMIO, the LFB at BAR0).
 //
 // Ports claimed: 20h-21h, A0h-A1h, 4D0h-4D1h (PIC, ELCR), 40h-43h, 61h (PIT, port B), 60h, 64h,
-// 92h, 80h, F0h, CF8h, CF9h, CFCh-CFFh, 600h-60Fh, the VGA's. A hard reset puts the PIC, PIT,
-// 8042, port 92h, A20 and ACPI back to power-on state; the VGA and PCI configuration keep theirs
+// 92h, 70h-71h, 2F8h-2FFh, 3F8h-3FFh, 80h, F0h, CF8h, CF9h, CFCh-CFFh, 600h-60Fh, the VGA's. A
+// hard reset puts the PIC, PIT, UARTs, 8042, port 92h, A20 and ACPI back to power-on state (the
+// RTC and its CMOS run on, battery-backed); the VGA and PCI configuration keep theirs
 // (they have no reset input here).
-//
-// The UARTs and the RTC plug in at the add_serial_and_rtc_devices hook point.
+
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -46,7 +49,9 @@
 #include "devices/pci_bus.hpp"
 #include "devices/pic8259.hpp"
 #include "devices/pit8254.hpp"
+#include "devices/rtc146818.hpp"
 #include "devices/system_control_port.hpp"
+#include "devices/uart16550.hpp"
 #include "devices/vga.hpp"
 #include "x86emu/cpu.hpp"
 #include "x86emu/io_ports.hpp"
@@ -70,6 +75,10 @@ public:
         std::function<void(ResetKind)> request_reset;
         // The guest entered ACPI S5 (soft off): the Machine ends the run (StopReason::PoweredOff).
         std::function<void()> power_off;
+        // For the CMOS memory-size bytes and the RTC's start (Unix seconds; unset: a fixed date).
+        std::uint64_t ram_bytes = 0;
+        std::optional<std::int64_t> rtc_start_epoch;
+        bool fpu_present = false;
     };
 
     // Builds and attaches every device; the CPU gets the PIC as its interrupt controller and
@@ -84,6 +93,15 @@ public:
     Pic8259Pair& pic() { return pic_; }
     Pit8254& pit() { return pit_; }
     Kbc8042& keyboard_controller() { return *kbc_; }
+    // COM1 (index 0, 3F8h, IRQ4) and COM2 (index 1, 2F8h, IRQ3); std::out_of_range otherwise.
+    Uart16550& serial(unsigned index);
+    Rtc146818& rtc() { return *rtc_; }
+    // Called by the Machine between run slices, on the CPU's thread: the UARTs take bytes the
+    // host queued (from any thread) into their receivers.
+    void between_slices() {
+        com1_->poll_host_input();
+        com2_->poll_host_input();
+    }
     AcpiPm& acpi() { return *acpi_pm_; }
     Vga& vga() { return *vga_; }
     PciBus& pci() { return *pci_; }
@@ -123,6 +141,9 @@ private:
     Wiring wiring_;
     Pic8259Pair pic_;
     Pit8254 pit_;
+    // The serial ports and the RTC/CMOS.
+    std::unique_ptr<Uart16550> com1_, com2_;
+    std::unique_ptr<Rtc146818> rtc_;
     // The keyboard controller, port 92h and the A20 gate they share (its output is the memory
     // map's A20 input), ACPI power management and its tables.
     std::unique_ptr<A20Gate> a20_gate_;

@@ -102,7 +102,8 @@ struct Machine::Impl {
             [this] {
                 powered_off = true;
                 cpu.pull_deadline(cpu.cycles());  // ends the slice after the OUT
-            }});
+            },
+            layout.ram_bytes, rtc_start_epoch, cpu.has_fpu()});
     }
     // A reset the guest requested, done between slices; true if one was.
     bool carry_out_pending_reset() {
@@ -126,6 +127,7 @@ struct Machine::Impl {
     std::uint64_t guest_resets = 0;
     bool stop_on_guest_reset = false;
     bool powered_off = false;
+    std::optional<std::int64_t> rtc_start_epoch;
 };
 
 Machine::Machine(MachineConfig config) {
@@ -133,6 +135,7 @@ Machine::Machine(MachineConfig config) {
     if (config.platform != Platform::Bare && config.platform != Platform::PC)
         throw std::invalid_argument("machine config: unknown platform");
     impl_ = std::make_unique<Impl>(layout, config.model, config.cpu_options, config.bios_image);
+    impl_->rtc_start_epoch = config.rtc_start_epoch;
     if (config.platform == Platform::PC) impl_->build_pc_platform();
     impl_->cpu.reset();
 }
@@ -169,6 +172,7 @@ RunResult Machine::run(std::uint64_t cycle_budget) {
             break;
         }
         events.run_due();
+        if (impl_->platform) impl_->platform->between_slices();
         if (impl_->carry_out_pending_reset() && impl_->stop_on_guest_reset) {
             total.reasons = StopReason::StopRequested;
             break;
@@ -226,6 +230,14 @@ Machine::FirmwareTables Machine::firmware_tables() const {
     return {acpi.base, acpi.bytes, acpi.rsdp};
 }
 Display* Machine::display() { return impl_->platform ? &impl_->platform->vga() : nullptr; }
+void Machine::set_serial_output(unsigned index, std::function<void(std::uint8_t)> output) {
+    if (!impl_->platform) throw std::logic_error("Machine::set_serial_output: the Bare platform has no serial ports");
+    impl_->platform->serial(index).set_output(std::move(output));
+}
+void Machine::push_serial_input(unsigned index, std::span<const std::uint8_t> bytes) {
+    if (!impl_->platform) throw std::logic_error("Machine::push_serial_input: the Bare platform has no serial ports");
+    impl_->platform->serial(index).host_input().push(bytes);
+}
 
 void Machine::add_port_handler(std::uint16_t first, std::uint16_t last, PortHandler handler) {
     impl_->ports.add_isa8(first, last, std::move(handler));
