@@ -148,11 +148,12 @@ public:
         config.cpu_options.fpu = options_.fpu;
         config.cpu_options.clock_khz = options_.clock_khz;
         config.memory_mib = options_.memory_mib;
-        config.platform = (options_.pc || !options_.kernel_path.empty()) ? Platform::PC : Platform::Bare;
+        // The PC platform's devices for --pc, a kernel, or a serial port to connect (the UARTs
+        // are PC devices); a plain --bios run keeps the bare machine it always had.
+        const bool wants_serial =
+            options_.serial.kind != SerialSpec::Kind::None || options_.serial2.kind != SerialSpec::Kind::None;
+        config.platform = (options_.pc || !options_.kernel_path.empty() || wants_serial) ? Platform::PC : Platform::Bare;
         config.rtc_start_epoch = rtc_start_epoch(options_);
-        if (config.platform == Platform::Bare &&
-            (options_.serial.kind != SerialSpec::Kind::None || options_.serial2.kind != SerialSpec::Kind::None))
-            throw UsageError("--serial/--serial2 need the PC platform's UARTs: add --pc (--kernel runs have them)");
         // A kernel run without --bios gets a HLT stub: the CPU starts at the kernel, not the ROM.
         config.bios_image = options_.bios_path.empty() ? linux_direct_boot_rom() : load_bios_image(options_.bios_path);
         std::vector<std::uint8_t> kernel, initrd;

@@ -190,8 +190,8 @@ Options parse_command_line(int argc, const char* const* argv, std::string& repor
         ("report", po::value(&options.report_path)->value_name("FILE.json"),
          "write a JSON report (stop reason, POST codes, counters, registers) on every exit path")
         ("pc", po::bool_switch(&options.pc),
-         "build the PC platform's devices (8259A PIC, 8254 PIT, port 61h, CF9h reset, docs/DEVICES.md) "
-         "for a --bios run too; --kernel runs always have them")
+         "build the PC platform's devices (PIC, PIT, UARTs, RTC, 8042, ACPI, PCI, VGA; docs/DEVICES.md) "
+         "for a --bios run too; --kernel runs and --serial/--serial2 ports always have them")
         ("nographic", po::bool_switch(&options.nographic), "accepted for QEMU compatibility (-nographic); no effect")
         ("no-reboot", po::bool_switch(&options.no_reboot),
          "as QEMU's -no-reboot: a reset the guest asks for (reset control CF9h on the PC platform) "
