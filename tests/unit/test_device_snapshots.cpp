@@ -22,6 +22,7 @@
 #include "core/snapshot_format.hpp"
 #include "x86emu/display.hpp"
 #include "x86emu/machine.hpp"
+#include "x86emu/scheduler.hpp"
 #include "x86emu/snapshot.hpp"
 
 using namespace x86emu;
@@ -95,6 +96,13 @@ Outcome outcome_of(PcRun& run) {
     return o;
 }
 
+// Every pending scheduler event's cycle, in firing order.
+std::vector<std::uint64_t> pending_deadlines(Machine& m) {
+    std::vector<std::uint64_t> cycles;
+    for (EventId id : m.scheduler().pending_events()) cycles.push_back(m.scheduler().deadline_of(id).value_or(0));
+    return cycles;
+}
+
 // The snapshot's body, editable, and back.
 json body_of(const std::vector<std::uint8_t>& bytes) { return snapshot::decode_document(bytes, snapshot::kKindMachine); }
 std::vector<std::uint8_t> with_body(const json& body) { return snapshot::encode_document(snapshot::kKindMachine, body); }
@@ -149,6 +157,8 @@ TEST_CASE("PC devices: snapshots at random points continue in fresh PC machines 
         PcRun fresh(prefix.serial);
         fresh.machine->restore_snapshot(bytes);
         CHECK(fresh.machine->save_snapshot() == bytes);  // restored exactly, events included
+        // The devices' pending events are re-armed at the same cycles, none lost or added.
+        CHECK(pending_deadlines(*fresh.machine) == pending_deadlines(*prefix.machine));
         fresh.run_to(end);
         const Outcome got = outcome_of(fresh);
         INFO("snapshot at cycle ", prefix.machine->cpu().cycles());
