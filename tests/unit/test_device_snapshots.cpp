@@ -8,7 +8,8 @@
 //     the VGA text cells and the final snapshot's bytes must be those of the uninterrupted run;
 //   * bad device parts: a field removed or out of range is refused by name (InvalidField) and
 //     changes nothing; a Bare machine's snapshot in a PC machine is a Mismatch (its devices are
-//     missing), and the reverse too (devices the Bare machine does not have).
+//     missing), and the reverse too (devices the Bare machine does not have);
+//   * the VGA's LFB is mapped where the restored BAR0 says, with the restored video memory.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -233,4 +234,26 @@ TEST_CASE("PC devices: a Bare machine's snapshot does not restore into a PC mach
     Machine other_bare(pc_config(Platform::Bare));
     other_bare.restore_snapshot(bare_bytes);
     CHECK(other_bare.save_snapshot() == bare_bytes);
+}
+
+TEST_CASE("PC devices: the VGA's LFB follows a restored BAR0, with the video memory behind it") {
+    auto move_bar0 = [](Machine& m, std::uint32_t base) {
+        m.ports().write(0xCF8, 4, 0x8000'1010u);  // 00:02.0, BAR0
+        m.ports().write(0xCFC, 4, base);
+    };
+    PcRun original;
+    move_bar0(*original.machine, 0xD000'0000u);
+    const std::uint8_t pixels[4] = {0x12, 0x34, 0x56, 0x78};
+    original.machine->write_physical(0xD000'0000u + 0x40'0000u, pixels);  // 4 MiB into the LFB
+    const std::vector<std::uint8_t> bytes = original.machine->save_snapshot();
+
+    PcRun fresh;  // its BAR0 still at the default E0000000h
+    fresh.machine->restore_snapshot(bytes);
+    std::uint8_t seen[4] = {};
+    fresh.machine->read_physical(0xD000'0000u + 0x40'0000u, seen);
+    CHECK(std::equal(std::begin(seen), std::end(seen), std::begin(pixels)));
+    fresh.machine->read_physical(0xE000'0000u + 0x40'0000u, seen);  // the old place decodes nothing now
+    CHECK_FALSE(std::equal(std::begin(seen), std::end(seen), std::begin(pixels)));
+    CHECK(fresh.machine->ports().read(0xCFC, 4) == original.machine->ports().read(0xCFC, 4));
+    CHECK(fresh.machine->save_snapshot() == bytes);
 }
