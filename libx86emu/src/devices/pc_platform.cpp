@@ -2,6 +2,8 @@
 // 80h and the reset control register CF9h (pc_platform.hpp).
 #include "devices/pc_platform.hpp"
 
+#include "devices/device_snapshots.hpp"
+
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -34,6 +36,7 @@ PcPlatform::PcPlatform(Wiring wiring)
     add_serial_and_rtc_devices();
     add_keyboard_and_power_devices();
     add_video_and_pci_devices();
+    if (wiring_.snapshots) register_device_snapshots(*this, *wiring_.snapshots, snapshot_adapters_);
 }
 
 PcPlatform::~PcPlatform() {

@@ -42,6 +42,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "devices/acpi_pm.hpp"
 #include "devices/acpi_tables.hpp"
@@ -58,7 +59,17 @@
 #include "x86emu/memory_map.hpp"
 #include "x86emu/scheduler.hpp"
 
+namespace x86emu {
+class SnapshotRegistry;
+class Snapshottable;
+}  // namespace x86emu
+
 namespace x86emu::devices {
+
+class PcPlatform;
+// device_snapshots.hpp: the devices' snapshot adapters reach the platform's members.
+void register_device_snapshots(PcPlatform& platform, SnapshotRegistry& registry,
+                               std::vector<std::unique_ptr<Snapshottable>>& adapters);
 
 enum class ResetKind { Soft, Hard };
 
@@ -79,6 +90,9 @@ public:
         std::uint64_t ram_bytes = 0;
         std::optional<std::int64_t> rtc_start_epoch;
         bool fpu_present = false;
+        // The Machine's snapshot registry: every device is registered with it (device_snapshots.hpp)
+        // under its "devices" key. Null: the devices are not part of any snapshot.
+        SnapshotRegistry* snapshots = nullptr;
     };
 
     // Builds and attaches every device; the CPU gets the PIC as its interrupt controller and
@@ -131,6 +145,8 @@ public:
     void reset_devices();
 
 private:
+    friend void register_device_snapshots(PcPlatform&, SnapshotRegistry&, std::vector<std::unique_ptr<Snapshottable>>&);
+
     // Hook points where the other issue-11 devices are constructed and attached.
     void add_serial_and_rtc_devices();
     void add_keyboard_and_power_devices();
@@ -159,6 +175,7 @@ private:
     std::unique_ptr<Vga> vga_;
     std::function<void(std::uint8_t)> post_code_handler_;
     State state_;
+    std::vector<std::unique_ptr<Snapshottable>> snapshot_adapters_;  // registered with Wiring::snapshots
 };
 
 }  // namespace x86emu::devices

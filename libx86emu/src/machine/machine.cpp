@@ -103,7 +103,7 @@ struct Machine::Impl {
                 powered_off = true;
                 cpu.pull_deadline(cpu.cycles());  // ends the slice after the OUT
             },
-            layout.ram_bytes, rtc_start_epoch, cpu.has_fpu()});
+            layout.ram_bytes, rtc_start_epoch, cpu.has_fpu(), &devices});
     }
     // A reset the guest requested, done between slices; true if one was.
     bool carry_out_pending_reset() {
@@ -121,7 +121,7 @@ struct Machine::Impl {
     Cpu cpu;              // declared after the map it holds a reference to
     Scheduler scheduler;  // and this after the CPU whose cycles are its time
     std::vector<std::uint8_t> bios;  // the image as configured (a machine snapshot checks its hash)
-    SnapshotRegistry devices;        // the devices' part of a snapshot (none yet)
+    SnapshotRegistry devices;        // the devices' part of a snapshot (the PC platform's register)
     std::unique_ptr<devices::PcPlatform> platform;  // after everything it is wired to
     std::optional<devices::ResetKind> pending_reset;
     std::uint64_t guest_resets = 0;

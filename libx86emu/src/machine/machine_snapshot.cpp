@@ -129,8 +129,15 @@ json SnapshotRegistry::save() const {
 }
 
 void SnapshotRegistry::check(const Field& devices) const {
-    for (const Snapshottable* d : devices_) d->check_state(devices[d->snapshot_name()]);
     if (!devices.value().is_object()) devices.invalid("expected a map");
+    for (const Snapshottable* d : devices_) {
+        // A device this machine has and the snapshot lacks: taken on another configuration (a
+        // Bare machine's snapshot restored into a PC one), or a version without that device.
+        if (!devices.has(d->snapshot_name()))
+            fail(SnapshotErrorKind::Mismatch, devices.path() + "." + std::string(d->snapshot_name()) +
+                                                  ": missing (the snapshot was taken on a machine without this device)");
+        d->check_state(devices[d->snapshot_name()]);
+    }
     for (const auto& item : devices.value().items()) {
         const std::string& name = item.key();
         const bool known = std::any_of(devices_.begin(), devices_.end(),
@@ -165,11 +172,18 @@ void restore_machine_snapshot(std::span<const std::uint8_t> bytes, const Machine
     const bool a20 = machine["a20"].boolean();
     const snapshot::PreparedCpu prepared_cpu =
         snapshot::CpuStateCodec::prepare(CpuInternals::core(cpu), CpuInternals::clock_khz(cpu), root["cpu"]);
-    const std::vector<PreparedPage> pages = check_ram(machine["ram"], m);
+    // The devices before RAM: a snapshot of another platform is a Mismatch (its devices), not
+    // an invalid page (the VGA window that is RAM on the Bare platform).
     const Field device_states = machine["devices"];
     m.devices.check(device_states);
-    // ... then everything is changed; none of this can fail. Memory before the CPU, whose
-    // commit drops every decoded instruction and translation made from the old memory.
+    const std::vector<PreparedPage> pages = check_ram(machine["ram"], m);
+    // ... then everything is changed; none of this can fail. Memory first, then the CPU, whose
+    // commit drops every decoded instruction and translation made from the old memory and sets
+    // the time base (cycles, the scheduler's now()), then the devices: their re-arming and
+    // rebuilding read now() (the UART's character timeout, the ACPI timer's status), and the
+    // map changes they make (the A20 gate's set_a20, the VGA's LFB at the restored BAR0) reach
+    // the CPU through its memory-map listener like any guest-made change. The PIC, restored
+    // last, drives INTR to the level the CPU part recorded.
     restore_ram(m, pages);
     if (m.memory.a20() != a20) m.memory.set_a20(a20);  // tells the CPU (its listener) to drop its caches
     snapshot::CpuStateCodec::commit(CpuInternals::core(cpu), prepared_cpu);
