@@ -21,9 +21,11 @@ emulator to exit (ACPI S5), killing it after a grace period.
            that this script connects to. Its time includes the BIOS and ISOLINUX loading the
            files from the CD, which the other two skip (they load the kernel directly).
 
-Ratios are time ratios, emulator time / x86emu time: above 1 means x86emu reached the shell
-sooner (x86emu is that many times faster). Every emulator run has a timeout; an emulator that
-cannot be run or times out is reported as "not measured: <why>", never with a made-up number.
+Ratios are time ratios, x86emu's boot-to-shell time / the other emulator's: below 1 x86emu
+reached the shell sooner, above 1 it needed that many times as long (lower is better for
+x86emu). Every emulator run has a timeout; an emulator that cannot be run or times out is
+reported as "not measured: <why>", never with a made-up number. The table also gives the guest
+kernel's own clock when it ran /init (printk time), which shows how much guest time each took.
 
 Usage: boot_bench.py --x86emu PATH --kernel K --initrd I [--work-dir DIR] [--timeout S]
                      [--only x86emu,qemu,bochs]
@@ -98,7 +100,7 @@ class Console:
                 raise NotMeasured(f"the emulator exited ({self.process.returncode}) before "
                                   f"{pattern.decode()!r} appeared")
             time.sleep(0.05)
-        raise NotMeasured(f"{pattern.decode()!r} did not appear within the timeout")
+        raise NotMeasured(f"{pattern.decode()!r} did not appear within the timeout (--timeout, host seconds from the start)")
 
     def type(self, line):
         self.write_bytes(line.encode() + b"\n")
@@ -314,6 +316,16 @@ debug: action=ignore
     return result
 
 
+def kernel_clock_at_init(work_dir, name):
+    """The kernel's printk timestamp on its "Run /init" line in that emulator's console, or None."""
+    try:
+        with open(os.path.join(work_dir, f"{name}-serial.txt"), "rb") as file:
+            match = re.search(rb"\[\s*(\d+\.\d+)\] Run /init", file.read())
+    except OSError:
+        return None
+    return float(match.group(1)) if match else None
+
+
 def package_version(package):
     done = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", package], capture_output=True, text=True)
     return done.stdout.strip() if done.returncode == 0 and done.stdout.strip() else "unknown version"
@@ -368,23 +380,27 @@ def main():
             print(f"    not measured: {why}", flush=True)
 
     print()
-    print(f"{'emulator':<28} {'boot to shell':>14}  {'time / x86emu':>13}  notes")
+    width = max(len(labels[name]) for name in emulators) + 2
+    print(f"{'emulator':<{width}} {'boot to shell':>14}  {'x86emu/this':>11}  {'/init at':>9}  notes")
     ours = results.get("x86emu", {}).get("seconds")
     for name in emulators:
         result = results[name]
         if "not_measured" in result:
-            print(f"{labels[name]:<28} {'not measured':>14}  {'-':>13}  {result['not_measured']}")
+            print(f"{labels[name]:<{width}} {'not measured':>14}  {'-':>11}  {'-':>9}  {result['not_measured']}")
             continue
-        ratio = f"{result['seconds'] / ours:.2f}" if ours else "-"
+        ratio = f"{ours / result['seconds']:.3f}" if ours else "-"
+        at_init = kernel_clock_at_init(args.work_dir, name)
+        at_init = f"{at_init:.2f} s" if at_init is not None else "-"
         notes = "; ".join(filter(None, [result.get("detail"), result.get("note")]))
-        print(f"{labels[name]:<28} {result['seconds']:>12.1f} s  {ratio:>13}  {notes}")
+        print(f"{labels[name]:<{width}} {result['seconds']:>12.1f} s  {ratio:>11}  {at_init:>9}  {notes}")
     ours_result = results.get("x86emu", {})
     if "instructions" in ours_result:
         print(f"x86emu whole run (boot, probe, poweroff): {ours_result['instructions']} guest instructions, "
               f"{ours_result['cycles']} cycles ({ours_result['emulated_seconds']:.1f} s emulated), "
-              f"{ours_result['run_wall_seconds']:.1f} s host, "
-              f"{ours_result['mips']:.1f} MIPS")
-    print("time / x86emu = that emulator's boot-to-shell time divided by x86emu's: above 1, x86emu is faster.")
+              f"{ours_result['run_wall_seconds']:.1f} s host, {ours_result['mips']:.1f} MIPS")
+    print("x86emu/this = x86emu's boot-to-shell time divided by this emulator's (a time ratio): "
+          "below 1 x86emu is faster, above 1 it needs that many times as long.")
+    print("/init at = the guest kernel's own clock (printk time) when it ran /init: guest time, not host time.")
     with open(os.path.join(args.work_dir, "results.json"), "w", encoding="utf-8") as file:
         json.dump(results, file, indent=2)
     return 0 if all("not_measured" not in result for result in results.values()) else 1
