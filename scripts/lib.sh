@@ -18,6 +18,12 @@ X86EMU_BUILD_PACKAGES=(build-essential cmake nasm nlohmann-json3-dev doctest-dev
 # because the emulator itself builds without them.
 X86EMU_GUEST_PACKAGES=(cpio gzip)
 
+# Packages bench/run_boot_bench.sh needs besides the build and guest lists (issue 11's Linux boot
+# benchmark): the emulators it compares against (QEMU's TCG, Bochs with its BIOSes and the 'term'
+# display library), and ISOLINUX with genisoimage for the CD Bochs boots the kernel from.
+X86EMU_BOOT_BENCH_PACKAGES=(qemu-system-x86 bochs bochsbios vgabios bochs-term
+    isolinux syslinux-common genisoimage)
+
 die() {
     echo "error: $*" >&2
     exit 1
