@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <thread>
 #include <csignal>
 #include <cstdio>
 #include <exception>
@@ -269,6 +270,16 @@ private:
         std::fputs(line, stderr);
     }
 
+    // --realtime: sleeps while emulated time is ahead of the host time since the start, so that
+    // guest timers run at their real rate. A slice is 1 M cycles (5 ms at 200 MHz), which bounds
+    // how far ahead the guest gets between checks; idle slices (HLT fast-forward) are where the
+    // sleeping happens.
+    void pace_to_host_clock(std::chrono::steady_clock::time_point start) {
+        const auto emulated = std::chrono::nanoseconds(machine_->cpu().emulated_nanoseconds());
+        const auto elapsed = std::chrono::steady_clock::now() - start;
+        if (emulated > elapsed) std::this_thread::sleep_for(emulated - elapsed);
+    }
+
     Outcome run_slices() {
         const auto start = std::chrono::steady_clock::now();
         double next_progress = options_.progress_seconds.value_or(0);
@@ -283,6 +294,7 @@ private:
                 budget = std::min(budget, *options_.max_cycles - cpu.cycles());
             }
             const RunResult result = machine_->run(budget);
+            if (options_.realtime) pace_to_host_clock(start);
             if (post_reached_)
                 return {ExitCode::Success, "post_code_reached",
                         "POST code " + hex_byte(*options_.until_post) + " reached after " + cycles_text()};
@@ -383,6 +395,7 @@ int run_headless(int argc, const char* const* argv) {
     report.append = options.append;
     report.memory_mib = options.memory_mib;
     report.no_reboot = options.no_reboot;
+    report.realtime = options.realtime;
     report.clock_mhz = static_cast<double>(options.clock_khz.value_or(default_clock_khz(options.model))) / 1000.0;
     report.until_post = options.until_post;
 

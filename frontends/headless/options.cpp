@@ -143,6 +143,7 @@ Options parse_command_line(int argc, const char* const* argv, std::string& repor
     std::string model_text = "386", memory_text, qemu_memory_text, post_port_text = "0x80", until_post_text,
                 debugcon_port_text = "0xE9", max_seconds_text, progress_text, max_cycles_text, fpu_text, mhz_text,
                 serial_text, serial2_text, rtc_epoch_text;
+    bool deterministic_flag = false;
     Options options;
 
     po::options_description described(
@@ -192,6 +193,11 @@ Options parse_command_line(int argc, const char* const* argv, std::string& repor
         ("pc", po::bool_switch(&options.pc),
          "build the PC platform's devices (PIC, PIT, UARTs, RTC, 8042, ACPI, PCI, VGA; docs/DEVICES.md) "
          "for a --bios run too; --kernel runs and --serial/--serial2 ports always have them")
+        ("realtime", po::bool_switch(&options.realtime),
+         "pace emulated time to the host clock: the run never gets ahead of real time (a guest idling in "
+         "HLT waits as long as it would on hardware); cycles and results stay as without it")
+        ("deterministic", po::bool_switch(&deterministic_flag),
+         "the default: emulated time runs as fast as the host allows and skips idle time; with --realtime: exit 2")
         ("nographic", po::bool_switch(&options.nographic), "accepted for QEMU compatibility (-nographic); no effect")
         ("no-reboot", po::bool_switch(&options.no_reboot),
          "as QEMU's -no-reboot: a reset the guest asks for (reset control CF9h on the PC platform) "
@@ -244,6 +250,7 @@ Options parse_command_line(int argc, const char* const* argv, std::string& repor
     if (options.kernel_path.empty() && given.count("append")) throw UsageError("--append needs --kernel");
     if (given.count("kernel") && options.kernel_path.empty()) throw UsageError("--kernel: the file name is empty");
     if (given.count("initrd") && options.initrd_path.empty()) throw UsageError("--initrd: the file name is empty");
+    if (deterministic_flag && options.realtime) throw UsageError("--realtime and --deterministic exclude each other");
     if (given.count("serial")) options.serial = parse_serial_spec(serial_text, "--serial");
     if (given.count("serial2")) options.serial2 = parse_serial_spec(serial2_text, "--serial2");
     if (options.serial.kind == SerialSpec::Kind::Stdio && options.serial2.kind == SerialSpec::Kind::Stdio)

@@ -49,6 +49,9 @@ struct Options {
     bool no_reboot = false;
     // --pc: the PC platform's devices (Platform::PC) for a ROM run; a --kernel run always has them.
     bool pc = false;
+    // --realtime: emulated time paced to the host clock (the default, --deterministic, runs as
+    // fast as it can and idles in no host time).
+    bool realtime = false;
     bool nographic = false;
     // Where COM1 (--serial, -serial) and COM2 (--serial2) are connected (docs/HEADLESS.md).
     SerialSpec serial;

@@ -58,6 +58,9 @@ void write_report(const RunReport& report, const std::string& path) {
         {"emulated_seconds", report.emulated_seconds},
         {"instructions", report.instructions},
         {"wall_seconds", report.wall_seconds},
+        // Guest instructions per host microsecond over the whole run (0 for an empty run).
+        {"mips", report.wall_seconds > 0 ? static_cast<double>(report.instructions) / report.wall_seconds / 1e6 : 0.0},
+        {"realtime", report.realtime},
         {"registers", report.registers ? registers_json(*report.registers) : nlohmann::json(nullptr)},
     };
     std::ofstream file(path, std::ios::binary | std::ios::trunc);

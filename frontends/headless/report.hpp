@@ -34,6 +34,7 @@ struct RunReport {
     double emulated_seconds = 0;  // cycles at clock_mhz: the guest-visible time of the run
     std::uint64_t instructions = 0;
     double wall_seconds = 0;
+    bool realtime = false;  // --realtime pacing
     std::optional<CpuState> registers;  // absent when no machine was built
 };
 

@@ -305,6 +305,28 @@ def case_pc_until_post(r):
     expect(report["post_codes"] == [0x11, 0x22], f"post_codes {report['post_codes']}")
 
 
+def case_realtime_pacing(r):
+    # --realtime: loop.rom spins for 9.9 M cycles, 0.3 s of a 33 MHz 386; paced, the run cannot end
+    # before 0.3 s of host time have passed (a lower bound only: no speed is asserted). The cycle
+    # count is the same as without pacing, and --deterministic with --realtime is refused.
+    cycles = 9_900_000
+    results = {}
+    for flag in ("--realtime", "--deterministic"):
+        report_path = r.path("report.json")
+        r.expect_exit(4, "--bios", r.rom("loop.rom"), "--model", "386", flag, "--max-cycles", str(cycles),
+                      "--report", report_path)
+        results[flag] = r.report(report_path)
+    paced = results["--realtime"]
+    expect(paced["realtime"] is True, "report's realtime is not true with --realtime")
+    expect(paced["emulated_seconds"] >= 0.29, f"emulated_seconds {paced['emulated_seconds']}")
+    expect(paced["wall_seconds"] >= paced["emulated_seconds"] - 0.01,
+           f"--realtime ran {paced['emulated_seconds']} s of guest time in {paced['wall_seconds']} s")
+    expect(paced["cycles"] == results["--deterministic"]["cycles"], "pacing changed the cycle count")
+    expect("mips" in paced, "the report has no mips field")
+    r.expect_exit(2, "--bios", r.rom("loop.rom"), "--realtime", "--deterministic")
+    r.expect_stderr("--realtime and --deterministic exclude each other")
+
+
 def case_pc_no_reboot(r):
     # -no-reboot ends the run at a guest reset; a synthetic ROM: out 0CF9h, 06h (hard reset).
     rom = bytearray([0xF4] * 4096)
@@ -539,6 +561,7 @@ CASES = {
     "until_post_decimal": case_until_post_decimal,
     "pc_until_post": case_pc_until_post,
     "pc_no_reboot": case_pc_no_reboot,
+    "realtime_pacing": case_realtime_pacing,
     "pc_port_taken": usage_error("--bios", "ROM:halt.rom", "--pc", "--debugcon", "0x61", stderr_text="--post-port/--debugcon"),
     "halt_before_post": case_halt_before_post,
     "post_port": case_post_port,
