@@ -1,8 +1,8 @@
 // x86emu devices — IrqLine: how a PC device drives its ISA interrupt request line.
 //
 // The device calls it with the line's level (true = asserted) whenever that level may have
-// changed; the interrupt controller does its own edge or level detection. Declaring the same
-// alias in another device header is harmless (an alias may be redeclared to the same type).
+// changed; the interrupt controller does its own edge or level detection. The one definition
+// every device header includes.
 #pragma once
 #include <functional>
 

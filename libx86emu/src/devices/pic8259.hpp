@@ -34,13 +34,11 @@
 #include <functional>
 #include <optional>
 
+#include "devices/irq_line.hpp"
 #include "x86emu/bus.hpp"
 #include "x86emu/io_ports.hpp"
 
 namespace x86emu::devices {
-
-// An interrupt request output as a device drives it: the level of its ISA IRQ line.
-using IrqLine = std::function<void(bool level)>;
 
 class Pic8259Pair final : public InterruptController {
 public:

@@ -27,12 +27,11 @@
 #include <functional>
 #include <optional>
 
+#include "devices/irq_line.hpp"
 #include "x86emu/io_ports.hpp"
 #include "x86emu/scheduler.hpp"
 
 namespace x86emu::devices {
-
-using IrqLine = std::function<void(bool level)>;
 
 class Pit8254 {
 public:

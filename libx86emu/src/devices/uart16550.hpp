@@ -51,13 +51,11 @@
 #include <optional>
 #include <span>
 
+#include "devices/irq_line.hpp"
 #include "x86emu/io_ports.hpp"
 #include "x86emu/scheduler.hpp"
 
 namespace x86emu::devices {
-
-// The level of an ISA interrupt line as the device drives it; the PIC detects edges.
-using IrqLine = std::function<void(bool level)>;
 
 // Thread-safe byte queue from the host (a terminal's stdin thread) to a UART.
 class HostInputQueue {
