@@ -44,7 +44,7 @@ import sys
 import threading
 import time
 
-APPEND = "console=ttyS0 cryptomgr.notests"
+APPEND = "console=ttyS0,115200 cryptomgr.notests"
 MEMORY_MIB = 128
 READY_PATTERN = rb"x86emu: initramfs ready"
 PROBE_COMMAND = "echo shell-$((6*7))"

@@ -25,5 +25,5 @@ initrd="$(sed -n 's/^initrd: *//p' "$guest_listing" | tail -1)"
 echo "==> booting $(basename "$(dirname "$kernel")") on x86emu (p6, 128 MiB); the kernel's"
 echo "    decompressor runs silently for about half a minute, then its log follows, then the shell."
 echo "    Type 'poweroff -f' to end the run."
-exec "$runner" -kernel "$kernel" -initrd "$initrd" -append "console=ttyS0 cryptomgr.notests" \
+exec "$runner" -kernel "$kernel" -initrd "$initrd" -append "console=ttyS0,115200 cryptomgr.notests" \
     -m 128M -nographic -serial stdio "$@"
