@@ -3,6 +3,7 @@
 // System" and "Commands to the System"; the set-1/set-2 code pairs are those of its scan code
 // tables (keyboard positions of the 101/102-key layout plus the three Windows keys).
 #include "devices/ps2_keyboard.hpp"
+#include "devices/ps2_output.hpp"
 
 #include <array>
 #include <stdexcept>
@@ -64,17 +65,9 @@ int set2_to_set1(std::uint8_t byte, bool& break_pending) {
     return out;
 }
 
-std::uint8_t Ps2Keyboard::take_output() {
-    if (state_.output.empty()) return 0;
-    const std::uint8_t byte = state_.output.front();
-    state_.output.pop_front();
-    return byte;
-}
+std::uint8_t Ps2Keyboard::take_output() { return ps2_take_output(state_.output); }
 
-void Ps2Keyboard::send(std::uint8_t byte) {
-    state_.last_sent = byte;
-    if (state_.output.size() < kBufferBytes) state_.output.push_back(byte);
-}
+void Ps2Keyboard::send(std::uint8_t byte) { ps2_send(state_.output, state_.last_sent, kBufferBytes, byte); }
 
 void Ps2Keyboard::send_sequence(std::span<const std::uint8_t> set2_bytes) {
     if (!state_.scanning) return;

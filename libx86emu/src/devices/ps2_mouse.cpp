@@ -3,6 +3,7 @@
 // extension after Microsoft's documented detection sequence (sample rates 200, 100, 80, then
 // read ID 03; packets grow a fourth byte holding the wheel count).
 #include "devices/ps2_mouse.hpp"
+#include "devices/ps2_output.hpp"
 
 #include <algorithm>
 #include <array>
@@ -20,17 +21,9 @@ int scale_2to1(int count) {
 
 }  // namespace
 
-std::uint8_t Ps2Mouse::take_output() {
-    if (state_.output.empty()) return 0;
-    const std::uint8_t byte = state_.output.front();
-    state_.output.pop_front();
-    return byte;
-}
+std::uint8_t Ps2Mouse::take_output() { return ps2_take_output(state_.output); }
 
-void Ps2Mouse::send(std::uint8_t byte) {
-    state_.last_sent = byte;
-    if (state_.output.size() < kBufferBytes) state_.output.push_back(byte);
-}
+void Ps2Mouse::send(std::uint8_t byte) { ps2_send(state_.output, state_.last_sent, kBufferBytes, byte); }
 
 void Ps2Mouse::send_packet(int dx, int dy, int dz) {
     const bool wheel = state_.device_id == 3;
