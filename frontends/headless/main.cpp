@@ -25,10 +25,13 @@
 #include <vector>
 
 #include "options.hpp"
+#include "realtime_pacer.hpp"
 #include "report.hpp"
 #include "serial_console.hpp"
 
 namespace x86emu::headless {
+
+using namespace x86emu::frontend;  // the shared command line and serial consoles (frontends/common)
 
 namespace {
 
@@ -270,18 +273,9 @@ private:
         std::fputs(line, stderr);
     }
 
-    // --realtime: sleeps while emulated time is ahead of the host time since the start, so that
-    // guest timers run at their real rate. A slice is 1 M cycles (5 ms at 200 MHz), which bounds
-    // how far ahead the guest gets between checks; idle slices (HLT fast-forward) are where the
-    // sleeping happens.
-    void pace_to_host_clock(std::chrono::steady_clock::time_point start) {
-        const auto emulated = std::chrono::nanoseconds(machine_->cpu().emulated_nanoseconds());
-        const auto elapsed = std::chrono::steady_clock::now() - start;
-        if (emulated > elapsed) std::this_thread::sleep_for(emulated - elapsed);
-    }
-
     Outcome run_slices() {
         const auto start = std::chrono::steady_clock::now();
+        RealtimePacer pacer;  // --realtime
         double next_progress = options_.progress_seconds.value_or(0);
         Cpu& cpu = machine_->cpu();
         for (;;) {
@@ -294,7 +288,7 @@ private:
                 budget = std::min(budget, *options_.max_cycles - cpu.cycles());
             }
             const RunResult result = machine_->run(budget);
-            if (options_.realtime) pace_to_host_clock(start);
+            if (options_.realtime) pacer.pace(cpu.emulated_nanoseconds());
             if (post_reached_)
                 return {ExitCode::Success, "post_code_reached",
                         "POST code " + hex_byte(*options_.until_post) + " reached after " + cycles_text()};

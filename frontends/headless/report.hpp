@@ -12,6 +12,9 @@
 
 namespace x86emu::headless {
 
+// The shared command line (frontends/common) is the headless runner's own.
+using namespace x86emu::frontend;
+
 struct RunReport {
     std::string model;          // cpu_model_name, or the text given when it was not understood
     bool fpu = false;           // whether the CPU had an x87 FPU

@@ -1,5 +1,7 @@
-// x86emu-headless — the command line: what the runner was asked to do, and how to parse it.
-// The contract (options, defaults, exit codes) is documented in docs/HEADLESS.md and --help.
+// x86emu frontends — the command line every frontend shares (x86emu-headless, x86emu-sdl): the
+// machine configuration and the run's limits, and how to parse them. A frontend adds its own
+// options through FrontendFlags. The contract (options, defaults, exit codes) is documented in
+// docs/HEADLESS.md (docs/SDL.md for the window's own) and --help.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -8,7 +10,11 @@
 
 #include <x86emu/model.hpp>
 
-namespace x86emu::headless {
+namespace boost::program_options {
+class options_description;
+}
+
+namespace x86emu::frontend {
 
 // Process exit codes; docs/HEADLESS.md and --help list the same table.
 enum class ExitCode : int {
@@ -74,10 +80,20 @@ struct Options {
     std::string report_path;  // empty: no report
 };
 
+// What one frontend adds to the shared command line: its name and what it does (the usage lines
+// of --help), and its own options, parsed in the same pass (their values land where the
+// descriptions point; the frontend checks them afterwards).
+struct FrontendFlags {
+    std::string program = "x86emu-headless";
+    std::string summary = "without a display and reports how it ended";
+    const boost::program_options::options_description* extra = nullptr;
+};
+
 // Parses argv. Throws UsageError (or a boost::program_options error, also a usage error) with a
 // message fit for the user. `report_path_seen` receives --report as soon as it is known, so that a
 // later semantic error can still be recorded in the report.
-Options parse_command_line(int argc, const char* const* argv, std::string& report_path_seen);
+Options parse_command_line(int argc, const char* const* argv, std::string& report_path_seen,
+                           const FrontendFlags& frontend = {});
 
 // The Unix time the platform's RTC starts at: --rtc-epoch, the host's clock now with
 // --rtc-host-time, nullopt for the device's fixed default.
@@ -90,4 +106,4 @@ std::uint32_t parse_memory_mib(const std::string& text, const std::string& what,
 // "0x1F" or "31" -> 31. Throws UsageError naming `what` for anything else or above `max`.
 std::uint64_t parse_unsigned(const std::string& text, const std::string& what, std::uint64_t max);
 
-}  // namespace x86emu::headless
+}  // namespace x86emu::frontend

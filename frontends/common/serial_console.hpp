@@ -1,4 +1,4 @@
-// x86emu-headless — the host side of a serial port (--serial stdio | file:PATH | none): where a
+// x86emu frontends — the host side of a serial port (--serial stdio | file:PATH | none): where a
 // UART's transmitted bytes go and where its received bytes come from. It knows no device: it is
 // connected to a UART through SerialHostInterface, two functions the platform's UART provides
 // (docs/HEADLESS.md, "Serial console").
@@ -21,7 +21,7 @@
 
 #include "options.hpp"
 
-namespace x86emu::headless {
+namespace x86emu::frontend {
 
 // What a UART offers its host side.
 struct SerialHostInterface {
@@ -65,4 +65,4 @@ private:
 // for a SIGINT/SIGTERM handler.
 void restore_terminal_from_signal();
 
-}  // namespace x86emu::headless
+}  // namespace x86emu::frontend

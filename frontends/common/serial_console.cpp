@@ -1,4 +1,4 @@
-// x86emu-headless — the serial console's host side: output, raw terminal mode and its restoring,
+// x86emu frontends — the serial console's host side: output, raw terminal mode and its restoring,
 // the stdin thread (serial_console.hpp).
 #include "serial_console.hpp"
 
@@ -10,7 +10,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-namespace x86emu::headless {
+namespace x86emu::frontend {
 
 namespace {
 
@@ -127,4 +127,4 @@ bool SerialConsole::finish() {
     return ok_;
 }
 
-}  // namespace x86emu::headless
+}  // namespace x86emu::frontend

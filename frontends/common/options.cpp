@@ -1,4 +1,4 @@
-// x86emu-headless — command-line parsing with Boost.Program_options. Numeric options are taken
+// x86emu frontends — command-line parsing with Boost.Program_options. Numeric options are taken
 // as text and parsed here, so that ports and POST codes accept hex ("0x80") as well as decimal and
 // every malformed number gets a message naming its option.
 #include "options.hpp"
@@ -15,7 +15,7 @@
 
 #include <x86emu/machine.hpp>
 
-namespace x86emu::headless {
+namespace x86emu::frontend {
 
 namespace {
 
@@ -138,7 +138,8 @@ SerialSpec parse_serial_spec(const std::string& text, const std::string& option)
     throw UsageError(option + ": expected stdio, file:PATH or none, not '" + text + "'");
 }
 
-Options parse_command_line(int argc, const char* const* argv, std::string& report_path_seen) {
+Options parse_command_line(int argc, const char* const* argv, std::string& report_path_seen,
+                           const FrontendFlags& frontend) {
     namespace po = boost::program_options;
     std::string model_text = "386", memory_text, qemu_memory_text, post_port_text = "0x80", until_post_text,
                 debugcon_port_text = "0xE9", max_seconds_text, progress_text, max_cycles_text, fpu_text, mhz_text,
@@ -147,10 +148,10 @@ Options parse_command_line(int argc, const char* const* argv, std::string& repor
     Options options;
 
     po::options_description described(
-        "Usage: x86emu-headless --bios FILE [options]\n"
-        "       x86emu-headless --kernel bzImage [--initrd FILE] [--append TEXT] [options]\n"
+        "Usage: " + frontend.program + " --bios FILE [options]\n"
+        "       " + frontend.program + " --kernel bzImage [--initrd FILE] [--append TEXT] [options]\n"
         "Runs a BIOS image from the reset vector, or boots a Linux bzImage directly (boot protocol\n"
-        "32-bit entry, no BIOS), without a display and reports how it ended.\n"
+        "32-bit entry, no BIOS), " + frontend.summary + ".\n"
         "Numbers accept decimal or hex with 0x. QEMU's spellings -kernel, -initrd, -append, -m,\n"
         "-nographic, -no-reboot and -serial are accepted as well.\n\nOptions");
     described.add_options()
@@ -210,6 +211,8 @@ Options parse_command_line(int argc, const char* const* argv, std::string& repor
         ("rtc-epoch", po::value(&rtc_epoch_text)->value_name("SECONDS"),
          "the RTC starts at this Unix time (UTC; default a fixed date, so runs are reproducible)")
         ("rtc-host-time", po::bool_switch(&options.rtc_host_time), "the RTC starts at the host's current time");
+
+    if (frontend.extra) described.add(*frontend.extra);
 
     po::variables_map given;
     // The runner takes no positional arguments; they are collected (hidden from --help) only to
@@ -329,4 +332,4 @@ Options parse_command_line(int argc, const char* const* argv, std::string& repor
     return options;
 }
 
-}  // namespace x86emu::headless
+}  // namespace x86emu::frontend
