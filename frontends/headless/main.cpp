@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "machine_setup.hpp"
 #include "options.hpp"
 #include "realtime_pacer.hpp"
 #include "report.hpp"
@@ -88,44 +89,6 @@ private:
     bool ok_ = true;
 };
 
-// The largest inputs read: the BIOS by the ROM area's size, a kernel and an initrd by what a
-// 32-bit guest could use (a stock bzImage is under 10 MiB, a busybox initramfs about 1 MiB).
-constexpr std::uint64_t kMaxKernelBytes = 256ull << 20, kMaxInitrdBytes = 1024ull << 20;
-
-// Reads a whole input file for `option` (whose contents are `kind`); every failure is a
-// UsageError naming the option and the path.
-std::vector<std::uint8_t> read_input_file(const std::string& option, const std::string& path, const char* kind,
-                                          std::uint64_t max_bytes, const char* max_text) {
-    namespace fs = std::filesystem;
-    std::error_code error;
-    const fs::file_status status = fs::status(path, error);
-    if (!fs::exists(status)) throw UsageError(option + ": '" + path + "' does not exist");
-    if (fs::is_directory(status)) throw UsageError(option + ": '" + path + "' is a directory, not " + kind);
-    if (fs::is_regular_file(status)) {
-        // Refuse an oversized file before reading it all into memory.
-        const std::uintmax_t bytes = fs::file_size(path, error);
-        if (!error && bytes > max_bytes)
-            throw UsageError(option + ": '" + path + "' is " + std::to_string(bytes) + " bytes; " + kind +
-                             " is at most " + max_text);
-    }
-    std::ifstream file(path, std::ios::binary);
-    if (!file) throw UsageError(option + ": cannot open '" + path + "' for reading");
-    std::vector<std::uint8_t> image;
-    char chunk[65536];
-    while (file.read(chunk, sizeof chunk) || file.gcount() > 0) {
-        image.insert(image.end(), chunk, chunk + file.gcount());
-        if (image.size() > max_bytes)  // a device or pipe that never ends
-            throw UsageError(option + ": '" + path + "' is larger than " + max_text);
-    }
-    if (file.bad()) throw UsageError(option + ": error reading '" + path + "'");
-    if (image.empty()) throw UsageError(option + ": '" + path + "' is empty");
-    return image;
-}
-
-std::vector<std::uint8_t> load_bios_image(const std::string& path) {
-    return read_input_file("--bios", path, "a BIOS image", kMaxBiosBytes, "131072 bytes (128 KiB)");
-}
-
 struct Outcome {
     ExitCode code = ExitCode::Success;
     std::string stop_reason;
@@ -146,53 +109,15 @@ public:
 
     Outcome run() {
         debugcon_ = std::make_unique<DebugConsole>(options_.debugcon_path);
-        open_serial_consoles();
-        MachineConfig config;
-        config.model = options_.model;
-        config.cpu_options.fpu = options_.fpu;
-        config.cpu_options.clock_khz = options_.clock_khz;
-        config.memory_mib = options_.memory_mib;
-        // The PC platform's devices for --pc, a kernel, or a serial port to connect (the UARTs
-        // are PC devices); a plain --bios run keeps the bare machine it always had.
-        const bool wants_serial =
-            options_.serial.kind != SerialSpec::Kind::None || options_.serial2.kind != SerialSpec::Kind::None;
-        config.platform = (options_.pc || !options_.kernel_path.empty() || wants_serial) ? Platform::PC : Platform::Bare;
-        config.rtc_start_epoch = rtc_start_epoch(options_);
-        // A kernel run without --bios gets a HLT stub: the CPU starts at the kernel, not the ROM.
-        config.bios_image = options_.bios_path.empty() ? linux_direct_boot_rom() : load_bios_image(options_.bios_path);
-        std::vector<std::uint8_t> kernel, initrd;
-        if (!options_.kernel_path.empty()) {
-            kernel = read_input_file("--kernel", options_.kernel_path, "a kernel image", kMaxKernelBytes, "256 MiB");
-            if (!options_.initrd_path.empty())
-                initrd = read_input_file("--initrd", options_.initrd_path, "an initrd", kMaxInitrdBytes, "1 GiB");
-        }
-        try {
-            machine_ = std::make_unique<Machine>(std::move(config));
-        } catch (const std::invalid_argument& error) {
-            throw UsageError(error.what());
-        }
-        if (!options_.kernel_path.empty()) {
-            try {
-                const LinuxBootInfo boot = load_linux(*machine_, kernel, initrd, options_.append, machine_->firmware_tables());
-                report_.linux_entry = boot.entry_point;
-                report_.linux_protocol = boot.header.protocol_version;
-            } catch (const std::invalid_argument& error) {
-                throw UsageError("--kernel '" + options_.kernel_path + "': " + error.what());
-            }
+        serial_ = open_serial_consoles(options_);
+        BuiltMachine built = build_machine(options_);
+        machine_ = std::move(built.machine);
+        if (built.linux_boot) {
+            report_.linux_entry = built.linux_boot->entry_point;
+            report_.linux_protocol = built.linux_boot->header.protocol_version;
         }
         attach_ports();
-        if (machine_->platform() == Platform::PC) {
-            for (unsigned com = 0; com < 2; ++com) {
-                Machine& machine = *machine_;
-                connect_serial(com, SerialHostInterface{
-                                        [&machine, com](std::function<void(std::uint8_t)> output) {
-                                            machine.set_serial_output(com, std::move(output));
-                                        },
-                                        [&machine, com](std::span<const std::uint8_t> bytes) {
-                                            machine.push_serial_input(com, bytes);
-                                        }});
-            }
-        }
+        connect_serial_consoles(*machine_, serial_);
         machine_->set_stop_on_guest_reset(options_.no_reboot);
         return run_slices();
     }
@@ -206,16 +131,6 @@ public:
         return ok;
     }
 
-    // ---- serial glue (issue 11) ----------------------------------------------------------------
-    // The platform's UARTs connect here: COM1 (`com` 0) and COM2 (1), each with its host interface
-    // (serial_console.hpp), e.g. {[&](auto sink) { uart.set_output(std::move(sink)); },
-    //                             [&](auto bytes) { uart.host_input().push(bytes); }}.
-    // The platform drains the queued input on the CPU's thread (Uart16550::poll_host_input between
-    // slices). A port given as none has no console and ignores this.
-    void connect_serial(unsigned com, const SerialHostInterface& uart) {
-        if (com < serial_.size() && serial_[com]) serial_[com]->connect(uart);
-    }
-
     // The machine's final counters and registers go into the report, if there is a machine.
     void fill_report() {
         if (!machine_) return;
@@ -226,12 +141,6 @@ public:
     }
 
 private:
-    void open_serial_consoles() {
-        const SerialSpec* specs[] = {&options_.serial, &options_.serial2};
-        for (unsigned com = 0; com < 2; ++com)
-            if (specs[com]->kind != SerialSpec::Kind::None) serial_[com] = std::make_unique<SerialConsole>(*specs[com]);
-    }
-
     void attach_ports() {
         try {
             // The PC platform owns port 80h and passes its writes on.
@@ -329,7 +238,7 @@ private:
     const Options& options_;
     RunReport& report_;
     std::unique_ptr<DebugConsole> debugcon_;
-    std::array<std::unique_ptr<SerialConsole>, 2> serial_;  // COM1, COM2
+    SerialConsoles serial_;
     std::unique_ptr<Machine> machine_;
     bool post_reached_ = false;
 };
