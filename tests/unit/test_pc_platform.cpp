@@ -212,3 +212,65 @@ TEST_CASE("PC platform: claimed ports, and the Bare platform has neither PIC nor
     bad.platform = static_cast<Platform>(7);
     CHECK_THROWS_AS(Machine{bad}, std::invalid_argument);
 }
+
+TEST_CASE("PC platform: host key and mouse events are queued and reach the 8042 between slices") {
+    auto pc = pc_guest(CpuModel::i80386, 33'000, {0xF4});
+    using Key = Machine::HostKeyEvent;
+    auto make = [](std::initializer_list<std::uint8_t> bytes, bool down) {
+        Key event;
+        event.down = down;
+        event.make_bytes = static_cast<std::uint8_t>(bytes.size());
+        std::copy(bytes.begin(), bytes.end(), event.make);
+        return event;
+    };
+    auto read_all = [&] {
+        std::vector<std::uint32_t> bytes;
+        while (pc->ports().read(0x64, 1) & 0x01) bytes.push_back(pc->ports().read(0x60, 1));
+        return bytes;
+    };
+    pc->push_key_event(make({0x1C}, true));   // A (set 2) ...
+    pc->push_key_event(make({0x1C}, false));
+    pc->push_key_event(make({0xE0, 0x14}, true));  // right Ctrl
+    CHECK(pc->host_input_stats().key_events_delivered == 0);  // nothing until the machine runs
+    CHECK(read_all().empty());
+    pc->run(100);
+    // ... as the guest sees it through the 8042's translation (command byte 45h): set 1.
+    CHECK(read_all() == std::vector<std::uint32_t>{0x1E, 0x9E, 0xE0, 0x1D});
+    Machine::HostInputStats stats = pc->host_input_stats();
+    CHECK(stats.key_events_delivered == 3);
+    CHECK(stats.keyboard_bytes_read == 4);
+    CHECK(stats.last_read_cycle >= stats.last_delivery_cycle);
+
+    Key print_screen;
+    print_screen.key = Key::Key::PrintScreen;
+    pc->push_key_event(print_screen);
+    print_screen.down = false;
+    pc->push_key_event(print_screen);
+    pc->run(100);
+    CHECK(read_all() == std::vector<std::uint32_t>{0xE0, 0x2A, 0xE0, 0x37, 0xE0, 0xB7, 0xE0, 0xAA});
+    Key pause;  // (its 8 bytes after Print Screen's 10 would not fit in the keyboard's 16-byte buffer)
+    pause.key = Key::Key::Pause;
+    pc->push_key_event(pause);
+    pause.down = false;  // Pause has no break
+    pc->push_key_event(pause);
+    pc->run(100);
+    CHECK(read_all() == std::vector<std::uint32_t>{0xE1, 0x1D, 0x45, 0xE1, 0x9D, 0xC5});
+    CHECK(pc->keyboard_typematic() == 0x2B);  // the keyboard's default until the guest sends F3
+
+    CHECK_THROWS_AS(pc->push_key_event(make({0xE0}, true)), std::invalid_argument);
+    CHECK_THROWS_AS(pc->push_key_event(make({0xF0}, true)), std::invalid_argument);
+    CHECK_THROWS_AS(pc->push_key_event(make({0x12, 0x34}, true)), std::invalid_argument);
+    CHECK_THROWS_AS(pc->push_key_event(make({0x80}, true)), std::invalid_argument);
+
+    // The mouse reports once the guest enabled it (D4 F4 through the controller).
+    pc->ports().write(0x64, 1, 0xD4);
+    pc->ports().write(0x60, 1, 0xF4);
+    CHECK(read_all() == std::vector<std::uint32_t>{0xFA});
+    pc->push_mouse_event(5, -3, 0, 0x01);
+    pc->run(100);
+    CHECK(read_all() == std::vector<std::uint32_t>{0x29, 0x05, 0xFD});  // left, Y negative; X, Y
+
+    auto bare = pc_guest(CpuModel::i80386, 33'000, {0xF4}, {}, 0, Platform::Bare);
+    CHECK_THROWS_AS(bare->push_key_event(make({0x1C}, true)), std::logic_error);
+    CHECK_THROWS_AS(bare->push_mouse_event(1, 1, 0, 0), std::logic_error);
+}

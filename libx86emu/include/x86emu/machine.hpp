@@ -164,6 +164,39 @@ public:
     void set_serial_output(unsigned index, std::function<void(std::uint8_t)> output);
     void push_serial_input(unsigned index, std::span<const std::uint8_t> bytes);
 
+    // The host side of the PC platform's PS/2 keyboard and mouse (behind the 8042,
+    // docs/devices/kbc8042.md). push_key_event and push_mouse_event are safe from any thread
+    // (a frontend's UI thread): events are queued (at most kMaxHostInputEvents wait; more are
+    // dropped and counted) and run() hands them to the devices between slices on the CPU's
+    // thread, in order. A key is its PS/2 scan code set 2 make sequence; the keyboard derives
+    // the break and the set-1 form the guest may have asked for. Typematic repeat is the host's:
+    // it sends repeated makes at the rate keyboard_typematic() says the guest programmed.
+    // std::logic_error on the Bare platform.
+    struct HostKeyEvent {
+        enum class Key : std::uint8_t { Make, Pause, PrintScreen } key = Key::Make;
+        bool down = true;                    // Pause has no break: a Pause key up is ignored
+        std::uint8_t make[2] = {0, 0};       // Key::Make: {code} or {0xE0, code}, code < 0x80
+        std::uint8_t make_bytes = 0;         // 1 or 2
+    };
+    static constexpr std::size_t kMaxHostInputEvents = 4096;
+    // std::invalid_argument for a Key::Make sequence the keyboard would refuse (Ps2Keyboard::key_down).
+    void push_key_event(const HostKeyEvent& event);
+    // Relative motion in counts (dy positive = up, dz the wheel) and the button mask (bit 0 left,
+    // 1 right, 2 middle), as Ps2Mouse::move takes it.
+    void push_mouse_event(int dx, int dy, int dz, std::uint8_t buttons);
+    // CPU thread, between runs: the typematic byte the guest last set with the keyboard's F3
+    // command (bits 4:0 rate, 6:5 delay; 2Bh by default).
+    std::uint8_t keyboard_typematic() const;
+    // CPU thread, between runs: counters for measuring input latency on emulated time.
+    struct HostInputStats {
+        std::uint64_t key_events_delivered = 0;  // handed to the keyboard
+        std::uint64_t last_delivery_cycle = 0;   // cpu().cycles() when the last was
+        std::uint64_t keyboard_bytes_read = 0;   // keyboard bytes the guest read from port 60h
+        std::uint64_t last_read_cycle = 0;       // cpu().cycles() at the last such read
+        std::uint64_t events_dropped = 0;        // the queue was full
+    };
+    HostInputStats host_input_stats() const;
+
     // Claims ports first..last (inclusive) for an 8-bit ISA device (PortHandler, x86emu/io_ports.hpp):
     // a word or dword IN/OUT there is split into byte accesses, low byte at the lowest port
     // first. Throws std::invalid_argument if first > last or if any port in the range is already

@@ -44,6 +44,8 @@ std::uint8_t Kbc8042::status() const {
 std::uint8_t Kbc8042::read_port(std::uint16_t port) {
     if (port == kStatusPort) return status();
     const std::uint8_t value = state_.output_buffer;  // reads the last byte again when empty, as the latch does
+    if (state_.output_full && state_.output_source == Source::Keyboard && keyboard_read_observer_)
+        keyboard_read_observer_();
     state_.output_full = false;
     update_irqs();  // the line drops ...
     poll();         // ... and rises again if more data is waiting: an edge per byte

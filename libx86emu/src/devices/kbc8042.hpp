@@ -106,6 +106,12 @@ public:
     void key_up(std::span<const std::uint8_t> set2_make) { keyboard_.key_up(set2_make); poll(); }
     void press_pause() { keyboard_.press_pause(); poll(); }
     void mouse_move(int dx, int dy, int dz, std::uint8_t buttons) { mouse_.move(dx, dy, dz, buttons); poll(); }
+    void press_print_screen() { keyboard_.press_print_screen(); poll(); }
+    void release_print_screen() { keyboard_.release_print_screen(); poll(); }
+
+    // Called (from inside the IN) whenever the guest reads a keyboard byte from port 60h: the
+    // host side measures input latency with it. Wiring, not state: no snapshot holds it.
+    void set_keyboard_read_observer(std::function<void()> observer) { keyboard_read_observer_ = std::move(observer); }
 
     // Machine reset (power-on state of controller, keyboard and mouse); the IRQ lines drop. The
     // A20 and reset callbacks are not called: whoever resets the machine resets the gate.
@@ -131,6 +137,7 @@ private:
     State state_;
     Ps2Keyboard keyboard_;
     Ps2Mouse mouse_;
+    std::function<void()> keyboard_read_observer_;
 };
 
 }  // namespace x86emu

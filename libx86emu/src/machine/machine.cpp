@@ -7,6 +7,9 @@
 #include "devices/pc_platform.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <deque>
+#include <mutex>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -115,6 +118,50 @@ struct Machine::Impl {
         return true;
     }
 
+    // Host input (push_key_event, push_mouse_event) waits here for the CPU's thread.
+    struct HostInput {
+        bool mouse = false;
+        HostKeyEvent key;
+        int dx = 0, dy = 0, dz = 0;
+        std::uint8_t buttons = 0;
+    };
+    void queue_host_input(const HostInput& input) {
+        if (!platform) throw std::logic_error("Machine: the Bare platform has no keyboard or mouse");
+        std::lock_guard lock(host_input_mutex);
+        if (host_inputs.size() >= kMaxHostInputEvents) {
+            ++host_stats.events_dropped;
+            return;
+        }
+        host_inputs.push_back(input);
+        host_input_waiting.store(true, std::memory_order_release);
+    }
+    // Between slices, on the CPU's thread: every queued event goes to the devices in order.
+    void deliver_host_input() {
+        if (!host_input_waiting.load(std::memory_order_acquire)) return;
+        std::deque<HostInput> inputs;
+        {
+            std::lock_guard lock(host_input_mutex);
+            inputs.swap(host_inputs);
+            host_input_waiting.store(false, std::memory_order_relaxed);
+        }
+        Kbc8042& kbc = platform->keyboard_controller();
+        for (const HostInput& input : inputs) {
+            if (input.mouse) {
+                kbc.mouse_move(input.dx, input.dy, input.dz, input.buttons);
+                continue;
+            }
+            const HostKeyEvent& key = input.key;
+            const std::span<const std::uint8_t> make(key.make, key.make_bytes);
+            switch (key.key) {
+            case HostKeyEvent::Key::Make: key.down ? kbc.key_down(make) : kbc.key_up(make); break;
+            case HostKeyEvent::Key::Pause: if (key.down) kbc.press_pause(); break;
+            case HostKeyEvent::Key::PrintScreen: key.down ? kbc.press_print_screen() : kbc.release_print_screen(); break;
+            }
+            ++host_stats.key_events_delivered;
+            host_stats.last_delivery_cycle = cpu.cycles();
+        }
+    }
+
     MemoryMap layout;
     IoPortMap ports;
     PhysicalMemoryMap memory;
@@ -128,6 +175,10 @@ struct Machine::Impl {
     bool stop_on_guest_reset = false;
     bool powered_off = false;
     std::optional<std::int64_t> rtc_start_epoch;
+    std::mutex host_input_mutex;
+    std::deque<HostInput> host_inputs;        // guarded by host_input_mutex
+    std::atomic<bool> host_input_waiting{false};  // a cheap check per slice
+    HostInputStats host_stats;                // CPU thread (events_dropped: under the mutex)
 };
 
 Machine::Machine(MachineConfig config) {
@@ -136,7 +187,14 @@ Machine::Machine(MachineConfig config) {
         throw std::invalid_argument("machine config: unknown platform");
     impl_ = std::make_unique<Impl>(layout, config.model, config.cpu_options, config.bios_image);
     impl_->rtc_start_epoch = config.rtc_start_epoch;
-    if (config.platform == Platform::PC) impl_->build_pc_platform();
+    if (config.platform == Platform::PC) {
+        impl_->build_pc_platform();
+        Impl& impl = *impl_;
+        impl.platform->keyboard_controller().set_keyboard_read_observer([&impl] {
+            ++impl.host_stats.keyboard_bytes_read;
+            impl.host_stats.last_read_cycle = impl.cpu.cycles();
+        });
+    }
     impl_->cpu.reset();
 }
 
@@ -172,7 +230,10 @@ RunResult Machine::run(std::uint64_t cycle_budget) {
             break;
         }
         events.run_due();
-        if (impl_->platform) impl_->platform->between_slices();
+        if (impl_->platform) {
+            impl_->deliver_host_input();
+            impl_->platform->between_slices();
+        }
         if (impl_->carry_out_pending_reset() && impl_->stop_on_guest_reset) {
             total.reasons = StopReason::StopRequested;
             break;
@@ -237,6 +298,41 @@ void Machine::set_serial_output(unsigned index, std::function<void(std::uint8_t)
 void Machine::push_serial_input(unsigned index, std::span<const std::uint8_t> bytes) {
     if (!impl_->platform) throw std::logic_error("Machine::push_serial_input: the Bare platform has no serial ports");
     impl_->platform->serial(index).host_input().push(bytes);
+}
+
+namespace {
+// The sequences Ps2Keyboard::key_down accepts; checked on the caller's thread so that a bad one
+// is the caller's error, not the CPU thread's.
+bool valid_set2_make(const Machine::HostKeyEvent& event) {
+    auto plain = [](std::uint8_t code) { return code < 0x80 && code != 0xE0 && code != 0xE1 && code != 0xF0; };
+    if (event.make_bytes == 1) return plain(event.make[0]);
+    return event.make_bytes == 2 && event.make[0] == 0xE0 && plain(event.make[1]);
+}
+}  // namespace
+
+void Machine::push_key_event(const HostKeyEvent& event) {
+    if (event.key == HostKeyEvent::Key::Make && !valid_set2_make(event))
+        throw std::invalid_argument("Machine::push_key_event: not a set-2 make sequence ({code} or {E0, code}, code < 80h)");
+    Impl::HostInput input;
+    input.key = event;
+    impl_->queue_host_input(input);
+}
+void Machine::push_mouse_event(int dx, int dy, int dz, std::uint8_t buttons) {
+    Impl::HostInput input;
+    input.mouse = true;
+    input.dx = dx;
+    input.dy = dy;
+    input.dz = dz;
+    input.buttons = buttons;
+    impl_->queue_host_input(input);
+}
+std::uint8_t Machine::keyboard_typematic() const {
+    if (!impl_->platform) throw std::logic_error("Machine::keyboard_typematic: the Bare platform has no keyboard");
+    return impl_->platform->keyboard_controller().keyboard().state().typematic;
+}
+Machine::HostInputStats Machine::host_input_stats() const {
+    std::lock_guard lock(impl_->host_input_mutex);
+    return impl_->host_stats;
 }
 
 void Machine::add_port_handler(std::uint16_t first, std::uint16_t last, PortHandler handler) {
