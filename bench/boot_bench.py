@@ -27,28 +27,27 @@ x86emu). Every emulator run has a timeout; an emulator that cannot be run or tim
 reported as "not measured: <why>", never with a made-up number. The table also gives the guest
 kernel's own clock when it ran /init (printk time), which shows how much guest time each took.
 
+The boot, the console and the typing are scripts/linux_guest.py's, shared with the test
+(frontends/headless/tests/check_debian_kernel.py).
+
 Usage: boot_bench.py --x86emu PATH --kernel K --initrd I [--work-dir DIR] [--timeout S]
                      [--only x86emu,qemu,bochs]
 Standard library only.
 """
 import argparse
 import json
-import shlex
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 
-APPEND = "console=ttyS0,115200 cryptomgr.notests"
-MEMORY_MIB = 128
-READY_PATTERN = rb"x86emu: initramfs ready"
-PROBE_COMMAND = "echo shell-$((6*7))"
-PROBE_ANSWER = rb"shell-42"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+from linux_guest import (APPEND, MEMORY_MIB, Console, GuestError, boot_to_shell as shell_answers,  # noqa: E402
+                         start_process, stop_process, wait_for_exit as exited_within, x86emu_command)
+
 POWEROFF_GRACE_S = 60          # host seconds for the emulator to exit after `poweroff -f`
 QEMU_CPU = "pentium2"
 BOCHS_CPU = "p2_klamath"
@@ -62,75 +61,12 @@ class NotMeasured(Exception):
     """An emulator could not be measured; the message says why."""
 
 
-class Console:
-    """The guest's serial output collected by a thread from `read_chunk`, searched by the bench."""
-
-    def __init__(self, read_chunk, write_bytes, process):
-        self.read_chunk = read_chunk
-        self.write_bytes = write_bytes
-        self.process = process
-        self.output = bytearray()
-        self.lock = threading.Lock()
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self):
-        while True:
-            try:
-                chunk = self.read_chunk()
-            except OSError:
-                return
-            if not chunk:
-                return
-            with self.lock:
-                self.output += chunk
-
-    def text(self):
-        with self.lock:
-            return bytes(self.output)
-
-    def wait_for(self, pattern, deadline, start=0):
-        """The offset just past the first match of `pattern` at or after `start`, before `deadline`."""
-        regex = re.compile(pattern)
-        while time.monotonic() < deadline:
-            match = regex.search(self.text(), start)
-            if match:
-                return match.end()
-            if self.process.poll() is not None and not self.reader.is_alive():
-                raise NotMeasured(f"the emulator exited ({self.process.returncode}) before "
-                                  f"{pattern.decode()!r} appeared")
-            time.sleep(0.05)
-        raise NotMeasured(f"{pattern.decode()!r} did not appear within the timeout (--timeout, host seconds from the start)")
-
-    def type(self, line):
-        self.write_bytes(line.encode() + b"\n")
-
-
-def start_process(command, stdin, stdout, stderr_path):
-    """The emulator in its own session, so that killing its group also ends any wrapper script."""
-    print("    $", shlex.join(command), flush=True)
-    with open(stderr_path, "wb") as stderr:
-        try:
-            return subprocess.Popen(command, stdin=stdin, stdout=stdout, stderr=stderr, start_new_session=True)
-        except OSError as error:
-            raise NotMeasured(f"cannot run {command[0]}: {error}") from error
-
-
-def stop_process(process):
-    if process.poll() is None:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    process.wait()
-
-
 def boot_to_shell(console, started, timeout_s):
     """Seconds from `started` to the shell's answer; then powers the guest off."""
-    deadline = started + timeout_s
-    at = console.wait_for(READY_PATTERN, deadline)
-    console.type(PROBE_COMMAND)
-    console.wait_for(PROBE_ANSWER, deadline, at)
+    try:
+        shell_answers(console, started + timeout_s)
+    except GuestError as error:
+        raise NotMeasured(f"{error} (--timeout, host seconds from the start)") from error
     seconds = time.monotonic() - started
     console.type("poweroff -f")
     return seconds
@@ -138,28 +74,26 @@ def boot_to_shell(console, started, timeout_s):
 
 def wait_for_exit(process):
     """True if the emulator ended by itself within the grace period after poweroff."""
+    return exited_within(process, POWEROFF_GRACE_S)
+
+
+def start_emulator(command, stdin, stdout, stderr_path):
+    """linux_guest.start_process, with a failure to start reported as not measured."""
     try:
-        process.wait(timeout=POWEROFF_GRACE_S)
-        return True
-    except subprocess.TimeoutExpired:
-        return False
+        return start_process(command, stdin, stdout, stderr_path)
+    except GuestError as error:
+        raise NotMeasured(str(error)) from error
 
 
 def save_console(console, work_dir, name):
-    with open(os.path.join(work_dir, f"{name}-serial.txt"), "wb") as file:
-        file.write(console.text())
+    console.save(os.path.join(work_dir, f"{name}-serial.txt"))
 
 
 def run_piped(name, command, work_dir, timeout_s):
     """An emulator whose serial console is its stdin/stdout. Returns (seconds, exited_by_itself)."""
     started = time.monotonic()
-    process = start_process(command, subprocess.PIPE, subprocess.PIPE, os.path.join(work_dir, f"{name}-stderr.txt"))
-
-    def write_bytes(data):
-        process.stdin.write(data)
-        process.stdin.flush()
-
-    console = Console(lambda: process.stdout.read1(4096), write_bytes, process)
+    process = start_emulator(command, subprocess.PIPE, subprocess.PIPE, os.path.join(work_dir, f"{name}-stderr.txt"))
+    console = Console.piped(process)
     try:
         seconds = boot_to_shell(console, started, timeout_s)
         exited = wait_for_exit(process)
@@ -174,8 +108,7 @@ def measure_x86emu(args):
     report_path = os.path.join(args.work_dir, "x86emu-report.json")
     if os.path.exists(report_path):
         os.remove(report_path)
-    command = [args.x86emu, "-kernel", args.kernel, "-initrd", args.initrd, "-append", APPEND,
-               "-m", f"{MEMORY_MIB}M", "-nographic", "-serial", "stdio", "--report", report_path]
+    command = x86emu_command(args.x86emu, args.kernel, args.initrd, report_path)
     seconds, exited, returncode = run_piped("x86emu", command, args.work_dir, args.timeout)
     result = {"seconds": seconds, "detail": "model p6 (Pentium Pro), direct Linux boot"}
     if not exited or returncode != 0:
@@ -284,7 +217,7 @@ debug: action=ignore
     started = time.monotonic()
     # Bochs' own stdout (its banner) goes to a file; the guest's serial console is the socket.
     with open(os.path.join(args.work_dir, "bochs-stdout.txt"), "wb") as stdout:
-        process = start_process([binary, "-q", "-f", bochsrc, "-rc", continue_rc], subprocess.DEVNULL, stdout,
+        process = start_emulator([binary, "-q", "-f", bochsrc, "-rc", continue_rc], subprocess.DEVNULL, stdout,
                                 os.path.join(args.work_dir, "bochs-stderr.txt"))
     try:
         # Bochs opens the listening socket while it sets up its devices and waits for a client.

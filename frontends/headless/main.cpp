@@ -159,7 +159,7 @@ private:
     }
 
     void on_post(std::uint8_t code) {
-        report_.post_codes.push_back(code);
+        report_.post_codes.record(code);
         if (options_.until_post && code == *options_.until_post && !post_reached_) {
             post_reached_ = true;
             machine_->request_stop();  // the OUT completes, then run() returns

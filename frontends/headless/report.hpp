@@ -1,10 +1,11 @@
 // x86emu-headless — the JSON run report (--report FILE.json): how the run ended, the POST codes,
 // the counters and the final registers. Field list: docs/HEADLESS.md.
 #pragma once
+#include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
-#include <vector>
 
 #include <x86emu/state.hpp>
 
@@ -14,6 +15,27 @@ namespace x86emu::headless {
 
 // The shared command line (frontends/common) is the headless runner's own.
 using namespace x86emu::frontend;
+
+// The POST codes of a run, bounded: the last kKept in the order written, and how many there were.
+// Linux's io_delay alone writes port 80h about 120,000 times in a boot, and a guest looping on
+// an OUT would otherwise grow the runner's memory and the report without limit (measured: a
+// 10 s loop of OUT 80h made a 900 MB report and 4.9 GB of resident memory).
+class PostCodeLog {
+public:
+    static constexpr std::size_t kKept = 256;
+    void record(std::uint8_t code) {
+        if (kept_.size() == kKept) kept_.pop_front();
+        kept_.push_back(code);
+        ++count_;
+    }
+    const std::deque<std::uint8_t>& kept() const { return kept_; }  // oldest first
+    std::uint64_t count() const { return count_; }
+    std::optional<std::uint8_t> last() const { return kept_.empty() ? std::nullopt : std::optional<std::uint8_t>(kept_.back()); }
+
+private:
+    std::deque<std::uint8_t> kept_;
+    std::uint64_t count_ = 0;
+};
 
 struct RunReport {
     std::string model;          // cpu_model_name, or the text given when it was not understood
@@ -32,7 +54,7 @@ struct RunReport {
     std::string stop_reason;    // post_code_reached, halted, shutdown, max_cycles, max_seconds,
                                 // interrupted, error
     std::string message;        // the line printed on stderr
-    std::vector<std::uint8_t> post_codes;
+    PostCodeLog post_codes;
     std::uint64_t cycles = 0;
     double emulated_seconds = 0;  // cycles at clock_mhz: the guest-visible time of the run
     std::uint64_t instructions = 0;

@@ -5,17 +5,22 @@ Issue 11's reference workload (docs/LINUX_BOOT.md): the guest is fetched through
 scripts/fetch_guest.sh (cached after the first time; a failed fetch fails the test, it never
 skips) and booted directly with QEMU's spelling (-kernel/-initrd/-append/-m/-nographic,
 -serial stdio) on the PC platform. The test plays the user at the serial console through the
-runner's stdin and stdout:
+runner's stdin and stdout (scripts/linux_guest.py, shared with bench/boot_bench.py):
   1. waits for the initramfs's "x86emu: initramfs ready" line and a shell that answers,
-  2. types `uname -a; cat /proc/cpuinfo; ls /` and checks the answers (the kernel's version
-     string, the P6 model's CPUID as Linux reports it, the initramfs's root directory),
-  3. types `poweroff -f` and expects the run to end with exit 0, stop reason powered_off
+  2. types the commands of linux_devices.SECTIONS one line at a time (uname -a, /proc/cpuinfo,
+     ls /, dmesg, /proc/interrupts, /proc/ioports, /proc/iomem, the PCI devices in sysfs, the
+     RTC, ttyS0, the clocksources, ACPI, and /proc/interrupts again a second later) and writes
+     their framed output to WORK_DIR/linux_transcript.txt,
+  3. checks uname, cpuinfo and ls / (the kernel's version string, the P6 model's CPUID as Linux
+     reports it, the initramfs's root directory),
+  4. types `poweroff -f` and expects the run to end with exit 0, stop reason powered_off
      (ACPI S5, docs/devices/acpi.md).
+It is the CTest fixture (linux_guest) of the per-device tests linux_device_<name>
+(check_linux_devices.py), which read the transcript; it deletes the transcript first, so a
+failed boot never leaves an old one behind.
 Input is typed only once the shell has answered, as a person would (bytes typed before the
 serial port is opened are lost on a real 16550 too: the driver resets its FIFOs at open).
-The command line skips the kernel's crypto self-tests (cryptomgr.notests), which otherwise take
-most of the boot, and sets the console to 115200 baud: Linux's default of 9600 makes every
-kernel message cost about 1 ms of emulated time per character on the modelled 16550A. It prints the boot-to-shell wall time, the guest instructions and MIPS.
+It prints the boot-to-shell wall time, the guest instructions and MIPS.
 
 Usage: check_debian_kernel.py --binary PATH --fetch-script PATH --work-dir DIR
 Standard library only.
@@ -26,13 +31,16 @@ import os
 import re
 import subprocess
 import sys
-import threading
 import time
 
-APPEND = "console=ttyS0,115200 cryptomgr.notests"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "scripts"))
+import linux_guest  # noqa: E402  (scripts/linux_guest.py)
+import linux_devices  # noqa: E402
+
 CYCLE_LIMIT = 200_000_000_000   # a runaway guest ends the run (exit 4) rather than the timeout
 BOOT_TIMEOUT_S = 900            # host seconds until the shell answers
-COMMAND_TIMEOUT_S = 300
+COMMAND_TIMEOUT_S = 300         # host seconds for each section's output
+TRANSCRIPT = "linux_transcript.txt"
 
 
 def fail(what, transcript=b""):
@@ -44,62 +52,13 @@ def fail(what, transcript=b""):
     sys.exit(1)
 
 
-def fetch(script):
-    print("$", script)
-    done = subprocess.run([script], capture_output=True, text=True, stdin=subprocess.DEVNULL)
-    print(done.stdout.rstrip())
-    print(done.stderr.rstrip(), file=sys.stderr)
-    if done.returncode != 0:
-        fail(f"{script} exited {done.returncode}: the guest could not be fetched (see above)")
-    paths = {}
-    for line in done.stdout.splitlines():
-        key, _, value = line.partition(":")
-        if key in ("kernel", "initrd"):
-            paths[key] = value.strip()
-    for key in ("kernel", "initrd"):
-        if not paths.get(key) or not os.path.isfile(paths[key]):
-            fail(f"{script} printed no existing {key} path")
-    return paths
-
-
-class Console:
-    """The runner's stdout collected by a thread, searched by the test; stdin typed into."""
-
-    def __init__(self, process):
-        self.process = process
-        self.output = bytearray()
-        self.lock = threading.Lock()
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self):
-        while True:
-            chunk = self.process.stdout.read1(4096)
-            if not chunk:
-                return
-            with self.lock:
-                self.output += chunk
-
-    def text(self):
-        with self.lock:
-            return bytes(self.output)
-
-    def wait_for(self, pattern, timeout, start=0):
-        """The offset just past the first match of `pattern` (bytes regex) at or after `start`."""
-        deadline = time.monotonic() + timeout
-        regex = re.compile(pattern)
-        while time.monotonic() < deadline:
-            match = regex.search(self.text(), start)
-            if match:
-                return match.end()
-            if self.process.poll() is not None and not self.reader.is_alive():
-                fail(f"the runner exited ({self.process.returncode}) before {pattern!r} appeared", self.text())
-            time.sleep(0.2)
-        fail(f"{pattern!r} did not appear within {timeout} s", self.text())
-
-    def type(self, line):
-        self.process.stdin.write(line.encode() + b"\n")
-        self.process.stdin.flush()
+def run_sections(console, at):
+    """Types each section's command line; returns the console text of all of them and the offset after."""
+    begin = at
+    for name, command in linux_devices.SECTIONS:
+        console.type(linux_devices.section_command(name, command))
+        at = console.wait_for(linux_devices.end_pattern(name), time.monotonic() + COMMAND_TIMEOUT_S, at)
+    return console.text()[begin:at], at
 
 
 def main():
@@ -109,32 +68,40 @@ def main():
     parser.add_argument("--work-dir", required=True)
     args = parser.parse_args()
     os.makedirs(args.work_dir, exist_ok=True)
-    paths = fetch(args.fetch_script)
-
     report_path = os.path.join(args.work_dir, "debian_kernel_report.json")
     stderr_path = os.path.join(args.work_dir, "debian_kernel_stderr.txt")
-    for path in (report_path, stderr_path):
+    transcript_path = os.path.join(args.work_dir, TRANSCRIPT)
+    for path in (report_path, stderr_path, transcript_path):
         if os.path.exists(path):
             os.remove(path)
-    command = [args.binary, "-kernel", paths["kernel"], "-initrd", paths["initrd"], "-append", APPEND,
-               "-m", "128M", "-nographic", "-serial", "stdio",
-               "--max-cycles", str(CYCLE_LIMIT), "--report", report_path]
-    print("$", " ".join(command))
-    started = time.monotonic()
-    with open(stderr_path, "wb") as stderr:
-        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr)
-    console = Console(process)
     try:
-        at = console.wait_for(rb"x86emu: initramfs ready", BOOT_TIMEOUT_S)
-        # The shell answers: `$((6*7))` is echoed as typed, only the shell's output says 42.
-        console.type("echo shell-$((6*7))")
-        at = console.wait_for(rb"shell-42", BOOT_TIMEOUT_S, at)
-        boot_seconds = time.monotonic() - started
-        print(f"boot to shell: {boot_seconds:.1f} s host time")
+        paths = linux_guest.fetch_guest(args.fetch_script)
+    except linux_guest.GuestError as error:
+        fail(str(error))
 
-        console.type("uname -a; cat /proc/cpuinfo; ls /; echo done-$((6*8))")
-        end = console.wait_for(rb"done-48", COMMAND_TIMEOUT_S, at)
-        answer = console.text()[at:end].decode("utf-8", "replace")
+    command = linux_guest.x86emu_command(args.binary, paths["kernel"], paths["initrd"], report_path,
+                                         ["--max-cycles", str(CYCLE_LIMIT)])
+    started = time.monotonic()
+    try:
+        process = linux_guest.start_process(command, subprocess.PIPE, subprocess.PIPE, stderr_path)
+    except linux_guest.GuestError as error:
+        fail(str(error))
+    console = linux_guest.Console.piped(process)
+    try:
+        try:
+            at = linux_guest.boot_to_shell(console, started + BOOT_TIMEOUT_S)
+            boot_seconds = time.monotonic() - started
+            print(f"boot to shell: {boot_seconds:.1f} s host time")
+            sections_started = time.monotonic()
+            transcript, at = run_sections(console, at)
+            print(f"device transcript: {len(transcript)} bytes in {time.monotonic() - sections_started:.1f} s host time")
+        except linux_guest.GuestError as error:
+            fail(str(error), console.text())
+        sections = linux_devices.parse_transcript(transcript.decode("utf-8", "replace"))
+        missing = [name for name, _ in linux_devices.SECTIONS if name not in sections]
+        if missing:
+            fail(f"sections without output: {missing}", console.text())
+        answer = "\n".join(sections[name] for name in ("uname", "cpuinfo", "ls_root"))
         expectations = [
             (r"Linux \S+ 6\.1\.\S+-686\S* #1 SMP .*Debian.* i686", "uname -a names Debian's 6.1 686 kernel"),
             (r"vendor_id\s*: GenuineIntel", "cpuinfo vendor GenuineIntel (the P6 model's CPUID)"),
@@ -150,19 +117,18 @@ def main():
                 fail(f"{what}: /{pattern}/ not in the answer", console.text())
             print(f"ok: {what}")
 
+        # Written only now: the device tests find a transcript only after a boot that got this far.
+        with open(transcript_path, "wb") as file:
+            file.write(transcript)
+
         console.type("poweroff -f")
-        try:
-            process.wait(timeout=COMMAND_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
+        if not linux_guest.wait_for_exit(process, COMMAND_TIMEOUT_S):
             fail("the runner did not end after poweroff -f", console.text())
         console.reader.join(timeout=10)
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        linux_guest.stop_process(process)
         # The whole serial console, kept as the test's artifact.
-        with open(os.path.join(args.work_dir, "serial_console.txt"), "wb") as file:
-            file.write(console.text())
+        console.save(os.path.join(args.work_dir, "serial_console.txt"))
     total_seconds = time.monotonic() - started
     if process.returncode != 0:
         with open(stderr_path, encoding="utf-8", errors="replace") as file:

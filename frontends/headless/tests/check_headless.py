@@ -355,6 +355,7 @@ def case_until_post_met(r):
     expect(report["exit_code"] == 0, "report exit_code is not 0")
     # Stopped right after the OUT of 0x22: the 0x55 that follows is never written.
     expect(report["post_codes"] == [0x11, 0x22], f"post_codes {report['post_codes']}")
+    expect(report["post_code_count"] == 2, f"post_code_count {report['post_code_count']}")
     expect(report["last_post"] == 0x22, f"last_post {report['last_post']}")
     expect(report["until_post"] == 0x22, "until_post not recorded")
     expect(report["registers"]["eax"] & 0xFF == 0x22, "AL does not hold the code just written")
@@ -380,6 +381,17 @@ def case_halt_before_post(r):
     expect(report["post_codes"] == [0x11, 0x22, 0x55], f"post_codes {report['post_codes']}")
     expect(report["last_post"] == 0x55, f"last_post {report['last_post']}")
     check_registers(report, "386")
+
+
+def case_many_post_codes(r):
+    # The report keeps the last 256 codes (oldest first) and counts them all (docs/HEADLESS.md).
+    report_path = r.path("report.json")
+    r.expect_exit(0, "--bios", r.rom("many_posts.rom"), "--report", report_path)
+    report = r.report(report_path)
+    written = [0x11, 0x22] + [k & 0xFF for k in range(1000)] + [0x55]
+    expect(report["post_code_count"] == len(written), f"post_code_count {report['post_code_count']}, expected {len(written)}")
+    expect(report["post_codes"] == written[-256:], f"post_codes are not the last 256 written: {report['post_codes'][:8]}...")
+    expect(report["last_post"] == 0x55, f"last_post {report['last_post']}")
 
 
 def case_post_port(r):
@@ -565,6 +577,7 @@ CASES = {
     "pc_port_taken": usage_error("--bios", "ROM:halt.rom", "--pc", "--debugcon", "0x61", stderr_text="--post-port/--debugcon"),
     "halt_before_post": case_halt_before_post,
     "post_port": case_post_port,
+    "many_post_codes": case_many_post_codes,
     "no_post": case_no_post,
     "max_cycles": case_max_cycles,
     "max_seconds": case_max_seconds,

@@ -6,6 +6,8 @@
 ;   1  writes POST codes 0x11, 0x22, 0x55 and halts
 ;   2  writes 0x11, 0x22, 0x33 and loops forever (for --max-cycles / --max-seconds)
 ;   3  writes 0x11, 0x22, 0x33, then INT 3 with an IDT limit of 0: #GP, #DF, shutdown (286+)
+;   4  writes 0x11, 0x22, then 1000 codes counting 0, 1, ... 999 (mod 256), then 0x55 and
+;      halts: more than the runner keeps (the report has the last 256 and the count)
 ; A failed self-check writes POST code 0xEE and halts.
 
 %ifndef SCENARIO
@@ -79,6 +81,18 @@ start:
     lidt [cs:empty_idt]
     int3                        ; vector 3 lies past the limit: #GP, whose vector does too: #DF,
     jmp fail                    ; likewise: shutdown. Nothing after INT 3 may run.
+%elif SCENARIO == 4
+    xor cx, cx
+.many:
+    mov al, cl
+    out 0x80, al
+    inc cx
+    cmp cx, 1000
+    jne .many
+    mov al, 0x55
+    out 0x80, al
+    hlt
+    jmp fail
 %else
   %error unknown SCENARIO
 %endif
