@@ -1,6 +1,8 @@
 // x86emu frontends — building the machine the command line describes (machine_setup.hpp).
 #include "machine_setup.hpp"
 
+#include <x86emu/disk_image.hpp>
+
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -15,6 +17,25 @@ constexpr std::uint64_t kMaxKernelBytes = 256ull << 20, kMaxInitrdBytes = 1024ul
 
 std::vector<std::uint8_t> load_bios_image(const std::string& path) {
     return read_input_file("--bios", path, "a BIOS image", kMaxBiosBytes, "131072 bytes (128 KiB)");
+}
+
+// --hda, --hdb (primary master, slave), --cdrom (secondary master); a file that is missing,
+// unreadable, unwritable (without --snapshot), locked or not whole sectors: a UsageError (exit 2).
+void open_disks(const DiskOptions& disks, MachineConfig& config) {
+    const DiskWriteMode hard_disk_mode = disks.snapshot ? DiskWriteMode::Overlay : DiskWriteMode::WriteThrough;
+    const auto add = [&](const std::string& path, const char* option, IdeSlot slot, IdeDeviceKind kind) {
+        if (path.empty()) return;
+        try {
+            auto image = kind == IdeDeviceKind::Cdrom ? DiskImage::open_file(path, DiskWriteMode::ReadOnly, 2048)
+                                                      : DiskImage::open_file(path, hard_disk_mode);
+            config.ide_drives.push_back({slot, kind, std::move(image)});
+        } catch (const DiskImageError& error) {
+            throw UsageError(std::string(option) + ": " + error.what());
+        }
+    };
+    add(disks.hda, "--hda", IdeSlot::PrimaryMaster, IdeDeviceKind::HardDisk);
+    add(disks.hdb, "--hdb", IdeSlot::PrimarySlave, IdeDeviceKind::HardDisk);
+    add(disks.cdrom, "--cdrom", IdeSlot::SecondaryMaster, IdeDeviceKind::Cdrom);
 }
 
 }  // namespace
@@ -53,11 +74,15 @@ BuiltMachine build_machine(const Options& options) {
     config.cpu_options.fpu = options.fpu;
     config.cpu_options.clock_khz = options.clock_khz;
     config.memory_mib = options.memory_mib;
-    // The PC platform's devices for --pc, a kernel, or a serial port to connect (the UARTs
-    // are PC devices); a plain --bios run keeps the bare machine it always had.
+    // The PC platform's devices for --pc, a kernel, a serial port to connect or a disk (the
+    // UARTs and the IDE channels are PC devices); a plain --bios run keeps the bare machine it
+    // always had.
     const bool wants_serial =
         options.serial.kind != SerialSpec::Kind::None || options.serial2.kind != SerialSpec::Kind::None;
-    config.platform = (options.pc || !options.kernel_path.empty() || wants_serial) ? Platform::PC : Platform::Bare;
+    config.platform = (options.pc || !options.kernel_path.empty() || wants_serial || options.disks.any())
+                          ? Platform::PC
+                          : Platform::Bare;
+    open_disks(options.disks, config);
     config.rtc_start_epoch = rtc_start_epoch(options);
     // A kernel run without --bios gets a HLT stub: the CPU starts at the kernel, not the ROM.
     config.bios_image = options.bios_path.empty() ? linux_direct_boot_rom() : load_bios_image(options.bios_path);

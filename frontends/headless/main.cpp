@@ -3,6 +3,7 @@
 // the debug console port to a file, stops on a POST code, HLT, triple fault or a cycle/time limit,
 // and says how it ended through its exit code, stderr and an optional JSON report.
 // The contract is docs/HEADLESS.md; exit codes are ExitCode in options.hpp.
+#include <x86emu/disk_image.hpp>
 #include <x86emu/linux_boot.hpp>
 #include <x86emu/machine.hpp>
 
@@ -129,6 +130,18 @@ public:
         for (auto& console : serial_)
             if (console && !console->finish()) ok = false;
         return ok;
+    }
+
+    // Makes the disks' writes durable (fdatasync) at the end of the run, whatever ended it; an
+    // empty string, or what failed.
+    std::string finish_disks() {
+        if (!machine_) return {};
+        try {
+            machine_->flush_disks();
+        } catch (const DiskImageError& error) {
+            return error.what();
+        }
+        return {};
     }
 
     // The machine's final counters and registers go into the report, if there is a machine.
@@ -311,6 +324,10 @@ int run_headless(int argc, const char* const* argv) {
     } catch (const std::exception& error) {
         // Not the user's fault (out of memory, say), but still a run that never got going.
         outcome = {ExitCode::UsageError, "error", std::string("internal error: ") + error.what()};
+    }
+    if (const std::string failed = run.finish_disks(); !failed.empty()) {
+        if (outcome.code == ExitCode::Success) outcome = {ExitCode::UsageError, "error", failed};
+        else std::cerr << kProgram << ": error: " << failed << '\n';
     }
     if (!run.finish_output()) {
         const std::string lost = "the debug console output could not be written completely";

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <deque>
 #include <mutex>
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -106,7 +107,7 @@ struct Machine::Impl {
                 powered_off = true;
                 cpu.pull_deadline(cpu.cycles());  // ends the slice after the OUT
             },
-            layout.ram_bytes, rtc_start_epoch, cpu.has_fpu(), &devices});
+            layout.ram_bytes, rtc_start_epoch, cpu.has_fpu(), &devices, ide_drives});
     }
     // A reset the guest requested, done between slices; true if one was.
     bool carry_out_pending_reset() {
@@ -179,7 +180,32 @@ struct Machine::Impl {
     std::deque<HostInput> host_inputs;        // guarded by host_input_mutex
     std::atomic<bool> host_input_waiting{false};  // a cheap check per slice
     HostInputStats host_stats;                // CPU thread (events_dropped: under the mutex)
+    std::array<devices::AtaChannel::DriveConfig, 4> ide_drives{};
 };
+
+namespace {
+
+// MachineConfig::ide_drives -> the platform's four positions, checking the rules.
+std::array<devices::AtaChannel::DriveConfig, 4> ide_wiring(const MachineConfig& config) {
+    std::array<devices::AtaChannel::DriveConfig, 4> slots{};
+    if (!config.ide_drives.empty() && config.platform != Platform::PC)
+        throw std::invalid_argument("machine config: ide_drives need the PC platform (platform = Platform::PC)");
+    for (const IdeDrive& drive : config.ide_drives) {
+        const auto slot = static_cast<unsigned>(drive.slot);
+        if (slot > 3) throw std::invalid_argument("machine config: ide_drives: unknown slot");
+        if (slots[slot].kind != devices::AtaDriveKind::None)
+            throw std::invalid_argument("machine config: ide_drives: slot " + std::to_string(slot) + " given twice");
+        if (!drive.image) throw std::invalid_argument("machine config: ide_drives: a drive without an image");
+        const bool cdrom = drive.kind == IdeDeviceKind::Cdrom;
+        if (cdrom && (drive.image->writable() || drive.image->size_bytes() % 2048 != 0))
+            throw std::invalid_argument("machine config: ide_drives: the CD-ROM image '" + drive.image->name() +
+                                        "' must be ReadOnly and a whole number of 2048-byte blocks");
+        slots[slot] = {cdrom ? devices::AtaDriveKind::Cdrom : devices::AtaDriveKind::HardDisk, drive.image};
+    }
+    return slots;
+}
+
+}  // namespace
 
 Machine::Machine(MachineConfig config) {
     const MemoryMap layout = layout_for(config);
@@ -187,6 +213,7 @@ Machine::Machine(MachineConfig config) {
         throw std::invalid_argument("machine config: unknown platform");
     impl_ = std::make_unique<Impl>(layout, config.model, config.cpu_options, config.bios_image);
     impl_->rtc_start_epoch = config.rtc_start_epoch;
+    impl_->ide_drives = ide_wiring(config);
     if (config.platform == Platform::PC) {
         impl_->build_pc_platform();
         Impl& impl = *impl_;
@@ -333,6 +360,10 @@ std::uint8_t Machine::keyboard_typematic() const {
 Machine::HostInputStats Machine::host_input_stats() const {
     std::lock_guard lock(impl_->host_input_mutex);
     return impl_->host_stats;
+}
+
+void Machine::flush_disks() {
+    if (impl_->platform) impl_->platform->flush_disks();
 }
 
 void Machine::add_port_handler(std::uint16_t first, std::uint16_t last, PortHandler handler) {
