@@ -152,3 +152,27 @@ TEST_CASE("device guest MC146818: NVRAM, periodic, update-ended and alarm interr
     CHECK((g.u8(14) & 0xA0) == 0xA0);  // IRQF and AF
     CHECK((g.u8(15) & 0xC0) == 0xC0);  // IRQF and PF
 }
+
+TEST_CASE("device guest 8042: self-test, command byte, A20 through D1h and port 92h, keyboard answers, IRQ1") {
+    GuestRun g("kbc_guest");
+    g.run(50);
+    CHECK(g.u8(0) == 0x45);  // the command byte a BIOS leaves: IRQ1, SYS, translation
+    CHECK(g.u8(1) == 0x55);
+    CHECK(g.u8(2) == 0x00);
+    CHECK((g.u8(3) & 0x03) == 0x03);  // output port: not in reset, A20 on
+    CHECK((g.u8(4) & 0x03) == 0x01);  // A20 off after D1h CDh
+    CHECK(g.u8(5) == 1);
+    CHECK(g.u8(6) == 0);
+    CHECK((g.u8(7) & 0x02) == 0x02);
+    CHECK(g.u8(8) == 1);
+    CHECK(g.u8(9) == 0);
+    CHECK(g.u8(10) == 0xEE);
+    CHECK(g.u8(11) == 0xFA);
+    CHECK(g.u8(12) == 0xAA);
+    CHECK(g.u8(13) == 0xFA);
+    CHECK(g.u8(14) == 0xAB);
+    CHECK(g.u8(15) == 0x41);
+    CHECK(g.u8(16) == 1);
+    CHECK(g.u8(17) == 0xEE);
+    CHECK(g.machine->guest_resets() == 0);  // no write of the output port reset the CPU
+}
