@@ -176,3 +176,53 @@ TEST_CASE("device guest 8042: self-test, command byte, A20 through D1h and port 
     CHECK(g.u8(17) == 0xEE);
     CHECK(g.machine->guest_resets() == 0);  // no write of the output port reset the CPU
 }
+
+TEST_CASE("device guest 16550A: scratch, loopback, FIFO, THRE interrupt, character time against the TSC") {
+    GuestRun g("uart_guest");
+    g.run(100);
+    CHECK(g.u8(0) == 0x5A);
+    CHECK(g.u8(1) == 0);
+    CHECK(g.u8(2) == 0xC1);  // FIFOs enabled, no interrupt pending
+    CHECK(g.u8(3) == 16);
+    CHECK(g.u8(4) == 0);
+    CHECK(g.u8(5) == 0x02);  // THRE
+    CHECK(g.u8(6) == 4);
+    // Loopback sends nothing to the host; the four THRE interrupts each sent one 'T'.
+    CHECK(g.serial == std::vector<std::uint8_t>{'T', 'T', 'T', 'T'});
+    // From the THR write to TEMT: one 10-bit frame at 9600 baud (the poll loop adds a little).
+    check_cycles("one 8N1 character at 9600 baud", g.u32(8), 10 / 9600.0, g.cycles_per_second(), 1e-4, 400);
+}
+
+TEST_CASE("device guest PCI: configuration mechanism #1 finds the 440FX, the PIIX3 and the VGA; BAR0 sizing") {
+    GuestRun g("pci_guest");
+    g.run(50);
+    CHECK(g.u8(0) == 3);
+    CHECK(g.u32(4 + 0 * 4) == 0x12378086u);  // 00:00.0 440FX
+    CHECK(g.u32(4 + 1 * 4) == 0x70008086u);  // 00:01.0 PIIX3
+    CHECK(g.u32(4 + 2 * 4) == 0x11111234u);  // 00:02.0 VGA
+    for (unsigned device = 3; device < 32; ++device) CHECK(g.u32(4 + device * 4) == 0xFFFFFFFFu);
+    CHECK((g.u32(132) >> 8) == 0x060000u);  // host bridge
+    CHECK((g.u32(136) >> 8) == 0x060100u);  // ISA bridge
+    CHECK((g.u32(140) >> 8) == 0x030000u);  // VGA
+    CHECK(g.u32(156) == 0x80001008u);
+    CHECK((g.u32(144) & 0xFFFFFFF0u) == 0xE0000000u);  // the LFB at E0000000h, prefetchable memory
+    CHECK(g.u32(148) == (0xFF000000u | (g.u32(144) & 0xF)));  // 16 MiB: address bits 31-24 writable
+    CHECK(g.u32(152) == g.u32(144));
+}
+
+TEST_CASE("device guest ACPI and platform ports: PM timer against the TSC, port 80h, CF9h soft and hard resets, S5") {
+    GuestRun g("acpi_guest");
+    g.run(200);
+    CHECK(any(g.last.reasons, StopReason::PoweredOff));
+    CHECK(g.machine->powered_off());
+    CHECK(g.u8(9) == 3);  // three boots: the soft and the hard reset each restarted the guest
+    CHECK(g.machine->guest_resets() == 2);
+    CHECK(g.u8(8) == 0x42);
+    CHECK(g.u8(10) == 0x0A);
+    CHECK(g.post_codes == std::vector<std::uint8_t>{0x42});
+    // The PM timer and the TSC over the same interval: ticks / 3.579545 MHz = cycles / clock.
+    const double pm_seconds = g.u32(0) / kPmTimerHz, tsc_seconds = g.u32(4) / g.cycles_per_second();
+    MESSAGE("PM timer ", g.u32(0), " ticks = ", pm_seconds * 1e3, " ms; TSC ", g.u32(4), " cycles = ", tsc_seconds * 1e3,
+            " ms (", (tsc_seconds - pm_seconds) / pm_seconds * 1e6, " ppm)");
+    CHECK(std::fabs(tsc_seconds - pm_seconds) <= pm_seconds * 1e-4);
+}
