@@ -12,8 +12,8 @@
 //     wrap at 1 MiB), the keyboard's echo and reset answers;
 //   * 16550A: scratch, loopback, the FIFO, IIR's FIFO bits, the THRE interrupt, the character
 //     time at 9600 baud against the TSC;
-//   * VGA: text memory (and what the Display shows), the DAC, DISPI (ID, a 640x480x8 mode and
-//     its banked window, the frame the Display draws);
+//   * VGA: text memory (and what the Display shows), the DAC write/read indexes and state, the
+//     DISPI ID and video memory size;
 //   * PCI: a configuration mechanism #1 scan of bus 0 (440FX, PIIX3, VGA) and BAR0 sizing;
 //   * ACPI: the PM timer's rate against the TSC, S5 through PM1a_CNT; port 80h read back;
 //     CF9h soft and hard resets.
@@ -53,6 +53,7 @@ struct GuestRun {
     std::vector<std::uint8_t> serial;
     std::vector<std::uint8_t> post_codes;
     RunResult last{};
+    std::vector<TextCell> text_at_post_1;  // the Display's text cells when POST code 01h was written
 
     explicit GuestRun(const std::string& name) {
         MachineConfig config;
@@ -62,7 +63,10 @@ struct GuestRun {
         config.bios_image = guest_rom(name);
         machine = std::make_unique<Machine>(std::move(config));
         machine->set_serial_output(0, [this](std::uint8_t b) { serial.push_back(b); });
-        machine->set_post_code_handler([this](std::uint8_t code) { post_codes.push_back(code); });
+        machine->set_post_code_handler([this](std::uint8_t code) {
+            post_codes.push_back(code);
+            if (code == 0x01) text_at_post_1 = machine->display()->text_cells();
+        });
     }
     // Runs until the guest halts or powers off; fails past `max_ms` of emulated time.
     void run(double max_ms) {
@@ -225,4 +229,26 @@ TEST_CASE("device guest ACPI and platform ports: PM timer against the TSC, port 
     MESSAGE("PM timer ", g.u32(0), " ticks = ", pm_seconds * 1e3, " ms; TSC ", g.u32(4), " cycles = ", tsc_seconds * 1e3,
             " ms (", (tsc_seconds - pm_seconds) / pm_seconds * 1e6, " ppm)");
     CHECK(std::fabs(tsc_seconds - pm_seconds) <= pm_seconds * 1e-4);
+}
+
+TEST_CASE("device guest VGA: text memory and the Display, the DAC, the DISPI ID and memory size") {
+    GuestRun g("vga_guest");
+    g.run(50);
+    CHECK(g.u8(0) == 'V');
+    CHECK(g.u8(1) == 'G');
+    CHECK(g.u8(2) == 'A');
+    CHECK(g.u8(3) == '!');
+    CHECK(g.u8(4) == 0x1F);
+    REQUIRE(g.text_at_post_1.size() == 80u * 25u);  // the power-on 80x25 text mode
+    const char* expected = "VGA!";
+    for (unsigned k = 0; k < 4; ++k) {
+        CHECK(g.text_at_post_1[k].character == static_cast<std::uint8_t>(expected[k]));
+        CHECK(g.text_at_post_1[k].attribute == 0x1F);
+    }
+    CHECK(g.u8(5) == 0x11);
+    CHECK(g.u8(6) == 0x22);
+    CHECK(g.u8(7) == 0x33);
+    CHECK(g.u8(8) == 3);  // DAC state after a read index
+    CHECK(g.u16(10) == 0xB0C5);
+    CHECK(g.u16(12) == 256);  // 16 MiB of video memory in 64 KiB units
 }
