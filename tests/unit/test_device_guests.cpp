@@ -12,8 +12,8 @@
 //     wrap at 1 MiB), the keyboard's echo and reset answers;
 //   * 16550A: scratch, loopback, the FIFO, IIR's FIFO bits, the THRE interrupt, the character
 //     time at 9600 baud against the TSC;
-//   * VGA: text memory (and what the Display shows), the DAC, DISPI (ID, a 640x480x8 mode and
-//     its banked window, the frame the Display draws);
+//   * VGA: text memory (and what the Display shows), the DAC write/read indexes and state, the
+//     DISPI ID and video memory size;
 //   * PCI: a configuration mechanism #1 scan of bus 0 (440FX, PIIX3, VGA) and BAR0 sizing;
 //   * ACPI: the PM timer's rate against the TSC, S5 through PM1a_CNT; port 80h read back;
 //     CF9h soft and hard resets.
@@ -53,6 +53,7 @@ struct GuestRun {
     std::vector<std::uint8_t> serial;
     std::vector<std::uint8_t> post_codes;
     RunResult last{};
+    std::vector<TextCell> text_at_post_1;  // the Display's text cells when POST code 01h was written
 
     explicit GuestRun(const std::string& name) {
         MachineConfig config;
@@ -62,7 +63,10 @@ struct GuestRun {
         config.bios_image = guest_rom(name);
         machine = std::make_unique<Machine>(std::move(config));
         machine->set_serial_output(0, [this](std::uint8_t b) { serial.push_back(b); });
-        machine->set_post_code_handler([this](std::uint8_t code) { post_codes.push_back(code); });
+        machine->set_post_code_handler([this](std::uint8_t code) {
+            post_codes.push_back(code);
+            if (code == 0x01) text_at_post_1 = machine->display()->text_cells();
+        });
     }
     // Runs until the guest halts or powers off; fails past `max_ms` of emulated time.
     void run(double max_ms) {
@@ -151,4 +155,100 @@ TEST_CASE("device guest MC146818: NVRAM, periodic, update-ended and alarm interr
     CHECK(g.u8(12) == g.u8(13));
     CHECK((g.u8(14) & 0xA0) == 0xA0);  // IRQF and AF
     CHECK((g.u8(15) & 0xC0) == 0xC0);  // IRQF and PF
+}
+
+TEST_CASE("device guest 8042: self-test, command byte, A20 through D1h and port 92h, keyboard answers, IRQ1") {
+    GuestRun g("kbc_guest");
+    g.run(50);
+    CHECK(g.u8(0) == 0x45);  // the command byte a BIOS leaves: IRQ1, SYS, translation
+    CHECK(g.u8(1) == 0x55);
+    CHECK(g.u8(2) == 0x00);
+    CHECK((g.u8(3) & 0x03) == 0x03);  // output port: not in reset, A20 on
+    CHECK((g.u8(4) & 0x03) == 0x01);  // A20 off after D1h CDh
+    CHECK(g.u8(5) == 1);
+    CHECK(g.u8(6) == 0);
+    CHECK((g.u8(7) & 0x02) == 0x02);
+    CHECK(g.u8(8) == 1);
+    CHECK(g.u8(9) == 0);
+    CHECK(g.u8(10) == 0xEE);
+    CHECK(g.u8(11) == 0xFA);
+    CHECK(g.u8(12) == 0xAA);
+    CHECK(g.u8(13) == 0xFA);
+    CHECK(g.u8(14) == 0xAB);
+    CHECK(g.u8(15) == 0x41);
+    CHECK(g.u8(16) == 1);
+    CHECK(g.u8(17) == 0xEE);
+    CHECK(g.machine->guest_resets() == 0);  // no write of the output port reset the CPU
+}
+
+TEST_CASE("device guest 16550A: scratch, loopback, FIFO, THRE interrupt, character time against the TSC") {
+    GuestRun g("uart_guest");
+    g.run(100);
+    CHECK(g.u8(0) == 0x5A);
+    CHECK(g.u8(1) == 0);
+    CHECK(g.u8(2) == 0xC1);  // FIFOs enabled, no interrupt pending
+    CHECK(g.u8(3) == 16);
+    CHECK(g.u8(4) == 0);
+    CHECK(g.u8(5) == 0x02);  // THRE
+    CHECK(g.u8(6) == 4);
+    // Loopback sends nothing to the host; the four THRE interrupts each sent one 'T'.
+    CHECK(g.serial == std::vector<std::uint8_t>{'T', 'T', 'T', 'T'});
+    // From the THR write to TEMT: one 10-bit frame at 9600 baud (the poll loop adds a little).
+    check_cycles("one 8N1 character at 9600 baud", g.u32(8), 10 / 9600.0, g.cycles_per_second(), 1e-4, 400);
+}
+
+TEST_CASE("device guest PCI: configuration mechanism #1 finds the 440FX, the PIIX3 and the VGA; BAR0 sizing") {
+    GuestRun g("pci_guest");
+    g.run(50);
+    CHECK(g.u8(0) == 3);
+    CHECK(g.u32(4 + 0 * 4) == 0x12378086u);  // 00:00.0 440FX
+    CHECK(g.u32(4 + 1 * 4) == 0x70008086u);  // 00:01.0 PIIX3
+    CHECK(g.u32(4 + 2 * 4) == 0x11111234u);  // 00:02.0 VGA
+    for (unsigned device = 3; device < 32; ++device) CHECK(g.u32(4 + device * 4) == 0xFFFFFFFFu);
+    CHECK((g.u32(132) >> 8) == 0x060000u);  // host bridge
+    CHECK((g.u32(136) >> 8) == 0x060100u);  // ISA bridge
+    CHECK((g.u32(140) >> 8) == 0x030000u);  // VGA
+    CHECK(g.u32(156) == 0x80001008u);
+    CHECK((g.u32(144) & 0xFFFFFFF0u) == 0xE0000000u);  // the LFB at E0000000h, prefetchable memory
+    CHECK(g.u32(148) == (0xFF000000u | (g.u32(144) & 0xF)));  // 16 MiB: address bits 31-24 writable
+    CHECK(g.u32(152) == g.u32(144));
+}
+
+TEST_CASE("device guest ACPI and platform ports: PM timer against the TSC, port 80h, CF9h soft and hard resets, S5") {
+    GuestRun g("acpi_guest");
+    g.run(200);
+    CHECK(any(g.last.reasons, StopReason::PoweredOff));
+    CHECK(g.machine->powered_off());
+    CHECK(g.u8(9) == 3);  // three boots: the soft and the hard reset each restarted the guest
+    CHECK(g.machine->guest_resets() == 2);
+    CHECK(g.u8(8) == 0x42);
+    CHECK(g.u8(10) == 0x0A);
+    CHECK(g.post_codes == std::vector<std::uint8_t>{0x42});
+    // The PM timer and the TSC over the same interval: ticks / 3.579545 MHz = cycles / clock.
+    const double pm_seconds = g.u32(0) / kPmTimerHz, tsc_seconds = g.u32(4) / g.cycles_per_second();
+    MESSAGE("PM timer ", g.u32(0), " ticks = ", pm_seconds * 1e3, " ms; TSC ", g.u32(4), " cycles = ", tsc_seconds * 1e3,
+            " ms (", (tsc_seconds - pm_seconds) / pm_seconds * 1e6, " ppm)");
+    CHECK(std::fabs(tsc_seconds - pm_seconds) <= pm_seconds * 1e-4);
+}
+
+TEST_CASE("device guest VGA: text memory and the Display, the DAC, the DISPI ID and memory size") {
+    GuestRun g("vga_guest");
+    g.run(50);
+    CHECK(g.u8(0) == 'V');
+    CHECK(g.u8(1) == 'G');
+    CHECK(g.u8(2) == 'A');
+    CHECK(g.u8(3) == '!');
+    CHECK(g.u8(4) == 0x1F);
+    REQUIRE(g.text_at_post_1.size() == 80u * 25u);  // the power-on 80x25 text mode
+    const char* expected = "VGA!";
+    for (unsigned k = 0; k < 4; ++k) {
+        CHECK(g.text_at_post_1[k].character == static_cast<std::uint8_t>(expected[k]));
+        CHECK(g.text_at_post_1[k].attribute == 0x1F);
+    }
+    CHECK(g.u8(5) == 0x11);
+    CHECK(g.u8(6) == 0x22);
+    CHECK(g.u8(7) == 0x33);
+    CHECK(g.u8(8) == 3);  // DAC state after a read index
+    CHECK(g.u16(10) == 0xB0C5);
+    CHECK(g.u16(12) == 256);  // 16 MiB of video memory in 64 KiB units
 }
