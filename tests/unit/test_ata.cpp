@@ -641,3 +641,73 @@ TEST_CASE("ata: the Machine wires the IDE function at PCI 00:01.1 and checks ide
     CHECK(ports.read(0x1F7, 1) == 0x50);
     machine.flush_disks();
 }
+
+TEST_CASE("ata: a machine snapshot taken mid-transfer continues identically in a fresh machine") {
+    using x86emu::IdeDeviceKind;
+    using x86emu::IdeSlot;
+    using x86emu::Machine;
+    using x86emu::MachineConfig;
+    using x86emu::Platform;
+    const auto bytes = patterned(64);
+    const auto make = [&] {
+        MachineConfig config;
+        config.platform = Platform::PC;
+        config.memory_mib = 1;
+        config.bios_image.assign(4096, 0x90);
+        config.bios_image[0xFF0] = 0xEB;  // jmp $ at the reset vector: time passes, events fire
+        config.bios_image[0xFF1] = 0xFE;
+        config.ide_drives.push_back(
+            {IdeSlot::PrimaryMaster, IdeDeviceKind::HardDisk, DiskImage::from_bytes(bytes, DiskWriteMode::Overlay)});
+        return std::make_unique<Machine>(config);
+    };
+    const auto wait = [](Machine& m) {
+        for (int i = 0; i < 1000 && (m.ports().read(0x3F6, 1) & kBsy); ++i) m.run(1000);
+    };
+    const auto words = [](Machine& m, unsigned n) {
+        std::vector<std::uint16_t> w;
+        for (unsigned i = 0; i < n; ++i) w.push_back(static_cast<std::uint16_t>(m.ports().read(0x1F0, 2)));
+        return w;
+    };
+    auto original = make();
+    Machine& m = *original;
+    m.ports().write(0x1F6, 1, 0xE0);
+    m.ports().write(0x1F2, 1, 3);
+    m.ports().write(0x1F3, 1, 4);
+    m.ports().write(0x1F7, 1, 0x20);
+    wait(m);
+    words(m, 100);  // a part of the first sector
+    const auto snapshot = m.save_snapshot();
+    auto copy = make();
+    copy->restore_snapshot(snapshot);
+    CHECK(copy->save_snapshot() == snapshot);
+    std::vector<std::uint16_t> a, b;
+    for (Machine* machine : {&m, copy.get()}) {
+        auto& out = machine == &m ? a : b;
+        auto rest = words(*machine, 156);
+        out.insert(out.end(), rest.begin(), rest.end());
+        for (int block = 0; block < 2; ++block) {
+            wait(*machine);
+            rest = words(*machine, 256);
+            out.insert(out.end(), rest.begin(), rest.end());
+        }
+    }
+    CHECK(a == b);
+    CHECK(static_cast<std::uint8_t>(a.back() >> 8) == bytes[7 * 512 - 1]);
+    CHECK(m.save_snapshot() == copy->save_snapshot());
+    // A snapshot during the write's BSY: the block is written by the restored machine's event.
+    m.ports().write(0x1F2, 1, 1);
+    m.ports().write(0x1F3, 1, 9);
+    m.ports().write(0x1F7, 1, 0x30);
+    wait(m);
+    for (int i = 0; i < 256; ++i) m.ports().write(0x1F0, 2, 0x4242);
+    const auto busy = m.save_snapshot();
+    auto third = make();
+    third->restore_snapshot(busy);
+    CHECK((third->ports().read(0x3F6, 1) & kBsy) != 0);
+    wait(*third);
+    third->ports().write(0x1F3, 1, 9);
+    third->ports().write(0x1F2, 1, 1);
+    third->ports().write(0x1F7, 1, 0x20);
+    wait(*third);
+    CHECK(words(*third, 1) == std::vector<std::uint16_t>{0x4242});
+}

@@ -14,7 +14,9 @@ runner's stdin and stdout (scripts/linux_guest.py, shared with bench/boot_bench.
   3. checks uname, cpuinfo and ls / (the kernel's version string, the P6 model's CPUID as Linux
      reports it, the initramfs's root directory),
   4. types `poweroff -f` and expects the run to end with exit 0, stop reason powered_off
-     (ACPI S5, docs/devices/acpi.md).
+     (ACPI S5, docs/devices/acpi.md), and the sector the "disks" section wrote to /dev/sda to
+     be in the -hda image file (a 4 MiB -hda and a 1 MiB -cdrom are attached, made by
+     linux_devices.make_disk_images).
 It is the CTest fixture (linux_guest) of the per-device tests linux_device_<name>
 (check_linux_devices.py), which read the transcript; it deletes the transcript first, so a
 failed boot never leaves an old one behind.
@@ -79,8 +81,11 @@ def main():
     except linux_guest.GuestError as error:
         fail(str(error))
 
+    disk_path = os.path.join(args.work_dir, "disk.img")
+    cdrom_path = os.path.join(args.work_dir, "cdrom.iso")
+    linux_devices.make_disk_images(disk_path, cdrom_path)
     command = linux_guest.x86emu_command(args.binary, paths["kernel"], paths["initrd"], report_path,
-                                         ["--max-cycles", str(CYCLE_LIMIT)])
+                                         ["--max-cycles", str(CYCLE_LIMIT), "-hda", disk_path, "-cdrom", cdrom_path])
     started = time.monotonic()
     try:
         process = linux_guest.start_process(command, subprocess.PIPE, subprocess.PIPE, stderr_path)
@@ -140,6 +145,11 @@ def main():
         fail(f"stop reason {report['stop_reason']}, expected powered_off", console.text())
     if report["model"] != "p6" or report["memory_mib"] != 128:
         fail(f"model {report['model']} / {report['memory_mib']} MiB, expected p6 / 128")
+    with open(disk_path, "rb") as file:
+        file.seek(linux_devices.DISK_WRITE_SECTOR * 512)
+        if not file.read(512).startswith(b"x86emu-disk-write\n"):
+            fail("the sector written with dd to /dev/sda is not in the image file")
+    print("ok: the sector the guest wrote to /dev/sda is in the image file")
     print(f"powered off after {total_seconds:.1f} s host time: {report['instructions']} instructions, "
           f"{report['cycles']} cycles ({report['emulated_seconds']:.2f} s emulated), "
           f"{report['instructions'] / report['wall_seconds'] / 1e6:.1f} MIPS")

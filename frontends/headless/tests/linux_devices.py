@@ -31,8 +31,30 @@ SECTIONS = [
     # The RTC's alarm interrupt: rtc_cmos programs the alarm registers and AIE for a second
     # from now; once it has fired the wakealarm attribute reads empty again.
     ("rtc_alarm", "echo +1 > /sys/class/rtc/rtc0/wakealarm; sleep 2; echo wakealarm=$(cat /sys/class/rtc/rtc0/wakealarm)"),
+    # The IDE disks (docs/devices/ata.md): check_debian_kernel.py attaches a DISK_SECTORS-sector
+    # -hda image whose sector i begins "SECTOR%08d" and a -cdrom image whose block i begins
+    # "CDBLOCK%07d". sd and sr probe asynchronously after insmod, so wait for the nodes first;
+    # then read a sector and a block, and write sector DISK_WRITE_SECTOR (the runner checks the
+    # image file after poweroff).
+    ("disks", "for i in 1 2 3 4 5 6 7 8 9 10; do [ -b /dev/sda ] && [ -b /dev/sr0 ] && break; sleep 1; done;"
+              " dd if=/dev/sda bs=512 skip=3 count=1 2>/dev/null | head -c 14; echo;"
+              " echo x86emu-disk-write | dd of=/dev/sda bs=512 seek=5 count=1 conv=sync,fsync 2>/dev/null;"
+              " dd if=/dev/sr0 bs=2048 skip=2 count=1 2>/dev/null | head -c 14; echo;"
+              " cat /sys/block/sda/size; cat /sys/block/sda/device/model"),
     ("interrupts_after", "sleep 1; cat /proc/interrupts"),
 ]
+
+DISK_SECTORS = 8192         # the -hda image: 4 MiB
+DISK_WRITE_SECTOR = 5       # the sector the "disks" section writes
+CDROM_BLOCKS = 512          # the -cdrom image: 1 MiB
+
+
+def make_disk_images(disk_path, cdrom_path):
+    """The images the "disks" section reads: every sector and block names its own number."""
+    with open(disk_path, "wb") as file:
+        file.write(b"".join((b"SECTOR%08d" % i).ljust(512, b".") for i in range(DISK_SECTORS)))
+    with open(cdrom_path, "wb") as file:
+        file.write(b"".join((b"CDBLOCK%07d" % i).ljust(2048, b"-") for i in range(CDROM_BLOCKS)))
 
 MARKER = re.compile(r"(?m)^@@@ (\S+) (begin|end)\r?$")
 
@@ -210,8 +232,21 @@ def check_clocksource(c):
     c.has("clocksource", r"^available_clocksource: .*\bacpi_pm\b", "acpi_pm available")
 
 
-# One CTest test per entry (linux_device_<name>). The ATA disks add "ata" here.
+def check_ata(c):
+    c.has("dmesg", r"ata_piix 0000:00:01\.1", "ata_piix bound the PIIX3 IDE function")
+    c.has("dmesg", r"ata1\.00: ATA-6: X86EMU HARDDISK", "the disk identified on ata1")
+    c.has("dmesg", rf"sd 0:0:0:0: \[sda\] {DISK_SECTORS} 512-byte logical blocks", "sda with the image's size")
+    c.has("dmesg", r"sr 1:0:0:0: \[sr0\]", "the CD-ROM as sr0")
+    c.has("disks", r"^SECTOR00000003", "dd read sector 3 of /dev/sda")
+    c.has("disks", r"^CDBLOCK0000002", "dd read block 2 of /dev/sr0")
+    c.has("disks", rf"^{DISK_SECTORS}$", "/sys/block/sda/size")
+    c.has("ioports", r"^\s*01f0-01f7 : ata_piix$", "the primary channel at 1F0h")
+    check_interrupt(c, 14, "ata_piix", increasing=None)
+
+
+# One CTest test per entry (linux_device_<name>).
 DEVICES = {
+    "ata": check_ata,
     "pic8259": check_pic,
     "pit8254": check_pit,
     "rtc146818": check_rtc,
