@@ -1,8 +1,9 @@
 // bench/bochs_driver.cpp — x86emu-bench-bochs: times the benchmark guest inside another emulator
-// (Bochs). It starts the given command with its stdout on a pipe, reads the port-0xE9 stream
-// byte by byte, and measures host wall time between the guest's START and END marker bytes, so
-// emulator start-up, BIOS POST and the boot loader are not counted. The emulator never exits by
-// itself (the guest halts with interrupts off), so it is killed once the guest has finished.
+// (Bochs, or QEMU with its port-0xE9 debug console on stdout). It starts the given command with
+// its stdout on a pipe, reads the port-0xE9 stream byte by byte, and measures host wall time
+// between the guest's START and END marker bytes, so emulator start-up, BIOS POST and the boot
+// loader are not counted. The emulator never exits by itself (the guest halts with interrupts
+// off), so it is killed once the guest has finished.
 #include <boost/program_options.hpp>
 
 #include <chrono>
@@ -20,6 +21,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -176,6 +178,10 @@ int run(int argc, char** argv) {
     if (instructions > 0)
         std::cout << "guest instructions: " << instructions << '\n'
                   << std::setprecision(2) << "guest MIPS: " << static_cast<double>(instructions) / seconds / 1e6 << '\n';
+    // The emulator has been reaped: the largest child's peak resident memory is the emulator's
+    // (Debian's `bochs` wrapper script execs bochs-bin, so it is the same process).
+    rusage usage{};
+    if (getrusage(RUSAGE_CHILDREN, &usage) == 0) std::cout << "emulator max RSS KiB: " << usage.ru_maxrss << '\n';
     return 0;
 }
 

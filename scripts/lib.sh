@@ -24,6 +24,11 @@ X86EMU_GUEST_PACKAGES=(cpio gzip)
 X86EMU_BOOT_BENCH_PACKAGES=(qemu-system-x86 bochs bochsbios vgabios bochs-term
     isolinux syslinux-common genisoimage)
 
+# Packages bench/run_speed_bench.sh needs besides the build list (issue 13's speed benchmark): the
+# emulators it compares against (Bochs with its BIOSes and the 'term' display library, QEMU's
+# TCG) and valgrind, whose callgrind counts x86emu's host instructions per guest instruction.
+X86EMU_SPEED_BENCH_PACKAGES=(bochs bochsbios vgabios bochs-term qemu-system-x86 valgrind)
+
 die() {
     echo "error: $*" >&2
     exit 1

@@ -283,7 +283,9 @@ public:
     void set_arith_flags(std::uint32_t value) {
         constexpr std::uint32_t arith = eflags::CF | eflags::PF | eflags::AF | eflags::ZF |
                                         eflags::SF | eflags::OF;
-        materialize_flags();
+        // All six are replaced, so the lazily kept ones need not be computed first: dropping
+        // the lazy state is what materialising and overwriting them would leave.
+        lazy_kind_ = LazyKind::None;
         eflags_ = (eflags_ & ~arith) | (value & arith);
     }
     std::uint32_t arith_flags() {

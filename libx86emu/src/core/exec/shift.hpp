@@ -1,11 +1,15 @@
 // x86emu — ROL ROR RCL RCR SHL SHR SAL SAR (group 2), SHLD/SHRD.
 // Semantics: Intel SDM vol. 2 (RCL/RCR/ROL/ROR, SAL/SAR/SHL/SHR, SHLD, SHRD);
 // 8086 User's Manual ch. 2 (shift counts are not masked on the 8086).
-// The count is applied one bit at a time, as the microcode of these chips does, so the flags
-// the manuals leave undefined for counts above one come out as the last single-bit step leaves
-// them (checked against the SingleStepTests captures).
+// The flags the manuals leave undefined for counts above one come out as the last single-bit
+// step of the chips' microcode leaves them (checked against the SingleStepTests captures).
+// Rotates apply the count one bit at a time; SHL/SAL/SHR/SAR compute the same result and the
+// same last-step CF and OF in one operation (issue 13: the bit loop cost ~80 host instructions).
 #pragma once
 #include "core/exec/alu.hpp"
+
+#include <algorithm>
+#include <type_traits>
 
 namespace x86emu::exec {
 
@@ -22,12 +26,34 @@ template <ShiftCount Count> inline unsigned shift_count(const CpuCore& c, const 
 // Shifts v by n (n > 0) and sets the flags; returns the result.
 template <ShiftOp Op, class T> inline T shift_value(CpuCore& c, T v, unsigned n) {
     constexpr u32 msb = msb_of<T>;
-    u32 flags = c.arith_flags();
+    constexpr bool arithmetic = Op == ShiftOp::Shl || Op == ShiftOp::Sal || Op == ShiftOp::Shr || Op == ShiftOp::Sar;
+    // An arithmetic shift rewrites all six arithmetic flags, so it needs none of the old ones;
+    // a rotate keeps SF/ZF/AF/PF (and RCL/RCR shift CF in).
+    u32 flags = arithmetic ? 0u : c.arith_flags();
     bool cf = flags & eflags::CF;
     bool of = flags & eflags::OF;
     u32 x = v;
-    bool arithmetic = false;
-    for (unsigned k = 0; k < n; ++k) {
+    if constexpr (Op == ShiftOp::Shl || Op == ShiftOp::Sal) {
+        // n single-bit steps: the last bit out is bit (width - n) of v (none once n > width),
+        // OF = the result's MSB != CF as after the last step. n reaches 255 on the 8086.
+        const std::uint64_t wide = n < 64 ? std::uint64_t{v} << n : 0;
+        x = static_cast<u32>(wide) & mask_of<T>;
+        cf = (wide >> kBits<T>) & 1;
+        of = ((x & msb) != 0) != cf;
+    } else if constexpr (Op == ShiftOp::Shr) {
+        // The last bit out is bit n-1 of v; OF = the MSB before the last step, which only a
+        // single-bit shift still has.
+        x = n < 32 ? v >> n : 0;
+        cf = n - 1 < 32 ? (v >> (n - 1)) & 1 : 0;
+        of = n == 1 && (v & msb);
+    } else if constexpr (Op == ShiftOp::Sar) {
+        // Sign-filling shift of the operand's width; past the width every step repeats the sign.
+        const std::int64_t s = static_cast<std::int64_t>(static_cast<std::make_signed_t<T>>(static_cast<T>(v)));
+        x = static_cast<u32>(s >> std::min(n, 63u)) & mask_of<T>;
+        cf = (s >> std::min(n - 1, 63u)) & 1;
+        of = false;
+    }
+    for (unsigned k = 0; !arithmetic && k < n; ++k) {
         switch (Op) {
         case ShiftOp::Rol:
             cf = x & msb;
@@ -53,24 +79,7 @@ template <ShiftOp Op, class T> inline T shift_value(CpuCore& c, T v, unsigned n)
             cf = out;
             break;
         }
-        case ShiftOp::Shl:
-        case ShiftOp::Sal:
-            cf = x & msb;
-            x = (x << 1) & mask_of<T>;
-            of = ((x & msb) != 0) != cf;
-            arithmetic = true;
-            break;
-        case ShiftOp::Shr:
-            cf = x & 1;
-            of = x & msb;
-            x >>= 1;
-            arithmetic = true;
-            break;
-        case ShiftOp::Sar:
-            cf = x & 1;
-            x = (x >> 1) | (x & msb);
-            of = false;
-            arithmetic = true;
+        default:  // the arithmetic shifts are done above
             break;
         }
     }

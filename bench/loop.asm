@@ -1,0 +1,177 @@
+; bench/loop.asm — the speed benchmark's guest (issue 13): a ten-instruction integer loop in
+; 32-bit flat protected mode, identical for x86emu, Bochs and QEMU.
+;
+; Layout (one flat image, loaded at 0000:7C00), as in workload.asm:
+;   0x7C00  boot sector: only used under a real BIOS (Bochs, QEMU). It loads the payload sector
+;           with INT 13h to 0x7E00 and jumps there. x86emu-bench loads the whole image at 0x7C00
+;           and starts directly at 0000:7E00 in real mode.
+;   0x7E00  payload: loads a GDT with flat 4 GiB code and data segments (base 0), sets CR0.PE
+;           (Intel SDM vol. 3, 9.9.1 "Switching to Protected Mode"), far-jumps into 32-bit code
+;           and reloads every data segment register. No paging, no A20: everything is below 1 MiB.
+;
+; The measured part lies between the START and END marker bytes written to port 0xE9: exactly
+; ITERATIONS passes of the loop below, ten instructions each (add, xor, shl, a load, add, a
+; store, add, and, dec, jnz), plus the two instructions that skip it when ITERATIONS is 0.
+; After END the guest prints "checksum=XXXXXXXX" (a hash of the loop's registers and memory
+; word, so an emulator that miscomputes is caught) and halts with interrupts off.
+; No result depends on a flag the SDM leaves undefined.
+;
+; Assemble: nasm -f bin [-DITERATIONS=n] -o loop.bin loop.asm   (n up to 2^32-1)
+
+cpu 386
+org 0x7C00
+
+%ifndef ITERATIONS
+%define ITERATIONS 50000000     ; 500 M guest instructions
+%endif
+
+debug_port      equ 0xE9
+start_marker    equ 0x02        ; must match the drivers (ASCII STX)
+end_marker      equ 0x03        ; ASCII ETX
+payload_sectors equ 1
+stack_top       equ 0x7000
+data_word       equ 0x1000      ; the loop's load/store target
+
+; ---------------------------------------------------------------------------------------------
+; Boot sector (BIOS path only)
+; ---------------------------------------------------------------------------------------------
+bits 16
+boot:
+    cli
+    jmp 0x0000:.canonical_cs    ; some BIOSes enter at 07C0:0000
+.canonical_cs:
+    xor ax, ax
+    mov ds, ax
+    mov es, ax
+    mov ss, ax
+    mov sp, 0x7C00
+    ; DL still holds the boot drive the BIOS gave us.
+    mov ax, 0x0200 + payload_sectors   ; AH=02h read sectors, AL=count
+    mov cx, 0x0002              ; cylinder 0, sector 2
+    xor dh, dh                  ; head 0
+    mov bx, payload_entry       ; ES:BX = 0000:7E00
+    int 0x13
+    jc .disk_error
+    jmp 0x0000:payload_entry
+.disk_error:
+    mov si, disk_error_text
+.print:
+    lodsb
+    test al, al
+    jz .stop
+    out debug_port, al
+    jmp .print
+.stop:
+    hlt
+    jmp .stop
+disk_error_text:
+    db "loop: INT 13h failed to load the payload", 10, 0
+
+    times 510 - ($ - $$) db 0   ; fails to assemble if the boot sector outgrows 510 bytes
+    dw 0xAA55
+
+; ---------------------------------------------------------------------------------------------
+; Payload: entered at 0000:7E00 in real mode
+; ---------------------------------------------------------------------------------------------
+payload_entry:
+    cli
+    xor ax, ax
+    mov ds, ax
+    mov ss, ax
+    mov sp, stack_top
+    lgdt [gdt_descriptor]
+    mov eax, cr0
+    or al, 1                    ; CR0.PE
+    mov cr0, eax
+    jmp dword code_selector:protected_entry
+
+bits 32
+protected_entry:
+    mov ax, data_selector
+    mov ds, ax
+    mov es, ax
+    mov fs, ax
+    mov gs, ax
+    mov ss, ax
+    mov esp, stack_top
+    ; Every register the loop uses starts from a fixed value: nothing the BIOS left leaks in.
+    mov eax, 0x12345678
+    mov ebx, 0x9ABCDEF1
+    mov ecx, 0x0F1E2D3C
+    mov esi, data_word
+    mov dword [esi], 0x55AA33CC
+    mov ebp, ITERATIONS
+
+    mov al, start_marker        ; AL only: EAX's upper bytes stay as set above
+    out debug_port, al          ; ---- measured part starts after this instruction ----
+    test ebp, ebp
+    jz .finished
+.loop:
+    add eax, ebx
+    xor ebx, ecx
+    shl ecx, 3
+    mov edx, [esi]
+    add edx, eax
+    mov [esi], edx
+    add ecx, edx
+    and ebx, 0x7FFFFFFF
+    dec ebp
+    jnz .loop
+.finished:
+    mov edi, eax                ; OUT needs AL: keep EAX's value
+    mov al, end_marker
+    out debug_port, al          ; ---- measured part ends with this instruction ----
+
+    ; checksum = eax ^ rol(ebx, 8) ^ rol(ecx, 16) ^ [data_word]
+    mov edx, edi
+    rol ebx, 8
+    xor edx, ebx
+    rol ecx, 16
+    xor edx, ecx
+    xor edx, [esi]
+    mov esi, checksum_text
+    call print_string
+    mov ecx, 8
+.hex_digit:
+    rol edx, 4
+    mov al, dl
+    and al, 0x0F
+    add al, '0'
+    cmp al, '9'
+    jbe .digit_ready
+    add al, 'A' - '9' - 1
+.digit_ready:
+    out debug_port, al
+    loop .hex_digit
+    mov al, 10
+    out debug_port, al
+.halt:
+    hlt
+    jmp .halt
+
+; print_string: writes the zero-terminated string at ESI to the debug port.
+print_string:
+    lodsb
+    test al, al
+    jz .done
+    out debug_port, al
+    jmp print_string
+.done:
+    ret
+
+checksum_text:
+    db "checksum=", 0
+
+align 8
+gdt:
+    dq 0                                    ; null descriptor
+    dq 0x00CF9A000000FFFF                   ; 0x08: code, base 0, limit 4 GiB, 32-bit, ring 0
+    dq 0x00CF92000000FFFF                   ; 0x10: data, base 0, limit 4 GiB, writable
+gdt_end:
+gdt_descriptor:
+    dw gdt_end - gdt - 1
+    dd gdt
+code_selector   equ 0x08
+data_selector   equ 0x10
+
+    times 1024 - ($ - $$) db 0  ; fails to assemble if the payload outgrows its sector
