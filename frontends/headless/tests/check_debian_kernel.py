@@ -9,8 +9,11 @@ runner's stdin and stdout:
   1. waits for the initramfs's "x86emu: initramfs ready" line and a shell that answers,
   2. types `uname -a; cat /proc/cpuinfo; ls /` and checks the answers (the kernel's version
      string, the P6 model's CPUID as Linux reports it, the initramfs's root directory),
-  3. types `poweroff -f` and expects the run to end with exit 0, stop reason powered_off
-     (ACPI S5, docs/devices/acpi.md).
+  3. with a 4 MiB -hda disk and a 1 MiB -cdrom image attached (docs/devices/ata.md): checks that
+     dmesg shows ata_piix at 00:01.1, "[sda] 8192 512-byte logical blocks" and sr0, reads a
+     sector of /dev/sda and a block of /dev/sr0 with dd and writes one sector of /dev/sda,
+  4. types `poweroff -f` and expects the run to end with exit 0, stop reason powered_off
+     (ACPI S5, docs/devices/acpi.md), and the written sector to be in the image file.
 Input is typed only once the shell has answered, as a person would (bytes typed before the
 serial port is opened are lost on a real 16550 too: the driver resets its FIFOs at open).
 The command line skips the kernel's crypto self-tests (cryptomgr.notests), which otherwise take
@@ -33,6 +36,7 @@ APPEND = "console=ttyS0,115200 cryptomgr.notests"
 CYCLE_LIMIT = 200_000_000_000   # a runaway guest ends the run (exit 4) rather than the timeout
 BOOT_TIMEOUT_S = 900            # host seconds until the shell answers
 COMMAND_TIMEOUT_S = 300
+DISK_SECTORS = 8192             # the -hda image: 4 MiB
 
 
 def fail(what, transcript=b""):
@@ -116,8 +120,14 @@ def main():
     for path in (report_path, stderr_path):
         if os.path.exists(path):
             os.remove(path)
+    disk_path = os.path.join(args.work_dir, "disk.img")
+    cdrom_path = os.path.join(args.work_dir, "cdrom.iso")
+    with open(disk_path, "wb") as file:
+        file.write(b"".join((b"SECTOR%08d" % i).ljust(512, b".") for i in range(DISK_SECTORS)))
+    with open(cdrom_path, "wb") as file:
+        file.write(b"".join((b"CDBLOCK%07d" % i).ljust(2048, b"-") for i in range(512)))
     command = [args.binary, "-kernel", paths["kernel"], "-initrd", paths["initrd"], "-append", APPEND,
-               "-m", "128M", "-nographic", "-serial", "stdio",
+               "-m", "128M", "-nographic", "-serial", "stdio", "-hda", disk_path, "-cdrom", cdrom_path,
                "--max-cycles", str(CYCLE_LIMIT), "--report", report_path]
     print("$", " ".join(command))
     started = time.monotonic()
@@ -150,6 +160,27 @@ def main():
                 fail(f"{what}: /{pattern}/ not in the answer", console.text())
             print(f"ok: {what}")
 
+        # The disks: sd and sr probe asynchronously after insmod, so wait for the nodes first.
+        console.type("for i in 1 2 3 4 5 6 7 8 9 10; do [ -b /dev/sda ] && [ -b /dev/sr0 ] && break; sleep 1; done; "
+                     "dmesg | grep -E 'ata_piix|ata[12]|\\[sda\\]|\\[sr0\\]'; "
+                     "dd if=/dev/sda bs=512 skip=3 count=1 2>/dev/null | head -c 14; echo; "
+                     "echo x86emu-disk-write | dd of=/dev/sda bs=512 seek=5 count=1 conv=sync,fsync 2>/dev/null; "
+                     "dd if=/dev/sr0 bs=2048 skip=2 count=1 2>/dev/null | head -c 14; echo; echo done-$((6*9))")
+        at = end
+        end = console.wait_for(rb"done-54", COMMAND_TIMEOUT_S, at)
+        answer = console.text()[at:end].decode("utf-8", "replace")
+        for pattern, what in [
+            (r"ata_piix 0000:00:01\.1", "dmesg: ata_piix bound the PIIX3 IDE function"),
+            (r"ata1\.00: ATA-6: X86EMU HARDDISK", "dmesg: the disk identified on ata1"),
+            (rf"sd 0:0:0:0: \[sda\] {DISK_SECTORS} 512-byte logical blocks", "dmesg: sda with the image's size"),
+            (r"sr 1:0:0:0: \[sr0\]", "dmesg: the CD-ROM as sr0"),
+            (r"(?m)^SECTOR00000003", "dd read sector 3 of /dev/sda"),
+            (r"(?m)^CDBLOCK0000002", "dd read block 2 of /dev/sr0"),
+        ]:
+            if not re.search(pattern, answer):
+                fail(f"{what}: /{pattern}/ not in the answer", console.text())
+            print(f"ok: {what}")
+
         console.type("poweroff -f")
         try:
             process.wait(timeout=COMMAND_TIMEOUT_S)
@@ -174,6 +205,11 @@ def main():
         fail(f"stop reason {report['stop_reason']}, expected powered_off", console.text())
     if report["model"] != "p6" or report["memory_mib"] != 128:
         fail(f"model {report['model']} / {report['memory_mib']} MiB, expected p6 / 128")
+    with open(disk_path, "rb") as file:
+        file.seek(5 * 512)
+        if not file.read(512).startswith(b"x86emu-disk-write\n"):
+            fail("the sector written with dd to /dev/sda is not in the image file")
+    print("ok: the sector the guest wrote to /dev/sda is in the image file")
     print(f"powered off after {total_seconds:.1f} s host time: {report['instructions']} instructions, "
           f"{report['cycles']} cycles ({report['emulated_seconds']:.2f} s emulated), "
           f"{report['instructions'] / report['wall_seconds'] / 1e6:.1f} MIPS")
