@@ -85,7 +85,11 @@ BuiltMachine build_machine(const Options& options) {
     open_disks(options.disks, config);
     config.rtc_start_epoch = rtc_start_epoch(options);
     // A kernel run without --bios gets a HLT stub: the CPU starts at the kernel, not the ROM.
-    config.bios_image = options.bios_path.empty() ? linux_direct_boot_rom() : load_bios_image(options.bios_path);
+    // A --pc run without --bios gets the built-in BIOS (an empty image on the PC platform).
+    if (!options.bios_path.empty())
+        config.bios_image = load_bios_image(options.bios_path);
+    else if (!options.kernel_path.empty())
+        config.bios_image = linux_direct_boot_rom();
     std::vector<std::uint8_t> kernel, initrd;
     if (!options.kernel_path.empty()) {
         kernel = read_input_file("--kernel", options.kernel_path, "a kernel image", kMaxKernelBytes, "256 MiB");
