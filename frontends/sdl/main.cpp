@@ -189,6 +189,12 @@ public:
             std::cerr << kProgram << ": error: cannot open a display: " << SDL_GetError() << '\n';
             return kExitNoDisplay;
         }
+        if (const char* driver = SDL_GetCurrentVideoDriver();
+            !driver || std::string(driver) == "offscreen" || std::string(driver) == "dummy") {
+            std::cerr << kProgram << ": error: no display (SDL's video driver is '" << (driver ? driver : "none") << "')\n";
+            SDL_Quit();
+            return kExitNoDisplay;
+        }
         SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "linear");
         window_ = SDL_CreateWindow("x86emu", SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED, 960, 720,
                                    SDL_WINDOW_RESIZABLE | (sdl_.fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0));
@@ -635,6 +641,12 @@ int run_sdl(int argc, const char* const* argv) {
         const bool only_check = std::find_if(args.begin(), args.end(), [](const char* a) { return std::string(a) == "--check-display"; }) != args.end();
         if (only_check) {
             if (SDL_Init(SDL_INIT_VIDEO) != 0) return kExitNoDisplay;
+            // SDL falls back to its window-less drivers when no display server answers: not a display.
+            const std::string driver = SDL_GetCurrentVideoDriver() ? SDL_GetCurrentVideoDriver() : "";
+            if (driver.empty() || driver == "offscreen" || driver == "dummy") {
+                SDL_Quit();
+                return kExitNoDisplay;
+            }
             SDL_Window* window = SDL_CreateWindow("x86emu", 0, 0, 64, 64, SDL_WINDOW_HIDDEN);
             const int code = window ? 0 : kExitNoDisplay;
             if (window) SDL_DestroyWindow(window);
