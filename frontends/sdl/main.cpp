@@ -375,7 +375,8 @@ private:
                 repeat_keys();
                 measure_latency();
                 if (frame_wanted_.exchange(false)) hand_over_frame();
-                emulated_ns_.store(cpu.emulated_nanoseconds());
+                emulated_ns_.store(cpu.emulated_nanoseconds());  // for the UI thread's title and key repeat
+                machine_cycles_.store(cpu.cycles());
                 if (paced) pacer.pace(cpu.emulated_nanoseconds());
                 if (options_.no_reboot && machine_->guest_resets() > 0)
                     return end_machine(0, "the guest reset the machine (-no-reboot)");
@@ -516,17 +517,18 @@ private:
                     machine_->push_mouse_event(0, 0, -event.wheel.y, mouse_buttons());
             }
             if (g_signal != 0) {
+                std::lock_guard lock(message_mutex_);
                 exit_code_ = static_cast<int>(ExitCode::Interrupted);
                 message_ = "interrupted by signal " + std::to_string(g_signal);
                 return;
             }
             if (options_.max_seconds &&
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count() >= *options_.max_seconds) {
+                std::lock_guard lock(message_mutex_);
                 exit_code_ = static_cast<int>(ExitCode::MaxSeconds);
                 message_ = "--max-seconds reached";
                 return;
             }
-            machine_cycles_.store(machine_->cpu().cycles());  // a relaxed read for the title only
             frame_wanted_.store(true);
             draw();
             if (std::chrono::steady_clock::now() >= next_title) {
