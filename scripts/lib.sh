@@ -10,8 +10,12 @@ X86EMU_BUILD_DIR="${X86EMU_BUILD_DIR:-$X86EMU_ROOT/build}"
 # clang and libclang-rt-14-dev build the libFuzzer harness, tests/fuzz; console-setup-linux has
 # the PSF fonts the VGA's font is built from, libx86emu/cmake/vga_font.cmake).
 X86EMU_BUILD_PACKAGES=(build-essential cmake nasm nlohmann-json3-dev doctest-dev
-    libboost-program-options-dev libboost-dev zlib1g-dev libsdl2-dev pkg-config python3
+    libboost-program-options-dev libboost-dev zlib1g-dev libsdl2-dev libpng-dev pkg-config python3
     clang libclang-rt-14-dev console-setup-linux)
+
+# Packages the tests need besides the build list: xvfb (with xauth for xvfb-run) gives the SDL
+# frontend's tests (frontends/sdl/tests) a display on a machine without one.
+X86EMU_TEST_PACKAGES=(xvfb xauth)
 
 # Packages scripts/fetch_guest.sh needs to build the Linux guest (issue 11): cpio packs the
 # initramfs; apt, dpkg-deb and gzip are part of every Debian system. Separate from the build list

@@ -2,10 +2,12 @@
 # scripts/run.sh — one command for a fresh Debian 12 machine: installs what is missing, builds
 # x86emu (Release) into build/, fetches the reference guest (Debian's i386 686 kernel and a
 # busybox initramfs, scripts/fetch_guest.sh, cached in ~/.cache/x86emu/guest) and boots it on
-# the PC platform with its serial console on this terminal: a busybox shell you can type into.
-# `poweroff -f` in the guest (or Ctrl-C) ends the run. Extra arguments go to x86emu-headless,
-# e.g. `scripts/run.sh -m 256M`. There is no window yet (the SDL frontend is issue 12), so it
-# runs headless whether or not a display exists.
+# the PC platform. With a display ($DISPLAY or $WAYLAND_DISPLAY set and SDL able to open a
+# window there) it runs in a window (x86emu-sdl, docs/SDL.md): the busybox shell is on the VGA
+# console, typed into through the window, and the kernel log also goes to this terminal (COM1).
+# Without one it runs headless (x86emu-headless) with the serial console on this terminal. Either
+# way `poweroff -f` in the guest (or Ctrl-C here, or closing the window) ends the run. Extra
+# arguments go to the runner, e.g. `scripts/run.sh -m 256M`; X86EMU_HEADLESS=1 forces headless.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -22,7 +24,17 @@ kernel="$(sed -n 's/^kernel: *//p' "$guest_listing" | tail -1)"
 initrd="$(sed -n 's/^initrd: *//p' "$guest_listing" | tail -1)"
 [[ -f "$kernel" && -f "$initrd" ]] || die "scripts/fetch_guest.sh named no kernel/initrd"
 
-echo "==> booting $(basename "$(dirname "$kernel")") on x86emu (p6, 128 MiB); the kernel's"
+sdl="$X86EMU_BUILD_DIR/bin/x86emu-sdl"
+if [[ -z "${X86EMU_HEADLESS:-}" && ( -n "${DISPLAY:-}" || -n "${WAYLAND_DISPLAY:-}" ) && -x "$sdl" ]] &&
+    "$sdl" --check-display; then
+    echo "==> booting $(basename "$(dirname "$kernel")") on x86emu in a window (p6, 128 MiB); the kernel's"
+    echo "    decompressor runs silently for about half a minute, then the shell appears on the VGA console."
+    echo "    Ctrl+Alt+G grabs/releases the mouse, Ctrl+Alt+F fullscreen, Ctrl+Alt+S a PNG screenshot."
+    exec "$sdl" -kernel "$kernel" -initrd "$initrd" -append "console=ttyS0,115200 console=tty0 cryptomgr.notests" \
+        -m 128M -serial stdio "$@"
+fi
+
+echo "==> booting $(basename "$(dirname "$kernel")") on x86emu (p6, 128 MiB), no display; the kernel's"
 echo "    decompressor runs silently for about half a minute, then its log follows, then the shell."
 echo "    Type 'poweroff -f' to end the run."
 exec "$runner" -kernel "$kernel" -initrd "$initrd" -append "console=ttyS0,115200 cryptomgr.notests" \

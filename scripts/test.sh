@@ -4,6 +4,6 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-ensure_packages "${X86EMU_BUILD_PACKAGES[@]}"
+ensure_packages "${X86EMU_BUILD_PACKAGES[@]}" "${X86EMU_TEST_PACKAGES[@]}"
 configure_and_build
 step "running tests" ctest --test-dir "$X86EMU_BUILD_DIR" --output-on-failure -j2

@@ -261,6 +261,12 @@ TEST_CASE("PC platform: host key and mouse events are queued and reach the 8042 
     CHECK_THROWS_AS(pc->push_key_event(make({0xF0}, true)), std::invalid_argument);
     CHECK_THROWS_AS(pc->push_key_event(make({0x12, 0x34}, true)), std::invalid_argument);
     CHECK_THROWS_AS(pc->push_key_event(make({0x80}, true)), std::invalid_argument);
+    Key too_long = make({0x1C}, true);
+    too_long.make_bytes = 3;
+    CHECK_THROWS_AS(pc->push_key_event(too_long), std::invalid_argument);
+    pc->push_key_event(make({0x83}, true));  // F7, the one set-2 make above 7Fh
+    pc->run(100);
+    CHECK(read_all() == std::vector<std::uint32_t>{0x41});
 
     // The mouse reports once the guest enabled it (D4 F4 through the controller).
     pc->ports().write(0x64, 1, 0xD4);

@@ -194,7 +194,7 @@ public:
     struct HostKeyEvent {
         enum class Key : std::uint8_t { Make, Pause, PrintScreen } key = Key::Make;
         bool down = true;                    // Pause has no break: a Pause key up is ignored
-        std::uint8_t make[2] = {0, 0};       // Key::Make: {code} or {0xE0, code}, code < 0x80
+        std::uint8_t make[2] = {0, 0};       // Key::Make: {code} or {0xE0, code}, code < 0x80 or F7's 0x83
         std::uint8_t make_bytes = 0;         // 1 or 2
     };
     static constexpr std::size_t kMaxHostInputEvents = 4096;

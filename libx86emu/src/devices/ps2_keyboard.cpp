@@ -40,7 +40,9 @@ constexpr std::array<std::uint8_t, 256> kSet2ToSet1 = make_translation();
 
 constexpr std::uint8_t kBreakPrefix = 0xF0, kExtendedPrefix = 0xE0, kPausePrefix = 0xE1;
 
-void check_make(std::span<const std::uint8_t> make) {
+}  // namespace
+
+void check_set2_make(std::span<const std::uint8_t> make) {
     const bool plain = make.size() == 1;
     const bool extended = make.size() == 2 && make[0] == kExtendedPrefix;
     if (!plain && !extended)
@@ -51,8 +53,6 @@ void check_make(std::span<const std::uint8_t> make) {
     if (code == kExtendedPrefix || code == kPausePrefix || code == kBreakPrefix)
         throw std::invalid_argument("ps2 keyboard: a prefix byte is not a make code");
 }
-
-}  // namespace
 
 int set2_to_set1(std::uint8_t byte, bool& break_pending) {
     if (byte == kBreakPrefix) {
@@ -95,12 +95,12 @@ void Ps2Keyboard::send_sequence(std::span<const std::uint8_t> set2_bytes) {
 }
 
 void Ps2Keyboard::key_down(std::span<const std::uint8_t> set2_make) {
-    check_make(set2_make);
+    check_set2_make(set2_make);
     send_sequence(set2_make);
 }
 
 void Ps2Keyboard::key_up(std::span<const std::uint8_t> set2_make) {
-    check_make(set2_make);
+    check_set2_make(set2_make);
     std::array<std::uint8_t, 3> seq{};
     std::size_t n = 0;
     if (set2_make.size() == 2) seq[n++] = kExtendedPrefix;

@@ -26,6 +26,11 @@ namespace x86emu {
 // puts bit 7 into the next translated byte. Returns -1 when nothing is passed on.
 int set2_to_set1(std::uint8_t byte, bool& break_pending);
 
+// Whether `make` is one key's set-2 make sequence as key_down takes it: {code} or {0xE0, code},
+// code below 0x80 (or F7's 83h, Alt+SysRq's 84h) and no prefix byte; std::invalid_argument
+// saying what is wrong otherwise.
+void check_set2_make(std::span<const std::uint8_t> make);
+
 // Documented multi-byte keys (set 2): Pause has no break sequence; Print Screen (unshifted)
 // is E0 12 E0 7C to make and E0 F0 7C E0 F0 12 to break.
 inline constexpr std::uint8_t kSet2PauseMake[8] = {0xE1, 0x14, 0x77, 0xE1, 0xF0, 0x14, 0xF0, 0x77};

@@ -353,19 +353,12 @@ void Machine::push_serial_input(unsigned index, std::span<const std::uint8_t> by
     impl_->platform->serial(index).host_input().push(bytes);
 }
 
-namespace {
-// The sequences Ps2Keyboard::key_down accepts; checked on the caller's thread so that a bad one
-// is the caller's error, not the CPU thread's.
-bool valid_set2_make(const Machine::HostKeyEvent& event) {
-    auto plain = [](std::uint8_t code) { return code < 0x80 && code != 0xE0 && code != 0xE1 && code != 0xF0; };
-    if (event.make_bytes == 1) return plain(event.make[0]);
-    return event.make_bytes == 2 && event.make[0] == 0xE0 && plain(event.make[1]);
-}
-}  // namespace
-
 void Machine::push_key_event(const HostKeyEvent& event) {
-    if (event.key == HostKeyEvent::Key::Make && !valid_set2_make(event))
-        throw std::invalid_argument("Machine::push_key_event: not a set-2 make sequence ({code} or {E0, code}, code < 80h)");
+    // Checked on the caller's thread, so that a bad sequence is the caller's error, not the CPU thread's.
+    if (event.key == HostKeyEvent::Key::Make) {
+        if (event.make_bytes > 2) throw std::invalid_argument("Machine::push_key_event: a make sequence has 1 or 2 bytes");
+        check_set2_make(std::span<const std::uint8_t>(event.make, event.make_bytes));
+    }
     Impl::HostInput input;
     input.key = event;
     impl_->queue_host_input(input);

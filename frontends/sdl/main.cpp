@@ -1,0 +1,685 @@
+// x86emu-sdl — the machine the shared command line (frontends/common/options.hpp) describes, in a
+// window (docs/SDL.md). The machine runs on its own thread in short slices, paced to real time
+// (RealtimePacer) unless --max-speed; the UI thread draws Machine::display() at the host's refresh
+// rate, scaled to the window with the aspect of a 4:3 monitor for VGA resolutions, and turns SDL
+// key and mouse events into PS/2 input (keymap.hpp, Machine::push_key_event). --script events
+// are pushed into SDL's own event queue, so they take the same path as real keys.
+#include <SDL.h>
+
+#include <boost/program_options.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "keymap.hpp"
+#include "machine_setup.hpp"
+#include "options.hpp"
+#include "realtime_pacer.hpp"
+#include "screenshot.hpp"
+
+namespace x86emu::sdl {
+
+using namespace x86emu::frontend;
+
+namespace {
+
+constexpr const char* kProgram = "x86emu-sdl";
+constexpr int kExitNoDisplay = 7;  // SDL could not open a window (scripts/run.sh falls back to headless)
+constexpr std::uint64_t kSliceCycles = 200'000;  // ~1 ms at 200 MHz: input and frames wait at most that
+
+volatile std::sig_atomic_t g_signal = 0;
+extern "C" void note_signal(int number) {
+    g_signal = number;
+    restore_terminal_from_signal();
+}
+
+// "CYCLES:FILE" -> {cycles, file}.
+std::pair<std::uint64_t, std::string> parse_at(const std::string& text, const char* option) {
+    const auto colon = text.find(':');
+    if (colon == std::string::npos || colon + 1 == text.size())
+        throw UsageError(std::string(option) + ": expected CYCLES:FILE, not '" + text + "'");
+    return {parse_unsigned(text.substr(0, colon), option, UINT64_MAX), text.substr(colon + 1)};
+}
+
+// One step of a --script file (docs/SDL.md, "Scripts").
+struct Step {
+    enum class Kind { At, Sleep, WaitText, Type, Key, Screenshot, DumpText, Mark, Quit } kind = Kind::Quit;
+    std::uint64_t number = 0;  // At: cycles; Sleep: emulated ms
+    std::string text;
+    SDL_Scancode scancode = SDL_SCANCODE_UNKNOWN;
+};
+
+std::vector<Step> parse_script(const std::string& path) {
+    std::ifstream file(path);
+    if (!file) throw UsageError("--script: cannot open '" + path + "'");
+    std::vector<Step> steps;
+    std::string line;
+    for (unsigned number = 1; std::getline(file, line); ++number) {
+        const std::string where = "--script " + path + ":" + std::to_string(number);
+        const auto first = line.find_first_not_of(" \t");
+        if (first == std::string::npos || line[first] == '#') continue;
+        const auto space = line.find(' ', first);
+        const std::string verb = line.substr(first, space == std::string::npos ? std::string::npos : space - first);
+        const std::string rest = space == std::string::npos ? "" : line.substr(space + 1);
+        Step step;
+        if (verb == "at") { step.kind = Step::Kind::At; step.number = parse_unsigned(rest, where + " at", UINT64_MAX); }
+        else if (verb == "sleep") { step.kind = Step::Kind::Sleep; step.number = parse_unsigned(rest, where + " sleep", 3'600'000); }
+        else if (verb == "wait-text") step.kind = Step::Kind::WaitText, step.text = rest;
+        else if (verb == "type") {
+            step.kind = Step::Kind::Type;
+            for (std::size_t i = 0; i < rest.size(); ++i)  // \n is Return
+                if (rest[i] == '\\' && i + 1 < rest.size() && rest[i + 1] == 'n') step.text += '\n', ++i;
+                else step.text += rest[i];
+        }
+        else if (verb == "key") {
+            step.kind = Step::Kind::Key;
+            step.scancode = SDL_GetScancodeFromName(rest.c_str());
+            if (step.scancode == SDL_SCANCODE_UNKNOWN || !key_event_for(step.scancode, true))
+                throw UsageError(where + ": unknown key '" + rest + "' (SDL scancode names: Return, F1, Up, ...)");
+        }
+        else if (verb == "screenshot") step.kind = Step::Kind::Screenshot, step.text = rest;
+        else if (verb == "dump-text") step.kind = Step::Kind::DumpText, step.text = rest;
+        else if (verb == "mark") step.kind = Step::Kind::Mark, step.text = rest;
+        else if (verb == "quit") step.kind = Step::Kind::Quit;
+        else throw UsageError(where + ": unknown step '" + verb + "' (at, sleep, wait-text, type, key, screenshot, dump-text, mark, quit)");
+        if ((step.kind == Step::Kind::WaitText || step.kind == Step::Kind::Type || step.kind == Step::Kind::Screenshot ||
+             step.kind == Step::Kind::DumpText || step.kind == Step::Kind::Mark) && rest.empty())
+            throw UsageError(where + ": " + verb + " needs an argument");
+        steps.push_back(step);
+    }
+    return steps;
+}
+
+// The US layout: which key (and whether Shift) types an ASCII character.
+bool key_for_char(char c, SDL_Scancode& scancode, bool& shift) {
+    static const std::string kPlain = "abcdefghijklmnopqrstuvwxyz1234567890\n \t-=[]\\;',./`";
+    static const std::string kShifted = "ABCDEFGHIJKLMNOPQRSTUVWXYZ!@#$%^&*()\n \t_+{}|:\"<>?~";
+    static const SDL_Scancode kKeys[] = {
+        SDL_SCANCODE_A, SDL_SCANCODE_B, SDL_SCANCODE_C, SDL_SCANCODE_D, SDL_SCANCODE_E, SDL_SCANCODE_F, SDL_SCANCODE_G,
+        SDL_SCANCODE_H, SDL_SCANCODE_I, SDL_SCANCODE_J, SDL_SCANCODE_K, SDL_SCANCODE_L, SDL_SCANCODE_M, SDL_SCANCODE_N,
+        SDL_SCANCODE_O, SDL_SCANCODE_P, SDL_SCANCODE_Q, SDL_SCANCODE_R, SDL_SCANCODE_S, SDL_SCANCODE_T, SDL_SCANCODE_U,
+        SDL_SCANCODE_V, SDL_SCANCODE_W, SDL_SCANCODE_X, SDL_SCANCODE_Y, SDL_SCANCODE_Z, SDL_SCANCODE_1, SDL_SCANCODE_2,
+        SDL_SCANCODE_3, SDL_SCANCODE_4, SDL_SCANCODE_5, SDL_SCANCODE_6, SDL_SCANCODE_7, SDL_SCANCODE_8, SDL_SCANCODE_9,
+        SDL_SCANCODE_0, SDL_SCANCODE_RETURN, SDL_SCANCODE_SPACE, SDL_SCANCODE_TAB, SDL_SCANCODE_MINUS,
+        SDL_SCANCODE_EQUALS, SDL_SCANCODE_LEFTBRACKET, SDL_SCANCODE_RIGHTBRACKET, SDL_SCANCODE_BACKSLASH,
+        SDL_SCANCODE_SEMICOLON, SDL_SCANCODE_APOSTROPHE, SDL_SCANCODE_COMMA, SDL_SCANCODE_PERIOD, SDL_SCANCODE_SLASH,
+        SDL_SCANCODE_GRAVE};
+    if (auto at = kPlain.find(c); at != std::string::npos) { scancode = kKeys[at]; shift = false; return true; }
+    if (auto at = kShifted.find(c); at != std::string::npos) { scancode = kKeys[at]; shift = true; return true; }
+    return false;
+}
+
+// The text-mode screen as lines of text (CP437 printable ASCII as itself, everything else '.').
+std::string screen_text(Display& display) {
+    const DisplayFrame& frame = display.refresh();
+    const std::vector<TextCell> cells = display.text_cells();
+    std::string text;
+    if (!frame.text.active) return text;
+    for (std::uint32_t row = 0; row < frame.text.rows; ++row) {
+        std::string line;
+        for (std::uint32_t column = 0; column < frame.text.columns; ++column) {
+            const std::uint8_t c = cells[row * frame.text.columns + column].character;
+            line += (c >= 0x20 && c < 0x7F) ? static_cast<char>(c) : (c == 0 ? ' ' : '.');
+        }
+        line.erase(line.find_last_not_of(' ') + 1);
+        text += line + '\n';
+    }
+    return text;
+}
+
+void write_text_file(const std::string& path, const std::string& text) {
+    std::ofstream out(path, std::ios::binary);
+    if (!(out << text) || !out.flush()) throw std::runtime_error("cannot write '" + path + "'");
+}
+
+// Pushes a key event into SDL's queue as the window system would (the same path as real keys).
+void push_sdl_key(SDL_Scancode scancode, bool down) {
+    SDL_Event event{};
+    event.type = down ? SDL_KEYDOWN : SDL_KEYUP;
+    event.key.timestamp = SDL_GetTicks();
+    event.key.state = down ? SDL_PRESSED : SDL_RELEASED;
+    event.key.keysym.scancode = scancode;
+    event.key.keysym.sym = SDL_GetKeyFromScancode(scancode);
+    SDL_PushEvent(&event);
+}
+
+struct SdlOptions {
+    bool max_speed = false;
+    bool fullscreen = false;
+    bool check_display = false;
+    std::vector<std::string> screenshot_at, dump_text_at;
+    std::string script_path, stats_path;
+};
+
+// The frame the machine thread hands the UI thread.
+struct SharedFrame {
+    std::mutex mutex;
+    std::vector<std::uint32_t> pixels;
+    std::uint32_t width = 0, height = 0;
+    std::uint64_t serial = 0;
+};
+
+class SdlRun {
+public:
+    SdlRun(const Options& options, const SdlOptions& sdl) : options_(options), sdl_(sdl) {}
+
+    int run() {
+        for (const auto& text : sdl_.screenshot_at) screenshots_.push_back(parse_at(text, "--screenshot-at"));
+        for (const auto& text : sdl_.dump_text_at) text_dumps_.push_back(parse_at(text, "--dump-text-at"));
+        if (!sdl_.script_path.empty()) script_ = parse_script(sdl_.script_path);
+        Options machine_options = options_;
+        machine_options.pc = true;  // the window shows the PC platform's VGA
+        serial_ = open_serial_consoles(machine_options);
+        BuiltMachine built = build_machine(machine_options);
+        machine_ = std::move(built.machine);
+        connect_serial_consoles(*machine_, serial_);
+        machine_->set_stop_on_guest_reset(options_.no_reboot);
+
+        if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
+            std::cerr << kProgram << ": error: cannot open a display: " << SDL_GetError() << '\n';
+            return kExitNoDisplay;
+        }
+        if (const char* driver = SDL_GetCurrentVideoDriver();
+            !driver || std::string(driver) == "offscreen" || std::string(driver) == "dummy") {
+            std::cerr << kProgram << ": error: no display (SDL's video driver is '" << (driver ? driver : "none") << "')\n";
+            SDL_Quit();
+            return kExitNoDisplay;
+        }
+        SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "linear");
+        window_ = SDL_CreateWindow("x86emu", SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED, 960, 720,
+                                   SDL_WINDOW_RESIZABLE | (sdl_.fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0));
+        if (!window_) {
+            std::cerr << kProgram << ": error: cannot open a window: " << SDL_GetError() << '\n';
+            SDL_Quit();
+            return kExitNoDisplay;
+        }
+        renderer_ = SDL_CreateRenderer(window_, -1, SDL_RENDERER_PRESENTVSYNC);
+        if (!renderer_) renderer_ = SDL_CreateRenderer(window_, -1, SDL_RENDERER_SOFTWARE);
+        if (!renderer_) {
+            std::cerr << kProgram << ": error: no SDL renderer: " << SDL_GetError() << '\n';
+            SDL_DestroyWindow(window_);
+            SDL_Quit();
+            return kExitNoDisplay;
+        }
+        SDL_DisplayMode mode;
+        if (SDL_GetCurrentDisplayMode(0, &mode) == 0 && mode.refresh_rate > 0) refresh_hz_ = mode.refresh_rate;
+        machine_done_event_ = SDL_RegisterEvents(1);
+        start_ = std::chrono::steady_clock::now();
+        std::thread machine_thread([this] { machine_loop(); });
+        ui_loop();
+        stop_.store(true);
+        machine_->request_stop();
+        machine_thread.join();
+        for (auto& console : serial_)
+            if (console) console->finish();
+        if (texture_) SDL_DestroyTexture(texture_);
+        SDL_DestroyRenderer(renderer_);
+        SDL_DestroyWindow(window_);
+        SDL_Quit();
+        report();
+        return exit_code_;
+    }
+
+private:
+    // ---- the machine thread --------------------------------------------------------------------
+    void end_machine(int code, const std::string& message) {
+        {
+            std::lock_guard lock(message_mutex_);
+            exit_code_ = code;
+            message_ = message;
+        }
+        machine_ended_.store(true);
+        SDL_Event event{};
+        event.type = machine_done_event_;
+        SDL_PushEvent(&event);
+    }
+
+    void take_screenshot(const std::string& path) {
+        Display& display = *machine_->display();
+        const DisplayFrame& frame = display.refresh();
+        write_png(path, frame.pixels, frame.width, frame.height, frame.stride);
+        std::lock_guard lock(message_mutex_);
+        shots_.push_back(path);
+    }
+
+    // Runs script steps that are due; false while waiting.
+    void run_script() {
+        Cpu& cpu = machine_->cpu();
+        while (script_at_ < script_.size()) {
+            const Step& step = script_[script_at_];
+            switch (step.kind) {
+            case Step::Kind::At: if (cpu.cycles() < step.number) return; break;
+            case Step::Kind::Sleep:
+                if (!sleep_until_) sleep_until_ = cpu.emulated_nanoseconds() + step.number * 1'000'000;
+                if (cpu.emulated_nanoseconds() < *sleep_until_) return;
+                sleep_until_.reset();
+                break;
+            case Step::Kind::WaitText:
+                if (screen_text(*machine_->display()).find(step.text) == std::string::npos) return;
+                break;
+            case Step::Kind::Type:
+                // One character per 20 ms of emulated time: press (Shift first) now, release next.
+                if (cpu.emulated_nanoseconds() < next_key_ns_) return;
+                if (type_at_ < step.text.size() * 2) {
+                    SDL_Scancode scancode;
+                    bool shift;
+                    if (!key_for_char(step.text[type_at_ / 2], scancode, shift)) {
+                        type_at_ += 2;  // a character the US layout has no key for is skipped
+                        continue;
+                    }
+                    const bool down = type_at_ % 2 == 0;
+                    if (shift && down) push_sdl_key(SDL_SCANCODE_LSHIFT, true);
+                    push_sdl_key(scancode, down);
+                    if (shift && !down) push_sdl_key(SDL_SCANCODE_LSHIFT, false);
+                    ++type_at_;
+                    next_key_ns_ = cpu.emulated_nanoseconds() + 20'000'000;
+                    return;
+                }
+                type_at_ = 0;
+                break;
+            case Step::Kind::Key:
+                if (cpu.emulated_nanoseconds() < next_key_ns_) return;
+                push_sdl_key(step.scancode, true);
+                push_sdl_key(step.scancode, false);
+                next_key_ns_ = cpu.emulated_nanoseconds() + 20'000'000;
+                break;
+            case Step::Kind::Screenshot: take_screenshot(step.text); break;
+            case Step::Kind::DumpText: write_text_file(step.text, screen_text(*machine_->display())); break;
+            case Step::Kind::Mark: {
+                std::lock_guard lock(message_mutex_);
+                marks_.push_back({step.text, cpu.emulated_nanoseconds() / 1e9,
+                                  std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count()});
+                break;
+            }
+            case Step::Kind::Quit: {
+                SDL_Event event{};
+                event.type = SDL_QUIT;
+                SDL_PushEvent(&event);
+                ++script_at_;
+                return;
+            }
+            }
+            ++script_at_;
+        }
+    }
+
+    // Typematic repeat on emulated time (the F3 byte: delay (1 + bits 6:5) x 250 ms, period
+    // (8 + bits 2:0) x 2^(bits 4:3) x 4.17 ms, IBM's keyboard reference).
+    void repeat_keys() {
+        std::lock_guard lock(input_mutex_);
+        if (!held_) return;
+        const std::uint64_t now = machine_->cpu().emulated_nanoseconds();
+        const std::uint8_t t = machine_->keyboard_typematic();
+        if (!repeat_at_) repeat_at_ = held_since_ + (1 + ((t >> 5) & 3)) * 250'000'000ull;
+        if (now < *repeat_at_) return;
+        machine_->push_key_event(*held_);
+        repeat_at_ = now + static_cast<std::uint64_t>((8 + (t & 7)) * (1u << ((t >> 3) & 3)) * 4'170'000ull);
+    }
+
+    // One key at a time: from its delivery to the 8042 (the start of a slice) to the guest's
+    // first read of a keyboard byte after it, on emulated time; and from the SDL event to the end
+    // of the slice in which that read happened, on host time.
+    void measure_latency() {
+        std::lock_guard lock(input_mutex_);
+        const Machine::HostInputStats stats = machine_->host_input_stats();
+        if (latency_pending_ && stats.key_events_delivered >= latency_events_target_) {
+            if (!latency_delivered_cycle_) {
+                latency_delivered_cycle_ = stats.last_delivery_cycle;
+                latency_bytes_before_ = bytes_read_last_slice_;
+            }
+            if (stats.keyboard_bytes_read > latency_bytes_before_ && stats.last_read_cycle >= *latency_delivered_cycle_) {
+                const double khz = machine_->cpu().clock_khz();
+                latency_emulated_us_.push_back((stats.last_read_cycle - *latency_delivered_cycle_) / khz * 1000.0);
+                latency_host_ms_.push_back(
+                    std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - latency_host_start_).count());
+                latency_pending_ = false;
+                latency_delivered_cycle_.reset();
+            }
+        }
+        bytes_read_last_slice_ = stats.keyboard_bytes_read;
+    }
+
+    void machine_loop() {
+        RealtimePacer pacer(machine_->cpu().emulated_nanoseconds(), std::chrono::milliseconds(250));
+        const bool paced = !sdl_.max_speed;
+        Cpu& cpu = machine_->cpu();
+        try {
+            while (!stop_.load()) {
+                std::uint64_t budget = kSliceCycles;
+                for (const auto& [cycles, file] : screenshots_)
+                    if (cycles > cpu.cycles()) budget = std::min(budget, cycles - cpu.cycles());
+                for (const auto& [cycles, file] : text_dumps_)
+                    if (cycles > cpu.cycles()) budget = std::min(budget, cycles - cpu.cycles());
+                if (options_.max_cycles) {
+                    if (cpu.cycles() >= *options_.max_cycles)
+                        return end_machine(static_cast<int>(ExitCode::MaxCycles), "--max-cycles reached");
+                    budget = std::min(budget, *options_.max_cycles - cpu.cycles());
+                }
+                const std::uint64_t before = cpu.cycles();
+                const RunResult result = machine_->run(budget);
+                for (auto it = screenshots_.begin(); it != screenshots_.end();)
+                    if (cpu.cycles() >= it->first) take_screenshot(it->second), it = screenshots_.erase(it); else ++it;
+                for (auto it = text_dumps_.begin(); it != text_dumps_.end();)
+                    if (cpu.cycles() >= it->first) write_text_file(it->second, screen_text(*machine_->display())), it = text_dumps_.erase(it); else ++it;
+                run_script();
+                repeat_keys();
+                measure_latency();
+                if (frame_wanted_.exchange(false)) hand_over_frame();
+                emulated_ns_.store(cpu.emulated_nanoseconds());  // for the UI thread's title and key repeat
+                machine_cycles_.store(cpu.cycles());
+                if (paced) pacer.pace(cpu.emulated_nanoseconds());
+                if (options_.no_reboot && machine_->guest_resets() > 0)
+                    return end_machine(0, "the guest reset the machine (-no-reboot)");
+                if (any(result.reasons, StopReason::PoweredOff)) return end_machine(0, "the guest powered the machine off");
+                if (any(result.reasons, StopReason::Shutdown))
+                    return end_machine(static_cast<int>(ExitCode::TripleFault), "triple fault (shutdown)");
+                // Halted with nothing to wake it: the picture stays; host input may still come.
+                if (cpu.cycles() == before) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            }
+        } catch (const std::exception& error) {
+            end_machine(static_cast<int>(ExitCode::UsageError), error.what());
+        }
+    }
+
+    void hand_over_frame() {
+        const DisplayFrame& frame = machine_->display()->refresh();
+        std::lock_guard lock(frame_.mutex);
+        frame_.width = frame.width;
+        frame_.height = frame.height;
+        frame_.pixels.resize(static_cast<std::size_t>(frame.width) * frame.height);
+        for (std::uint32_t y = 0; y < frame.height; ++y)
+            std::copy_n(frame.pixels + static_cast<std::size_t>(y) * frame.stride, frame.width,
+                        frame_.pixels.begin() + static_cast<std::size_t>(y) * frame.width);
+        ++frame_.serial;
+    }
+
+    // ---- the UI thread -------------------------------------------------------------------------
+    void key(const SDL_KeyboardEvent& key) {
+        const bool down = key.type == SDL_KEYDOWN;
+        const SDL_Keymod mods = SDL_GetModState();
+        if (down && (mods & KMOD_CTRL) && (mods & KMOD_ALT)) {  // the host's hotkeys, not the guest's keys
+            if (key.keysym.scancode == SDL_SCANCODE_G) return set_grab(!grabbed_);
+            if (key.keysym.scancode == SDL_SCANCODE_F) {
+                fullscreen_ = !fullscreen_;
+                SDL_SetWindowFullscreen(window_, fullscreen_ ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
+                return;
+            }
+            if (key.keysym.scancode == SDL_SCANCODE_S) return hotkey_screenshot();
+        }
+        if (key.repeat) return;  // the repeat is the guest's typematic rate (repeat_keys)
+        const auto event = key_event_for(key.keysym.scancode, down);
+        if (!event) return;
+        std::lock_guard lock(input_mutex_);
+        machine_->push_key_event(*event);
+        if (down && event->key == Machine::HostKeyEvent::Key::Make) {
+            held_ = *event;
+            held_since_ = emulated_ns_.load();
+            repeat_at_.reset();
+        } else if (held_ && !down && std::equal(held_->make, held_->make + 2, event->make)) {
+            held_.reset();
+        }
+        if (down && !latency_pending_) {  // one measurement at a time: this key to the guest's IN
+            latency_pending_ = true;
+            latency_host_start_ = std::chrono::steady_clock::now();
+            latency_events_target_ = ++keys_pushed_;
+        } else {
+            ++keys_pushed_;
+        }
+    }
+
+    void set_grab(bool grab) {
+        grabbed_ = grab;
+        SDL_SetRelativeMouseMode(grab ? SDL_TRUE : SDL_FALSE);
+        SDL_SetWindowGrab(window_, grab ? SDL_TRUE : SDL_FALSE);
+        update_title();
+    }
+
+    void hotkey_screenshot() {
+        std::lock_guard lock(frame_.mutex);
+        const std::string path = "x86emu-screenshot-" + std::to_string(++hotkey_shots_) + ".png";
+        try {
+            write_png(path, frame_.pixels.data(), frame_.width, frame_.height, frame_.width);
+            std::cerr << kProgram << ": screenshot " << path << '\n';
+            std::lock_guard shots(message_mutex_);
+            shots_.push_back(path);
+        } catch (const std::exception& error) {
+            std::cerr << kProgram << ": " << error.what() << '\n';
+        }
+    }
+
+    void update_title() {
+        const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - title_wall_).count();
+        const std::uint64_t emulated = emulated_ns_.load(), cycles = machine_cycles_.load();
+        char title[256];
+        const double percent = wall > 0 ? (emulated - title_emulated_) / 1e9 / wall * 100 : 0;
+        const double mhz = wall > 0 ? (cycles - title_cycles_) / wall / 1e6 : 0;
+        std::snprintf(title, sizeof title, "x86emu — %.1f MHz emulated, %.0f%% of real time%s — %s", mhz, percent,
+                      sdl_.max_speed ? " (max speed)" : "",
+                      grabbed_ ? "mouse grabbed: Ctrl+Alt+G releases" : "Ctrl+Alt+G grabs the mouse");
+        SDL_SetWindowTitle(window_, title);
+    }
+
+    void draw() {
+        std::lock_guard lock(frame_.mutex);
+        if (frame_.width == 0) return;
+        if (!texture_ || texture_width_ != frame_.width || texture_height_ != frame_.height) {
+            if (texture_) SDL_DestroyTexture(texture_);
+            texture_ = SDL_CreateTexture(renderer_, SDL_PIXELFORMAT_RGB888, SDL_TEXTUREACCESS_STREAMING,
+                                         static_cast<int>(frame_.width), static_cast<int>(frame_.height));
+            texture_width_ = frame_.width;
+            texture_height_ = frame_.height;
+        }
+        if (frame_.serial != drawn_serial_) {
+            SDL_UpdateTexture(texture_, nullptr, frame_.pixels.data(), static_cast<int>(frame_.width * 4));
+            drawn_serial_ = frame_.serial;
+        }
+        // VGA resolutions (up to 720x480) fill a 4:3 monitor; larger (DISPI) modes have square pixels.
+        int window_w = 0, window_h = 0;
+        SDL_GetRendererOutputSize(renderer_, &window_w, &window_h);
+        const double aspect = (frame_.width <= 720 && frame_.height <= 480) ? 4.0 / 3.0
+                                                                             : static_cast<double>(frame_.width) / frame_.height;
+        int w = window_w, h = static_cast<int>(window_w / aspect);
+        if (h > window_h) h = window_h, w = static_cast<int>(window_h * aspect);
+        const SDL_Rect target{(window_w - w) / 2, (window_h - h) / 2, w, h};
+        SDL_SetRenderDrawColor(renderer_, 0, 0, 0, 255);
+        SDL_RenderClear(renderer_);
+        SDL_RenderCopy(renderer_, texture_, nullptr, &target);
+        SDL_RenderPresent(renderer_);
+        ++frames_;
+    }
+
+    void ui_loop() {
+        title_wall_ = std::chrono::steady_clock::now();
+        auto next_title = title_wall_ + std::chrono::seconds(1);
+        const auto frame_period = std::chrono::nanoseconds(1'000'000'000 / refresh_hz_);
+        auto next_frame = std::chrono::steady_clock::now();
+        for (;;) {
+            SDL_Event event;
+            while (SDL_PollEvent(&event)) {
+                if (event.type == SDL_QUIT) return;
+                if (event.type == machine_done_event_) return;
+                if (event.type == SDL_KEYDOWN || event.type == SDL_KEYUP) key(event.key);
+                else if (event.type == SDL_MOUSEMOTION && grabbed_)
+                    machine_->push_mouse_event(event.motion.xrel, -event.motion.yrel, 0, mouse_buttons());
+                else if ((event.type == SDL_MOUSEBUTTONDOWN || event.type == SDL_MOUSEBUTTONUP) && grabbed_)
+                    machine_->push_mouse_event(0, 0, 0, mouse_buttons());
+                else if (event.type == SDL_MOUSEWHEEL && grabbed_)
+                    machine_->push_mouse_event(0, 0, -event.wheel.y, mouse_buttons());
+            }
+            if (g_signal != 0) {
+                std::lock_guard lock(message_mutex_);
+                exit_code_ = static_cast<int>(ExitCode::Interrupted);
+                message_ = "interrupted by signal " + std::to_string(g_signal);
+                return;
+            }
+            if (options_.max_seconds &&
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count() >= *options_.max_seconds) {
+                std::lock_guard lock(message_mutex_);
+                exit_code_ = static_cast<int>(ExitCode::MaxSeconds);
+                message_ = "--max-seconds reached";
+                return;
+            }
+            frame_wanted_.store(true);
+            draw();
+            if (std::chrono::steady_clock::now() >= next_title) {
+                update_title();
+                title_wall_ = std::chrono::steady_clock::now();
+                title_emulated_ = emulated_ns_.load();
+                title_cycles_ = machine_cycles_.load();
+                next_title = title_wall_ + std::chrono::seconds(1);
+            }
+            // Present with vsync paces to the refresh rate; without it (Xvfb), sleep to it.
+            next_frame += frame_period;
+            const auto now = std::chrono::steady_clock::now();
+            if (next_frame > now) std::this_thread::sleep_until(next_frame);
+            else next_frame = now;
+        }
+    }
+
+    static std::uint8_t mouse_buttons() {
+        const std::uint32_t state = SDL_GetMouseState(nullptr, nullptr);
+        return static_cast<std::uint8_t>(((state & SDL_BUTTON_LMASK) ? 1 : 0) | ((state & SDL_BUTTON_RMASK) ? 2 : 0) |
+                                         ((state & SDL_BUTTON_MMASK) ? 4 : 0));
+    }
+
+    void report() {
+        const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+        const double emulated = machine_->cpu().emulated_nanoseconds() / 1e9;
+        std::ostringstream stats;
+        stats << "{\"exit_code\": " << exit_code_ << ", \"frames\": " << frames_ << ", \"wall_seconds\": " << wall
+              << ", \"fps\": " << (wall > 0 ? frames_ / wall : 0) << ", \"emulated_seconds\": " << emulated
+              << ", \"realtime_percent\": " << (wall > 0 ? emulated / wall * 100 : 0)
+              << ", \"cycles\": " << machine_->cpu().cycles() << ", \"instructions\": " << machine_->cpu().instructions()
+              << ", \"latency_emulated_us\": [";
+        for (std::size_t i = 0; i < latency_emulated_us_.size(); ++i) stats << (i ? ", " : "") << latency_emulated_us_[i];
+        stats << "], \"latency_host_ms\": [";
+        for (std::size_t i = 0; i < latency_host_ms_.size(); ++i) stats << (i ? ", " : "") << latency_host_ms_[i];
+        stats << "], \"marks\": [";
+        for (std::size_t i = 0; i < marks_.size(); ++i)
+            stats << (i ? ", " : "") << "{\"name\": \"" << marks_[i].name << "\", \"emulated_seconds\": " << marks_[i].emulated
+                  << ", \"wall_seconds\": " << marks_[i].wall << "}";
+        stats << "], \"screenshots\": " << shots_.size() << "}\n";
+        std::cerr << kProgram << ": " << (message_.empty() ? "window closed" : message_) << "; " << stats.str();
+        if (!sdl_.stats_path.empty()) {
+            try {
+                write_text_file(sdl_.stats_path, stats.str());
+            } catch (const std::exception& error) {
+                std::cerr << kProgram << ": error: --stats: " << error.what() << '\n';
+                if (exit_code_ == 0) exit_code_ = static_cast<int>(ExitCode::UsageError);
+            }
+        }
+    }
+
+    const Options& options_;
+    const SdlOptions& sdl_;
+    SerialConsoles serial_;
+    std::unique_ptr<Machine> machine_;
+    SDL_Window* window_ = nullptr;
+    SDL_Renderer* renderer_ = nullptr;
+    SDL_Texture* texture_ = nullptr;
+    std::uint32_t texture_width_ = 0, texture_height_ = 0;
+    std::uint64_t drawn_serial_ = 0;
+    int refresh_hz_ = 60;
+    std::uint32_t machine_done_event_ = 0;
+    std::chrono::steady_clock::time_point start_, title_wall_;
+    std::uint64_t title_emulated_ = 0, title_cycles_ = 0;
+    std::atomic<bool> stop_{false}, machine_ended_{false}, frame_wanted_{false};
+    std::atomic<std::uint64_t> emulated_ns_{0}, machine_cycles_{0};
+    SharedFrame frame_;
+    std::uint64_t frames_ = 0;
+    bool grabbed_ = false, fullscreen_ = false;
+    unsigned hotkey_shots_ = 0;
+    std::vector<std::pair<std::uint64_t, std::string>> screenshots_, text_dumps_;
+    std::vector<Step> script_;
+    std::size_t script_at_ = 0, type_at_ = 0;
+    std::optional<std::uint64_t> sleep_until_;
+    std::uint64_t next_key_ns_ = 0;
+    std::mutex message_mutex_;
+    int exit_code_ = 0;
+    std::string message_;
+    std::vector<std::string> shots_;
+    struct Mark { std::string name; double emulated, wall; };
+    std::vector<Mark> marks_;
+    // Input shared by the UI thread (key) and the machine thread (repeat_keys, measure_latency).
+    std::mutex input_mutex_;
+    std::optional<Machine::HostKeyEvent> held_;
+    std::uint64_t held_since_ = 0;
+    std::optional<std::uint64_t> repeat_at_;
+    bool latency_pending_ = false;
+    std::chrono::steady_clock::time_point latency_host_start_;
+    std::uint64_t keys_pushed_ = 0, latency_events_target_ = 0, latency_bytes_before_ = 0, bytes_read_last_slice_ = 0;
+    std::optional<std::uint64_t> latency_delivered_cycle_;
+    std::vector<double> latency_emulated_us_, latency_host_ms_;
+};
+
+int run_sdl(int argc, const char* const* argv) {
+    namespace po = boost::program_options;
+    SdlOptions sdl;
+    po::options_description extra("The window (x86emu-sdl, docs/SDL.md)");
+    extra.add_options()
+        ("max-speed", po::bool_switch(&sdl.max_speed), "run as fast as the host allows (default: real time at --mhz)")
+        ("fullscreen", po::bool_switch(&sdl.fullscreen), "start in fullscreen (Ctrl+Alt+F toggles)")
+        ("screenshot-at", po::value(&sdl.screenshot_at)->value_name("CYCLES:FILE"), "write a PNG of the display at this cycle (repeatable)")
+        ("dump-text-at", po::value(&sdl.dump_text_at)->value_name("CYCLES:FILE"), "write the text-mode screen as text at this cycle (repeatable)")
+        ("script", po::value(&sdl.script_path)->value_name("FILE"), "scripted input: at, sleep, wait-text, type, key, screenshot, dump-text, mark, quit (docs/SDL.md)")
+        ("stats", po::value(&sdl.stats_path)->value_name("FILE.json"), "write frame, pacing and input-latency measurements at the end")
+        ("check-display", po::bool_switch(&sdl.check_display), "only check that SDL can open a window: exit 0, or 7 if not");
+    FrontendFlags frontend{kProgram, "in a window (VGA display, PS/2 keyboard and mouse)", &extra};
+    Options options;
+    std::string report_path;
+    // --check-display needs no machine: a dummy kernel name satisfies the shared parser's rule.
+    try {
+        std::vector<const char*> args(argv, argv + argc);
+        const bool only_check = std::find_if(args.begin(), args.end(), [](const char* a) { return std::string(a) == "--check-display"; }) != args.end();
+        if (only_check) {
+            if (SDL_Init(SDL_INIT_VIDEO) != 0) return kExitNoDisplay;
+            // SDL falls back to its window-less drivers when no display server answers: not a display.
+            const std::string driver = SDL_GetCurrentVideoDriver() ? SDL_GetCurrentVideoDriver() : "";
+            if (driver.empty() || driver == "offscreen" || driver == "dummy") {
+                SDL_Quit();
+                return kExitNoDisplay;
+            }
+            SDL_Window* window = SDL_CreateWindow("x86emu", 0, 0, 64, 64, SDL_WINDOW_HIDDEN);
+            const int code = window ? 0 : kExitNoDisplay;
+            if (window) SDL_DestroyWindow(window);
+            SDL_Quit();
+            return code;
+        }
+        options = parse_command_line(argc, argv, report_path, frontend);
+        if (options.show_help) {
+            std::cout << options.help_text << "  7  x86emu-sdl: no display (SDL could not open a window)\n";
+            return 0;
+        }
+        if (options.until_post || !options.report_path.empty() || !options.debugcon_path.empty())
+            throw UsageError("--until-post, --report and --debugcon-file are the headless runner's (x86emu-headless)");
+        if (options.realtime && sdl.max_speed) throw UsageError("--realtime and --max-speed exclude each other");
+    } catch (const std::exception& error) {
+        std::cerr << kProgram << ": error: " << error.what() << "\n(see " << kProgram << " --help)\n";
+        return static_cast<int>(ExitCode::UsageError);
+    }
+    std::signal(SIGINT, note_signal);
+    std::signal(SIGTERM, note_signal);
+    try {
+        SdlRun run(options, sdl);
+        return run.run();
+    } catch (const std::exception& error) {
+        std::cerr << kProgram << ": error: " << error.what() << '\n';
+        return static_cast<int>(ExitCode::UsageError);
+    }
+}
+
+}  // namespace
+
+}  // namespace x86emu::sdl
+
+int main(int argc, char** argv) { return x86emu::sdl::run_sdl(argc, argv); }
