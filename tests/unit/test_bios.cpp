@@ -112,6 +112,12 @@ TEST_CASE("built-in BIOS: POST, services through an option ROM, INT 19h without 
     CHECK(rd(m, 0x5A0, 2) == 0x5003);  // mode 03h, 80 columns
     CHECK(rd(m, 0x5A4, 1) == 1);       // no key waiting
 
+    // INT 15h 87h block move above 1 MiB
+    CHECK(rd(m, 0x5A6, 1) == 0);
+    CHECK(rd(m, 0x5A7, 1) == 0);
+    CHECK(rd(m, 0x200000, 4) == 0x45564F4Du);  // "MOVE"
+    CHECK(rd(m, 0x200004, 4) == 0x454E4F44u);  // "DONE"
+
     // VBE
     CHECK(rd(m, 0x590, 2) == 0x004F);
     CHECK(rd(m, 0x1000, 4) == 0x41534556u);  // "VESA"
