@@ -279,47 +279,30 @@ load_default_dac:
         jb      .ega
         popad
         ret
-.comp:  ; AL = bit CL of BL * 2Ah + bit CH of BL * 15h
-        push    bx
-        push    cx
-        mov     ah, bl
-        shr     bl, cl
-        and     bl, 1
-        mov     al, 2Ah
-        mul     bl
-        mov     bl, ah
-        mov     cl, ch
-        shr     bl, cl
-        and     bl, 1
-        mov     ah, 15h
-        imul    bx, bx, 15h
-        add     al, bl
-        pop     cx
-        pop     bx
+.comp:  ; AL = (bit CL of BL) * 2Ah + (bit CH of BL) * 15h
+        push    dx
+        xor     al, al
+        movzx   dx, cl
+        bt      bx, dx
+        jnc     .c1
+        add     al, 2Ah
+.c1:    movzx   dx, ch
+        bt      bx, dx
+        jnc     .c2
+        add     al, 15h
+.c2:    pop     dx
         ret
 .vga256:
         xor     bx, bx
-.t16:   xor     ah, ah                  ; AH = the bright part
+.t16:   xor     cl, cl                  ; CL = the bright part (index bit 3)
         test    bl, 8
         jz      .nb
-        mov     ah, 15h
+        mov     cl, 15h
 .nb:    mov     al, bl
         shr     al, 2
         and     al, 1
-        imul    ax, ax, 1               ; (keeps AH)
-        mov     al, bl
-        shr     al, 2
-        and     al, 1
-        mov     cl, 2Ah
-        mul     cl
-        add     al, 0                   ; AL = red base
-        push    ax
-        xor     ah, ah
-        test    bl, 8
-        jz      .nb2
-        mov     ah, 15h
-.nb2:   mov     cl, ah
-        pop     ax
+        mov     ch, 2Ah
+        mul     ch
         add     al, cl
         out     dx, al                  ; red
         mov     al, bl

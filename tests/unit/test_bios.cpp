@@ -112,6 +112,25 @@ TEST_CASE("built-in BIOS: POST, services through an option ROM, INT 19h without 
     CHECK(rd(m, 0x5A0, 2) == 0x5003);  // mode 03h, 80 columns
     CHECK(rd(m, 0x5A4, 1) == 1);       // no key waiting
 
+    // the DAC as mode 03h left it: the EGA 64 colours (index bits 2:0 at 2Ah, 5:3 at 15h)
+    auto dac = [&](std::uint8_t index) {
+        m.ports().write(0x3C7, 1, index);
+        std::uint32_t rgb = 0;
+        for (int i = 0; i < 3; ++i) rgb = rgb << 8 | m.ports().read(0x3C9, 1);
+        return rgb;
+    };
+    CHECK(dac(0x00) == 0x000000);
+    CHECK(dac(0x01) == 0x00002A);
+    CHECK(dac(0x06) == 0x2A2A00);
+    CHECK(dac(0x38) == 0x151515);
+    CHECK(dac(0x3F) == 0x3F3F3F);
+
+    // INT 15h 87h block move above 1 MiB
+    CHECK(rd(m, 0x5A6, 1) == 0);
+    CHECK(rd(m, 0x5A7, 1) == 0);
+    CHECK(rd(m, 0x200000, 4) == 0x45564F4Du);  // "MOVE"
+    CHECK(rd(m, 0x200004, 4) == 0x454E4F44u);  // "DONE"
+
     // VBE
     CHECK(rd(m, 0x590, 2) == 0x004F);
     CHECK(rd(m, 0x1000, 4) == 0x41534556u);  // "VESA"

@@ -5,6 +5,7 @@
 ;   0580h: INT 12h AX, 0582h: INT 11h AX, 0584h: INT 15h 88h AX, 0586h/0588h: E801 AX/BX
 ;   0590h: 4F00h AX, 0592h: 4F01h AX, 0594h: PhysBasePtr, 0598h: 4F02h AX, 059Ah: 4F03h BX
 ;   0700h: text rows 0-2 (before the VBE mode set)
+;   05A6h: INT 15h 87h CF, 05A7h: its AH (moved 1800h -> 200000h, 8 bytes)
 ;   05A0h: 10h AH=0Fh AX, 05A2h: 03h DX after the teletype, 05A4h: INT 16h 01h ZF (1 = empty)
         bits    16
         org     0
@@ -91,6 +92,24 @@ init:
         mov     ax, 4F03h
         int     10h
         mov     [059Ah], bx
+        ; INT 15h 87h: 4 words from 1800h to 200000h
+        mov     dword [1800h], 'MOVE'
+        mov     dword [1804h], 'DONE'
+        mov     di, 1900h
+        xor     ax, ax
+        mov     cx, 24
+        rep     stosw
+        mov     word [1900h + 10h], 0FFFFh
+        mov     dword [1900h + 12h], 93001800h
+        mov     word [1900h + 18h], 0FFFFh
+        mov     dword [1900h + 1Ah], 93200000h
+        mov     si, 1900h
+        mov     cx, 4
+        mov     ah, 87h
+        int     15h
+        setc    al
+        mov     [05A6h], al
+        mov     [05A7h], ah
         mov     al, 'R'
         out     0E9h, al
         pop     es
