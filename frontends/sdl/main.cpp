@@ -278,6 +278,7 @@ private:
                         continue;
                     }
                     const bool down = type_at_ % 2 == 0;
+                    await_keys_handled_ = keys_handled_.load() + (shift ? 2 : 1);
                     if (shift && down) push_sdl_key(SDL_SCANCODE_LSHIFT, true);
                     push_sdl_key(scancode, down);
                     if (shift && !down) push_sdl_key(SDL_SCANCODE_LSHIFT, false);
@@ -289,6 +290,7 @@ private:
                 break;
             case Step::Kind::Key:
                 if (cpu.emulated_nanoseconds() < next_key_ns_) return;
+                await_keys_handled_ = keys_handled_.load() + 2;
                 push_sdl_key(step.scancode, true);
                 push_sdl_key(step.scancode, false);
                 next_key_ns_ = cpu.emulated_nanoseconds() + 20'000'000;
@@ -355,6 +357,13 @@ private:
         Cpu& cpu = machine_->cpu();
         try {
             while (!stop_.load()) {
+                // Script keys travel through SDL's queue and the UI thread: the guest waits for
+                // them, so that emulated time between a press and its release is what the script
+                // says however fast the machine runs (--max-speed), and no typematic repeat creeps in.
+                if (keys_handled_.load() < await_keys_handled_) {
+                    std::this_thread::sleep_for(std::chrono::microseconds(500));
+                    continue;
+                }
                 std::uint64_t budget = kSliceCycles;
                 for (const auto& [cycles, file] : screenshots_)
                     if (cycles > cpu.cycles()) budget = std::min(budget, cycles - cpu.cycles());
@@ -405,6 +414,7 @@ private:
 
     // ---- the UI thread -------------------------------------------------------------------------
     void key(const SDL_KeyboardEvent& key) {
+        keys_handled_.fetch_add(1);
         const bool down = key.type == SDL_KEYDOWN;
         const SDL_Keymod mods = SDL_GetModState();
         if (down && (mods & KMOD_CTRL) && (mods & KMOD_ALT)) {  // the host's hotkeys, not the guest's keys
@@ -604,6 +614,8 @@ private:
     std::size_t script_at_ = 0, type_at_ = 0;
     std::optional<std::uint64_t> sleep_until_;
     std::uint64_t next_key_ns_ = 0;
+    std::atomic<std::uint64_t> keys_handled_{0};  // key events the UI thread took (real or scripted)
+    std::uint64_t await_keys_handled_ = 0;        // machine thread: run on once keys_handled_ is here
     std::mutex message_mutex_;
     int exit_code_ = 0;
     std::string message_;
