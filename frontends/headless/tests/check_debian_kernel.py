@@ -5,101 +5,34 @@ Issue 11's reference workload (docs/LINUX_BOOT.md): the guest is fetched through
 scripts/fetch_guest.sh (cached after the first time; a failed fetch fails the test, it never
 skips) and booted directly with QEMU's spelling (-kernel/-initrd/-append/-m/-nographic,
 -serial stdio) on the PC platform. The test plays the user at the serial console through the
-runner's stdin and stdout:
+runner's stdin and stdout (linux_guest.py, shared with the disk-boot test):
   1. waits for the initramfs's "x86emu: initramfs ready" line and a shell that answers,
   2. types `uname -a; cat /proc/cpuinfo; ls /` and checks the answers (the kernel's version
      string, the P6 model's CPUID as Linux reports it, the initramfs's root directory),
   3. types `poweroff -f` and expects the run to end with exit 0, stop reason powered_off
      (ACPI S5, docs/devices/acpi.md).
-Input is typed only once the shell has answered, as a person would (bytes typed before the
-serial port is opened are lost on a real 16550 too: the driver resets its FIFOs at open).
-The command line skips the kernel's crypto self-tests (cryptomgr.notests), which otherwise take
-most of the boot, and sets the console to 115200 baud: Linux's default of 9600 makes every
-kernel message cost about 1 ms of emulated time per character on the modelled 16550A. It prints the boot-to-shell wall time, the guest instructions and MIPS.
+It prints the boot-to-shell wall time, the guest instructions and MIPS.
 
 Usage: check_debian_kernel.py --binary PATH --fetch-script PATH --work-dir DIR
 Standard library only.
 """
 import argparse
-import json
-import os
-import re
-import subprocess
 import sys
-import threading
-import time
 
-APPEND = "console=ttyS0,115200 cryptomgr.notests"
-CYCLE_LIMIT = 200_000_000_000   # a runaway guest ends the run (exit 4) rather than the timeout
-BOOT_TIMEOUT_S = 900            # host seconds until the shell answers
-COMMAND_TIMEOUT_S = 300
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import linux_guest  # noqa: E402  (beside this script)
 
-
-def fail(what, transcript=b""):
-    if transcript:
-        print("---- serial console (last 3000 bytes) ----")
-        print(transcript[-3000:].decode("utf-8", "replace"))
-        print("------------------------------------------")
-    print(f"FAILED: {what}", file=sys.stderr)
-    sys.exit(1)
-
-
-def fetch(script):
-    print("$", script)
-    done = subprocess.run([script], capture_output=True, text=True, stdin=subprocess.DEVNULL)
-    print(done.stdout.rstrip())
-    print(done.stderr.rstrip(), file=sys.stderr)
-    if done.returncode != 0:
-        fail(f"{script} exited {done.returncode}: the guest could not be fetched (see above)")
-    paths = {}
-    for line in done.stdout.splitlines():
-        key, _, value = line.partition(":")
-        if key in ("kernel", "initrd"):
-            paths[key] = value.strip()
-    for key in ("kernel", "initrd"):
-        if not paths.get(key) or not os.path.isfile(paths[key]):
-            fail(f"{script} printed no existing {key} path")
-    return paths
-
-
-class Console:
-    """The runner's stdout collected by a thread, searched by the test; stdin typed into."""
-
-    def __init__(self, process):
-        self.process = process
-        self.output = bytearray()
-        self.lock = threading.Lock()
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self):
-        while True:
-            chunk = self.process.stdout.read1(4096)
-            if not chunk:
-                return
-            with self.lock:
-                self.output += chunk
-
-    def text(self):
-        with self.lock:
-            return bytes(self.output)
-
-    def wait_for(self, pattern, timeout, start=0):
-        """The offset just past the first match of `pattern` (bytes regex) at or after `start`."""
-        deadline = time.monotonic() + timeout
-        regex = re.compile(pattern)
-        while time.monotonic() < deadline:
-            match = regex.search(self.text(), start)
-            if match:
-                return match.end()
-            if self.process.poll() is not None and not self.reader.is_alive():
-                fail(f"the runner exited ({self.process.returncode}) before {pattern!r} appeared", self.text())
-            time.sleep(0.2)
-        fail(f"{pattern!r} did not appear within {timeout} s", self.text())
-
-    def type(self, line):
-        self.process.stdin.write(line.encode() + b"\n")
-        self.process.stdin.flush()
+EXPECTATIONS = [
+    (linux_guest.UNAME_PATTERN, "uname -a names Debian's 6.1 686 kernel"),
+    (r"vendor_id\s*: GenuineIntel", "cpuinfo vendor GenuineIntel (the P6 model's CPUID)"),
+    (r"cpu family\s*: 6\b", "cpuinfo family 6"),
+    (r"model\s*: 1\b", "cpuinfo model 1 (Pentium Pro)"),
+    (r"fpu\s*: yes", "cpuinfo FPU present"),
+    (r"flags\s*:.*\bcx8\b.*\bcmov\b", "cpuinfo flags with CX8 and CMOV"),
+] + [
+    # ls prints the root directory in columns: each name on its own.
+    (rf"(?m)(^|\s){name}(\s|$)", f"ls / shows {name}") for name in ("bin", "init", "proc", "sys")
+]
 
 
 def main():
@@ -108,75 +41,13 @@ def main():
     parser.add_argument("--fetch-script", required=True)
     parser.add_argument("--work-dir", required=True)
     args = parser.parse_args()
-    os.makedirs(args.work_dir, exist_ok=True)
-    paths = fetch(args.fetch_script)
-
-    report_path = os.path.join(args.work_dir, "debian_kernel_report.json")
-    stderr_path = os.path.join(args.work_dir, "debian_kernel_stderr.txt")
-    for path in (report_path, stderr_path):
-        if os.path.exists(path):
-            os.remove(path)
-    command = [args.binary, "-kernel", paths["kernel"], "-initrd", paths["initrd"], "-append", APPEND,
-               "-m", "128M", "-nographic", "-serial", "stdio",
-               "--max-cycles", str(CYCLE_LIMIT), "--report", report_path]
-    print("$", " ".join(command))
-    started = time.monotonic()
-    with open(stderr_path, "wb") as stderr:
-        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr)
-    console = Console(process)
-    try:
-        at = console.wait_for(rb"x86emu: initramfs ready", BOOT_TIMEOUT_S)
-        # The shell answers: `$((6*7))` is echoed as typed, only the shell's output says 42.
-        console.type("echo shell-$((6*7))")
-        at = console.wait_for(rb"shell-42", BOOT_TIMEOUT_S, at)
-        boot_seconds = time.monotonic() - started
-        print(f"boot to shell: {boot_seconds:.1f} s host time")
-
-        console.type("uname -a; cat /proc/cpuinfo; ls /; echo done-$((6*8))")
-        end = console.wait_for(rb"done-48", COMMAND_TIMEOUT_S, at)
-        answer = console.text()[at:end].decode("utf-8", "replace")
-        expectations = [
-            (r"Linux \S+ 6\.1\.\S+-686\S* #1 SMP .*Debian.* i686", "uname -a names Debian's 6.1 686 kernel"),
-            (r"vendor_id\s*: GenuineIntel", "cpuinfo vendor GenuineIntel (the P6 model's CPUID)"),
-            (r"cpu family\s*: 6\b", "cpuinfo family 6"),
-            (r"model\s*: 1\b", "cpuinfo model 1 (Pentium Pro)"),
-            (r"fpu\s*: yes", "cpuinfo FPU present"),
-            (r"flags\s*:.*\bcx8\b.*\bcmov\b", "cpuinfo flags with CX8 and CMOV"),
-        ]
-        # ls prints the root directory in columns: each name on its own.
-        expectations += [(rf"(?m)(^|\s){name}(\s|$)", f"ls / shows {name}") for name in ("bin", "init", "proc", "sys")]
-        for pattern, what in expectations:
-            if not re.search(pattern, answer):
-                fail(f"{what}: /{pattern}/ not in the answer", console.text())
-            print(f"ok: {what}")
-
-        console.type("poweroff -f")
-        try:
-            process.wait(timeout=COMMAND_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            fail("the runner did not end after poweroff -f", console.text())
-        console.reader.join(timeout=10)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        # The whole serial console, kept as the test's artifact.
-        with open(os.path.join(args.work_dir, "serial_console.txt"), "wb") as file:
-            file.write(console.text())
-    total_seconds = time.monotonic() - started
-    if process.returncode != 0:
-        with open(stderr_path, encoding="utf-8", errors="replace") as file:
-            print("stderr:", file.read()[-2000:])
-        fail(f"exit code {process.returncode} after poweroff -f, expected 0", console.text())
-    with open(report_path, encoding="utf-8") as file:
-        report = json.load(file)
-    if report["stop_reason"] != "powered_off":
-        fail(f"stop reason {report['stop_reason']}, expected powered_off", console.text())
+    paths = linux_guest.fetch_guest(args.fetch_script)
+    command = [args.binary, "-kernel", paths["kernel"], "-initrd", paths["initrd"],
+               "-append", linux_guest.APPEND, "-m", "128M", "-nographic", "-serial", "stdio"]
+    report = linux_guest.boot_and_power_off(command, args.work_dir, "uname -a; cat /proc/cpuinfo; ls /",
+                                            EXPECTATIONS)
     if report["model"] != "p6" or report["memory_mib"] != 128:
-        fail(f"model {report['model']} / {report['memory_mib']} MiB, expected p6 / 128")
-    print(f"powered off after {total_seconds:.1f} s host time: {report['instructions']} instructions, "
-          f"{report['cycles']} cycles ({report['emulated_seconds']:.2f} s emulated), "
-          f"{report['instructions'] / report['wall_seconds'] / 1e6:.1f} MIPS")
+        linux_guest.fail(f"model {report['model']} / {report['memory_mib']} MiB, expected p6 / 128")
     print("passed")
 
 
