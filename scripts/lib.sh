@@ -19,7 +19,7 @@ X86EMU_BUILD_PACKAGES=(build-essential cmake nasm nlohmann-json3-dev doctest-dev
 X86EMU_GUEST_PACKAGES=(cpio gzip)
 
 # Packages scripts/make_boot_disk.sh needs to build the boot-disk images (issue 11's disk-boot
-# path), all without root or loop devices: fdisk's sfdisk writes the partition table into the
+# path), all without root or loop devices: fdisk writes the partition table into the
 # file, dosfstools' mkfs.fat --offset makes the FAT inside it, mtools copies files into it,
 # syslinux's mtools-based installer and syslinux-common's mbr.bin make it boot SYSLINUX, and
 # grub-pc-bin's grub-mkimage with boot.img make it boot GRUB 2.

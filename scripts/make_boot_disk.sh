@@ -4,9 +4,10 @@
 # own packages: SYSLINUX (syslinux, syslinux-common) and GRUB 2 (grub-pc-bin). Without root and
 # without loop devices (CI runs in a container): every tool works on the image file itself.
 #
-# Each image is a 32 MiB disk with an MBR partition table (sfdisk on the file) and one FAT16
-# partition from sector 2048 (1 MiB, the alignment fdisk uses; type 06h, active), made with
-# `mkfs.fat --offset` and filled with mtools' mcopy at the partition's byte offset:
+# Each image is a 32.5 MiB disk (66 cylinders of 16 heads x 63 sectors) with an MBR partition table
+# (util-linux fdisk on the file) and one FAT16 partition from sector 2048 (1 MiB, fdisk's
+# alignment; type 06h, active) to the end, made with `mkfs.fat --offset` and filled with mtools'
+# mcopy at the partition's byte offset:
 #   syslinux: syslinux-common's mbr.bin in the first 440 bytes of sector 0 (it loads the active
 #             partition's boot sector), `syslinux --install --offset` (Debian's mtools-based
 #             installer) writes the partition's boot sector and ldlinux.sys/.c32; syslinux.cfg has
@@ -26,14 +27,15 @@
 # initramfs's file name (busybox version and /init hash), the loader package's version and a hash
 # of this script (the recipe):
 #   <kernel package>_<version>+<initramfs name>/<loader>-<loader version>-<recipe hash>.img
-# The images are sparse files (about 7 MB used each); building a new one removes the older images of
+# The images are sparse files (about 7 MB used each; the partition table and FAT have random
+# identifiers, so two builds are not byte-identical); building a new one removes the older images of
 # the same loader in its directory. Prints "LOADER: PATH" for each.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 usage() {
     cat <<'EOF'
-Usage: scripts/make_boot_disk.sh [--loader L] [--cache-dir DIR] [--offline] [--force]
+Usage: scripts/make_boot_disk.sh [--loader L] [--cache-dir DIR] [--offline] [--force] [--verify-qemu]
 Builds (or finds cached) raw disk images that boot the reference Linux guest through a PC BIOS,
 and prints their paths ("syslinux: PATH", "grub: PATH", "grub-linux: PATH").
   --loader L       syslinux, grub (GRUB booting linux16), grub-linux (GRUB booting linux) or all
@@ -41,6 +43,8 @@ and prints their paths ("syslinux: PATH", "grub: PATH", "grub-linux: PATH").
   --cache-dir DIR  image cache (default ${X86EMU_DISK_DIR:-${XDG_CACHE_HOME:-~/.cache}/x86emu/disk})
   --offline        pass --offline to scripts/fetch_guest.sh (use the cached guest, no apt for it)
   --force          rebuild even if a cached image exists
+  --verify-qemu    then boot each image in Debian's qemu-system-i386 (a check of the image with a
+                   BIOS we did not write) until "x86emu: initramfs ready" on COM1; fails if not
 EOF
 }
 
@@ -49,6 +53,8 @@ ALL_LOADERS=(syslinux grub grub-linux)
 LOADERS=()
 FETCH_ARGS=()
 FORCE=0
+VERIFY_QEMU=0
+QEMU_TIMEOUT_S=120
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --loader)
@@ -62,6 +68,7 @@ while [[ $# -gt 0 ]]; do
         --cache-dir) [[ $# -ge 2 ]] || die "--cache-dir needs a directory"; DISK_DIR="$2"; shift 2 ;;
         --offline) FETCH_ARGS+=(--offline); shift ;;
         --force) FORCE=1; shift ;;
+        --verify-qemu) VERIFY_QEMU=1; shift ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; die "unknown argument '$1'" ;;
     esac
@@ -69,16 +76,20 @@ done
 [[ ${#LOADERS[@]} -gt 0 ]] || LOADERS=("${ALL_LOADERS[@]}")
 
 # ---- the disk layout ----------------------------------------------------------------------------
-# 32 MiB: room for the kernel (5.5 MiB), the initramfs (1.1 MiB) and GRUB's core.img, and a FAT16
-# of 63488 sectors (more than FAT12's limit of 4084 clusters at mkfs.fat's 2 KiB clusters).
-DISK_SECTORS=65536
+# The geometry: 16 heads and 63 sectors per track, the default geometry an ATA disk of this size
+# reports in IDENTIFY DEVICE (and a BIOS passes on untranslated below 1024 cylinders), and a whole
+# number of cylinders, so that every sector has a CHS address. The partition table's CHS fields
+# (fdisk -H -S) and the FAT's BPB (mkfs.fat -g) use the same geometry: a loader that falls back to
+# CHS (no INT 13h extensions) finds them consistent with INT 13h AH=08h's answer.
+HEADS=16
+SECTORS_PER_TRACK=63
+CYLINDERS=66
+# 66528 sectors: room for the kernel (5.5 MiB), the initramfs (1.1 MiB) and GRUB's core.img, and a
+# FAT16 of 64480 sectors (more than FAT12's limit of 4084 clusters at mkfs.fat's 2 KiB clusters).
+DISK_SECTORS=$((CYLINDERS * HEADS * SECTORS_PER_TRACK))
 PART_START=2048                          # sectors; also the FAT's "hidden sectors"
 PART_SECTORS=$((DISK_SECTORS - PART_START))
 PART_OFFSET=$((PART_START * 512))        # bytes, for mtools' @@offset and syslinux --offset
-# The FAT's BPB geometry: 16 heads, 63 sectors per track, the translation an ATA disk of this size
-# reports (and a BIOS passes on below 1024 cylinders). Loaders that fall back to CHS use INT 13h
-# AH=08h; the BPB's values only need to agree with it.
-BPB_GEOMETRY=16/63
 APPEND="console=ttyS0,115200 cryptomgr.notests"
 SYSLINUX_MBR=/usr/lib/syslinux/mbr/mbr.bin
 GRUB_DIR=/usr/lib/grub/i386-pc
@@ -106,11 +117,19 @@ new_disk() {
     rm -f "$image"
     truncate -s $((DISK_SECTORS * 512)) "$image"
     # One primary partition, FAT16 (06h), active: mbr.bin boots the active partition, and GRUB's
-    # boot.img keeps the table for GRUB's part_msdos.
-    printf 'label: dos\nstart=%d, size=%d, type=06, bootable\n' "$PART_START" "$PART_SECTORS" |
-        sfdisk --quiet --no-reread --no-tell-kernel "$image" >/dev/null \
-        || die "sfdisk could not write the partition table of $image"
-    mkfs.fat -F 16 --offset "$PART_START" -h "$PART_START" -g "$BPB_GEOMETRY" -n "$label" \
+    # boot.img keeps the table for GRUB's part_msdos. fdisk, not sfdisk, because only fdisk takes
+    # the geometry for the CHS fields (sfdisk assumes 255 heads for a file); its dialogue: new
+    # label (o), new primary partition 1 from PART_START to the end (n p 1), active (a), type 06h
+    # (t), write (w). sfdisk --dump then checks what was written.
+    printf 'o\nn\np\n1\n%d\n\na\nt\n06\nw\n' "$PART_START" |
+        fdisk -H "$HEADS" -S "$SECTORS_PER_TRACK" "$image" >"$image.fdisk.log" 2>&1 \
+        || die "fdisk could not write the partition table of $image: $(cat "$image.fdisk.log")"
+    rm -f "$image.fdisk.log"
+    local table
+    table=$(sfdisk --dump "$image" | grep '^[^ ]*1 :') || die "no partition 1 in $image"
+    [[ "$table" =~ start=\ *$PART_START,\ *size=\ *$PART_SECTORS,\ *type=6,\ *bootable ]] \
+        || die "fdisk wrote an unexpected partition table for $image: $table"
+    mkfs.fat -F 16 --offset "$PART_START" -h "$PART_START" -g "$HEADS/$SECTORS_PER_TRACK" -n "$label" \
         "$image" $((PART_SECTORS / 2)) >/dev/null \
         || die "mkfs.fat could not make the FAT16 of $image"
 }
@@ -220,10 +239,39 @@ EOF
     dd if="$work/core.img" of="$image" bs=512 seek=1 conv=notrunc status=none || die "writing core.img failed"
 }
 
+# ---- the QEMU check -----------------------------------------------------------------------------
+
+# verify_qemu LOADER IMAGE — boots IMAGE in qemu-system-i386 (SeaBIOS) on a throw-away overlay
+# (-snapshot) until the initramfs's line appears on COM1, or fails after QEMU_TIMEOUT_S seconds.
+verify_qemu() {
+    local loader="$1" image="$2" log started
+    log=$(mktemp)
+    started=$(date +%s)
+    timeout "$QEMU_TIMEOUT_S" qemu-system-i386 -m 256 -drive "file=$image,format=raw,if=ide" -snapshot \
+        -display none -monitor none -serial "file:$log" -no-reboot </dev/null >/dev/null 2>&1 &
+    local qemu=$!
+    while kill -0 "$qemu" 2>/dev/null; do
+        if grep -aq 'x86emu: initramfs ready' "$log"; then
+            kill "$qemu" 2>/dev/null
+            wait "$qemu" 2>/dev/null || true
+            rm -f "$log"
+            echo "==> qemu-system-i386: $loader image reached the initramfs in $(($(date +%s) - started)) s" >&2
+            return 0
+        fi
+        sleep 1
+    done
+    wait "$qemu" 2>/dev/null || true
+    echo "---- COM1 (last 2000 bytes) ----" >&2
+    tail -c 2000 "$log" >&2
+    rm -f "$log"
+    die "qemu-system-i386 did not boot the $loader image to the initramfs within $QEMU_TIMEOUT_S s"
+}
+
 # ---- main ---------------------------------------------------------------------------------------
 
 main() {
     ensure_packages "${X86EMU_DISK_PACKAGES[@]}"
+    [[ $VERIFY_QEMU -eq 0 ]] || ensure_packages qemu-system-x86
     local fetch="$X86EMU_ROOT/scripts/fetch_guest.sh" out env_file
     out=$("$fetch" "${FETCH_ARGS[@]}") || die "$fetch failed: no guest to put on the disk"
     env_file=$(sed -n 's/^env: *//p' <<<"$out")
@@ -263,6 +311,7 @@ main() {
         else
             echo "==> $loader disk image: cached" >&2
         fi
+        [[ $VERIFY_QEMU -eq 0 ]] || verify_qemu "$loader" "$image"
         echo "$loader: $image"
     done
 }

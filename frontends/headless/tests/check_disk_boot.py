@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""x86emu-headless boots a hard-disk image through its BIOS: a boot sector, or a boot loader to Linux.
+
+Issue 11's disk-boot path (docs/LINUX_BOOT.md, "Booting from a disk image"), tested against clients
+we did not write:
+  syslinux, grub  scripts/make_boot_disk.sh builds (and caches) a disk image with Debian's SYSLINUX
+                  or GRUB 2 and the reference kernel and initramfs of scripts/fetch_guest.sh. The
+                  runner boots it (`-hda IMG -snapshot`, so the cached image is never written) to
+                  the busybox shell on COM1; the test checks the loader's own console lines, that
+                  the kernel's real-mode setup code ran ("Probing EDD", printed by it before it
+                  enters protected mode) and got the BIOS's E820 map, types `uname -a; cat
+                  /proc/cmdline` and checks the kernel and the command line the loader passed,
+                  then `poweroff -f` (exit 0, powered_off). Prints the boot-to-shell seconds.
+  boot-sector     boot_sector.asm (assembled by CMake) as sector 0 of a 1 MiB image: the BIOS must
+                  load it at 0000:7C00 and jump to it with DL = 80h within HOST_SECONDS_LIMIT of
+                  host time (the boot sector prints what it got to COM1, then halts).
+Usage: check_disk_boot.py --binary PATH --work-dir DIR
+           (--disk-script PATH --loader syslinux|grub | --boot-sector FILE)
+Standard library only.
+"""
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import linux_guest  # noqa: E402  (beside this script)
+
+RUNNER_DISK_ARGS = ["-m", "128M", "-nographic", "-serial", "stdio"]
+# The BIOS's POST and the boot sector take a few million instructions: far under a second.
+HOST_SECONDS_LIMIT = 1.0
+
+# Printed before "x86emu: initramfs ready", per loader: the loader ran from the disk and read its
+# configuration, then the kernel's own real-mode setup code ran under the BIOS.
+COMMON_BOOT_EXPECTATIONS = [
+    (r"Probing EDD \(edd=off to disable\)", "the kernel's real-mode setup code ran (EDD probe)"),
+    (r"BIOS-e820: \[mem 0x0000000000000000-0x", "the kernel got an E820 map from the BIOS"),
+    (r"Kernel command line: .*console=ttyS0,115200 cryptomgr\.notests", "the loader passed the command line"),
+]
+LOADERS = {
+    "syslinux": {
+        "boot": [
+            (r"SYSLINUX 6\.\d+", "SYSLINUX's banner on COM1"),
+            (r"x86emu: syslinux\.cfg read", "SYSLINUX read syslinux.cfg from the FAT partition"),
+        ],
+        "cmdline": r"BOOT_IMAGE=vmlinuz\b",
+    },
+    "grub": {
+        "boot": [
+            (r"GRUB loading", "GRUB's boot.img and diskboot.img loaded core.img"),
+            (r"x86emu: grub\.cfg read", "GRUB read grub.cfg from the FAT partition"),
+            (r"x86emu: grub linux16 /boot/vmlinuz", "GRUB booted the linux16 entry"),
+        ],
+        "cmdline": r"BOOT_IMAGE=/boot/vmlinuz\b",
+    },
+}
+
+
+def check_loader(args):
+    loader = LOADERS[args.loader]
+    image = linux_guest.run_script(args.disk_script, ["--loader", args.loader], (args.loader,))[args.loader]
+    command = [args.binary, "-hda", image, "-snapshot", *RUNNER_DISK_ARGS]
+    expectations = [
+        (linux_guest.UNAME_PATTERN, "uname -a names Debian's 6.1 686 kernel"),
+        (loader["cmdline"], f"/proc/cmdline has {args.loader}'s BOOT_IMAGE"),
+        (r"console=ttyS0,115200 cryptomgr\.notests", "/proc/cmdline has the configured arguments"),
+    ]
+    report = linux_guest.boot_and_power_off(command, args.work_dir, "uname -a; cat /proc/cmdline",
+                                            expectations, COMMON_BOOT_EXPECTATIONS + loader["boot"])
+    print(f"{args.loader}: boot to shell {report['boot_seconds']:.1f} s host time, "
+          f"{report['emulated_seconds']:.2f} s emulated until poweroff")
+    print("passed")
+
+
+def check_boot_sector(args):
+    os.makedirs(args.work_dir, exist_ok=True)
+    image = os.path.join(args.work_dir, "boot_sector_disk.img")
+    with open(args.boot_sector, "rb") as file:
+        sector = file.read()
+    if len(sector) != 512 or sector[510:] != b"\x55\xaa":
+        linux_guest.fail(f"{args.boot_sector} is not a 512-byte boot sector ending 55AAh")
+    with open(image, "wb") as file:
+        file.write(sector)
+        file.truncate(1024 * 1024)   # 2048 sectors: a small disk the BIOS must still accept
+    command = [args.binary, "-hda", image, "-snapshot", *RUNNER_DISK_ARGS]
+    print("$", " ".join(command))
+    started = time.monotonic()
+    try:
+        done = subprocess.run(command, capture_output=True, stdin=subprocess.DEVNULL, timeout=60)
+    except subprocess.TimeoutExpired:
+        linux_guest.fail("the runner did not stop within 60 s")
+    seconds = time.monotonic() - started
+    output = done.stdout
+    print(output.decode("utf-8", "replace")[-2000:])
+    if done.returncode != 0:
+        print(done.stderr.decode("utf-8", "replace")[-2000:])
+        linux_guest.fail(f"exit code {done.returncode}, expected 0 (the boot sector halts)")
+    linux_guest.check_all(output.decode("utf-8", "replace"), [
+        (r"x86emu: boot sector at 0000:7C00 DL=80", "the BIOS jumped to the boot sector at 0000:7C00 with DL=80h"),
+    ], output)
+    print(f"boot sector reached and halted after {seconds:.3f} s host time")
+    if seconds >= HOST_SECONDS_LIMIT:
+        linux_guest.fail(f"{seconds:.3f} s host time, expected under {HOST_SECONDS_LIMIT} s")
+    print("passed")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--binary", required=True)
+    parser.add_argument("--work-dir", required=True)
+    parser.add_argument("--disk-script")
+    parser.add_argument("--loader", choices=sorted(LOADERS))
+    parser.add_argument("--boot-sector")
+    args = parser.parse_args()
+    if args.boot_sector:
+        check_boot_sector(args)
+    elif args.loader and args.disk_script:
+        check_loader(args)
+    else:
+        parser.error("give --boot-sector FILE, or --disk-script PATH with --loader")
+
+
+if __name__ == "__main__":
+    main()
