@@ -178,7 +178,7 @@ put_le() {
     for ((i = 0; i < bytes; i++)); do
         hex+=$(printf '\\x%02x' $(((value >> (8 * i)) & 0xff)))
     done
-    printf "$hex" | dd of="$file" bs=1 seek="$offset" conv=notrunc status=none
+    printf %b "$hex" | dd of="$file" bs=1 seek="$offset" conv=notrunc status=none
 }
 
 # make_grub IMAGE WORK DEFAULT — DEFAULT is the menu entry booted: 0 linux16, 1 linux.
