@@ -7,9 +7,11 @@
 # Cache: ${X86EMU_GUEST_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/x86emu/guest} (or --cache-dir DIR).
 # Outside build/ on purpose: a fresh clone, a new build directory or another worktree on the same
 # machine reuse it. Each artefact is keyed by its Debian package name and version:
-#   kernel/<package>_<version>/vmlinuz, config                 (only boot/ is kept of the .deb)
+#   kernel/<package>_<version>/vmlinuz, config                 (boot/ of the .deb)
+#   kernel/<package>_<version>/modules-<list hash>/*.ko, load-order
+#                                     (the storage modules of GUEST_MODULES and what they depend on)
 #   busybox/<version>/busybox                                  (the static i386 binary)
-#   initramfs/busybox-<version>-<init hash>.cpio.gz            (newc, gzip -9 -n)
+#   initramfs/busybox-<version>-<hash of /init, kernel, modules>.cpio.gz (newc, gzip -9 -n)
 #   guest.env                                                  (the last resolved set)
 # A newer Debian kernel therefore lands beside the old one when the archive has it; offline, the
 # newest cached set is used with a warning, and with nothing cached the script stops with a clear
@@ -63,6 +65,12 @@ read -r -d '' INIT_SCRIPT <<'EOF' || true
 /bin/busybox mount -t devtmpfs devtmpfs /dev
 # Applet links (poweroff, setsid, cttyhack, ls, ...): --install finds busybox through /proc.
 /bin/busybox --install -s
+# The storage drivers (scripts/fetch_guest.sh, GUEST_MODULES), in dependency order.
+if [ -f /lib/modules/load-order ]; then
+    for module in $(cat /lib/modules/load-order); do
+        insmod "/lib/modules/$module" || echo "x86emu: insmod $module failed"
+    done
+fi
 echo "x86emu: initramfs ready"
 # cttyhack opens the active console (ttyS0 with console=ttyS0) as the shell's controlling tty,
 # so job control and ^C work; without it the shell still runs on /dev/console.
@@ -70,6 +78,12 @@ setsid cttyhack sh || sh
 echo "x86emu: shell exited, powering off"
 poweroff -f
 EOF
+
+# The kernel modules the initramfs carries and /init loads, with everything they depend on
+# (modules.dep of the same kernel package): the PIIX3 IDE controller (ata_piix, over libata and
+# the SCSI mid layer), disks (sd_mod) and CD-ROMs (sr_mod). Debian's 686 kernel builds them as
+# modules, so without them the guest sees no /dev/sda or /dev/sr0 (docs/devices/ata.md).
+GUEST_MODULES=(ata_piix sd_mod sr_mod)
 
 # ---- apt: architecture, lists, candidates -------------------------------------------------------
 
@@ -138,11 +152,17 @@ download() {
 
 # ---- the kernel ---------------------------------------------------------------------------------
 
-# fetch_kernel PACKAGE VERSION — makes kernel/<package>_<version>/vmlinuz; true if it exists now.
+# The modules directory's name for GUEST_MODULES (a changed list extracts a new set).
+modules_key() { printf '%s\n' "${GUEST_MODULES[@]}" | sha256sum | cut -c1-12; }
+
+# fetch_kernel PACKAGE VERSION — makes kernel/<package>_<version>/vmlinuz and the modules
+# directory; true if both exist now. The .deb is downloaded again when only the modules are
+# missing (a cache from before they were kept).
 fetch_kernel() {
     local package="$1" version="$2"
     local dir="$GUEST_DIR/kernel/${package}_$(version_key "$version")"
-    if [[ -s "$dir/vmlinuz" ]]; then
+    local modules_dir="$dir/modules-$(modules_key)"
+    if [[ -s "$dir/vmlinuz" && -s "$modules_dir/load-order" ]]; then
         echo "==> kernel $package $version: cached"
         return 0
     fi
@@ -152,23 +172,71 @@ fetch_kernel() {
         rm -rf "$work"
         return 1
     fi
-    # Only boot/ is extracted (dpkg-deb's data archive, filtered): the modules, some 300 MB
-    # unpacked, are of no use to an initramfs that loads none.
-    echo "==> extracting boot/ from $(basename "$deb")"
+    # boot/ and lib/modules/ are extracted (dpkg-deb's data archive, filtered), the modules only
+    # into the temporary directory: of some 300 MB, the initramfs keeps the few it needs.
+    echo "==> extracting boot/ and lib/modules/ from $(basename "$deb")"
     mkdir -p "$work/root"
-    dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$work/root" --wildcards './boot/*' \
-        || { rm -rf "$work"; die "dpkg-deb could not extract boot/ from $deb"; }
+    dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$work/root" --wildcards './boot/*' './lib/modules/*' \
+        || { rm -rf "$work"; die "dpkg-deb could not extract boot/ and lib/modules/ from $deb"; }
     local vmlinuz
     vmlinuz=$(find "$work/root/boot" -maxdepth 1 -name 'vmlinuz-*' | head -n 1)
     [[ -n "$vmlinuz" ]] || { rm -rf "$work"; die "$deb holds no boot/vmlinuz-*"; }
-    mkdir -p "$work/out"
+    local order
+    order=$(module_load_order "$work/root/lib/modules" "${GUEST_MODULES[@]}") || { rm -rf "$work"; die "$deb: $order"; }
+    echo "==> keeping ${#GUEST_MODULES[@]} modules and their dependencies: $(for path in $order; do basename "$path"; done | tr '\n' ' ')"
+    mkdir -p "$work/out/modules"
     cp "$vmlinuz" "$work/out/vmlinuz"
     cp "$work"/root/boot/config-* "$work/out/config" 2>/dev/null || true
-    mkdir -p "$GUEST_DIR/kernel"
-    rm -rf "$dir"
-    mv "$work/out" "$dir"
+    for path in $order; do
+        local file="$path" name
+        name=$(basename "$path")
+        case "$name" in  # a compressed module is stored decompressed: busybox insmod takes plain ELF
+            *.ko.xz) xz -dc "$file" >"$work/out/modules/${name%.xz}"; name=${name%.xz} ;;
+            *.ko.zst) zstd -qdc "$file" >"$work/out/modules/${name%.zst}"; name=${name%.zst} ;;
+            *) cp "$file" "$work/out/modules/$name" ;;
+        esac
+        echo "$name" >>"$work/out/modules/load-order"
+    done
+    mkdir -p "$dir"
+    rm -rf "$modules_dir"
+    mv "$work/out/modules" "$modules_dir"
+    [[ -s "$dir/vmlinuz" ]] || mv "$work/out/vmlinuz" "$dir/vmlinuz"
+    [[ -s "$dir/config" || ! -f "$work/out/config" ]] || mv "$work/out/config" "$dir/config"
     rm -rf "$work"
-    echo "==> kernel: $dir/vmlinuz ($(du -h "$dir/vmlinuz" | cut -f1))"
+    echo "==> kernel: $dir/vmlinuz ($(du -h "$dir/vmlinuz" | cut -f1)), modules: $modules_dir"
+}
+
+# module_depends FILE — the "depends=" field of a module's .modinfo section (NUL-separated
+# key=value strings), as modinfo -F depends prints it, without needing kmod.
+module_depends() {
+    case "$1" in
+        *.ko.xz) xz -dc "$1" ;;
+        *.ko.zst) zstd -qdc "$1" ;;
+        *) cat "$1" ;;
+    esac | tr '\0' '\n' | sed -n 's/^depends=//p' | head -n 1 | tr ',' ' '
+}
+
+# module_load_order MODULES_TREE NAME... — the files of the named modules and of everything they
+# depend on (transitively), each after its dependencies: the order insmod must load them in.
+module_load_order() {
+    local tree="$1"
+    shift
+    local -A path_of=() seen=()
+    local file name
+    while IFS= read -r file; do
+        name=$(basename "$file")
+        name=${name%%.ko*}
+        path_of[${name//-/_}]="$file"
+    done < <(find "$tree" -name '*.ko' -o -name '*.ko.xz' -o -name '*.ko.zst')
+    visit() {
+        local key="${1//-/_}" dep
+        [[ -n "${seen[$key]:-}" ]] && return 0
+        [[ -n "${path_of[$key]:-}" ]] || { echo "no module $1 in the kernel package"; return 1; }
+        seen[$key]=1
+        for dep in $(module_depends "${path_of[$key]}"); do visit "$dep" || return 1; done
+        echo "${path_of[$key]}"
+    }
+    for name in "$@"; do visit "$name" || return 1; done
 }
 
 # ---- busybox and the initramfs ------------------------------------------------------------------
@@ -197,12 +265,13 @@ fetch_busybox() {
     rm -rf "$work"
 }
 
-# build_initramfs BUSYBOX_VERSION — prints the path of the (possibly cached) archive.
+# build_initramfs BUSYBOX_VERSION MODULES_DIR — prints the path of the (possibly cached) archive.
 build_initramfs() {
-    local version="$1"
+    local version="$1" modules_dir="$2"
     local busybox="$GUEST_DIR/busybox/$(version_key "$version")/busybox"
     local init_hash
-    init_hash=$(printf '%s\n' "$INIT_SCRIPT" | sha256sum | cut -c1-12)
+    # The key covers /init, the kernel the modules belong to and the modules themselves.
+    init_hash=$( (printf '%s\n' "$INIT_SCRIPT" "$modules_dir"; cat "$modules_dir/load-order") | sha256sum | cut -c1-12)
     local archive="$GUEST_DIR/initramfs/busybox-$(version_key "$version")-$init_hash.cpio.gz"
     if [[ -s "$archive" ]]; then
         echo "==> initramfs: cached" >&2
@@ -216,6 +285,8 @@ build_initramfs() {
     mkdir -p "$tree"/{bin,sbin,dev,proc,sys,tmp,root,etc,usr/bin,usr/sbin}
     cp "$busybox" "$tree/bin/busybox"
     ln -s busybox "$tree/bin/sh"  # /init's interpreter, before --install has run
+    mkdir -p "$tree/lib/modules"
+    cp "$modules_dir"/*.ko "$modules_dir/load-order" "$tree/lib/modules/"
     printf '%s\n' "$INIT_SCRIPT" >"$tree/init"
     chmod 0755 "$tree/init" "$tree/bin/busybox"
     # Fixed times and owners: the same inputs give the same archive, byte for byte.
@@ -295,7 +366,8 @@ main() {
         || use_cached_set "downloading $kernel_package $kernel_version failed"
     fetch_busybox "$busybox_version" || use_cached_set "downloading busybox-static $busybox_version failed"
     local initrd
-    initrd=$(build_initramfs "$busybox_version")
+    initrd=$(build_initramfs "$busybox_version" \
+        "$GUEST_DIR/kernel/${kernel_package}_$(version_key "$kernel_version")/modules-$(modules_key)")
     write_env "$GUEST_DIR/kernel/${kernel_package}_$(version_key "$kernel_version")/vmlinuz" "$initrd" \
         "$kernel_package" "$kernel_version" "$busybox_version"
     print_env

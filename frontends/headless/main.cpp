@@ -3,6 +3,7 @@
 // the debug console port to a file, stops on a POST code, HLT, triple fault or a cycle/time limit,
 // and says how it ended through its exit code, stderr and an optional JSON report.
 // The contract is docs/HEADLESS.md; exit codes are ExitCode in options.hpp.
+#include <x86emu/disk_image.hpp>
 #include <x86emu/linux_boot.hpp>
 #include <x86emu/machine.hpp>
 
@@ -153,7 +154,10 @@ public:
         // are PC devices); a plain --bios run keeps the bare machine it always had.
         const bool wants_serial =
             options_.serial.kind != SerialSpec::Kind::None || options_.serial2.kind != SerialSpec::Kind::None;
-        config.platform = (options_.pc || !options_.kernel_path.empty() || wants_serial) ? Platform::PC : Platform::Bare;
+        config.platform = (options_.pc || !options_.kernel_path.empty() || wants_serial || options_.disks.any())
+                              ? Platform::PC
+                              : Platform::Bare;
+        open_disks(config);
         config.rtc_start_epoch = rtc_start_epoch(options_);
         // A kernel run without --bios gets a HLT stub: the CPU starts at the kernel, not the ROM.
         config.bios_image = options_.bios_path.empty() ? linux_direct_boot_rom() : load_bios_image(options_.bios_path);
@@ -213,6 +217,18 @@ public:
         if (com < serial_.size() && serial_[com]) serial_[com]->connect(uart);
     }
 
+    // Makes the disks' writes durable (fdatasync) at the end of the run, whatever ended it; an
+    // empty string, or what failed.
+    std::string finish_disks() {
+        if (!machine_) return {};
+        try {
+            machine_->flush_disks();
+        } catch (const DiskImageError& error) {
+            return error.what();
+        }
+        return {};
+    }
+
     // The machine's final counters and registers go into the report, if there is a machine.
     void fill_report() {
         if (!machine_) return;
@@ -223,6 +239,26 @@ public:
     }
 
 private:
+    // --hda, --hdb (primary master, slave), --cdrom (secondary master); a file that is missing,
+    // unreadable, unwritable (without --snapshot), locked or not whole sectors: exit 2.
+    void open_disks(MachineConfig& config) {
+        const DiskOptions& disks = options_.disks;
+        const DiskWriteMode hard_disk_mode = disks.snapshot ? DiskWriteMode::Overlay : DiskWriteMode::WriteThrough;
+        const auto add = [&](const std::string& path, const char* option, IdeSlot slot, IdeDeviceKind kind) {
+            if (path.empty()) return;
+            try {
+                auto image = kind == IdeDeviceKind::Cdrom ? DiskImage::open_file(path, DiskWriteMode::ReadOnly, 2048)
+                                                          : DiskImage::open_file(path, hard_disk_mode);
+                config.ide_drives.push_back({slot, kind, std::move(image)});
+            } catch (const DiskImageError& error) {
+                throw UsageError(std::string(option) + ": " + error.what());
+            }
+        };
+        add(disks.hda, "--hda", IdeSlot::PrimaryMaster, IdeDeviceKind::HardDisk);
+        add(disks.hdb, "--hdb", IdeSlot::PrimarySlave, IdeDeviceKind::HardDisk);
+        add(disks.cdrom, "--cdrom", IdeSlot::SecondaryMaster, IdeDeviceKind::Cdrom);
+    }
+
     void open_serial_consoles() {
         const SerialSpec* specs[] = {&options_.serial, &options_.serial2};
         for (unsigned com = 0; com < 2; ++com)
@@ -408,6 +444,10 @@ int run_headless(int argc, const char* const* argv) {
     } catch (const std::exception& error) {
         // Not the user's fault (out of memory, say), but still a run that never got going.
         outcome = {ExitCode::UsageError, "error", std::string("internal error: ") + error.what()};
+    }
+    if (const std::string failed = run.finish_disks(); !failed.empty()) {
+        if (outcome.code == ExitCode::Success) outcome = {ExitCode::UsageError, "error", failed};
+        else std::cerr << kProgram << ": error: " << failed << '\n';
     }
     if (!run.finish_output()) {
         const std::string lost = "the debug console output could not be written completely";

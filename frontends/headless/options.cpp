@@ -46,6 +46,7 @@ std::pair<std::string, std::string> qemu_spelling(const std::string& token) {
     static const std::pair<const char*, const char*> kSpellings[] = {
         {"-kernel", "kernel"}, {"-initrd", "initrd"},       {"-append", "append"},     {"-m", "qemu-m"},
         {"-nographic", "nographic"}, {"-no-reboot", "no-reboot"}, {"-serial", "serial"},
+        {"-hda", "hda"},         {"-hdb", "hdb"},             {"-cdrom", "cdrom"},       {"-snapshot", "snapshot"},
     };
     for (const auto& [spelling, option] : kSpellings)
         if (token == spelling) return {option, std::string()};
@@ -104,6 +105,11 @@ bool same_existing_file(const std::string& a, const std::string& b) {
 }
 
 void refuse_as_input(const char* option, const std::string& path, const Options& options) {
+    for (const auto& [disk, name] : {std::pair{&options.disks.hda, "--hda"}, std::pair{&options.disks.hdb, "--hdb"},
+                                     std::pair{&options.disks.cdrom, "--cdrom"}})
+        if (same_existing_file(path, *disk))
+            throw UsageError(std::string(option) + " '" + path + "' is the " + name + " image '" + *disk +
+                             "'; writing it would destroy the disk");
     if (same_existing_file(path, options.bios_path))
         throw UsageError(std::string(option) + " '" + path + "' is the --bios file '" + options.bios_path +
                          "'; writing it would destroy the ROM image");
@@ -121,6 +127,27 @@ void refuse_clobbering_report(const Options& options) {
         (options.report_path == options.debugcon_path || same_existing_file(options.report_path, options.debugcon_path)))
         throw UsageError("--report and --debugcon-file name the same file '" + options.report_path +
                          "'; they need different files");
+}
+
+// --hda/--hdb/--cdrom: non-empty names, not one file twice (whether each opens and is a valid
+// image is checked when the runner opens it, also exit 2).
+static void check_disk_options(const Options& options, const boost::program_options::variables_map& given) {
+    const std::pair<const std::string*, const char*> disks[] = {
+        {&options.disks.hda, "--hda"}, {&options.disks.hdb, "--hdb"}, {&options.disks.cdrom, "--cdrom"}};
+    for (const auto& [path, name] : disks)
+        if (given.count(name + 2) && path->empty()) throw UsageError(std::string(name) + ": the file name is empty");
+    for (std::size_t i = 0; i < 3; ++i)
+        for (std::size_t j = i + 1; j < 3; ++j)
+            if (!disks[i].first->empty() &&
+                (*disks[i].first == *disks[j].first || same_existing_file(*disks[i].first, *disks[j].first)))
+                throw UsageError(std::string(disks[i].second) + " and " + disks[j].second + " name the same file '" +
+                                 *disks[i].first + "'");
+    for (const auto& [path, name] : disks)
+        if (same_existing_file(*path, options.bios_path) || same_existing_file(*path, options.kernel_path) ||
+            same_existing_file(*path, options.initrd_path))
+            throw UsageError(std::string(name) + " '" + *path + "' is also the --bios, --kernel or --initrd file");
+    if (options.disks.snapshot && options.disks.hda.empty() && options.disks.hdb.empty())
+        throw UsageError("--snapshot needs a hard disk (--hda or --hdb)");
 }
 
 std::optional<std::int64_t> rtc_start_epoch(const Options& options) {
@@ -152,7 +179,7 @@ Options parse_command_line(int argc, const char* const* argv, std::string& repor
         "Runs a BIOS image from the reset vector, or boots a Linux bzImage directly (boot protocol\n"
         "32-bit entry, no BIOS), without a display and reports how it ended.\n"
         "Numbers accept decimal or hex with 0x. QEMU's spellings -kernel, -initrd, -append, -m,\n"
-        "-nographic, -no-reboot and -serial are accepted as well.\n\nOptions");
+        "-nographic, -no-reboot, -serial, -hda, -hdb, -cdrom and -snapshot are accepted as well.\n\nOptions");
     described.add_options()
         ("help,h", "show this help")
         ("bios", po::value(&options.bios_path)->value_name("FILE"),
@@ -209,7 +236,16 @@ Options parse_command_line(int argc, const char* const* argv, std::string& repor
         ("serial2", po::value(&serial2_text)->value_name("stdio|file:PATH|none"), "COM2, as --serial")
         ("rtc-epoch", po::value(&rtc_epoch_text)->value_name("SECONDS"),
          "the RTC starts at this Unix time (UTC; default a fixed date, so runs are reproducible)")
-        ("rtc-host-time", po::bool_switch(&options.rtc_host_time), "the RTC starts at the host's current time");
+        ("rtc-host-time", po::bool_switch(&options.rtc_host_time), "the RTC starts at the host's current time")
+        ("hda", po::value(&options.disks.hda)->value_name("FILE"),
+         "raw hard disk image (a multiple of 512 bytes) as the primary IDE master (-hda); the guest's "
+         "writes reach the file before it sees them complete; implies the PC platform")
+        ("hdb", po::value(&options.disks.hdb)->value_name("FILE"), "raw hard disk image as the primary IDE slave (-hdb)")
+        ("cdrom", po::value(&options.disks.cdrom)->value_name("FILE"),
+         "ISO 9660 image (a multiple of 2048 bytes) as an ATAPI CD-ROM, the secondary IDE master (-cdrom)")
+        ("snapshot", po::bool_switch(&options.disks.snapshot),
+         "the hard disks' writes go to a copy-on-write overlay in host memory, discarded at exit: the "
+         "image files are never modified (-snapshot)");
 
     po::variables_map given;
     // The runner takes no positional arguments; they are collected (hidden from --help) only to
@@ -250,6 +286,7 @@ Options parse_command_line(int argc, const char* const* argv, std::string& repor
     if (options.kernel_path.empty() && given.count("append")) throw UsageError("--append needs --kernel");
     if (given.count("kernel") && options.kernel_path.empty()) throw UsageError("--kernel: the file name is empty");
     if (given.count("initrd") && options.initrd_path.empty()) throw UsageError("--initrd: the file name is empty");
+    check_disk_options(options, given);
     if (deterministic_flag && options.realtime) throw UsageError("--realtime and --deterministic exclude each other");
     if (given.count("serial")) options.serial = parse_serial_spec(serial_text, "--serial");
     if (given.count("serial2")) options.serial2 = parse_serial_spec(serial2_text, "--serial2");

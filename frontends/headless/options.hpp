@@ -35,6 +35,15 @@ struct SerialSpec {
 // "stdio", "file:PATH", "none" -> SerialSpec; UsageError naming `option` otherwise.
 SerialSpec parse_serial_spec(const std::string& text, const std::string& option);
 
+// The IDE drives (--hda, --hdb, --cdrom, --snapshot; docs/HEADLESS.md): raw image paths, empty
+// for none. --hda is the primary master, --hdb the primary slave, --cdrom the secondary master
+// (QEMU's places for them).
+struct DiskOptions {
+    std::string hda, hdb, cdrom;
+    bool snapshot = false;  // the hard disks' writes go to a host-memory overlay, not the files
+    bool any() const { return !hda.empty() || !hdb.empty() || !cdrom.empty(); }
+};
+
 struct Options {
     bool show_help = false;
     std::string help_text;  // filled when show_help
@@ -72,6 +81,7 @@ struct Options {
     std::optional<double> progress_seconds;  // --progress: a status line on stderr this often
     std::optional<std::uint64_t> max_cycles;
     std::string report_path;  // empty: no report
+    DiskOptions disks;        // a drive implies the PC platform
 };
 
 // Parses argv. Throws UsageError (or a boost::program_options error, also a usage error) with a

@@ -181,7 +181,7 @@ TEST_CASE("PC devices: a device part missing a field or out of range is refused 
     source.run_to(std::uint64_t{source.machine->cpu().clock_khz()} * 5);
     const std::vector<std::uint8_t> good = source.machine->save_snapshot();
     const json body = body_of(good);
-    REQUIRE(body["machine"]["devices"].size() == 12);
+    REQUIRE(body["machine"]["devices"].size() == 13);
 
     PcRun target;
     target.run_to(std::uint64_t{target.machine->cpu().clock_khz()} * 2);
@@ -213,6 +213,15 @@ TEST_CASE("PC devices: a device part missing a field or out of range is refused 
     json pic = body;
     pic["machine"]["devices"]["pic"]["chips"][1]["vector_base"] = 0x71;
     expect_refused(*target.machine, with_body(pic), SnapshotErrorKind::InvalidField, "machine.devices.pic.chips[1].vector_base");
+
+    json ata = body;
+    ata["machine"]["devices"]["ide"]["primary"]["drives"][0]["multiple"] = 17;
+    expect_refused(*target.machine, with_body(ata), SnapshotErrorKind::InvalidField,
+                   "machine.devices.ide.primary.drives[0].multiple: 17 is out of range (0 to 16)");
+    json pending = body;
+    pending["machine"]["devices"]["ide"]["secondary"]["drives"][1]["pending"] = 1;
+    expect_refused(*target.machine, with_body(pending), SnapshotErrorKind::InvalidField,
+                   "machine.devices.ide.secondary.drives[1].pending_at");
 
     json gone = body;
     gone["machine"]["devices"].erase("acpi_pm");

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "x86emu/cpu.hpp"
+#include "x86emu/disk_image.hpp"
 #include "x86emu/display.hpp"
 #include "x86emu/io_ports.hpp"
 #include "x86emu/memory_map.hpp"
@@ -30,6 +31,19 @@ namespace x86emu {
 // 4D0h-4D1h, 40h-43h, 61h, 80h, F0h, CF9h), so an embedder cannot add handlers there.
 enum class Platform { Bare, PC };
 
+// An IDE drive on the PC platform's PIIX3 IDE controller (docs/devices/ata.md): which of the four
+// positions it takes, what it is and the image behind it. A HardDisk is an ATA disk with LBA48
+// on a DiskImage with 512-byte sectors (writable unless the image is ReadOnly); a Cdrom is an
+// ATAPI CD-ROM on an ISO image (DiskImage::open_file(path, DiskWriteMode::ReadOnly, 2048)).
+// The Machine shares ownership of the image; the image contents are not part of a snapshot.
+enum class IdeSlot : std::uint8_t { PrimaryMaster, PrimarySlave, SecondaryMaster, SecondarySlave };
+enum class IdeDeviceKind : std::uint8_t { HardDisk, Cdrom };
+struct IdeDrive {
+    IdeSlot slot = IdeSlot::PrimaryMaster;
+    IdeDeviceKind kind = IdeDeviceKind::HardDisk;
+    std::shared_ptr<DiskImage> image;
+};
+
 // What to build. The constructor of Machine validates it and throws std::invalid_argument with a
 // message naming the offending field when a rule below is broken:
 //   * memory_mib: 1..3072, and at most the model's address space (8086: 1 MiB, 286: 16 MiB).
@@ -37,6 +51,8 @@ enum class Platform { Bare, PC };
 //   * bios_image: a non-empty multiple of 4 KiB (the host-page granule) of at most 128 KiB
 //     (so that it fits the PC's ROM area 0xE0000-0xFFFFF).
 //   * platform: Bare or PC.
+//   * ide_drives: only with Platform::PC; each slot at most once; an image for each; a Cdrom's
+//     image ReadOnly and a whole number of 2048-byte blocks.
 struct MachineConfig {
     // The PC platform's RTC starts at this Unix time (seconds, UTC); unset: a fixed date
     // (2024-01-01 00:00 UTC), so that runs are reproducible.
@@ -46,6 +62,7 @@ struct MachineConfig {
     std::uint32_t memory_mib = 16;
     std::vector<std::uint8_t> bios_image;
     Platform platform = Platform::Bare;
+    std::vector<IdeDrive> ide_drives;
 };
 
 inline constexpr std::uint32_t kMaxMachineMemoryMib = 3072;
@@ -163,6 +180,12 @@ public:
     // std::out_of_range for another index, std::logic_error on the Bare platform.
     void set_serial_output(unsigned index, std::function<void(std::uint8_t)> output);
     void push_serial_input(unsigned index, std::span<const std::uint8_t> bytes);
+
+    // Makes every IDE drive's writes durable (DiskImage::flush: fdatasync of a WriteThrough
+    // file). Writes reach the image file before the guest sees them complete anyway; this is
+    // for a clean exit (the destructor also flushes, silently). Throws DiskImageError if a flush
+    // failed (after trying every drive). Nothing to do on the Bare platform.
+    void flush_disks();
 
     // Claims ports first..last (inclusive) for an 8-bit ISA device (PortHandler, x86emu/io_ports.hpp):
     // a word or dword IN/OUT there is split into byte accesses, low byte at the lowest port

@@ -444,6 +444,98 @@ Vga::State vga_state(const Field& f) {
     return s;
 }
 
+// ---- ATA channels -------------------------------------------------------------------------------
+
+json task_file_json(const AtaChannel::TaskFile& t) {
+    return json::array({t.features, t.sector_count, t.lba_low, t.lba_mid, t.lba_high});
+}
+AtaChannel::TaskFile task_file_state(const Field& f) {
+    f.expect_size(5);
+    return {f.at(0).uint<std::uint8_t>(), f.at(1).uint<std::uint8_t>(), f.at(2).uint<std::uint8_t>(),
+            f.at(3).uint<std::uint8_t>(), f.at(4).uint<std::uint8_t>()};
+}
+// A buffer of at most `max` bytes.
+std::vector<std::uint8_t> buffer_state(const Field& f, std::size_t max) {
+    const std::vector<std::uint8_t>& bytes = f.bytes();
+    if (bytes.size() > max) f.invalid("at most " + std::to_string(max) + " bytes, found " + std::to_string(bytes.size()));
+    return bytes;
+}
+json ata_json(const AtaChannel::State& s) {
+    json drives = json::array();
+    for (const auto& d : s.drives)
+        drives.push_back({{"current", task_file_json(d.current)}, {"previous", task_file_json(d.previous)},
+                          {"device", d.device}, {"status", d.status}, {"error", d.error}, {"intrq", d.intrq},
+                          {"heads", d.heads}, {"sectors_per_track", d.sectors_per_track}, {"multiple", d.multiple},
+                          {"transfer_mode", d.transfer_mode}, {"revert_on_reset", d.revert_on_reset},
+                          {"standby", d.standby}, {"sleeping", d.sleeping}, {"phase", static_cast<unsigned>(d.phase)},
+                          {"pending", static_cast<unsigned>(d.pending)}, {"pending_at", optional_json(d.pending_at)},
+                          {"command", d.command}, {"lba", d.lba}, {"remaining", d.remaining}, {"block", d.block},
+                          {"ext", d.ext}, {"chs", d.chs}, {"final_status", d.final_status},
+                          {"final_error", d.final_error}, {"buffer", json::binary(d.buffer)}, {"position", d.position},
+                          {"sense", json::array({d.sense_key, d.asc, d.ascq})}, {"unit_attention", d.unit_attention},
+                          {"tray_locked", d.tray_locked}, {"medium_loaded", d.medium_loaded},
+                          {"byte_limit", d.byte_limit}, {"response", json::binary(d.response)},
+                          {"response_offset", d.response_offset}, {"medium_transfer", d.medium_transfer}});
+    return {{"drives", drives}, {"device_control", s.device_control}, {"selected", s.selected}, {"srst", s.srst}};
+}
+AtaChannel::State ata_state(const Field& f) {
+    // The largest buffers: a READ MULTIPLE block of 16 sectors, a CD READ block within the
+    // 64 KiB byte count limit, a packet response.
+    constexpr std::size_t kMaxBuffer = 64 * 1024;
+    AtaChannel::State s;
+    const Field drives = f["drives"];
+    drives.expect_size(2);
+    for (unsigned i = 0; i < 2; ++i) {
+        const Field e = drives.at(i);
+        auto& d = s.drives[i];
+        d.current = task_file_state(e["current"]);
+        d.previous = task_file_state(e["previous"]);
+        d.device = e["device"].uint<std::uint8_t>();
+        d.status = e["status"].uint<std::uint8_t>();
+        d.error = e["error"].uint<std::uint8_t>();
+        d.intrq = e["intrq"].boolean();
+        d.heads = e["heads"].uint<std::uint16_t>(16);
+        d.sectors_per_track = e["sectors_per_track"].uint<std::uint16_t>(255);
+        d.multiple = e["multiple"].uint<std::uint8_t>(AtaChannel::kMaxMultiple);
+        d.transfer_mode = e["transfer_mode"].uint<std::uint8_t>();
+        d.revert_on_reset = e["revert_on_reset"].boolean();
+        d.standby = e["standby"].boolean();
+        d.sleeping = e["sleeping"].boolean();
+        d.phase = static_cast<AtaChannel::Phase>(e["phase"].uint<std::uint8_t>(static_cast<unsigned>(AtaChannel::Phase::Packet)));
+        d.pending = static_cast<AtaChannel::Pending>(
+            e["pending"].uint<std::uint8_t>(static_cast<unsigned>(AtaChannel::Pending::PacketData)));
+        d.pending_at = read_optional(e["pending_at"]);
+        d.command = e["command"].uint<std::uint8_t>();
+        d.lba = e["lba"].uint<std::uint64_t>();
+        d.remaining = e["remaining"].uint<std::uint32_t>(65536);
+        d.block = e["block"].uint<std::uint32_t>(65536);
+        d.ext = e["ext"].boolean();
+        d.chs = e["chs"].boolean();
+        d.final_status = e["final_status"].uint<std::uint8_t>();
+        d.final_error = e["final_error"].uint<std::uint8_t>();
+        d.buffer = buffer_state(e["buffer"], kMaxBuffer);
+        d.position = e["position"].uint<std::uint32_t>(static_cast<std::uint32_t>(d.buffer.size()));
+        const Field sense = e["sense"];
+        sense.expect_size(3);
+        d.sense_key = sense.at(0).uint<std::uint8_t>(15);
+        d.asc = sense.at(1).uint<std::uint8_t>();
+        d.ascq = sense.at(2).uint<std::uint8_t>();
+        d.unit_attention = e["unit_attention"].boolean();
+        d.tray_locked = e["tray_locked"].boolean();
+        d.medium_loaded = e["medium_loaded"].boolean();
+        d.byte_limit = e["byte_limit"].uint<std::uint16_t>();
+        d.response = buffer_state(e["response"], kMaxBuffer);
+        d.response_offset = e["response_offset"].uint<std::uint32_t>(static_cast<std::uint32_t>(d.response.size()));
+        d.medium_transfer = e["medium_transfer"].boolean();
+        if ((d.pending == AtaChannel::Pending::None) != !d.pending_at)
+            e["pending_at"].invalid("a pending event needs its cycle, and only then");
+    }
+    s.device_control = f["device_control"].uint<std::uint8_t>();
+    s.selected = f["selected"].uint<std::uint8_t>(1);
+    s.srst = f["srst"].boolean();
+    return s;
+}
+
 }  // namespace
 
 // ---- registration -------------------------------------------------------------------------------
@@ -555,6 +647,28 @@ void register_device_snapshots(PcPlatform& p, SnapshotRegistry& registry,
                 }
             }
             vga.state_restored();
+        });
+    // The IDE function's configuration (its decode enables) and both channels; the drives' images
+    // are not in the snapshot (docs/SNAPSHOTS.md): the restoring machine must have the same ones.
+    add("ide",
+        [&p] {
+            return json{{"pci_config", array_json(p.ide_->state().config)},
+                        {"primary", ata_json(p.ata_[0]->state())},
+                        {"secondary", ata_json(p.ata_[1]->state())}};
+        },
+        [&p](const Field& f, bool apply) {
+            const auto config = config_space(f["pci_config"]);
+            const AtaChannel::State primary = ata_state(f["primary"]);
+            const AtaChannel::State secondary = ata_state(f["secondary"]);
+            if (!apply) return;
+            p.ide_->state().config = config;
+            p.ata_[0]->set_state(primary);
+            p.ata_[1]->set_state(secondary);
+            p.ide_->state_restored();  // the decode enables, then the IRQ lines from the state
+            for (auto& channel : p.ata_) {
+                channel->rearm_events();
+                channel->rebuild();
+            }
         });
     add("platform",
         [&p] {

@@ -4,6 +4,7 @@
 
 #include "devices/device_snapshots.hpp"
 
+#include <exception>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -36,6 +37,7 @@ PcPlatform::PcPlatform(Wiring wiring)
     add_serial_and_rtc_devices();
     add_keyboard_and_power_devices();
     add_video_and_pci_devices();
+    add_storage_devices();
     if (wiring_.snapshots) register_device_snapshots(*this, *wiring_.snapshots, snapshot_adapters_);
 }
 
@@ -64,6 +66,7 @@ void PcPlatform::reset_devices() {
     port92_->reset();
     a20_gate_->reset();
     acpi_pm_->reset();
+    for (auto& channel : ata_) channel->reset();
     state_ = State{};
     pic_.set_irq(13, false);
     wiring_.cpu.set_ignne(false);
@@ -151,6 +154,39 @@ void PcPlatform::add_video_and_pci_devices() {
     vga_->attach(wiring_.ports, wiring_.memory);
     pci_->add(Vga::kPciDevice, 0, vga_->pci_function());
     pci_->attach(wiring_.ports);
+}
+
+// The PIIX3 IDE function and its channels in compatibility mode (82371SB §2.3, §2.6): primary
+// 1F0h-1F7h/3F6h on IRQ14, secondary 170h-177h/376h on IRQ15.
+void PcPlatform::add_storage_devices() {
+    static constexpr std::uint16_t kBase[2] = {0x1F0, 0x170}, kControl[2] = {0x3F6, 0x376};
+    static constexpr unsigned kIrq[2] = {14, 15};
+    for (unsigned channel = 0; channel < 2; ++channel) {
+        ata_[channel] = std::make_unique<AtaChannel>(wiring_.scheduler, irq_line(kIrq[channel]), channel);
+        for (unsigned device = 0; device < 2; ++device)
+            ata_[channel]->set_drive(device, wiring_.ide_drives[2 * channel + device]);
+        ata_[channel]->attach(wiring_.ports, kBase[channel], kControl[channel]);
+    }
+    ide_ = std::make_unique<PciIdePiix3>([this](unsigned channel, bool enabled) {
+        ata_[channel]->set_decode_enabled(enabled);
+        ata_[channel]->rebuild();
+    });
+    ide_->report_decode();
+    pci_->add(1, 1, *ide_);
+}
+
+void PcPlatform::flush_disks() {
+    std::exception_ptr first;
+    for (auto& channel : ata_)
+        for (unsigned device = 0; device < 2; ++device)
+            if (DiskImage* image = channel->drive_image(device)) {
+                try {
+                    image->flush();
+                } catch (const DiskImageError&) {
+                    if (!first) first = std::current_exception();
+                }
+            }
+    if (first) std::rethrow_exception(first);
 }
 
 }  // namespace x86emu::devices

@@ -30,14 +30,19 @@
 //   * PCI mechanism #1 (CF8h dword, CFCh-CFFh) with the 440FX host bridge, the PIIX3 ISA bridge
 //     and the VGA (vga.hpp: 3B4h-3DAh, 1CEh/1CFh DISPI, A0000h-BFFFFh unmapped from RAM and
 //     mapped as the VGA's MMIO, the LFB at BAR0).
+//   * the PIIX3's IDE function at 00:01.1 (pci_bus.hpp) with two ATA channels (ata_channel.hpp):
+//     primary 1F0h-1F7h + 3F6h on IRQ14, secondary 170h-177h + 376h on IRQ15, each with the
+//     master/slave drives of Wiring::ide_drives; IDETIM's decode enable gates the ports.
 //
 // Ports claimed: 20h-21h, A0h-A1h, 4D0h-4D1h (PIC, ELCR), 40h-43h, 61h (PIT, port B), 60h, 64h,
-// 92h, 70h-71h, 2F8h-2FFh, 3F8h-3FFh, 80h, F0h, CF8h, CF9h, CFCh-CFFh, 600h-60Fh, the VGA's. A
-// hard reset puts the PIC, PIT, UARTs, 8042, port 92h, A20 and ACPI back to power-on state (the
+// 92h, 70h-71h, 2F8h-2FFh, 3F8h-3FFh, 80h, F0h, CF8h, CF9h, CFCh-CFFh, 600h-60Fh, the VGA's,
+// 1F0h-1F7h, 3F6h, 170h-177h, 376h. A
+// hard reset puts the PIC, PIT, UARTs, 8042, port 92h, A20, ACPI and the ATA drives back to power-on state (the
 // RTC and its CMOS run on, battery-backed); the VGA and PCI configuration keep theirs
 // (they have no reset input here).
 
 #pragma once
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -46,6 +51,7 @@
 
 #include "devices/acpi_pm.hpp"
 #include "devices/acpi_tables.hpp"
+#include "devices/ata_channel.hpp"
 #include "devices/kbc8042.hpp"
 #include "devices/pci_bus.hpp"
 #include "devices/pic8259.hpp"
@@ -93,6 +99,9 @@ public:
         // The Machine's snapshot registry: every device is registered with it (device_snapshots.hpp)
         // under its "devices" key. Null: the devices are not part of any snapshot.
         SnapshotRegistry* snapshots = nullptr;
+        // The IDE drives: primary master, primary slave, secondary master, secondary slave
+        // (kind None: no drive there).
+        std::array<AtaChannel::DriveConfig, 4> ide_drives{};
     };
 
     // Builds and attaches every device; the CPU gets the PIC as its interrupt controller and
@@ -119,6 +128,12 @@ public:
     AcpiPm& acpi() { return *acpi_pm_; }
     Vga& vga() { return *vga_; }
     PciBus& pci() { return *pci_; }
+    // The IDE channels: 0 primary, 1 secondary (std::out_of_range otherwise).
+    AtaChannel& ata(unsigned channel) { return *ata_.at(channel); }
+    PciIdePiix3& ide_function() { return *ide_; }
+    // Flushes every drive's image (DiskImage::flush); the first DiskImageError propagates after
+    // all were tried.
+    void flush_disks();
     // The ACPI tables (RSDP, RSDT, FADT, FACS, DSDT) describing this platform, for the loader
     // to place in RAM at their base (E0000h) as firmware would (docs/devices/acpi.md).
     const AcpiTables& acpi_tables() const { return acpi_tables_; }
@@ -151,6 +166,7 @@ private:
     void add_serial_and_rtc_devices();
     void add_keyboard_and_power_devices();
     void add_video_and_pci_devices();
+    void add_storage_devices();
     void on_ferr(bool asserted);
     void write_coprocessor_port(std::uint8_t value);
 
@@ -173,6 +189,9 @@ private:
     std::unique_ptr<PciHostBridge440fx> host_bridge_;
     std::unique_ptr<PciIsaBridgePiix3> isa_bridge_;
     std::unique_ptr<Vga> vga_;
+    // The PIIX3 IDE function (00:01.1) and its two channels.
+    std::array<std::unique_ptr<AtaChannel>, 2> ata_;
+    std::unique_ptr<PciIdePiix3> ide_;
     std::function<void(std::uint8_t)> post_code_handler_;
     State state_;
     std::vector<std::unique_ptr<Snapshottable>> snapshot_adapters_;  // registered with Wiring::snapshots

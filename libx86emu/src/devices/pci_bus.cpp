@@ -3,6 +3,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "x86emu/io_ports.hpp"
 
@@ -215,6 +216,39 @@ std::optional<unsigned> PciIsaBridgePiix3::pirq_route(unsigned n) const {
     // IRQ 0, 1, 2, 8 and 13 are reserved routing values (82371SB datasheet, PIRQRC).
     if ((value & 0x80) != 0 || irq <= 2 || irq == 8 || irq == 13) return std::nullopt;
     return irq;
+}
+
+PciIdePiix3::PciIdePiix3(std::function<void(unsigned, bool)> decode)
+    : PciFunction(PciIdentity{.vendor_id = 0x8086,
+                              .device_id = 0x7010,
+                              .revision = 0x00,
+                              .class_code = 0x01,
+                              .subclass = 0x01,
+                              .prog_if = 0x80,
+                              .header_type = 0x00,
+                              .initial_command = pci_config::kCommandIo}),
+      decode_(std::move(decode)) {
+    // IDETIM: bits 15 IDE, 14 SITRE, 13:12 ISP, 9:8 RTC, 7:0 the drive timing enables (11:10
+    // reserved); SIDETIM: slave timings of both channels.
+    for (std::uint8_t channel = 0; channel < 2; ++channel) {
+        define_register(static_cast<std::uint8_t>(0x40 + 2 * channel), 0xFF, 0x00);
+        define_register(static_cast<std::uint8_t>(0x41 + 2 * channel), 0xF3, 0x80);
+    }
+    define_register(0x44, 0xFF, 0x00);
+}
+
+bool PciIdePiix3::channel_decode_enabled(unsigned channel) const {
+    if (channel > 1) throw std::invalid_argument("PciIdePiix3: channel above 1");
+    return io_decode_enabled() && (config_byte(static_cast<std::uint8_t>(0x41 + 2 * channel)) & 0x80) != 0;
+}
+
+void PciIdePiix3::config_written(std::uint8_t offset, unsigned size) {
+    if (offset <= 0x43 && offset + size > 0x40) decode_changed();
+}
+
+void PciIdePiix3::decode_changed() {
+    if (!decode_) return;
+    for (unsigned channel = 0; channel < 2; ++channel) decode_(channel, channel_decode_enabled(channel));
 }
 
 }  // namespace x86emu

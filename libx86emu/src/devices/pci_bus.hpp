@@ -19,6 +19,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -164,6 +165,31 @@ public:
     PciIsaBridgePiix3();
     // The ISA IRQ PIRQ[n]# (n 0-3 for A-D) is routed to; nullopt while disabled or reserved.
     std::optional<unsigned> pirq_route(unsigned n) const;
+};
+
+// Intel 82371SB PIIX3 function 1 (IDE), 8086:7010 rev 00h, class 01 01 80h (mass storage, IDE,
+// prog-if 80h: both channels in compatibility mode at 1F0h/3F6h IRQ14 and 170h/376h IRQ15, not
+// switchable to native mode, bus master capable), at 00:01.1 (82371SB datasheet §2.3 "PCI
+// configuration registers - IDE interface"). IDETIM (40h-41h primary, 42h-43h secondary) and
+// SIDETIM (44h) are writable and read back; bit 15 of IDETIM (IDE decode enable) together with
+// PCICMD's I/O space enable decides whether the channel answers its ports, reported through
+// `decode` whenever either changes. Both start enabled, as a PC BIOS leaves them (the datasheet's
+// power-on default is disabled; with a direct Linux boot there is no BIOS to enable them, and
+// ata_piix skips a channel whose decode bit is clear). The timing fields have no effect (PIO
+// timing is not modelled). Not implemented: bus master IDE (BMIBA at 20h reads 0, so a driver
+// falls back to PIO).
+class PciIdePiix3 final : public PciFunction {
+public:
+    // `decode(channel, enabled)`: channel 0 primary, 1 secondary.
+    explicit PciIdePiix3(std::function<void(unsigned channel, bool enabled)> decode);
+    bool channel_decode_enabled(unsigned channel) const;
+    // After a restore (or to push the initial state): reports both channels' decode.
+    void report_decode() { decode_changed(); }
+
+private:
+    void config_written(std::uint8_t offset, unsigned size) override;
+    void decode_changed() override;
+    std::function<void(unsigned, bool)> decode_;
 };
 
 }  // namespace x86emu

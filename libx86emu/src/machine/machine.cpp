@@ -7,6 +7,7 @@
 #include "devices/pc_platform.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -103,7 +104,7 @@ struct Machine::Impl {
                 powered_off = true;
                 cpu.pull_deadline(cpu.cycles());  // ends the slice after the OUT
             },
-            layout.ram_bytes, rtc_start_epoch, cpu.has_fpu(), &devices});
+            layout.ram_bytes, rtc_start_epoch, cpu.has_fpu(), &devices, ide_drives});
     }
     // A reset the guest requested, done between slices; true if one was.
     bool carry_out_pending_reset() {
@@ -128,7 +129,32 @@ struct Machine::Impl {
     bool stop_on_guest_reset = false;
     bool powered_off = false;
     std::optional<std::int64_t> rtc_start_epoch;
+    std::array<devices::AtaChannel::DriveConfig, 4> ide_drives{};
 };
+
+namespace {
+
+// MachineConfig::ide_drives -> the platform's four positions, checking the rules.
+std::array<devices::AtaChannel::DriveConfig, 4> ide_wiring(const MachineConfig& config) {
+    std::array<devices::AtaChannel::DriveConfig, 4> slots{};
+    if (!config.ide_drives.empty() && config.platform != Platform::PC)
+        throw std::invalid_argument("machine config: ide_drives need the PC platform (platform = Platform::PC)");
+    for (const IdeDrive& drive : config.ide_drives) {
+        const auto slot = static_cast<unsigned>(drive.slot);
+        if (slot > 3) throw std::invalid_argument("machine config: ide_drives: unknown slot");
+        if (slots[slot].kind != devices::AtaDriveKind::None)
+            throw std::invalid_argument("machine config: ide_drives: slot " + std::to_string(slot) + " given twice");
+        if (!drive.image) throw std::invalid_argument("machine config: ide_drives: a drive without an image");
+        const bool cdrom = drive.kind == IdeDeviceKind::Cdrom;
+        if (cdrom && (drive.image->writable() || drive.image->size_bytes() % 2048 != 0))
+            throw std::invalid_argument("machine config: ide_drives: the CD-ROM image '" + drive.image->name() +
+                                        "' must be ReadOnly and a whole number of 2048-byte blocks");
+        slots[slot] = {cdrom ? devices::AtaDriveKind::Cdrom : devices::AtaDriveKind::HardDisk, drive.image};
+    }
+    return slots;
+}
+
+}  // namespace
 
 Machine::Machine(MachineConfig config) {
     const MemoryMap layout = layout_for(config);
@@ -136,6 +162,7 @@ Machine::Machine(MachineConfig config) {
         throw std::invalid_argument("machine config: unknown platform");
     impl_ = std::make_unique<Impl>(layout, config.model, config.cpu_options, config.bios_image);
     impl_->rtc_start_epoch = config.rtc_start_epoch;
+    impl_->ide_drives = ide_wiring(config);
     if (config.platform == Platform::PC) impl_->build_pc_platform();
     impl_->cpu.reset();
 }
@@ -237,6 +264,10 @@ void Machine::set_serial_output(unsigned index, std::function<void(std::uint8_t)
 void Machine::push_serial_input(unsigned index, std::span<const std::uint8_t> bytes) {
     if (!impl_->platform) throw std::logic_error("Machine::push_serial_input: the Bare platform has no serial ports");
     impl_->platform->serial(index).host_input().push(bytes);
+}
+
+void Machine::flush_disks() {
+    if (impl_->platform) impl_->platform->flush_disks();
 }
 
 void Machine::add_port_handler(std::uint16_t first, std::uint16_t last, PortHandler handler) {
