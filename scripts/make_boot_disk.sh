@@ -148,13 +148,13 @@ make_syslinux() {
     local image="$1" work="$2"
     new_disk "$image" X86EMU-SYSL
     put_guest "$image" ""
-    # SERIAL 0 115200: SYSLINUX echoes its console to COM1 too. PROMPT 0 with no TIMEOUT boots the
-    # default at once (Shift or Alt held at start-up would give the boot: prompt).
+    # SERIAL 0 115200: SYSLINUX echoes its console to COM1 too, from the end of the file's parsing
+    # on (it then prints its banner there, and "Loading vmlinuz... ok"). PROMPT 0 with no TIMEOUT
+    # boots the default at once (Shift or Alt held at start-up would give the boot: prompt).
     cat >"$work/syslinux.cfg" <<EOF
 SERIAL 0 115200
 PROMPT 0
 DEFAULT linux
-SAY x86emu: syslinux.cfg read, booting LABEL linux
 LABEL linux
     LINUX vmlinuz
     INITRD initrd
