@@ -160,7 +160,11 @@ public:
         open_disks(config);
         config.rtc_start_epoch = rtc_start_epoch(options_);
         // A kernel run without --bios gets a HLT stub: the CPU starts at the kernel, not the ROM.
-        config.bios_image = options_.bios_path.empty() ? linux_direct_boot_rom() : load_bios_image(options_.bios_path);
+        // A --pc run without --bios gets the built-in BIOS (an empty image on the PC platform).
+        if (!options_.bios_path.empty())
+            config.bios_image = load_bios_image(options_.bios_path);
+        else if (!options_.kernel_path.empty())
+            config.bios_image = linux_direct_boot_rom();
         std::vector<std::uint8_t> kernel, initrd;
         if (!options_.kernel_path.empty()) {
             kernel = read_input_file("--kernel", options_.kernel_path, "a kernel image", kMaxKernelBytes, "256 MiB");

@@ -219,7 +219,7 @@ Options parse_command_line(int argc, const char* const* argv, std::string& repor
          "write a JSON report (stop reason, POST codes, counters, registers) on every exit path")
         ("pc", po::bool_switch(&options.pc),
          "build the PC platform's devices (PIC, PIT, UARTs, RTC, 8042, ACPI, PCI, VGA; docs/DEVICES.md) "
-         "for a --bios run too; --kernel runs and --serial/--serial2 ports always have them")
+         "for a --bios run too (without --bios: the built-in BIOS, docs/BIOS.md); --kernel runs and --serial/--serial2 ports always have them")
         ("realtime", po::bool_switch(&options.realtime),
          "pace emulated time to the host clock: the run never gets ahead of real time (a guest idling in "
          "HLT waits as long as it would on hardware); cycles and results stay as without it")
@@ -280,8 +280,8 @@ Options parse_command_line(int argc, const char* const* argv, std::string& repor
         return options;
     }
 
-    if (options.bios_path.empty() && options.kernel_path.empty())
-        throw UsageError("--bios FILE (or --kernel bzImage) is required");
+    if (options.bios_path.empty() && options.kernel_path.empty() && !options.pc)
+        throw UsageError("--bios FILE (or --kernel bzImage, or --pc for the built-in BIOS) is required");
     if (options.kernel_path.empty() && given.count("initrd")) throw UsageError("--initrd needs --kernel");
     if (options.kernel_path.empty() && given.count("append")) throw UsageError("--append needs --kernel");
     if (given.count("kernel") && options.kernel_path.empty()) throw UsageError("--kernel: the file name is empty");

@@ -48,7 +48,9 @@ struct IdeDrive {
 // message naming the offending field when a rule below is broken:
 //   * memory_mib: 1..3072, and at most the model's address space (8086: 1 MiB, 286: 16 MiB).
 //     3072 MiB keeps RAM clear of the BIOS alias below 4 GiB on the 386.
-//   * bios_image: a non-empty multiple of 4 KiB (the host-page granule) of at most 128 KiB
+//   * bios_image: empty on the PC platform = the built-in BIOS (x86emu/bios.hpp, docs/BIOS.md;
+//     386 or later), whose Machine also writes the ACPI tables at E0000h at power-on and hard
+//     reset; otherwise a non-empty multiple of 4 KiB (the host-page granule) of at most 128 KiB
 //     (so that it fits the PC's ROM area 0xE0000-0xFFFFF).
 //   * platform: Bare or PC.
 //   * ide_drives: only with Platform::PC; each slot at most once; an image for each; a Cdrom's

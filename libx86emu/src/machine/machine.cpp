@@ -4,6 +4,8 @@
 // halted).
 #include "x86emu/machine.hpp"
 
+#include "x86emu/bios.hpp"
+
 #include "devices/pc_platform.hpp"
 
 #include <algorithm>
@@ -109,13 +111,26 @@ struct Machine::Impl {
     // A reset the guest requested, done between slices; true if one was.
     bool carry_out_pending_reset() {
         if (!pending_reset) return false;
-        if (*pending_reset == devices::ResetKind::Hard && platform) platform->reset_devices();
+        if (*pending_reset == devices::ResetKind::Hard && platform) {
+            platform->reset_devices();
+            place_firmware_tables();
+        }
         pending_reset.reset();
         cpu.reset();
         ++guest_resets;
         return true;
     }
 
+    // With the built-in BIOS (a 64 KiB ROM at F0000h) E0000h-EFFFFh is RAM: the platform's ACPI
+    // tables are written there at power-on and at every hard reset, as firmware would build
+    // them, and the BIOS reports the range reserved in E820 (docs/BIOS.md).
+    void place_firmware_tables() {
+        if (!builtin_bios || !platform) return;
+        const auto& acpi = platform->acpi_tables();
+        memory.write_physical(acpi.base, acpi.bytes);
+    }
+
+    bool builtin_bios = false;
     MemoryMap layout;
     IoPortMap ports;
     PhysicalMemoryMap memory;
@@ -157,13 +172,23 @@ std::array<devices::AtaChannel::DriveConfig, 4> ide_wiring(const MachineConfig& 
 }  // namespace
 
 Machine::Machine(MachineConfig config) {
+    // A PC without a BIOS image of its own gets the built-in one, which needs 32-bit registers.
+    const bool builtin_bios = config.bios_image.empty() && config.platform == Platform::PC;
+    if (builtin_bios) {
+        if (config.model == CpuModel::i8086 || config.model == CpuModel::i80286)
+            throw std::invalid_argument("machine config: the built-in BIOS needs a 386 or later; give a bios_image");
+        const auto image = builtin_bios_image();
+        config.bios_image.assign(image.begin(), image.end());
+    }
     const MemoryMap layout = layout_for(config);
     if (config.platform != Platform::Bare && config.platform != Platform::PC)
         throw std::invalid_argument("machine config: unknown platform");
     impl_ = std::make_unique<Impl>(layout, config.model, config.cpu_options, config.bios_image);
     impl_->rtc_start_epoch = config.rtc_start_epoch;
     impl_->ide_drives = ide_wiring(config);
+    impl_->builtin_bios = builtin_bios;
     if (config.platform == Platform::PC) impl_->build_pc_platform();
+    impl_->place_firmware_tables();
     impl_->cpu.reset();
 }
 
@@ -176,6 +201,7 @@ const Cpu& Machine::cpu() const { return impl_->cpu; }
 PhysicalMemoryMap& Machine::memory() { return impl_->memory; }
 IoPortMap& Machine::ports() { return impl_->ports; }
 void Machine::reset() {
+    if (impl_->powered_off) impl_->place_firmware_tables();  // power-on again
     impl_->powered_off = false;
     impl_->cpu.reset();
 }

@@ -1,0 +1,20 @@
+# cmake -P: writes OUT (a nasm include) with the VGA register tables of IN (vga_modes.cpp, the one
+# source of the mode 03h/12h/13h register values): "constexpr ModeRegisters kModeXX = {...};"
+# becomes "vga_mode_xx: db ..." in the same order (misc, sequencer, CRTC, graphics, attribute).
+file(READ ${IN} text)
+string(REGEX MATCHALL "constexpr ModeRegisters kMode[0-9A-Fa-f]+ = {[^;]*}" tables "${text}")
+set(out "; Generated from vga_modes.cpp by bios_mode_tables.cmake; do not edit.\n")
+foreach(table IN LISTS tables)
+  string(REGEX MATCH "kMode([0-9A-Fa-f]+)" _ "${table}")
+  string(TOLOWER "${CMAKE_MATCH_1}" mode)
+  string(FIND "${table}" "{" brace)
+  string(SUBSTRING "${table}" ${brace} -1 body)
+  string(REGEX MATCHALL "0x[0-9A-Fa-f]+" values "${body}")
+  list(LENGTH values count)
+  if(NOT count EQUAL 61)
+    message(FATAL_ERROR "vga_modes.cpp: kMode${mode} has ${count} values, expected 61")
+  endif()
+  string(REPLACE ";" ", " values "${values}")
+  string(APPEND out "vga_mode_${mode}:\n        db ${values}\n")
+endforeach()
+file(WRITE ${OUT} "${out}")
