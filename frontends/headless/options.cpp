@@ -280,8 +280,8 @@ Options parse_command_line(int argc, const char* const* argv, std::string& repor
         return options;
     }
 
-    if (options.bios_path.empty() && options.kernel_path.empty() && !options.pc)
-        throw UsageError("--bios FILE (or --kernel bzImage, or --pc for the built-in BIOS) is required");
+    if (options.bios_path.empty() && options.kernel_path.empty() && !options.pc && !options.disks.any())
+        throw UsageError("--bios FILE (or --kernel bzImage, or --pc or a disk for the built-in BIOS) is required");
     if (options.kernel_path.empty() && given.count("initrd")) throw UsageError("--initrd needs --kernel");
     if (options.kernel_path.empty() && given.count("append")) throw UsageError("--append needs --kernel");
     if (given.count("kernel") && options.kernel_path.empty()) throw UsageError("--kernel: the file name is empty");
