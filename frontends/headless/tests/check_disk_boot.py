@@ -28,7 +28,7 @@ import time
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import linux_guest  # noqa: E402  (beside this script)
 
-RUNNER_DISK_ARGS = ["-m", "128M", "-nographic", "-serial", "stdio"]
+RUNNER_DISK_ARGS = ["--model", "p6", "-m", "128M", "-nographic", "-serial", "stdio"]  # 686 kernel: CMOV
 # The BIOS's POST and the boot sector take a few million instructions: far under a second.
 HOST_SECONDS_LIMIT = 1.0
 
