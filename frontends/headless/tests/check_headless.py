@@ -574,7 +574,7 @@ CASES = {
     "triple_fault_286": triple_fault_on("286"),
     "triple_fault_386": triple_fault_on("386"),
     "bad_flag": usage_error("--bios", "ROM:halt.rom", "--frobnicate", stderr_text="frobnicate"),
-    "no_bios": usage_error("--model", "386", stderr_text="--bios FILE (or --kernel bzImage) is required"),
+    "no_bios": usage_error("--model", "386", stderr_text="--bios FILE (or --kernel bzImage, or --pc or a disk for the built-in BIOS) is required"),
     "stray_argument": usage_error("--bios", "ROM:halt.rom", "extra", stderr_text="extra"),
     "unwritable_report": usage_error("--bios", "ROM:halt.rom", "--report", "/nonexistent-dir/r.json",
                                      stderr_text="cannot open report file"),
