@@ -24,7 +24,7 @@ constexpr const char* kExitCodeTable =
     "  0  success: the --until-post code was written, or (without --until-post) the guest halted\n"
     "  1  the guest halted before writing the --until-post code\n"
     "  2  usage or configuration error (bad option or number, unreadable/invalid BIOS image,\n"
-    "     missing or malformed kernel/initrd, conflicting ports, unwritable output file)\n"
+    "     missing or malformed kernel/initrd or disk image, conflicting ports, unwritable output file)\n"
     "  3  triple fault: the CPU shut down\n"
     "  4  --max-cycles reached\n"
     "  5  --max-seconds reached\n"

@@ -78,8 +78,9 @@ def check_loader(args):
         (r"(?m)^\s*8\s+0\s+33264\s+sda\s*$", "/proc/partitions has the boot disk sda (33264 KiB)"),
         (r"(?m)^\s*8\s+1\s+32240\s+sda1\s*$", "/proc/partitions has its FAT partition sda1"),
     ]
-    report = linux_guest.boot_and_power_off(command, args.work_dir, "uname -a; cat /proc/cmdline /proc/partitions",
-                                            expectations, COMMON_BOOT_EXPECTATIONS + loader["boot"])
+    report = linux_guest.boot_and_power_off(command, args.work_dir,
+                                            [("uname -a; cat /proc/cmdline /proc/partitions", expectations)],
+                                            COMMON_BOOT_EXPECTATIONS + loader["boot"])
     print(f"{args.loader}: boot to shell {report['boot_seconds']:.1f} s host time, "
           f"{report['emulated_seconds']:.2f} s emulated until poweroff")
     print("passed")

@@ -111,11 +111,11 @@ def check_all(text, expectations, transcript):
         print(f"ok: {what}")
 
 
-def boot_and_power_off(command, work_dir, commands, expectations, boot_expectations=()):
+def boot_and_power_off(command, work_dir, rounds, boot_expectations=()):
     """Runs `command` (the runner with -serial stdio; --max-cycles and --report are added) to the
     shell, checks `boot_expectations` against everything printed before "x86emu: initramfs ready",
-    types `commands` (one shell line) and checks `expectations` against its answer, then powers
-    off. Returns the runner's JSON report with "boot_seconds" (host seconds to a shell that
+    then for each (commands, expectations) of `rounds` types `commands` (one shell line) and checks
+    `expectations` against its answer, then powers off. Returns the runner's JSON report with "boot_seconds" (host seconds to a shell that
     answers) and "total_seconds" added. The serial console is kept as serial_console.txt."""
     os.makedirs(work_dir, exist_ok=True)
     report_path = os.path.join(work_dir, "report.json")
@@ -138,9 +138,12 @@ def boot_and_power_off(command, work_dir, commands, expectations, boot_expectati
         boot_seconds = time.monotonic() - started
         print(f"boot to shell: {boot_seconds:.1f} s host time")
 
-        console.type(f"{commands}; echo done-$((6*8))")
-        end = console.wait_for(rb"done-48", COMMAND_TIMEOUT_S, at)
-        check_all(console.text()[at:end].decode("utf-8", "replace"), expectations, console.text())
+        for number, (commands, expectations) in enumerate(rounds):
+            # The marker is computed by the shell, so the echo of the typed line does not match.
+            console.type(f"{commands}; echo done-$((6*8+{number}))")
+            end = console.wait_for(rb"done-%d" % (48 + number), COMMAND_TIMEOUT_S, at)
+            check_all(console.text()[at:end].decode("utf-8", "replace"), expectations, console.text())
+            at = end
 
         console.type("poweroff -f")
         try:
