@@ -88,3 +88,14 @@ scan_shift:
         db      'ZXCVBNM<>?', 0, '*', 0, ' ', 0
         db      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
         db      '789-456+1230.', 0, 0, 0, 0, 0
+
+; The block move's GDT: null, 16-bit code at F0000h, flat 4 GiB data (16-bit, G = 1)
+        align   8
+bm_gdt: dq      0
+        dw      0FFFFh, 0
+        db      0Fh, 9Bh, 00h, 00h
+        dw      0FFFFh, 0
+        db      00h, 93h, 8Fh, 00h
+bm_gdtr:
+        dw      23
+        dd      0F0000h + bm_gdt

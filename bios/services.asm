@@ -101,6 +101,8 @@ int15:
         je      wait_us
         cmp     ah, 24h
         je      a20_services
+        cmp     ah, 87h
+        je      block_move
         mov     ah, 86h                 ; unsupported (APM 53h included: not present)
         jmp     iret_cf1
 .kbhook:
@@ -231,6 +233,48 @@ wait_us:
         in      al, 40h
         xchg    al, ah
         ret
+
+; AH=87h: move CX words between the linear bases of the descriptors at ES:SI+10h (source) and
+; ES:SI+18h (destination), through protected mode with a flat data segment of our own (the
+; caller's descriptors give only the bases; A20 is on since POST).
+block_move:
+        push    ds
+        push    es
+        pushad
+        mov     ebx, [es:si+12h]
+        and     ebx, 0FFFFFFh
+        mov     al, [es:si+17h]
+        shl     eax, 24
+        or      ebx, eax                ; source
+        mov     edx, [es:si+1Ah]
+        and     edx, 0FFFFFFh
+        mov     al, [es:si+1Fh]
+        shl     eax, 24
+        or      edx, eax                ; destination
+        movzx   ecx, cx
+        cli
+        o32 lgdt [cs:bm_gdtr]
+        mov     eax, cr0
+        or      al, 1
+        mov     cr0, eax
+        jmp     08h:.pm
+.pm:    mov     ax, 10h
+        mov     ds, ax
+        mov     es, ax
+        mov     esi, ebx
+        mov     edi, edx
+        cld
+        a32     rep movsw
+        mov     eax, cr0
+        and     al, 0FEh
+        mov     cr0, eax
+        jmp     BIOS_SEG:.rm
+.rm:    popad
+        pop     es
+        pop     ds
+        sti
+        mov     ah, 0
+        jmp     iret_cf0
 
 ; AH=24h: A20 gate (port 92h)
 a20_services:

@@ -575,6 +575,7 @@ CASES = {
     "triple_fault_386": triple_fault_on("386"),
     "bad_flag": usage_error("--bios", "ROM:halt.rom", "--frobnicate", stderr_text="frobnicate"),
     "no_bios": usage_error("--model", "386", stderr_text="--bios FILE (or --kernel bzImage, or --pc or a disk for the built-in BIOS) is required"),
+    "builtin_bios_8086": usage_error("--pc", "--model", "8086", stderr_text="the built-in BIOS needs a 386 or later"),
     "stray_argument": usage_error("--bios", "ROM:halt.rom", "extra", stderr_text="extra"),
     "unwritable_report": usage_error("--bios", "ROM:halt.rom", "--report", "/nonexistent-dir/r.json",
                                      stderr_text="cannot open report file"),

@@ -185,8 +185,8 @@ Machine::Machine(MachineConfig config) {
         throw std::invalid_argument("machine config: unknown platform");
     impl_ = std::make_unique<Impl>(layout, config.model, config.cpu_options, config.bios_image);
     impl_->rtc_start_epoch = config.rtc_start_epoch;
-    impl_->ide_drives = ide_wiring(config);
     impl_->builtin_bios = builtin_bios;
+    impl_->ide_drives = ide_wiring(config);
     if (config.platform == Platform::PC) impl_->build_pc_platform();
     impl_->place_firmware_tables();
     impl_->cpu.reset();
