@@ -22,6 +22,13 @@ X86EMU_TEST_PACKAGES=(xvfb xauth)
 # because the emulator itself builds without them.
 X86EMU_GUEST_PACKAGES=(cpio gzip)
 
+# Packages scripts/make_boot_disk.sh needs to build the boot-disk images (issue 11's disk-boot
+# path), all without root or loop devices: fdisk writes the partition table into the
+# file, dosfstools' mkfs.fat --offset makes the FAT inside it, mtools copies files into it,
+# syslinux's mtools-based installer and syslinux-common's mbr.bin make it boot SYSLINUX, and
+# grub-pc-bin's grub-mkimage with boot.img make it boot GRUB 2.
+X86EMU_DISK_PACKAGES=(fdisk dosfstools mtools syslinux syslinux-common grub-pc-bin)
+
 # Packages bench/run_boot_bench.sh needs besides the build and guest lists (issue 11's Linux boot
 # benchmark): the emulators it compares against (QEMU's TCG, Bochs with its BIOSes and the 'term'
 # display library), and ISOLINUX with genisoimage for the CD Bochs boots the kernel from.

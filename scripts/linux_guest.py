@@ -155,3 +155,99 @@ def wait_for_exit(process, timeout):
         return True
     except subprocess.TimeoutExpired:
         return False
+
+
+# `uname -a` of Debian's 6.1 686 kernel (the version is resolved, never pinned: fetch_guest.sh).
+UNAME_PATTERN = r"Linux \S+ 6\.1\.\S+-686\S* #1 SMP .*Debian.* i686"
+CYCLE_LIMIT = 200_000_000_000   # a runaway guest ends the run (exit 4) rather than a test timeout
+BOOT_TIMEOUT_S = 900            # host seconds until the shell answers
+COMMAND_TIMEOUT_S = 300         # host seconds for each typed command's answer
+
+
+def run_script(script, args, keys):
+    """Runs a helper script (fetch_guest.sh, make_boot_disk.sh); returns the existing file paths
+    it printed as "key: PATH" lines for each of `keys`. GuestError on a failure or a missing path."""
+    print("$", shlex.join([script, *args]), flush=True)
+    done = subprocess.run([script, *args], capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    print(done.stdout.rstrip())
+    if done.stderr.strip():
+        print(done.stderr.rstrip())
+    if done.returncode != 0:
+        raise GuestError(f"{script} exited {done.returncode} (see above)")
+    paths = {}
+    for line in done.stdout.splitlines():
+        key, _, value = line.partition(":")
+        if key in keys:
+            paths[key] = value.strip()
+    for key in keys:
+        if not paths.get(key) or not os.path.isfile(paths[key]):
+            raise GuestError(f"{script} printed no existing {key} path")
+    return paths
+
+
+def check_answers(text, expectations):
+    """Each (regex, description) of `expectations` must match `text`; prints ok lines, GuestError otherwise."""
+    for pattern, what in expectations:
+        if not re.search(pattern, text):
+            raise GuestError(f"{what}: /{pattern}/ not in the answer")
+        print(f"ok: {what}")
+
+
+def boot_and_power_off(command, work_dir, rounds, boot_expectations=()):
+    """Runs `command` (the runner with -serial stdio; --max-cycles and --report are added) to the
+    shell, checks `boot_expectations` against everything printed before "x86emu: initramfs ready",
+    then for each (commands, expectations) of `rounds` types `commands` (one shell line) and checks
+    `expectations` against its answer, then powers off and expects exit 0 with stop reason
+    powered_off. Returns the runner's JSON report with "boot_seconds" (host seconds to a shell that
+    answers) and "total_seconds" added. The serial console is kept as WORK_DIR/serial_console.txt;
+    on a GuestError its end is printed first."""
+    import json
+    os.makedirs(work_dir, exist_ok=True)
+    report_path = os.path.join(work_dir, "report.json")
+    stderr_path = os.path.join(work_dir, "stderr.txt")
+    for path in (report_path, stderr_path):
+        if os.path.exists(path):
+            os.remove(path)
+    command = [*command, "--max-cycles", str(CYCLE_LIMIT), "--report", report_path]
+    started = time.monotonic()
+    process = start_process(command, subprocess.PIPE, subprocess.PIPE, stderr_path)
+    console = Console.piped(process)
+    try:
+        at = console.wait_for(READY_PATTERN, started + BOOT_TIMEOUT_S)
+        check_answers(console.text()[:at].decode("utf-8", "replace"), boot_expectations)
+        at = boot_to_shell(console, started + BOOT_TIMEOUT_S)
+        boot_seconds = time.monotonic() - started
+        print(f"boot to shell: {boot_seconds:.1f} s host time")
+        for number, (commands, expectations) in enumerate(rounds):
+            # The marker is computed by the shell, so the echo of the typed line does not match.
+            console.type(f"{commands}; echo done-$((6*8+{number}))")
+            end = console.wait_for(rb"done-%d" % (48 + number), time.monotonic() + COMMAND_TIMEOUT_S, at)
+            check_answers(console.text()[at:end].decode("utf-8", "replace"), expectations)
+            at = end
+        console.type("poweroff -f")
+        if not wait_for_exit(process, COMMAND_TIMEOUT_S):
+            raise GuestError("the runner did not end after poweroff -f")
+        console.reader.join(timeout=10)
+        if process.returncode != 0:
+            with open(stderr_path, encoding="utf-8", errors="replace") as file:
+                print("stderr:", file.read()[-2000:])
+            raise GuestError(f"exit code {process.returncode} after poweroff -f, expected 0")
+    except GuestError:
+        print("---- serial console (last 3000 bytes) ----")
+        print(console.text()[-3000:].decode("utf-8", "replace"))
+        print("------------------------------------------")
+        raise
+    finally:
+        stop_process(process)
+        console.save(os.path.join(work_dir, "serial_console.txt"))
+    total_seconds = time.monotonic() - started
+    with open(report_path, encoding="utf-8") as file:
+        report = json.load(file)
+    if report["stop_reason"] != "powered_off":
+        raise GuestError(f"stop reason {report['stop_reason']}, expected powered_off")
+    print(f"powered off after {total_seconds:.1f} s host time: {report['instructions']} instructions, "
+          f"{report['cycles']} cycles ({report['emulated_seconds']:.2f} s emulated), "
+          f"{report['instructions'] / report['wall_seconds'] / 1e6:.1f} MIPS")
+    report["boot_seconds"] = boot_seconds
+    report["total_seconds"] = total_seconds
+    return report

@@ -188,11 +188,11 @@ Options parse_command_line(int argc, const char* const* argv, std::string& repor
          "top of the address bus; optional with --kernel (then a 4 KiB HLT stub)")
         ("kernel", po::value(&options.kernel_path)->value_name("bzImage"),
          "boot this Linux kernel directly (-kernel): loaded per the x86 boot protocol, the CPU starts "
-         "at its 32-bit entry; implies --model p6 and --memory 128 unless given")
+         "at its 32-bit entry; implies --model p6 and --memory 128 unless given (so do a disk and --pc without --bios)")
         ("initrd", po::value(&options.initrd_path)->value_name("FILE"),
          "initial ramdisk for --kernel (-initrd), placed at the top of RAM below initrd_addr_max")
         ("append", po::value(&options.append)->value_name("TEXT"), "kernel command line for --kernel (-append)")
-        ("model", po::value(&model_text)->value_name("NAME"), "CPU model: 8086, 286, 386, 486, p5 or p6 (default 386; p6 with --kernel)")
+        ("model", po::value(&model_text)->value_name("NAME"), "CPU model: 8086, 286, 386, 486, p5 or p6 (default 386; p6 with --kernel, a disk, or --pc without --bios)")
         ("fpu", po::value(&fpu_text)->value_name("yes|no"),
          "x87 FPU: default yes on 486/p5/p6 (on chip), no on 286/386 (yes adds a 287/387); "
          "the 8086 has none")
@@ -317,8 +317,12 @@ Options parse_command_line(int argc, const char* const* argv, std::string& repor
             throw UsageError("--rtc-epoch: " + rtc_epoch_text + " is before 1900");
         options.rtc_epoch = negative ? -static_cast<std::int64_t>(magnitude) : static_cast<std::int64_t>(magnitude);
     }
-    // Issue 11's PC is a P6: a kernel run defaults to it.
-    if (!given.count("model") && !options.kernel_path.empty()) model_text = "p6";
+    // Issue 11's PC is a P6 with QEMU's 128 MiB: a run of the PC as a user starts it (a kernel,
+    // a disk, or --pc with the built-in BIOS, as `qemu-system-i386 -hda disk.img`) defaults to
+    // both. A --bios ROM run keeps the 386 and 16 MiB it always had.
+    const bool pc_guest_run = !options.kernel_path.empty() || options.disks.any() ||
+                              (options.pc && options.bios_path.empty());
+    if (!given.count("model") && pc_guest_run) model_text = "p6";
 
     const auto model = parse_cpu_model(model_text);
     if (!model) throw UsageError("--model: unknown CPU model '" + model_text + "' (known: 8086, 286, 386, 486, p5, p6)");
@@ -351,7 +355,7 @@ Options parse_command_line(int argc, const char* const* argv, std::string& repor
         options.memory_mib = parse_memory_mib(qemu_memory_text, "-m", kMaxMachineMemoryMib);
     } else if (options.model == CpuModel::i8086) {
         options.memory_mib = 1;  // the default 16 MiB cannot exist on a 20-bit bus
-    } else if (!options.kernel_path.empty()) {
+    } else if (pc_guest_run) {
         options.memory_mib = 128;  // QEMU's default; a stock kernel decompresses at 16 MiB and beyond
     }
     // Whether the size fits the model's address bus is Machine's rule; its message names both.
