@@ -47,6 +47,10 @@ while [[ $# -gt 0 ]]; do
 done
 mkdir -p "$GUEST_DIR" || die "cannot create the cache directory $GUEST_DIR"
 GUEST_DIR="$(cd "$GUEST_DIR" && pwd)"
+# One fetch at a time per cache: CTest starts several Linux tests at once on a fresh machine, and
+# each runs this script; the others wait here and then find everything cached.
+exec 9>"$GUEST_DIR/.lock" || die "cannot create the lock file $GUEST_DIR/.lock"
+flock 9 || die "cannot lock $GUEST_DIR/.lock"
 ENV_FILE="$GUEST_DIR/guest.env"
 LIST_MAX_AGE_DAYS="${X86EMU_GUEST_LIST_MAX_AGE_DAYS:-7}"
 
