@@ -36,39 +36,8 @@ data_word       equ 0x1000      ; the loop's load/store target
 ; Boot sector (BIOS path only)
 ; ---------------------------------------------------------------------------------------------
 bits 16
-boot:
-    cli
-    jmp 0x0000:.canonical_cs    ; some BIOSes enter at 07C0:0000
-.canonical_cs:
-    xor ax, ax
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
-    mov sp, 0x7C00
-    ; DL still holds the boot drive the BIOS gave us.
-    mov ax, 0x0200 + payload_sectors   ; AH=02h read sectors, AL=count
-    mov cx, 0x0002              ; cylinder 0, sector 2
-    xor dh, dh                  ; head 0
-    mov bx, payload_entry       ; ES:BX = 0000:7E00
-    int 0x13
-    jc .disk_error
-    jmp 0x0000:payload_entry
-.disk_error:
-    mov si, disk_error_text
-.print:
-    lodsb
-    test al, al
-    jz .stop
-    out debug_port, al
-    jmp .print
-.stop:
-    hlt
-    jmp .stop
-disk_error_text:
-    db "loop: INT 13h failed to load the payload", 10, 0
-
-    times 510 - ($ - $$) db 0   ; fails to assemble if the boot sector outgrows 510 bytes
-    dw 0xAA55
+%include "boot_sector.inc"
+BENCH_BOOT_SECTOR payload_entry, payload_sectors, debug_port, "loop: INT 13h failed to load the payload"
 
 ; ---------------------------------------------------------------------------------------------
 ; Payload: entered at 0000:7E00 in real mode

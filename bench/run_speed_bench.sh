@@ -37,7 +37,7 @@ mkdir -p "$work_dir"
 
 # image NAME ITERATIONS — assembles loop.asm into NAME.bin and the 1.44 MB floppy NAME.img.
 image() {
-    step "assembling $1 ($2 loop passes)" nasm -f bin "-DITERATIONS=$2" -o "$work_dir/$1.bin" "$X86EMU_ROOT/bench/loop.asm"
+    step "assembling $1 ($2 loop passes)" nasm -f bin -I "$X86EMU_ROOT/bench/" "-DITERATIONS=$2" -o "$work_dir/$1.bin" "$X86EMU_ROOT/bench/loop.asm"
     step "wrapping $1 into a floppy" nasm -f bin "-DWORKLOAD_IMAGE=\"$work_dir/$1.bin\"" -o "$work_dir/$1.img" "$X86EMU_ROOT/bench/floppy.asm"
 }
 image loop $((instructions / 10))

@@ -32,22 +32,7 @@ class GuestError(Exception):
 
 def fetch_guest(script, extra_args=()):
     """Runs scripts/fetch_guest.sh; returns {"kernel": path, "initrd": path}."""
-    print("$", shlex.join([script, *extra_args]), flush=True)
-    done = subprocess.run([script, *extra_args], capture_output=True, text=True, stdin=subprocess.DEVNULL)
-    print(done.stdout.rstrip())
-    if done.stderr.strip():
-        print(done.stderr.rstrip())
-    if done.returncode != 0:
-        raise GuestError(f"{script} exited {done.returncode}: the guest could not be fetched (see above)")
-    paths = {}
-    for line in done.stdout.splitlines():
-        key, _, value = line.partition(":")
-        if key in ("kernel", "initrd"):
-            paths[key] = value.strip()
-    for key in ("kernel", "initrd"):
-        if not paths.get(key) or not os.path.isfile(paths[key]):
-            raise GuestError(f"{script} printed no existing {key} path")
-    return paths
+    return run_script(script, list(extra_args), ("kernel", "initrd"))
 
 
 def x86emu_command(binary, kernel, initrd, report_path=None, extra=()):
