@@ -77,18 +77,9 @@ void AtaChannel::execute_packet_device(unsigned device, std::uint8_t command) {
         schedule(device, Pending::PacketReady, kCommandLatencyNs);
         return;
     }
-    case kIdentifyPacketCommand: {
-        const auto words = identify_packet_words(device);
-        d.buffer.resize(512);
-        for (unsigned i = 0; i < 256; ++i) {
-            d.buffer[2 * i] = static_cast<std::uint8_t>(words[i]);
-            d.buffer[2 * i + 1] = static_cast<std::uint8_t>(words[i] >> 8);
-        }
-        d.remaining = 1;
-        d.block = 1;
-        schedule(device, Pending::DataInBlock, kCommandLatencyNs);
+    case kIdentifyPacketCommand:
+        start_identify_transfer(device, identify_packet_words(device));
         return;
-    }
     case kIdentifyCommand:
         // A packet device aborts IDENTIFY DEVICE and shows its signature (§8.15): how a host
         // tells it from a hard disk.

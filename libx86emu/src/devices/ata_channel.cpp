@@ -531,17 +531,7 @@ void AtaChannel::execute_ata(unsigned device, std::uint8_t command) {
         return;
     }
     case kIdentify:
-        d.buffer.resize(512);
-        {
-            const auto words = identify_words(device);
-            for (unsigned i = 0; i < 256; ++i) {
-                d.buffer[2 * i] = static_cast<std::uint8_t>(words[i]);
-                d.buffer[2 * i + 1] = static_cast<std::uint8_t>(words[i] >> 8);
-            }
-        }
-        d.remaining = 1;
-        d.block = 1;
-        schedule(device, Pending::DataInBlock, kCommandLatencyNs);
+        start_identify_transfer(device, identify_words(device));
         return;
     case kSetFeatures: set_features(device); return;
     case kFlushCache:
@@ -653,6 +643,28 @@ void AtaChannel::set_features(unsigned device) {
     abort(device);
 }
 
+void AtaChannel::end_with_host_error(unsigned device, std::uint8_t error) {
+    DriveState& d = state_.drives[device];
+    note_host_error();
+    put_address(d, d.lba);
+    d.status = kStatusDrdy | kStatusDsc | kStatusErr;
+    d.error = error;
+    d.phase = Phase::Idle;
+    d.intrq = true;
+}
+
+void AtaChannel::start_identify_transfer(unsigned device, const std::array<std::uint16_t, 256>& words) {
+    DriveState& d = state_.drives[device];
+    d.buffer.resize(512);
+    for (unsigned i = 0; i < 256; ++i) {
+        d.buffer[2 * i] = static_cast<std::uint8_t>(words[i]);
+        d.buffer[2 * i + 1] = static_cast<std::uint8_t>(words[i] >> 8);
+    }
+    d.remaining = 1;
+    d.block = 1;
+    schedule(device, Pending::DataInBlock, kCommandLatencyNs);
+}
+
 void AtaChannel::on_data_in_block(unsigned device) {
     DriveState& d = state_.drives[device];
     const bool identify = d.command == kIdentify || d.command == kIdentifyPacket;
@@ -662,12 +674,7 @@ void AtaChannel::on_data_in_block(unsigned device) {
         try {
             drives_[device].image->read(d.lba, d.buffer);
         } catch (const DiskImageError&) {
-            note_host_error();
-            put_address(d, d.lba);
-            d.status = kStatusDrdy | kStatusDsc | kStatusErr;
-            d.error = kErrorUnc;
-            d.phase = Phase::Idle;
-            d.intrq = true;
+            end_with_host_error(device, kErrorUnc);
             return;
         }
     }
@@ -704,12 +711,7 @@ void AtaChannel::on_data_out_block(unsigned device) {
     try {
         drives_[device].image->write(d.lba, d.buffer);
     } catch (const DiskImageError&) {
-        note_host_error();
-        put_address(d, d.lba);
-        d.status = kStatusDrdy | kStatusDsc | kStatusErr;
-        d.error = kErrorAbrt;
-        d.phase = Phase::Idle;
-        d.intrq = true;
+        end_with_host_error(device, kErrorAbrt);
         return;
     }
     d.lba += d.block;

@@ -237,6 +237,11 @@ private:
     void put_address(DriveState& d, std::uint64_t lba) const;
     std::uint32_t sector_count_of(const DriveState& d, bool ext) const;
     void note_host_error() { ++host_io_errors_; }
+    // A sector transfer the image refused (a host I/O error): the command ends with ERR and
+    // `error` (UNC for a read, ABRT for a write) at the failing sector, and an interrupt.
+    void end_with_host_error(unsigned device, std::uint8_t error);
+    // IDENTIFY (PACKET) DEVICE: the 256 words as the one 512-byte data-in block, little-endian.
+    void start_identify_transfer(unsigned device, const std::array<std::uint16_t, 256>& words);
     std::string serial_number(unsigned device) const;  // IDENTIFY words 10-19
 
     // ATAPI (ata_atapi.cpp).
