@@ -558,13 +558,15 @@ v_select_page:
         jmp     v_done
 
 ; ---- AH=06h/07h: scroll the window CH,CL-DH,DL of the active page up/down by AL lines ---------
-; (AL = 0: clear), new lines filled with attribute BH. Text modes only.
+; (AL = 0: clear), new lines filled with attribute BH (in the graphics modes: colour BH, the
+; cells' pixel lines moved whole).
 %define SC_TL   bp-2            ; CX: top row (high), left column (low)
 %define SC_BR   bp-4            ; DX: bottom row, right column
 %define SC_N    bp-6            ; lines
 %define SC_ATTR bp-7
 %define SC_W    bp-8            ; width in cells
 %define SC_DIR  bp-10
+%define SC_DESC bp-12           ; the mode descriptor
 v_scroll_up:
         push    word 0
         jmp     scroll
@@ -575,11 +577,10 @@ scroll:
         pushad
         push    es
         mov     di, bp
-        enter   10, 0
+        enter   12, 0
         mov     [SC_DIR], di
         call    cur_mode_desc
-        cmp     byte [cs:si+MD_TYPE], 0
-        jne     .out
+        mov     [SC_DESC], si
         mov     bl, [BDA_VROWS]
         cmp     dh, bl
         jbe     .r
@@ -609,7 +610,7 @@ scroll:
         sub     al, cl
         inc     al
         mov     [SC_W], al
-        mov     ax, 0B800h
+        mov     ax, [cs:si+MD_SEG]
         mov     es, ax
         cmp     word [SC_DIR], 0
         jne     .down
@@ -651,6 +652,9 @@ scroll:
         popad
         jmp     v_done
 .copy:  ; row BH -> row BL
+        mov     si, [SC_DESC]
+        cmp     byte [cs:si+MD_TYPE], 0
+        jne     .gcopy
         pusha
         push    bx
         mov     dh, bh
@@ -672,6 +676,9 @@ scroll:
         popa
         ret
 .blank: ; row BL = spaces in the fill attribute
+        mov     si, [SC_DESC]
+        cmp     byte [cs:si+MD_TYPE], 0
+        jne     .gblank
         pusha
         mov     dh, bl
         mov     dl, [SC_TL]
@@ -681,6 +688,200 @@ scroll:
         mov     ah, [SC_ATTR]
         mov     al, ' '
         rep     stosw
+        popa
+        ret
+.gcopy: ; graphics: the CHARH pixel lines of cell row BH -> those of row BL. In mode 12h write
+        ; mode 1 stores the latches the read loaded, all four planes at once (VGA GC index 5).
+        pusha
+        mov     ax, 0105h
+        call    .wmode
+        mov     dh, bh
+        mov     dl, [SC_TL]
+        call    gfx_cell
+        push    di
+        mov     dh, bl
+        call    gfx_cell                ; DI = destination, CX = line stride, AX = cell width
+        pop     bx
+        movzx   dx, byte [SC_W]
+        imul    dx, ax                  ; bytes per pixel line of the window
+        movzx   ax, byte [cs:si+MD_CHARH]
+        mov     si, bx
+        push    ds
+        push    es
+        pop     ds
+.gcl:   push    si
+        push    di
+        push    cx
+        mov     cx, dx
+        rep     movsb
+        pop     cx
+        pop     di
+        pop     si
+        add     si, cx
+        add     di, cx
+        dec     ax
+        jnz     .gcl
+        pop     ds
+        mov     ax, 0005h
+        call    .wmode
+        popa
+        ret
+.wmode: ; mode 12h only (mode 13h keeps its GC mode register 40h and needs no latch copy)
+        push    si
+        mov     si, [SC_DESC]
+        cmp     byte [cs:si+MD_TYPE], 1
+        jne     .wm
+        call    vga_gc
+.wm:    pop     si
+        ret
+.gblank: ; graphics: cell row BL in colour SC_ATTR (mode 12h: set/reset on all planes)
+        pusha
+        mov     ah, [SC_ATTR]
+        mov     al, 00h
+        call    .wmode                  ; set/reset value
+        mov     ax, 0F01h
+        call    .wmode                  ; set/reset enabled on all planes
+        mov     dh, bl
+        mov     dl, [SC_TL]
+        call    gfx_cell
+        movzx   dx, byte [SC_W]
+        imul    dx, ax
+        movzx   bx, byte [cs:si+MD_CHARH]
+        mov     al, [SC_ATTR]
+.gbl:   push    di
+        push    cx
+        mov     cx, dx
+        rep     stosb
+        pop     cx
+        pop     di
+        add     di, cx
+        dec     bx
+        jnz     .gbl
+        mov     ax, 0001h
+        call    .wmode
+        popa
+        ret
+
+; ---- graphics-mode character cells (modes 12h and 13h) --------------------------------------
+; VGA graphics controller register AL = AH (port 3CEh index/data)
+vga_gc:
+        push    dx
+        mov     dx, 3CEh
+        out     dx, ax
+        pop     dx
+        ret
+
+; SI = graphics mode descriptor, DH = row, DL = column -> DI = offset in the mode's segment of
+; the cell's top pixel line, CX = bytes per pixel line, AX = bytes per cell width (mode 13h: one
+; byte a pixel, 8; mode 12h: one bit a pixel in each plane, 1).
+gfx_cell:
+        push    dx
+        mov     cx, 80
+        cmp     byte [cs:si+MD_TYPE], 2
+        jne     .p
+        mov     cx, 320
+.p:     mov     al, dh
+        mul     byte [cs:si+MD_CHARH]   ; AX = first pixel line
+        mul     cx
+        mov     di, ax
+        pop     dx
+        mov     ax, 1
+        cmp     byte [cs:si+MD_TYPE], 2
+        jne     .q
+        mov     ax, 8
+.q:     push    dx
+        movzx   dx, dl
+        imul    dx, ax
+        add     di, dx
+        pop     dx
+        ret
+
+; Draws character AL in colour BL at cell DH,DL of graphics mode SI: the glyph from the ROM
+; font of the mode's cell height (font8x8/font8x16), foreground BL, background 0. Bit 7 of BL
+; XORs the glyph onto the screen instead (IBM BIOS convention). Everything preserved.
+gfx_put_char:
+        pusha
+        push    ds
+        push    es
+        mov     es, [cs:si+MD_SEG]
+        push    ax
+        call    gfx_cell
+        pop     ax
+        mov     bp, cx                  ; stride
+        movzx   cx, byte [cs:si+MD_CHARH]
+        mov     ah, bl                  ; colour
+        movzx   bx, al
+        cmp     cl, 8
+        jne     .f16
+        shl     bx, 3
+        add     bx, font8x8
+        jmp     .f
+.f16:   shl     bx, 4
+        add     bx, font8x16
+.f:     mov     dl, [cs:si+MD_TYPE]
+        mov     si, bx
+        push    cs
+        pop     ds
+        cmp     dl, 2
+        jne     .planar
+        ; mode 13h: a byte a pixel
+.l13:   mov     dl, [si]
+        inc     si
+        push    di
+        mov     dh, 8
+.px:    xor     al, al
+        shl     dl, 1
+        jnc     .bg
+        mov     al, ah
+.bg:    test    ah, 80h
+        jz      .st
+        and     al, 7Fh
+        xor     [es:di], al
+        inc     di
+        jmp     .nx
+.st:    stosb
+.nx:    dec     dh
+        jnz     .px
+        pop     di
+        add     di, bp
+        loop    .l13
+        jmp     .done
+.planar: ; mode 12h: write mode 0, no set/reset, all bits; the sequencer's map mask picks the
+        ; planes: first clear all four, then the glyph into the colour's planes (or XOR it).
+        mov     bx, ax                  ; BH = colour
+        mov     ax, 0005h
+        call    vga_gc
+        mov     ax, 0001h
+        call    vga_gc
+        mov     ax, 0FF08h
+        call    vga_gc
+        mov     ax, 0003h               ; function: replace
+        test    bh, 80h
+        jz      .fn
+        mov     ah, 18h                 ; function: XOR with the latches
+.fn:    call    vga_gc
+        mov     dx, 3C4h
+.l12:   mov     bl, [si]
+        inc     si
+        test    bh, 80h
+        jnz     .x
+        mov     ax, 0F02h
+        out     dx, ax
+        mov     byte [es:di], 0
+.x:     mov     al, [es:di]             ; loads the latches (for XOR)
+        mov     ah, bh
+        and     ah, 0Fh
+        mov     al, 02h
+        out     dx, ax
+        mov     [es:di], bl
+        add     di, bp
+        loop    .l12
+        mov     ax, 0F02h
+        out     dx, ax
+        mov     ax, 0003h
+        call    vga_gc
+.done:  pop     es
+        pop     ds
         popa
         ret
 
@@ -726,9 +927,9 @@ write_chars:
         pusha
         push    es
         call    cur_mode_desc
-        cmp     byte [cs:si+MD_TYPE], 0
-        jne     .out
         call    page_cursor
+        cmp     byte [cs:si+MD_TYPE], 0
+        jne     .gfx
         call    text_offset
         mov     dx, 0B800h
         mov     es, dx
@@ -739,6 +940,14 @@ write_chars:
         mov     [es:di+1], bl
 .na:    add     di, 2
         loop    .l
+        jmp     .out
+.gfx:   ; graphics modes: BL is the colour for 09h and 0Ah alike; the cells right of the cursor
+        jcxz    .out
+.gl:    cmp     dl, [BDA_VCOLS]
+        jae     .out
+        call    gfx_put_char
+        inc     dl
+        loop    .gl
 .out:   pop     es
         popa
         pop     bp
@@ -749,14 +958,12 @@ v_teletype:
         call    tty_out
         jmp     v_done
 
-; Writes AL at the active page's cursor as a teletype would; AH (if bit 0 of BP... ) no:
-; the character takes the attribute already in the cell. DS = BDA.
+; Writes AL at the active page's cursor as a teletype would: in text modes the character takes
+; the attribute already in the cell, in graphics modes BL is its colour. DS = BDA.
 tty_out:
         pusha
         push    es
         call    cur_mode_desc
-        cmp     byte [cs:si+MD_TYPE], 0
-        jne     .out
         mov     bh, [BDA_VPAGE]
         call    page_cursor
         cmp     al, 0Dh
@@ -767,11 +974,15 @@ tty_out:
         je      .bs
         cmp     al, 07h
         je      .out
+        cmp     byte [cs:si+MD_TYPE], 0
+        jne     .gfx
         call    text_offset
         mov     cx, 0B800h
         mov     es, cx
         mov     [es:di], al
-        inc     dl
+        jmp     .adv
+.gfx:   call    gfx_put_char
+.adv:   inc     dl
         cmp     dl, [BDA_VCOLS]
         jb      .set
         xor     dl, dl
@@ -788,11 +999,14 @@ tty_out:
         mov     dh, [BDA_VROWS]
         ; scroll the page up one line in the attribute of the cell at the cursor
         push    dx
+        xor     bh, bh                  ; graphics modes: the new line in colour 0
+        cmp     byte [cs:si+MD_TYPE], 0
+        jne     .scr
         call    text_offset
         mov     cx, 0B800h
         mov     es, cx
         mov     bh, [es:di+1]
-        mov     ax, 0601h
+.scr:   mov     ax, 0601h
         xor     cx, cx
         mov     dh, [BDA_VROWS]
         mov     dl, [BDA_VCOLS]
@@ -1041,7 +1255,8 @@ v_alt_select:
 ; bit 1: the string alternates characters and attributes (else attribute BL) ---------------------
 v_write_string:
         pusha
-        mov     si, bp
+        mov     si, sp
+        mov     si, [ss:si+16]          ; the caller's BP (ES:BP = string), saved by int10's push
         push    dx
         call    page_cursor
         mov     di, dx                  ; the cursor to restore
@@ -1076,14 +1291,21 @@ v_write_string:
         push    cx
         push    dx
         push    di
+        push    si
         call    page_cursor
-        call    text_offset
+        call    cur_mode_desc
+        cmp     byte [cs:si+MD_TYPE], 0
+        je      .txt
+        call    gfx_put_char            ; graphics modes: BL is the colour
+        jmp     .wr
+.txt:   call    text_offset
         push    es
         mov     cx, 0B800h
         mov     es, cx
         mov     [es:di], al
         mov     [es:di+1], bl
         pop     es
+.wr:    pop     si
         pop     di
         pop     dx
         pop     cx

@@ -1,7 +1,9 @@
 // The built-in BIOS (bios/, docs/BIOS.md) on a PC-platform Machine: POST results in the BIOS
 // data area and the IVT, and services called by a test option ROM (guests/bios_probe_rom.asm)
 // that POST finds at C8000h: E820/E801/88h, INT 11h/12h, the teletype reaching the VGA's text
-// memory, VBE 4F00h-4F03h with the mode showing in the DISPI registers; INT 19h with no disk.
+// memory, characters (0Eh, 09h, 06h scroll, 13h) in modes 13h and 12h
+// against the VGA font, VBE 4F00h-4F03h with the mode showing in the DISPI registers; INT 19h
+// with no disk.
 #include <doctest/doctest.h>
 
 #include <cstdint>
@@ -10,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "devices/vga_font.hpp"
 #include "x86emu/bios.hpp"
 #include "x86emu/machine.hpp"
 
@@ -67,7 +70,7 @@ TEST_CASE("built-in BIOS: POST, services through an option ROM, INT 19h without 
     CHECK(rd(m, 0x413, 2) == 639);
     CHECK(rd(m, 0x41A, 2) == 0x1E);
     CHECK(rd(m, 0x41C, 2) == 0x1E);
-    CHECK(rd(m, 0x449, 1) == 0x03);
+    CHECK(rd(m, 0x449, 1) == 0x12);  // the probe ROM's last INT 10h mode (mode 03h: 05A0h)
     CHECK(rd(m, 0x44A, 2) == 80);
     CHECK(rd(m, 0x463, 2) == 0x3D4);
     CHECK(rd(m, 0x475, 1) == 0);  // no ATA disk on this branch's platform yet
@@ -130,6 +133,42 @@ TEST_CASE("built-in BIOS: POST, services through an option ROM, INT 19h without 
     CHECK(rd(m, 0x5A7, 1) == 0);
     CHECK(rd(m, 0x200000, 4) == 0x45564F4Du);  // "MOVE"
     CHECK(rd(m, 0x200004, 4) == 0x454E4F44u);  // "DONE"
+
+    // characters in the graphics modes against the VGA font (the ROM's 8x8 set is every other
+    // line of the 8x16 set, libx86emu/tools/bios_font.cpp)
+    const auto& font = vga_font_8x16();
+    auto glyph8 = [&](std::uint8_t ch, unsigned line) { return font[ch * 16 + line * 2]; };
+    auto check13 = [&](std::uint32_t base, unsigned cell, std::uint8_t ch, std::uint8_t colour) {
+        unsigned bad = 0;
+        for (unsigned y = 0; y < 8; ++y)
+            for (unsigned x = 0; x < 8; ++x) {
+                const std::uint8_t want = (glyph8(ch, y) & (0x80 >> x)) ? colour : 0;
+                bad += rd(m, base + y * 320 + cell * 8 + x, 1) != want;
+            }
+        return bad;
+    };
+    CHECK(check13(0x2000, 0, 'A', 0x0E) == 0);
+    CHECK(check13(0x2000, 1, ' ', 0) == 0);
+    CHECK(rd(m, 0x5B0, 2) == 0x0001);       // the cursor moved one cell
+    CHECK(check13(0x2A00, 0, 'Z', 0x0C) == 0);  // row 1 scrolled to row 0
+    CHECK(check13(0x2A00, 1, 'Z', 0x0C) == 0);
+    CHECK(check13(0x2A00, 2, ' ', 0) == 0);
+    CHECK(check13(0x4000, 3, 'Q', 0x09) == 0);  // 13h write string
+    CHECK(check13(0x4000, 4, ' ', 0) == 0);
+    auto check12 = [&](std::uint32_t base, std::uint8_t ch, std::uint8_t colour) {
+        unsigned bad = 0;
+        for (unsigned plane = 0; plane < 4; ++plane)
+            for (unsigned y = 0; y < 16; ++y) {
+                const std::uint8_t want = (colour >> plane & 1) ? font[ch * 16 + y] : 0;
+                bad += rd(m, base + plane * 16 + y, 1) != want;
+            }
+        return bad;
+    };
+    CHECK(check12(0x3800, 'A', 0x0C) == 0);
+    CHECK(rd(m, 0x5B2, 2) == 0x0001);
+    CHECK(check12(0x3880, 'A', 0x00) == 0);  // XORed away
+    CHECK(check12(0x3840, 'Z', 0x0A) == 0);
+    CHECK(font['A' * 16 + 5] != 0);          // the glyphs checked are not blank
 
     // VBE
     CHECK(rd(m, 0x590, 2) == 0x004F);
