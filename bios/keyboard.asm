@@ -50,10 +50,14 @@ int09_keyboard:
         test    bl, 02h                 ; E0-prefixed (cursor block): ASCII E0h
         jz      .plain
         mov     al, 0E0h
-        cmp     ah, 35h                 ; keypad /
+        cmp     ah, 35h                 ; keypad / and Enter: scan E0h, their ASCII (RBIL
+        jne     .e1c                    ; INT 16h key table; 00h/01h give back 35h/1Ch)
+        mov     ax, 0E02Fh
+        jmp     .put
+.e1c:   cmp     ah, 1Ch
         jne     .store
-        mov     al, '/'
-        jmp     .store
+        mov     ax, 0E00Dh
+        jmp     .put
 .plain: mov     al, [cs:scan_plain+si]
         test    byte [BDA_KBFLAG], 08h
         jnz     .alt
@@ -124,6 +128,39 @@ kb_put:
         pop     bx
         ret
 
+; BX = the buffer head -> the head moved past that key. DS = BDA.
+kb_pop:
+        add     bx, 2
+        cmp     bx, [BDA_KBEND]
+        jb      .h
+        mov     bx, [BDA_KBSTART]
+.h:     mov     [BDA_KBHEAD], bx
+        ret
+
+; AX = a buffered key in the form the extended functions (10h/11h) return -> the form of the
+; standard functions 00h/01h (RBIL INT 16h 00h and its key table): AL = E0h of the cursor block
+; becomes 00h, scan E0h (keypad Enter, /) becomes 1Ch/35h; CF=1 for the keys they discard
+; (scan codes above 84h: F11, F12).
+kb_standard:
+        cmp     ah, 0E0h
+        jne     .n
+        mov     ah, 35h
+        cmp     al, '/'
+        je      .ok
+        mov     ah, 1Ch
+        jmp     .ok
+.n:     cmp     ah, 84h
+        ja      .drop
+        cmp     al, 0E0h
+        jne     .ok
+        test    ah, ah
+        jz      .ok
+        xor     al, al
+.ok:    clc
+        ret
+.drop:  stc
+        ret
+
 int16:
         sti
         push    ds
@@ -149,7 +186,8 @@ int16:
 .out:   pop     bx
         pop     ds
         iret
-.read:  mov     bh, ah
+.read:  push    cx
+        mov     cl, ah                  ; 00h standard, 10h extended
 .wait:  cli
         mov     bx, [BDA_KBHEAD]
         cmp     bx, [BDA_KBTAIL]
@@ -158,17 +196,34 @@ int16:
         hlt
         jmp     .wait
 .got:   mov     ax, [bx]
-        add     bx, 2
-        cmp     bx, [BDA_KBEND]
-        jb      .h
-        mov     bx, [BDA_KBSTART]
-.h:     mov     [BDA_KBHEAD], bx
+        call    kb_pop
         sti
-        jmp     .out                    ; (00h returns E0h-extended keys as they are)
-.peek:  mov     bx, [BDA_KBHEAD]
+        cmp     cl, 10h
+        je      .rdone
+        call    kb_standard
+        jc      .wait                   ; 00h skips the keys only 10h returns
+.rdone: pop     cx
+        jmp     .out
+.peek:  push    cx
+        mov     cl, ah                  ; 01h standard, 11h extended
+.pl:    cli
+        mov     bx, [BDA_KBHEAD]
         cmp     bx, [BDA_KBTAIL]
-        je      .empty
+        je      .pempty
         mov     ax, [bx]
+        cmp     cl, 11h
+        je      .avail
+        call    kb_standard
+        jnc     .avail
+        call    kb_pop                  ; 01h drops them too
+        sti
+        jmp     .pl
+.pempty:
+        sti
+        pop     cx
+        jmp     .empty
+.avail: sti
+        pop     cx
         pop     bx
         pop     ds
         push    bp

@@ -20,10 +20,11 @@ using namespace x86emu;
 
 namespace {
 
-std::vector<std::uint8_t> probe_rom() {
-    std::ifstream file(X86EMU_BIOS_PROBE_ROM, std::ios::binary);
+// An option ROM built by tests/unit/CMakeLists.txt, its checksum byte patched
+std::vector<std::uint8_t> option_rom(const char* path, std::size_t size) {
+    std::ifstream file(path, std::ios::binary);
     std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-    REQUIRE_MESSAGE(bytes.size() == 8192, "the probe ROM was not built");
+    REQUIRE_MESSAGE(bytes.size() == size, "the option ROM was not built: " << path);
     std::uint8_t sum = 0;
     for (std::size_t i = 0; i + 1 < bytes.size(); ++i) sum = static_cast<std::uint8_t>(sum + bytes[i]);
     bytes.back() = static_cast<std::uint8_t>(-sum);
@@ -50,7 +51,7 @@ TEST_CASE("built-in BIOS: POST, services through an option ROM, INT 19h without 
     config.platform = Platform::PC;  // no bios_image: the built-in BIOS
     Machine m(config);
     CHECK(m.memory_map().bios_bytes == builtin_bios_image().size());
-    const auto rom = probe_rom();
+    const auto rom = option_rom(X86EMU_BIOS_PROBE_ROM, 8192);
     m.write_physical(0xC8000, rom);
     std::string debug;
     m.add_port_handler(0xE9, 0xE9, PortHandler{{}, [&](std::uint16_t, std::uint8_t v) { debug += char(v); }});
@@ -202,3 +203,53 @@ TEST_CASE("built-in BIOS: the Machine refuses it for the 8086 and 286, and --bio
     config.bios_image.clear();
     CHECK_THROWS_AS(Machine{config}, std::invalid_argument);
 }
+
+TEST_CASE("built-in BIOS: host key events through the 8042, INT 09h and the BDA buffer to INT 16h") {
+    MachineConfig config;
+    config.model = CpuModel::p6;
+    config.memory_mib = 16;
+    config.platform = Platform::PC;
+    Machine m(config);
+    m.write_physical(0xC8000, option_rom(X86EMU_BIOS_KEYS_ROM, 2048));
+    std::string debug;
+    m.add_port_handler(0xE9, 0xE9, PortHandler{{}, [&](std::uint16_t, std::uint8_t v) { debug += char(v); }});
+    for (int i = 0; i < 100 && debug.find('K') == std::string::npos; ++i) m.run(1'000'000);
+    REQUIRE(debug.find('K') != std::string::npos);  // the ROM waits for the keys
+
+    using Key = Machine::HostKeyEvent;
+    auto press = [&](std::initializer_list<std::uint8_t> make, bool down) {  // set-2 make codes
+        Key event;
+        event.down = down;
+        event.make_bytes = static_cast<std::uint8_t>(make.size());
+        std::copy(make.begin(), make.end(), event.make);
+        m.push_key_event(event);
+        m.run(1'000'000);  // 5 ms: the keyboard's 16-byte buffer drains as a typist's would
+    };
+    auto tap = [&](std::initializer_list<std::uint8_t> make) { press(make, true); press(make, false); };
+    tap({0x1C});                    // a
+    tap({0x5A});                    // Enter
+    tap({0xE0, 0x75});              // Up (set 1: E0 48)
+    tap({0xE0, 0x75});
+    press({0x12}, true);            // left Shift + a
+    tap({0x1C});
+    press({0x12}, false);
+    tap({0x1C});                    // a
+    tap({0x78});                    // F11: only the extended functions return it
+    tap({0x32});                    // b
+    tap({0xE0, 0x5A});              // keypad Enter
+    tap({0xE0, 0x5A});
+    const RunResult result = m.run(400'000'000);
+    REQUIRE(any(result.reasons, StopReason::Halted));
+    CHECK(debug.find('D') != std::string::npos);
+    // INT 16h AX for the ROM's functions 00h 00h 01h 00h 11h 10h 00h 10h 00h 00h 10h 01h
+    const std::uint16_t expected[] = {0x1E61, 0x1C0D, 0x4800, 0x4800, 0x48E0, 0x48E0,
+                                      0x1E41, 0x1E61, 0x3062, 0x1C0D, 0xE00D, 0xFFFF};
+    for (unsigned i = 0; i < std::size(expected); ++i) {
+        INFO("INT 16h call " << i);
+        CHECK(rd(m, 0x500 + i * 2, 2) == expected[i]);
+    }
+    CHECK(rd(m, 0x41A, 2) == rd(m, 0x41C, 2));  // the buffer is empty again
+    CHECK(rd(m, 0x41A, 2) == 0x1E + 10 * 2);    // its head went past the 10 keys the ROM took
+    CHECK((rd(m, 0x417, 1) & 0x03) == 0);       // Shift released
+}
+
