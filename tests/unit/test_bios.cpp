@@ -156,6 +156,9 @@ TEST_CASE("built-in BIOS: POST, services through an option ROM, INT 19h without 
     CHECK(check13(0x2A00, 2, ' ', 0) == 0);
     CHECK(check13(0x4000, 3, 'Q', 0x09) == 0);  // 13h write string
     CHECK(check13(0x4000, 4, ' ', 0) == 0);
+    CHECK(check13(0x4A00, 39, 'W', 0x0B) == 0);  // scrolled up from row 24 by the wrap
+    CHECK(check13(0x5400, 39, ' ', 0) == 0);     // the new bottom row is blank
+    CHECK(rd(m, 0x5B4, 2) == 0x1800);            // cursor row 24, column 0
     auto check12 = [&](std::uint32_t base, std::uint8_t ch, std::uint8_t colour) {
         unsigned bad = 0;
         for (unsigned plane = 0; plane < 4; ++plane)

@@ -9,7 +9,8 @@
 ;   05A0h: 10h AH=0Fh AX, 05A2h: 03h DX after the teletype, 05A4h: INT 16h 01h ZF (1 = empty)
 ;   graphics-mode characters: 2000h mode 13h cell row 0 (8 lines x 320 bytes) after teletype
 ;   'A' (colour 0Eh); 2A00h the same row after 09h "ZZ" (colour 0Ch) at row 1 and 06h scroll up 1;
-;   4000h mode 13h cell row 2 after 13h "Q" (colour 09h) at column 3;
+;   4000h mode 13h cell row 2 after 13h "Q" (colour 09h) at column 3; 4A00h/5400h rows 23/24
+;   after teletype 'W' (colour 0Bh) in the last cell (wraps and scrolls), 05B4h the cursor then;
 ;   05B0h/05B2h: 03h DX after each teletype ('A' in 13h, 'A' in 12h); 3800h mode 12h planes
 ;   0-3 (16 bytes each: column 0, lines 0-15) after teletype 'A' (colour 0Ch); 3840h the same
 ;   after 09h 'Z' (colour 0Ah) at row 1 and 06h scroll up 1; 3880h cell 1 (09h 'A' colour 8Ch
@@ -120,6 +121,23 @@ init:
         pop     es
         mov     di, 4000h
         mov     si, 2 * 8 * 320
+        call    copy13
+        mov     ah, 02h                 ; teletype 'W' in the last cell: wrap, scroll
+        mov     bh, 0
+        mov     dx, 1827h
+        int     10h
+        mov     ax, 0E57h
+        mov     bx, 000Bh
+        int     10h
+        mov     ah, 03h
+        mov     bh, 0
+        int     10h
+        mov     [05B4h], dx
+        mov     di, 4A00h
+        mov     si, 23 * 8 * 320
+        call    copy13
+        mov     di, 5400h
+        mov     si, 24 * 8 * 320
         call    copy13
         ; mode 12h: teletype, scroll, XOR
         mov     ax, 0012h
