@@ -5,6 +5,7 @@
 // key and mouse events into PS/2 input (keymap.hpp, Machine::push_key_event). --script events
 // are pushed into SDL's own event queue, so they take the same path as real keys.
 #include <SDL.h>
+#include <x86emu/disk_image.hpp>
 
 #include <boost/program_options.hpp>
 
@@ -220,6 +221,14 @@ public:
         stop_.store(true);
         machine_->request_stop();
         machine_thread.join();
+        // Closing the window is a clean exit: the disks' writes are made durable (fdatasync),
+        // as the headless runner does on every exit path. They reached the image files already.
+        try {
+            machine_->flush_disks();
+        } catch (const DiskImageError& error) {
+            std::cerr << kProgram << ": error: " << error.what() << '\n';
+            if (exit_code_ == 0) exit_code_ = static_cast<int>(ExitCode::UsageError);
+        }
         for (auto& console : serial_)
             if (console) console->finish();
         if (texture_) SDL_DestroyTexture(texture_);
