@@ -205,28 +205,10 @@ load_mode_registers:
         mov     ax, 0011h
         out     dx, ax
         mov     cx, 25
-        xor     ah, ah
-.crtc:  mov     al, ah
-        out     dx, al
-        inc     dx
-        mov     al, [cs:bx]
-        out     dx, al
-        dec     dx
-        inc     bx
-        inc     ah
-        loop    .crtc
-        mov     dx, 3CEh
+        call    out_indexed_block
+        mov     dx, 3CEh                ; graphics controller
         mov     cx, 9
-        xor     ah, ah
-.gc:    mov     al, ah
-        out     dx, al
-        inc     dx
-        mov     al, [cs:bx]
-        out     dx, al
-        dec     dx
-        inc     bx
-        inc     ah
-        loop    .gc
+        call    out_indexed_block
         mov     dx, 3DAh
         in      al, dx                  ; attribute flip-flop to index
         mov     dx, 3C0h
@@ -248,6 +230,21 @@ load_mode_registers:
         mov     al, 0FFh
         out     dx, al
         popad
+        ret
+
+; Writes CX registers of an index/data port pair (index port DX, data port DX+1: the CRTC and the
+; graphics controller) from CS:BX, indexes 0 .. CX-1; BX ends past the last byte. AX, CX changed.
+out_indexed_block:
+        xor     ah, ah
+.next:  mov     al, ah
+        out     dx, al
+        inc     dx
+        mov     al, [cs:bx]
+        out     dx, al
+        dec     dx
+        inc     bx
+        inc     ah
+        loop    .next
         ret
 
 ; The DAC's power-on contents for descriptor SI: the EGA 64 colours (text, 16-colour modes;
