@@ -155,14 +155,18 @@ std::optional<std::int64_t> rtc_start_epoch(const Options& options) {
     return options.rtc_epoch;
 }
 
-SerialSpec parse_serial_spec(const std::string& text, const std::string& option) {
+SerialSpec parse_serial_spec(const std::string& text, const std::string& option, bool panes) {
     if (text == "none") return {};
     if (text == "stdio") return {SerialSpec::Kind::Stdio, {}};
+    if (text == "vc") {
+        if (!panes) throw UsageError(option + " vc: a terminal pane needs a window (x86emu-sdl)");
+        return {SerialSpec::Kind::Pane, {}};
+    }
     if (text.rfind("file:", 0) == 0) {
         if (text.size() == 5) throw UsageError(option + " file: needs a path (file:PATH)");
         return {SerialSpec::Kind::File, text.substr(5)};
     }
-    throw UsageError(option + ": expected stdio, file:PATH or none, not '" + text + "'");
+    throw UsageError(option + ": expected stdio, " + (panes ? "vc, " : "") + "file:PATH or none, not '" + text + "'");
 }
 
 Options parse_command_line(int argc, const char* const* argv, std::string& report_path_seen,
@@ -174,6 +178,7 @@ Options parse_command_line(int argc, const char* const* argv, std::string& repor
     bool deterministic_flag = false;
     Options options;
 
+    const std::string serial_values = frontend.serial_panes ? "stdio|vc|file:PATH|none" : "stdio|file:PATH|none";
     po::options_description described(
         "Usage: " + frontend.program + " --bios FILE [options]\n"
         "       " + frontend.program + " --kernel bzImage [--initrd FILE] [--append TEXT] [options]\n"
@@ -231,10 +236,12 @@ Options parse_command_line(int argc, const char* const* argv, std::string& repor
          "as QEMU's -no-reboot: a reset the guest asks for (reset control CF9h on the PC platform) "
          "ends the run (exit 0, guest_reset) instead of restarting the machine; a triple fault always "
          "ends the run (exit 3)")
-        ("serial", po::value(&serial_text)->value_name("stdio|file:PATH|none"),
-         "COM1 (-serial): stdio = the terminal (raw mode if a TTY; Ctrl-C still ends the run), "
-         "file:PATH = output to a file, none = not connected (default)")
-        ("serial2", po::value(&serial2_text)->value_name("stdio|file:PATH|none"), "COM2, as --serial")
+        ("serial", po::value(&serial_text)->value_name(serial_values),
+         ("COM1 (-serial): stdio = the terminal (raw mode if a TTY; Ctrl-C still ends the run), " +
+          std::string(frontend.serial_panes ? "vc = a terminal pane in the window (Ctrl+Alt+2 shows it), " : "") +
+          "file:PATH = output to a file, none = not connected (default)").c_str())
+        ("serial2", po::value(&serial2_text)->value_name(serial_values),
+         frontend.serial_panes ? "COM2, as --serial (vc: Ctrl+Alt+3)" : "COM2, as --serial")
         ("rtc-epoch", po::value(&rtc_epoch_text)->value_name("SECONDS"),
          "the RTC starts at this Unix time (UTC; default a fixed date, so runs are reproducible)")
         ("rtc-host-time", po::bool_switch(&options.rtc_host_time), "the RTC starts at the host's current time")
@@ -293,8 +300,8 @@ Options parse_command_line(int argc, const char* const* argv, std::string& repor
     if (given.count("initrd") && options.initrd_path.empty()) throw UsageError("--initrd: the file name is empty");
     check_disk_options(options, given);
     if (deterministic_flag && options.realtime) throw UsageError("--realtime and --deterministic exclude each other");
-    if (given.count("serial")) options.serial = parse_serial_spec(serial_text, "--serial");
-    if (given.count("serial2")) options.serial2 = parse_serial_spec(serial2_text, "--serial2");
+    if (given.count("serial")) options.serial = parse_serial_spec(serial_text, "--serial", frontend.serial_panes);
+    if (given.count("serial2")) options.serial2 = parse_serial_spec(serial2_text, "--serial2", frontend.serial_panes);
     if (options.serial.kind == SerialSpec::Kind::Stdio && options.serial2.kind == SerialSpec::Kind::Stdio)
         throw UsageError("--serial and --serial2 are both stdio; one terminal serves one port");
     for (const auto* spec : {&options.serial, &options.serial2}) {

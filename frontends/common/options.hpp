@@ -32,14 +32,16 @@ struct UsageError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-// A serial port's host side: --serial stdio | file:PATH | none.
+// A serial port's host side: --serial stdio | file:PATH | none, and in a frontend with a window
+// vc (QEMU's name for a virtual console): a terminal pane in the window (docs/SDL.md).
 struct SerialSpec {
-    enum class Kind { None, Stdio, File } kind = Kind::None;
+    enum class Kind { None, Stdio, File, Pane } kind = Kind::None;
     std::string path;  // Kind::File
 };
 
-// "stdio", "file:PATH", "none" -> SerialSpec; UsageError naming `option` otherwise.
-SerialSpec parse_serial_spec(const std::string& text, const std::string& option);
+// "stdio", "file:PATH", "none" and, if `panes` (the frontend draws serial panes), "vc" ->
+// SerialSpec; UsageError naming `option` otherwise.
+SerialSpec parse_serial_spec(const std::string& text, const std::string& option, bool panes = false);
 
 // The IDE drives (--hda, --hdb, --cdrom, --snapshot; docs/HEADLESS.md): raw image paths, empty
 // for none. --hda is the primary master, --hdb the primary slave, --cdrom the secondary master
@@ -97,6 +99,7 @@ struct FrontendFlags {
     std::string program = "x86emu-headless";
     std::string summary = "without a display and reports how it ended";
     const boost::program_options::options_description* extra = nullptr;
+    bool serial_panes = false;  // --serial vc: the frontend draws a serial port as a terminal pane
 };
 
 // Parses argv. Throws UsageError (or a boost::program_options error, also a usage error) with a

@@ -73,6 +73,7 @@ SerialConsole::~SerialConsole() { finish(); }
 void SerialConsole::connect(const SerialHostInterface& uart) {
     if (spec_.kind == SerialSpec::Kind::None) return;
     if (uart.set_output) uart.set_output([this](std::uint8_t byte) { put(byte); });
+    if (spec_.kind == SerialSpec::Kind::Pane) push_input_ = uart.push_input;
     if (spec_.kind != SerialSpec::Kind::Stdio || !uart.push_input || input_thread_.joinable()) return;
     if (::pipe(wake_pipe_) != 0) {
         wake_pipe_[0] = wake_pipe_[1] = -1;
@@ -85,10 +86,33 @@ void SerialConsole::put(std::uint8_t byte) {
     ++bytes_out_;
     if (spec_.kind == SerialSpec::Kind::Stdio) {
         if (!write_all(STDOUT_FILENO, &byte, 1)) ok_ = false;
+    } else if (spec_.kind == SerialSpec::Kind::Pane) {
+        std::lock_guard lock(pane_mutex_);
+        if (pane_queue_.size() >= kPaneQueueLimit) {  // nobody drains it: keep the newest half
+            const std::size_t drop = pane_queue_.size() / 2;
+            pane_queue_.erase(pane_queue_.begin(), pane_queue_.begin() + static_cast<std::ptrdiff_t>(drop));
+            pane_dropped_ += drop;
+        }
+        pane_queue_.push_back(byte);
     } else if (file_) {
         if (std::fputc(byte, file_) == EOF) ok_ = false;
         if (byte == '\n') std::fflush(file_);  // complete lines survive a kill
     }
+}
+
+void SerialConsole::take_pane_output(std::vector<std::uint8_t>& out) {
+    std::lock_guard lock(pane_mutex_);
+    out.insert(out.end(), pane_queue_.begin(), pane_queue_.end());
+    pane_queue_.clear();
+}
+
+std::uint64_t SerialConsole::pane_bytes_dropped() {
+    std::lock_guard lock(pane_mutex_);
+    return pane_dropped_;
+}
+
+void SerialConsole::send_input(std::span<const std::uint8_t> bytes) {
+    if (push_input_ && !bytes.empty()) push_input_(bytes);
 }
 
 void SerialConsole::read_input(std::function<void(std::span<const std::uint8_t>)> push) {

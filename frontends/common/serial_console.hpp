@@ -9,15 +9,19 @@
 // on every exit path: the destructor, an atexit handler, and restore_terminal_from_signal() for a
 // signal handler. Standard input is read on its own thread (poll(2) on stdin and a wake-up pipe)
 // and handed to push_input, which must be thread-safe (HostInputQueue::push); end of input stops
-// the thread. file:PATH: output to the file, no input. none: nothing.
+// the thread. file:PATH: output to the file, no input. none: nothing. vc (Kind::Pane): output
+// is queued under a mutex for the frontend that draws the pane (take_pane_output, any thread),
+// and the frontend sends what is typed there with send_input (any thread).
 #pragma once
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <thread>
+#include <vector>
 
 #include "options.hpp"
 
@@ -46,8 +50,17 @@ public:
     // false if output could not be written completely.
     bool finish();
 
+    SerialSpec::Kind kind() const { return spec_.kind; }
     // The bytes the UART sent so far (for the report).
     std::uint64_t bytes_out() const { return bytes_out_; }
+
+    // vc: appends the bytes the UART sent since the last call to `out`. The queue keeps at most
+    // kPaneQueueLimit bytes; older ones beyond it are dropped (pane_bytes_dropped counts them).
+    void take_pane_output(std::vector<std::uint8_t>& out);
+    std::uint64_t pane_bytes_dropped();
+    // vc: queues bytes for the UART's receiver, as if typed on a terminal; nothing before connect().
+    void send_input(std::span<const std::uint8_t> bytes);
+    static constexpr std::size_t kPaneQueueLimit = 1 << 20;
 
 private:
     void put(std::uint8_t byte);
@@ -58,6 +71,10 @@ private:
     bool ok_ = true;
     std::uint64_t bytes_out_ = 0;
     int wake_pipe_[2] = {-1, -1};
+    std::function<void(std::span<const std::uint8_t>)> push_input_;  // vc: the UART's receiver
+    std::mutex pane_mutex_;
+    std::vector<std::uint8_t> pane_queue_;
+    std::uint64_t pane_dropped_ = 0;
     std::thread input_thread_;
 };
 

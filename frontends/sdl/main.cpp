@@ -11,6 +11,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
+#include <bitset>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -27,6 +29,8 @@
 #include "options.hpp"
 #include "realtime_pacer.hpp"
 #include "screenshot.hpp"
+#include "serial_keys.hpp"
+#include "serial_pane.hpp"
 
 namespace x86emu::sdl {
 
@@ -54,10 +58,11 @@ std::pair<std::uint64_t, std::string> parse_at(const std::string& text, const ch
 
 // One step of a --script file (docs/SDL.md, "Scripts").
 struct Step {
-    enum class Kind { At, Sleep, WaitText, Type, Key, Screenshot, DumpText, Mark, Quit } kind = Kind::Quit;
+    enum class Kind { At, Sleep, WaitText, Type, Key, Screenshot, DumpText, DumpSerialPane, Mark, Quit } kind = Kind::Quit;
     std::uint64_t number = 0;  // At: cycles; Sleep: emulated ms
     std::string text;
     SDL_Scancode scancode = SDL_SCANCODE_UNKNOWN;
+    std::uint16_t modifiers = 0;  // Key: KMOD_LCTRL, KMOD_LALT, KMOD_LSHIFT held around it
 };
 
 std::vector<Step> parse_script(const std::string& path) {
@@ -84,17 +89,29 @@ std::vector<Step> parse_script(const std::string& path) {
         }
         else if (verb == "key") {
             step.kind = Step::Kind::Key;
-            step.scancode = SDL_GetScancodeFromName(rest.c_str());
+            std::string name = rest;  // "Ctrl+Alt+2": modifiers held around the key
+            for (bool more = true; more;) {
+                more = false;
+                for (const auto& [prefix, modifier] : {std::pair{"Ctrl+", KMOD_LCTRL}, {"Alt+", KMOD_LALT}, {"Shift+", KMOD_LSHIFT}})
+                    if (name.rfind(prefix, 0) == 0 && name.size() > std::string(prefix).size()) {
+                        step.modifiers |= modifier;
+                        name.erase(0, std::string(prefix).size());
+                        more = true;
+                    }
+            }
+            step.scancode = SDL_GetScancodeFromName(name.c_str());
             if (step.scancode == SDL_SCANCODE_UNKNOWN || !key_event_for(step.scancode, true))
-                throw UsageError(where + ": unknown key '" + rest + "' (SDL scancode names: Return, F1, Up, ...)");
+                throw UsageError(where + ": unknown key '" + rest + "' (SDL scancode names: Return, F1, Up, ..., after Ctrl+, Alt+, Shift+)");
         }
         else if (verb == "screenshot") step.kind = Step::Kind::Screenshot, step.text = rest;
         else if (verb == "dump-text") step.kind = Step::Kind::DumpText, step.text = rest;
+        else if (verb == "dump-serial-pane") step.kind = Step::Kind::DumpSerialPane, step.text = rest;
         else if (verb == "mark") step.kind = Step::Kind::Mark, step.text = rest;
         else if (verb == "quit") step.kind = Step::Kind::Quit;
-        else throw UsageError(where + ": unknown step '" + verb + "' (at, sleep, wait-text, type, key, screenshot, dump-text, mark, quit)");
+        else throw UsageError(where + ": unknown step '" + verb + "' (at, sleep, wait-text, type, key, screenshot, dump-text, dump-serial-pane, mark, quit)");
         if ((step.kind == Step::Kind::WaitText || step.kind == Step::Kind::Type || step.kind == Step::Kind::Screenshot ||
-             step.kind == Step::Kind::DumpText || step.kind == Step::Kind::Mark) && rest.empty())
+             step.kind == Step::Kind::DumpText || step.kind == Step::Kind::DumpSerialPane || step.kind == Step::Kind::Mark) &&
+            rest.empty())
             throw UsageError(where + ": " + verb + " needs an argument");
         steps.push_back(step);
     }
@@ -143,14 +160,25 @@ void write_text_file(const std::string& path, const std::string& text) {
     if (!(out << text) || !out.flush()) throw std::runtime_error("cannot write '" + path + "'");
 }
 
-// Pushes a key event into SDL's queue as the window system would (the same path as real keys).
-void push_sdl_key(SDL_Scancode scancode, bool down) {
+// Pushes a key event into SDL's queue as the window system would (the same path as real keys),
+// with the modifiers held at the time.
+void push_sdl_key(SDL_Scancode scancode, bool down, std::uint16_t modifiers = 0) {
     SDL_Event event{};
     event.type = down ? SDL_KEYDOWN : SDL_KEYUP;
     event.key.timestamp = SDL_GetTicks();
     event.key.state = down ? SDL_PRESSED : SDL_RELEASED;
     event.key.keysym.scancode = scancode;
     event.key.keysym.sym = SDL_GetKeyFromScancode(scancode);
+    event.key.keysym.mod = modifiers;
+    SDL_PushEvent(&event);
+}
+
+// The text input event the window system sends after a printable key's press.
+void push_sdl_text(char c) {
+    SDL_Event event{};
+    event.type = SDL_TEXTINPUT;
+    event.text.timestamp = SDL_GetTicks();
+    event.text.text[0] = c;
     SDL_PushEvent(&event);
 }
 
@@ -184,6 +212,10 @@ public:
         BuiltMachine built = build_machine(machine_options);
         machine_ = std::move(built.machine);
         connect_serial_consoles(*machine_, serial_);
+        consoles_ = std::make_unique<ConsoleSwitch>(serial_);
+        for (const Step& step : script_)
+            if (step.kind == Step::Kind::DumpSerialPane && !consoles_->any_pane())
+                throw UsageError("--script: dump-serial-pane needs a --serial vc or --serial2 vc port");
         machine_->set_stop_on_guest_reset(options_.no_reboot);
 
         if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
@@ -215,6 +247,7 @@ public:
         SDL_DisplayMode mode;
         if (SDL_GetCurrentDisplayMode(0, &mode) == 0 && mode.refresh_rate > 0) refresh_hz_ = mode.refresh_rate;
         machine_done_event_ = SDL_RegisterEvents(1);
+        if (consoles_->any_pane()) SDL_StartTextInput();  // a serial pane types the host layout's characters
         start_ = std::chrono::steady_clock::now();
         std::thread machine_thread([this] { machine_loop(); });
         ui_loop();
@@ -253,10 +286,16 @@ private:
         SDL_PushEvent(&event);
     }
 
+    // Of the console on screen: the VGA display or a serial pane (drawn with the cursor on).
     void take_screenshot(const std::string& path) {
-        Display& display = *machine_->display();
-        const DisplayFrame& frame = display.refresh();
-        write_png(path, frame.pixels, frame.width, frame.height, frame.stride);
+        if (SerialPane* pane = consoles_->shown_pane()) {
+            std::vector<std::uint32_t> pixels;
+            pane->render(pixels, true);
+            write_png(path, pixels.data(), SerialPane::kWidth, SerialPane::kHeight, SerialPane::kWidth);
+        } else {
+            const DisplayFrame& frame = machine_->display()->refresh();
+            write_png(path, frame.pixels, frame.width, frame.height, frame.stride);
+        }
         std::lock_guard lock(message_mutex_);
         shots_.push_back(path);
     }
@@ -273,9 +312,11 @@ private:
                 if (cpu.emulated_nanoseconds() < *sleep_until_) return;
                 sleep_until_.reset();
                 break;
-            case Step::Kind::WaitText:
-                if (screen_text(*machine_->display()).find(step.text) == std::string::npos) return;
+            case Step::Kind::WaitText: {  // on the console shown: the VGA text screen or a serial pane
+                const SerialPane* pane = consoles_->shown_pane();
+                if ((pane ? pane->text() : screen_text(*machine_->display())).find(step.text) == std::string::npos) return;
                 break;
+            }
             case Step::Kind::Type:
                 // One character per 20 ms of emulated time: press (Shift first) now, release next.
                 if (cpu.emulated_nanoseconds() < next_key_ns_) return;
@@ -287,9 +328,12 @@ private:
                         continue;
                     }
                     const bool down = type_at_ % 2 == 0;
-                    await_keys_handled_ = keys_handled_.load() + (shift ? 2 : 1);
-                    if (shift && down) push_sdl_key(SDL_SCANCODE_LSHIFT, true);
-                    push_sdl_key(scancode, down);
+                    const char c = step.text[type_at_ / 2];
+                    const bool text = down && c >= 0x20 && c < 0x7F;  // X11 follows a printable key's press with its text
+                    await_keys_handled_ = keys_handled_.load() + (shift ? 2 : 1) + (text ? 1 : 0);
+                    if (shift && down) push_sdl_key(SDL_SCANCODE_LSHIFT, true, KMOD_LSHIFT);
+                    push_sdl_key(scancode, down, shift ? KMOD_LSHIFT : 0);
+                    if (text) push_sdl_text(c);
                     if (shift && !down) push_sdl_key(SDL_SCANCODE_LSHIFT, false);
                     ++type_at_;
                     next_key_ns_ = cpu.emulated_nanoseconds() + 20'000'000;
@@ -297,15 +341,24 @@ private:
                 }
                 type_at_ = 0;
                 break;
-            case Step::Kind::Key:
+            case Step::Kind::Key: {
                 if (cpu.emulated_nanoseconds() < next_key_ns_) return;
-                await_keys_handled_ = keys_handled_.load() + 2;
-                push_sdl_key(step.scancode, true);
-                push_sdl_key(step.scancode, false);
+                static constexpr std::pair<SDL_Scancode, std::uint16_t> kModifierKeys[] = {
+                    {SDL_SCANCODE_LCTRL, KMOD_LCTRL}, {SDL_SCANCODE_LALT, KMOD_LALT}, {SDL_SCANCODE_LSHIFT, KMOD_LSHIFT}};
+                std::uint16_t held = 0;
+                await_keys_handled_ = keys_handled_.load() + 2 + 2 * static_cast<unsigned>(std::popcount(step.modifiers));
+                for (const auto& [modifier_key, modifier] : kModifierKeys)
+                    if (step.modifiers & modifier) push_sdl_key(modifier_key, true, held |= modifier);
+                push_sdl_key(step.scancode, true, held);
+                push_sdl_key(step.scancode, false, held);
+                for (const auto& [modifier_key, modifier] : kModifierKeys)
+                    if (step.modifiers & modifier) push_sdl_key(modifier_key, false, held &= static_cast<std::uint16_t>(~modifier));
                 next_key_ns_ = cpu.emulated_nanoseconds() + 20'000'000;
                 break;
+            }
             case Step::Kind::Screenshot: take_screenshot(step.text); break;
             case Step::Kind::DumpText: write_text_file(step.text, screen_text(*machine_->display())); break;
+            case Step::Kind::DumpSerialPane: write_text_file(step.text, consoles_->shown_or_first_pane()->text()); break;
             case Step::Kind::Mark: {
                 std::lock_guard lock(message_mutex_);
                 marks_.push_back({step.text, cpu.emulated_nanoseconds() / 1e9,
@@ -385,6 +438,7 @@ private:
                 }
                 const std::uint64_t before = cpu.cycles();
                 const RunResult result = machine_->run(budget);
+                consoles_->update_all();  // the serial panes take what the UARTs sent
                 for (auto it = screenshots_.begin(); it != screenshots_.end();)
                     if (cpu.cycles() >= it->first) take_screenshot(it->second), it = screenshots_.erase(it); else ++it;
                 for (auto it = text_dumps_.begin(); it != text_dumps_.end();)
@@ -425,8 +479,10 @@ private:
     void key(const SDL_KeyboardEvent& key) {
         keys_handled_.fetch_add(1);
         const bool down = key.type == SDL_KEYDOWN;
-        const SDL_Keymod mods = SDL_GetModState();
+        const std::uint16_t mods = key.keysym.mod;  // as they were at this event (a script's chord sets them)
         if (down && (mods & KMOD_CTRL) && (mods & KMOD_ALT)) {  // the host's hotkeys, not the guest's keys
+            if (key.keysym.scancode >= SDL_SCANCODE_1 && key.keysym.scancode <= SDL_SCANCODE_3)
+                return show_console(static_cast<unsigned>(key.keysym.scancode - SDL_SCANCODE_1));
             if (key.keysym.scancode == SDL_SCANCODE_G) return set_grab(!grabbed_);
             if (key.keysym.scancode == SDL_SCANCODE_F) {
                 fullscreen_ = !fullscreen_;
@@ -435,9 +491,19 @@ private:
             }
             if (key.keysym.scancode == SDL_SCANCODE_S) return hotkey_screenshot();
         }
+        // A serial pane takes the presses (host repeat included: a terminal's); a release goes to
+        // the PS/2 keyboard only for a key pressed there (so no key stays held in the guest).
+        if (SerialPane* pane = consoles_->shown_pane(); pane && (down || !ps2_held_.test(key.keysym.scancode))) {
+            if (!down) return;
+            const PaneKeyAction action = pane_key_action(key.keysym.sym, mods, SerialPane::kRows);
+            if (action.scroll_view) pane->scroll_view(action.scroll_view);
+            if (!action.bytes.empty()) pane->type(action.bytes);
+            return;
+        }
         if (key.repeat) return;  // the repeat is the guest's typematic rate (repeat_keys)
         const auto event = key_event_for(key.keysym.scancode, down);
         if (!event) return;
+        ps2_held_.set(key.keysym.scancode, down);
         std::lock_guard lock(input_mutex_);
         machine_->push_key_event(*event);
         if (down && event->key == Machine::HostKeyEvent::Key::Make) {
@@ -456,6 +522,19 @@ private:
         }
     }
 
+    // Ctrl+Alt+1/2/3: the VGA display, COM1's or COM2's serial pane (if that port is vc).
+    void show_console(unsigned console) {
+        if (!consoles_->select(console)) return;
+        drawn_serial_ = 0;  // the VGA frame is uploaded again when it comes back
+        update_title();
+    }
+
+    // SDL's text input: the characters a key typed in the host's layout, for a serial pane.
+    void text_input(const SDL_TextInputEvent& text) {
+        keys_handled_.fetch_add(1);
+        if (SerialPane* pane = consoles_->shown_pane()) pane->type(text.text);
+    }
+
     void set_grab(bool grab) {
         grabbed_ = grab;
         SDL_SetRelativeMouseMode(grab ? SDL_TRUE : SDL_FALSE);
@@ -463,11 +542,15 @@ private:
         update_title();
     }
 
+    // Of what is on screen: the VGA frame or the serial pane as last drawn.
     void hotkey_screenshot() {
         std::lock_guard lock(frame_.mutex);
         const std::string path = "x86emu-screenshot-" + std::to_string(++hotkey_shots_) + ".png";
         try {
-            write_png(path, frame_.pixels.data(), frame_.width, frame_.height, frame_.width);
+            if (consoles_->shown_pane() && !pane_pixels_.empty())
+                write_png(path, pane_pixels_.data(), SerialPane::kWidth, SerialPane::kHeight, SerialPane::kWidth);
+            else
+                write_png(path, frame_.pixels.data(), frame_.width, frame_.height, frame_.width);
             std::cerr << kProgram << ": screenshot " << path << '\n';
             std::lock_guard shots(message_mutex_);
             shots_.push_back(path);
@@ -482,31 +565,41 @@ private:
         char title[256];
         const double percent = wall > 0 ? (emulated - title_emulated_) / 1e9 / wall * 100 : 0;
         const double mhz = wall > 0 ? (cycles - title_cycles_) / wall / 1e6 : 0;
-        std::snprintf(title, sizeof title, "x86emu — %.1f MHz emulated, %.0f%% of real time%s — %s", mhz, percent,
+        const std::string console = consoles_->title();
+        std::snprintf(title, sizeof title, "x86emu — %.1f MHz emulated, %.0f%% of real time%s — %s%s%s", mhz, percent,
                       sdl_.max_speed ? " (max speed)" : "",
-                      grabbed_ ? "mouse grabbed: Ctrl+Alt+G releases" : "Ctrl+Alt+G grabs the mouse");
+                      grabbed_ ? "mouse grabbed: Ctrl+Alt+G releases" : "Ctrl+Alt+G grabs the mouse",
+                      console.empty() ? "" : " — ", console.c_str());
         SDL_SetWindowTitle(window_, title);
     }
 
+    // The console on screen: a serial pane (its cursor blinking on host time, as a terminal's),
+    // or the VGA frame the machine thread handed over.
     void draw() {
+        if (SerialPane* pane = consoles_->shown_pane()) {
+            pane->render(pane_pixels_, SDL_GetTicks() / 500 % 2 == 0);
+            return present(pane_pixels_.data(), SerialPane::kWidth, SerialPane::kHeight, true);
+        }
         std::lock_guard lock(frame_.mutex);
         if (frame_.width == 0) return;
-        if (!texture_ || texture_width_ != frame_.width || texture_height_ != frame_.height) {
+        present(frame_.pixels.data(), frame_.width, frame_.height, frame_.serial != drawn_serial_);
+        drawn_serial_ = frame_.serial;
+    }
+
+    void present(const std::uint32_t* pixels, std::uint32_t width, std::uint32_t height, bool changed) {
+        if (!texture_ || texture_width_ != width || texture_height_ != height) {
             if (texture_) SDL_DestroyTexture(texture_);
             texture_ = SDL_CreateTexture(renderer_, SDL_PIXELFORMAT_RGB888, SDL_TEXTUREACCESS_STREAMING,
-                                         static_cast<int>(frame_.width), static_cast<int>(frame_.height));
-            texture_width_ = frame_.width;
-            texture_height_ = frame_.height;
+                                         static_cast<int>(width), static_cast<int>(height));
+            texture_width_ = width;
+            texture_height_ = height;
+            changed = true;
         }
-        if (frame_.serial != drawn_serial_) {
-            SDL_UpdateTexture(texture_, nullptr, frame_.pixels.data(), static_cast<int>(frame_.width * 4));
-            drawn_serial_ = frame_.serial;
-        }
+        if (changed) SDL_UpdateTexture(texture_, nullptr, pixels, static_cast<int>(width * 4));
         // VGA resolutions (up to 720x480) fill a 4:3 monitor; larger (DISPI) modes have square pixels.
         int window_w = 0, window_h = 0;
         SDL_GetRendererOutputSize(renderer_, &window_w, &window_h);
-        const double aspect = (frame_.width <= 720 && frame_.height <= 480) ? 4.0 / 3.0
-                                                                             : static_cast<double>(frame_.width) / frame_.height;
+        const double aspect = (width <= 720 && height <= 480) ? 4.0 / 3.0 : static_cast<double>(width) / height;
         int w = window_w, h = static_cast<int>(window_w / aspect);
         if (h > window_h) h = window_h, w = static_cast<int>(window_h * aspect);
         const SDL_Rect target{(window_w - w) / 2, (window_h - h) / 2, w, h};
@@ -528,6 +621,7 @@ private:
                 if (event.type == SDL_QUIT) return;
                 if (event.type == machine_done_event_) return;
                 if (event.type == SDL_KEYDOWN || event.type == SDL_KEYUP) key(event.key);
+                else if (event.type == SDL_TEXTINPUT) text_input(event.text);
                 else if (event.type == SDL_MOUSEMOTION && grabbed_)
                     machine_->push_mouse_event(event.motion.xrel, -event.motion.yrel, 0, mouse_buttons());
                 else if ((event.type == SDL_MOUSEBUTTONDOWN || event.type == SDL_MOUSEBUTTONUP) && grabbed_)
@@ -602,6 +696,9 @@ private:
     const Options& options_;
     const SdlOptions& sdl_;
     SerialConsoles serial_;
+    std::unique_ptr<ConsoleSwitch> consoles_;  // which console is on screen; the serial panes
+    std::vector<std::uint32_t> pane_pixels_;   // UI thread: the serial pane as last drawn
+    std::bitset<SDL_NUM_SCANCODES> ps2_held_;  // UI thread: keys pressed into the PS/2 keyboard
     std::unique_ptr<Machine> machine_;
     SDL_Window* window_ = nullptr;
     SDL_Renderer* renderer_ = nullptr;
@@ -652,10 +749,10 @@ int run_sdl(int argc, const char* const* argv) {
         ("fullscreen", po::bool_switch(&sdl.fullscreen), "start in fullscreen (Ctrl+Alt+F toggles)")
         ("screenshot-at", po::value(&sdl.screenshot_at)->value_name("CYCLES:FILE"), "write a PNG of the display at this cycle (repeatable)")
         ("dump-text-at", po::value(&sdl.dump_text_at)->value_name("CYCLES:FILE"), "write the text-mode screen as text at this cycle (repeatable)")
-        ("script", po::value(&sdl.script_path)->value_name("FILE"), "scripted input: at, sleep, wait-text, type, key, screenshot, dump-text, mark, quit (docs/SDL.md)")
+        ("script", po::value(&sdl.script_path)->value_name("FILE"), "scripted input: at, sleep, wait-text, type, key, screenshot, dump-text, dump-serial-pane, mark, quit (docs/SDL.md)")
         ("stats", po::value(&sdl.stats_path)->value_name("FILE.json"), "write frame, pacing and input-latency measurements at the end")
         ("check-display", po::bool_switch(&sdl.check_display), "only check that SDL can open a window: exit 0, or 7 if not");
-    FrontendFlags frontend{kProgram, "in a window (VGA display, PS/2 keyboard and mouse)", &extra};
+    FrontendFlags frontend{kProgram, "in a window (VGA display, PS/2 keyboard and mouse)", &extra, true};
     Options options;
     std::string report_path;
     // --check-display needs no machine: a dummy kernel name satisfies the shared parser's rule.

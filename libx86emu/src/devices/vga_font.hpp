@@ -15,6 +15,8 @@
 #include <span>
 #include <vector>
 
+#include <x86emu/text_font.hpp>
+
 namespace x86emu {
 
 struct PsfFont {
@@ -27,11 +29,6 @@ struct PsfFont {
 // (bad magic, truncated glyphs or table).
 PsfFont parse_psf(std::span<const std::uint8_t> file);
 
-// The Unicode code point of each CP437 character (0 for character 00h, drawn blank).
-const std::array<char32_t, 256>& cp437_unicode();
-
-// 256 glyphs of 16 rows, one byte per row (bit 7 the leftmost pixel), in CP437 order: a VGA font
-// ready for plane 2 (32 bytes per character there, the last 16 zero). Built once.
-const std::array<std::uint8_t, 256 * 16>& vga_font_8x16();
+// cp437_unicode() and vga_font_8x16() are public: x86emu/text_font.hpp.
 
 }  // namespace x86emu
