@@ -9,9 +9,16 @@
             (console=tty0): the script waits for the shell, types `echo $((6*7))x` with key
             events through SDL's event queue, waits for the answer, takes a PNG and dumps the
             text screen; the answer must be in the VGA text buffer on a line of its own.
+  serial    the reference guest with its shell on COM1 (console=tty0 console=ttyS0) and
+            --serial vc: the script switches to the COM1 pane with Ctrl+Alt+2, waits for the
+            shell there, types `echo $((6*7))x`, waits for the answer in the pane, takes a PNG of
+            the pane and dumps its text (dump-serial-pane), then goes back to the VGA with
+            Ctrl+Alt+1 and dumps that; the answer must be in the pane on a line of its own, the
+            PNG 640x400 with ink exactly in the character rows the dump says hold text, and the
+            typed command must not have reached the VGA console.
 Screenshots stay in --work-dir (under build/) as artifacts.
 
-Usage: check_sdl.py --binary PATH --work-dir DIR [--rom PATH] [--fetch-script PATH] graphics|linux
+Usage: check_sdl.py --binary PATH --work-dir DIR [--rom PATH] [--fetch-script PATH] graphics|linux|serial
 Standard library only; the caller runs it under xvfb-run.
 """
 import argparse
@@ -126,10 +133,7 @@ def graphics(args):
 
 def linux(args):
     os.makedirs(args.work_dir, exist_ok=True)
-    listing = run([args.fetch_script], 900)
-    if listing.returncode != 0:
-        fail("the guest could not be fetched")
-    paths = dict(line.split(": ", 1) for line in listing.stdout.splitlines() if line.startswith(("kernel: ", "initrd: ")))
+    paths = fetch_guest(args)
     shot = os.path.join(args.work_dir, "linux_shell.png")
     text = os.path.join(args.work_dir, "linux_shell.txt")
     script = os.path.join(args.work_dir, "linux.script")
@@ -166,15 +170,67 @@ def linux(args):
         fail("no key reached the guest's port 60h read (no latency measured)")
 
 
+def fetch_guest(args):
+    listing = run([args.fetch_script], 900)
+    if listing.returncode != 0:
+        fail("the guest could not be fetched")
+    return dict(line.split(": ", 1) for line in listing.stdout.splitlines() if line.startswith(("kernel: ", "initrd: ")))
+
+
+def serial(args):
+    os.makedirs(args.work_dir, exist_ok=True)
+    paths = fetch_guest(args)
+    shot = os.path.join(args.work_dir, "serial_pane.png")
+    text = os.path.join(args.work_dir, "serial_pane.txt")
+    vga = os.path.join(args.work_dir, "serial_vga.txt")
+    script = os.path.join(args.work_dir, "serial.script")
+    stats = os.path.join(args.work_dir, "serial_stats.json")
+    for path in (shot, text, vga):
+        if os.path.exists(path):
+            os.remove(path)
+    with open(script, "w") as out:
+        out.write("key Ctrl+Alt+2\nwait-text initramfs ready\nsleep 300\nmark shell\n"
+                  "type echo $((6*7))x\\n\nwait-text 42x\nmark answered\n"
+                  f"screenshot {shot}\ndump-serial-pane {text}\nkey Ctrl+Alt+1\ndump-text {vga}\nquit\n")
+    done = run([args.binary, "--max-speed", "--kernel", paths["kernel"], "--initrd", paths["initrd"],
+                "--append", "console=tty0 console=ttyS0,115200 cryptomgr.notests", "-serial", "vc",
+                "--max-seconds", "240", "--script", script, "--stats", stats], 300)
+    if done.returncode != 0:
+        fail(f"x86emu-sdl exited {done.returncode}")
+    pane = open(text).read()
+    print("---- COM1 pane ----\n" + pane + "-------------------")
+    lines = pane.split("\n")[:-1]
+    if len(lines) != 25:
+        fail(f"the pane dump has {len(lines)} rows, not 25")
+    if "42x" not in [line.strip() for line in lines]:
+        fail("the answer 42x is not on a line of its own in the COM1 pane")
+    if not any("echo $((6*7))x" in line for line in lines):
+        fail("the typed command is not in the COM1 pane")
+    if "echo $((6*7))x" in open(vga).read():
+        fail("the typed command reached the VGA console too")
+    width, height, rows = read_png(shot)
+    if (width, height) != (640, 400):
+        fail(f"{shot}: {width}x{height}, expected the pane's 640x400")
+    # Each character row of the PNG has ink (pixels unlike the black background) exactly where
+    # the dump has text (the cursor is drawn after the prompt, on a row with text).
+    for row in range(25):
+        inked = any(any(rows[y]) for y in range(16 * row, 16 * row + 16))
+        if inked != bool(lines[row].strip()):
+            fail(f"{shot}: character row {row} is {'inked' if inked else 'blank'}, the dump says {lines[row]!r}")
+    print(f"{shot}: 640x400, ink in exactly the rows with text")
+    result = json.load(open(stats))
+    print(f"frames {result['frames']}, fps {result['fps']:.1f}, realtime {result['realtime_percent']:.0f}%, marks {result['marks']}")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", required=True)
     parser.add_argument("--work-dir", required=True)
     parser.add_argument("--rom")
     parser.add_argument("--fetch-script")
-    parser.add_argument("case", choices=["graphics", "linux"])
+    parser.add_argument("case", choices=["graphics", "linux", "serial"])
     args = parser.parse_args()
-    graphics(args) if args.case == "graphics" else linux(args)
+    {"graphics": graphics, "linux": linux, "serial": serial}[args.case](args)
 
 
 if __name__ == "__main__":
