@@ -525,7 +525,8 @@ private:
     // Ctrl+Alt+1/2/3: the VGA display, COM1's or COM2's serial pane (if that port is vc).
     void show_console(unsigned console) {
         if (!consoles_->select(console)) return;
-        drawn_serial_ = 0;  // the VGA frame is uploaded again when it comes back
+        drawn_serial_ = 0;  // the frame shown next is uploaded again
+        pane_drawn_ = {};
         update_title();
     }
 
@@ -577,8 +578,11 @@ private:
     // or the VGA frame the machine thread handed over.
     void draw() {
         if (SerialPane* pane = consoles_->shown_pane()) {
-            pane->render(pane_pixels_, SDL_GetTicks() / 500 % 2 == 0);
-            return present(pane_pixels_.data(), SerialPane::kWidth, SerialPane::kHeight, true);
+            const PaneDrawn now{pane, pane->changes(), SDL_GetTicks() / 500 % 2 == 0};
+            const bool changed = now != pane_drawn_;
+            if (changed) pane->render(pane_pixels_, now.cursor_on);
+            pane_drawn_ = now;
+            return present(pane_pixels_.data(), SerialPane::kWidth, SerialPane::kHeight, changed);
         }
         std::lock_guard lock(frame_.mutex);
         if (frame_.width == 0) return;
@@ -698,6 +702,12 @@ private:
     SerialConsoles serial_;
     std::unique_ptr<ConsoleSwitch> consoles_;  // which console is on screen; the serial panes
     std::vector<std::uint32_t> pane_pixels_;   // UI thread: the serial pane as last drawn
+    struct PaneDrawn {                         // ... and what it showed then
+        const SerialPane* pane = nullptr;
+        std::uint64_t changes = 0;
+        bool cursor_on = false;
+        friend bool operator==(const PaneDrawn&, const PaneDrawn&) = default;
+    } pane_drawn_;
     std::bitset<SDL_NUM_SCANCODES> ps2_held_;  // UI thread: keys pressed into the PS/2 keyboard
     std::unique_ptr<Machine> machine_;
     SDL_Window* window_ = nullptr;

@@ -131,27 +131,43 @@ def graphics(args):
     print("stats:", open(stats).read().strip())
 
 
-def linux(args):
+def fetch_guest(args):
+    listing = run([args.fetch_script], 900)
+    if listing.returncode != 0:
+        fail("the guest could not be fetched")
+    return dict(line.split(": ", 1) for line in listing.stdout.splitlines() if line.startswith(("kernel: ", "initrd: ")))
+
+
+def boot_guest(args, name, outputs, steps, append, serial):
+    """Boots the reference guest in the window with `steps` as its --script (`{key}` in them names
+    outputs[key], a file in the work dir, removed first); fails unless it exits 0. Returns the
+    outputs' paths and the --stats JSON."""
     os.makedirs(args.work_dir, exist_ok=True)
     paths = fetch_guest(args)
-    shot = os.path.join(args.work_dir, "linux_shell.png")
-    text = os.path.join(args.work_dir, "linux_shell.txt")
-    script = os.path.join(args.work_dir, "linux.script")
-    stats = os.path.join(args.work_dir, "linux_stats.json")
-    for path in (shot, text):
+    files = {key: os.path.join(args.work_dir, file) for key, file in outputs.items()}
+    for path in files.values():
         if os.path.exists(path):
             os.remove(path)
+    script = os.path.join(args.work_dir, f"{name}.script")
+    stats = os.path.join(args.work_dir, f"{name}_stats.json")
     with open(script, "w") as out:
-        out.write("wait-text initramfs ready\nsleep 300\nmark shell\n"
-                  "type echo $((6*7))x\\n\nwait-text 42x\nmark answered\n"
-                  f"screenshot {shot}\ndump-text {text}\nquit\n")
+        out.write(steps.format(**files))
     # --max-speed: the boot's idle waits cost no host time, which keeps the test short (run.sh paces).
     done = run([args.binary, "--max-speed", "--kernel", paths["kernel"], "--initrd", paths["initrd"],
-                "--append", "console=ttyS0,115200 console=tty0 cryptomgr.notests",
-                "--serial", "file:" + os.path.join(args.work_dir, "linux_serial.txt"),
-                "--max-seconds", "240", "--script", script, "--stats", stats], 300)
+                "--append", append, *serial, "--max-seconds", "240", "--script", script, "--stats", stats], 300)
     if done.returncode != 0:
         fail(f"x86emu-sdl exited {done.returncode}")
+    return files, json.load(open(stats))
+
+
+def linux(args):
+    files, result = boot_guest(
+        args, "linux", {"shot": "linux_shell.png", "text": "linux_shell.txt"},
+        "wait-text initramfs ready\nsleep 300\nmark shell\ntype echo $((6*7))x\\n\nwait-text 42x\nmark answered\n"
+        "screenshot {shot}\ndump-text {text}\nquit\n",
+        "console=ttyS0,115200 console=tty0 cryptomgr.notests",
+        ["--serial", "file:" + os.path.join(args.work_dir, "linux_serial.txt")])
+    shot, text = files["shot"], files["text"]
     screen = open(text).read()
     print("---- VGA text screen ----\n" + screen + "-------------------------")
     lines = [line.strip() for line in screen.splitlines()]
@@ -162,7 +178,6 @@ def linux(args):
     width, height, _ = read_png(shot)
     if (width, height) != (720, 400):
         fail(f"{shot}: {width}x{height}, expected the 720x400 text mode")
-    result = json.load(open(stats))
     print(f"frames {result['frames']}, fps {result['fps']:.1f}, realtime {result['realtime_percent']:.0f}%, "
           f"latency (emulated us) {result['latency_emulated_us']}, (host ms) {result['latency_host_ms']}, "
           f"marks {result['marks']}")
@@ -170,33 +185,14 @@ def linux(args):
         fail("no key reached the guest's port 60h read (no latency measured)")
 
 
-def fetch_guest(args):
-    listing = run([args.fetch_script], 900)
-    if listing.returncode != 0:
-        fail("the guest could not be fetched")
-    return dict(line.split(": ", 1) for line in listing.stdout.splitlines() if line.startswith(("kernel: ", "initrd: ")))
-
-
 def serial(args):
-    os.makedirs(args.work_dir, exist_ok=True)
-    paths = fetch_guest(args)
-    shot = os.path.join(args.work_dir, "serial_pane.png")
-    text = os.path.join(args.work_dir, "serial_pane.txt")
-    vga = os.path.join(args.work_dir, "serial_vga.txt")
-    script = os.path.join(args.work_dir, "serial.script")
-    stats = os.path.join(args.work_dir, "serial_stats.json")
-    for path in (shot, text, vga):
-        if os.path.exists(path):
-            os.remove(path)
-    with open(script, "w") as out:
-        out.write("key Ctrl+Alt+2\nwait-text initramfs ready\nsleep 300\nmark shell\n"
-                  "type echo $((6*7))x\\n\nwait-text 42x\nmark answered\n"
-                  f"screenshot {shot}\ndump-serial-pane {text}\nkey Ctrl+Alt+1\ndump-text {vga}\nquit\n")
-    done = run([args.binary, "--max-speed", "--kernel", paths["kernel"], "--initrd", paths["initrd"],
-                "--append", "console=tty0 console=ttyS0,115200 cryptomgr.notests", "-serial", "vc",
-                "--max-seconds", "240", "--script", script, "--stats", stats], 300)
-    if done.returncode != 0:
-        fail(f"x86emu-sdl exited {done.returncode}")
+    files, result = boot_guest(
+        args, "serial", {"shot": "serial_pane.png", "text": "serial_pane.txt", "vga": "serial_vga.txt"},
+        "key Ctrl+Alt+2\nwait-text initramfs ready\nsleep 300\nmark shell\n"
+        "type echo $((6*7))x\\n\nwait-text 42x\nmark answered\n"
+        "screenshot {shot}\ndump-serial-pane {text}\nkey Ctrl+Alt+1\ndump-text {vga}\nquit\n",
+        "console=tty0 console=ttyS0,115200 cryptomgr.notests", ["-serial", "vc"])
+    shot, text, vga = files["shot"], files["text"], files["vga"]
     pane = open(text).read()
     print("---- COM1 pane ----\n" + pane + "-------------------")
     lines = pane.split("\n")[:-1]
@@ -218,7 +214,6 @@ def serial(args):
         if inked != bool(lines[row].strip()):
             fail(f"{shot}: character row {row} is {'inked' if inked else 'blank'}, the dump says {lines[row]!r}")
     print(f"{shot}: 640x400, ink in exactly the rows with text")
-    result = json.load(open(stats))
     print(f"frames {result['frames']}, fps {result['fps']:.1f}, realtime {result['realtime_percent']:.0f}%, marks {result['marks']}")
 
 
