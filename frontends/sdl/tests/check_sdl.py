@@ -15,7 +15,8 @@
             the pane and dumps its text (dump-serial-pane), then goes back to the VGA with
             Ctrl+Alt+1 and dumps that; the answer must be in the pane on a line of its own, the
             PNG 640x400 with ink exactly in the character rows the dump says hold text, and the
-            typed command must not have reached the VGA console.
+            typed command must not have reached the VGA console. Then busybox vi edits a file in
+            the pane: its screen must show the typed line and ~ rows, and the file must hold it.
 Screenshots stay in --work-dir (under build/) as artifacts.
 
 Usage: check_sdl.py --binary PATH --work-dir DIR [--rom PATH] [--fetch-script PATH] graphics|linux|serial
@@ -187,10 +188,16 @@ def linux(args):
 
 def serial(args):
     files, result = boot_guest(
-        args, "serial", {"shot": "serial_pane.png", "text": "serial_pane.txt", "vga": "serial_vga.txt"},
+        args, "serial", {"shot": "serial_pane.png", "text": "serial_pane.txt", "vga": "serial_vga.txt",
+                                  "vi_shot": "serial_pane_vi.png", "vi": "serial_pane_vi.txt", "after": "serial_pane_after.txt"},
         "key Ctrl+Alt+2\nwait-text initramfs ready\nsleep 300\nmark shell\n"
         "type echo $((6*7))x\\n\nwait-text 42x\nmark answered\n"
-        "screenshot {shot}\ndump-serial-pane {text}\nkey Ctrl+Alt+1\ndump-text {vga}\nquit\n",
+        "screenshot {shot}\ndump-serial-pane {text}\n"
+        # busybox vi: full-screen editing through cursor addressing and erases
+        "type vi /tmp/pane.txt\\n\nwait-text ~\ntype ihello pane\nwait-text hello pane\nkey Escape\n"
+        "sleep 200\nscreenshot {vi_shot}\ndump-serial-pane {vi}\ntype :wq\\n\n"
+        "type echo x$(cat /tmp/pane.txt)x\\n\nwait-text xhello panex\ndump-serial-pane {after}\n"
+        "key Ctrl+Alt+1\ndump-text {vga}\nquit\n",
         "console=tty0 console=ttyS0,115200 cryptomgr.notests", ["-serial", "vc"])
     shot, text, vga = files["shot"], files["text"], files["vga"]
     pane = open(text).read()
@@ -214,6 +221,19 @@ def serial(args):
         if inked != bool(lines[row].strip()):
             fail(f"{shot}: character row {row} is {'inked' if inked else 'blank'}, the dump says {lines[row]!r}")
     print(f"{shot}: 640x400, ink in exactly the rows with text")
+    vi = open(files["vi"]).read()
+    print("---- COM1 pane in vi ----\n" + vi + "-------------------------")
+    vi_lines = vi.split("\n")[:-1]
+    if vi_lines[0] != "hello pane":
+        fail(f"vi's first line in the pane is {vi_lines[0]!r}, not the text typed")
+    if sum(line == "~" for line in vi_lines) < 20 or any("initramfs ready" in line for line in vi_lines):
+        fail("vi did not clear the pane and mark the lines past the end with ~")
+    if read_png(files["vi_shot"])[:2] != (640, 400):
+        fail(f"{files['vi_shot']}: not 640x400")
+    after = open(files["after"]).read()
+    if "xhello panex" not in [line.strip() for line in after.splitlines()]:
+        fail("the file vi wrote does not hold the text typed (no 'xhello panex' line)")
+    print("vi in the pane: the typed line, ~ past the end, the file written")
     print(f"frames {result['frames']}, fps {result['fps']:.1f}, realtime {result['realtime_percent']:.0f}%, marks {result['marks']}")
 
 
