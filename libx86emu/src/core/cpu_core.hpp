@@ -329,6 +329,7 @@ public:
     void load_segment_real(unsigned s, std::uint16_t selector) {
         seg[s].selector = selector;
         seg[s].base = std::uint32_t{selector} << 4;
+        update_flat_segment(s);
         if (s == CS) code_segment_changed();
     }
     // MOV/POP/LxS into a segment register: real-mode, virtual-8086 or protected-mode rules.
@@ -339,6 +340,13 @@ public:
         refresh_segment(s);
     }
     void refresh_segment(unsigned s);   // access windows (+ code size for CS)
+    // flat_segment_ (CpuCoreCaches) from the window and the base; after every change of either.
+    void update_flat_segment(unsigned s) {
+        for (unsigned write = 0; write < 2; ++write) {
+            const SegmentCheck& c = checks_[s][write];
+            flat_segment_[s][write] = seg[s].base == 0 && c.first == 0 && c.starts[1] == (std::uint64_t{1} << 32);
+        }
+    }
     // The offsets an access may touch in a segment: the limit check, expand-down, read-only
     // data, execute-only code and null selectors all reduce to one window (empty when
     // first > last), computed when a segment register is loaded.
@@ -355,12 +363,25 @@ public:
         std::uint32_t a = gpr[i.ea_base] + (gpr[i.ea_index] << i.ea_scale) + i.disp;
         return i.addr32() ? a : (a & 0xFFFF);
     }
+    // The same address for a form the decoder fixed (EaForm): no address-size test, and no
+    // index for [base+disp32]. 16-bit forms never scale (SDM vol. 2 table 2-1).
+    template <EaForm F> std::uint32_t effective_address_as(const Insn& i) const {
+        if constexpr (F == EaForm::Mem32Base) return gpr[i.ea_base] + i.disp;
+        else if constexpr (F == EaForm::Mem32) return gpr[i.ea_base] + (gpr[i.ea_index] << i.ea_scale) + i.disp;
+        else if constexpr (F == EaForm::Mem16) return (gpr[i.ea_base] + gpr[i.ea_index] + i.disp) & 0xFFFF;
+        else return effective_address(i);
+    }
 
-    template <class T> T read_mem(unsigned s, std::uint32_t offset) {
+    // A flat segment (flat_segment_: base 0, every offset inside the window) needs no segment
+    // check on the TLB's fast path: an access that fits in one page cannot wrap past 4 GiB, and
+    // one that crosses a page takes the checked path below.
+    template <class T> [[gnu::always_inline]] T read_mem(unsigned s, std::uint32_t offset) {
+        if (flat_segment_[s][0]) return read_linear<T>(offset);
         if (!segment_access_ok(s, false, offset, sizeof(T))) return read_mem_slow<T>(s, offset);
         return read_linear<T>(seg[s].base + offset);
     }
-    template <class T> void write_mem(unsigned s, std::uint32_t offset, T value) {
+    template <class T> [[gnu::always_inline]] void write_mem(unsigned s, std::uint32_t offset, T value) {
+        if (flat_segment_[s][1]) return write_linear<T>(offset, value);
         if (!segment_access_ok(s, true, offset, sizeof(T))) return write_mem_slow<T>(s, offset, value);
         write_linear<T>(seg[s].base + offset, value);
     }
@@ -368,7 +389,7 @@ public:
     // rights) is made before `update` runs, so a faulting write leaves flags and memory as they
     // were, and the instruction restarts cleanly.
     template <class T, class F> void modify_mem(unsigned s, std::uint32_t offset, F&& update) {
-        if (!segment_access_ok(s, true, offset, sizeof(T))) {
+        if (!flat_segment_[s][1] && !segment_access_ok(s, true, offset, sizeof(T))) {
             if (!traits.is8086) segment_fault(s);
             write_mem<T>(s, offset, update(read_mem<T>(s, offset)));  // QUIRK(8086): wraps
             return;
@@ -406,19 +427,25 @@ public:
         if (!traits.is8086 && !segment_access_ok(s, write, offset, size)) segment_fault(s);
     }
 
-    // Operand access through the decoded ModRM (register when mod == 3).
-    template <class T> T read_E(const Insn& i) {
-        return i.is_reg() ? reg<T>(i.rm) : read_mem<T>(i.seg, effective_address(i));
+    // Operand access through the decoded ModRM (register when mod == 3), for a form the decoder
+    // fixed or (EaForm::Any) decided at run time.
+    template <class T, EaForm F = EaForm::Any> T read_E(const Insn& i) {
+        if constexpr (F == EaForm::Reg) return reg<T>(i.rm);
+        else if constexpr (F == EaForm::Any) return i.is_reg() ? reg<T>(i.rm) : read_mem<T>(i.seg, effective_address(i));
+        else return read_mem<T>(i.seg, effective_address_as<F>(i));
     }
-    template <class T> void write_E(const Insn& i, T value) {
-        if (i.is_reg()) set_reg<T>(i.rm, value);
-        else write_mem<T>(i.seg, effective_address(i), value);
+    template <class T, EaForm F = EaForm::Any> void write_E(const Insn& i, T value) {
+        if constexpr (F == EaForm::Reg) set_reg<T>(i.rm, value);
+        else if constexpr (F == EaForm::Any) {
+            if (i.is_reg()) set_reg<T>(i.rm, value);
+            else write_mem<T>(i.seg, effective_address(i), value);
+        } else write_mem<T>(i.seg, effective_address_as<F>(i), value);
     }
 
     // Linear accesses at the current privilege (user = CPL 3, SDM vol. 3 §4.6) or, for the
     // descriptor tables, the TSS and interrupt stack frames, at an explicit one.
-    template <class T> T read_linear(std::uint32_t linear) { return read_linear_as<T>(linear, user_); }
-    template <class T> void write_linear(std::uint32_t linear, T value) { write_linear_as<T>(linear, value, user_); }
+    template <class T> [[gnu::always_inline]] T read_linear(std::uint32_t linear) { return read_linear_as<T>(linear, user_); }
+    template <class T> [[gnu::always_inline]] void write_linear(std::uint32_t linear, T value) { write_linear_as<T>(linear, value, user_); }
 
     template <class T> [[gnu::always_inline]] T read_linear_as(std::uint32_t linear, unsigned user) {
         const TlbEntry& e = tlb_[user][0][(linear >> 12) % kTlbSize];
@@ -585,7 +612,7 @@ private:
         const SegmentCheck& c = checks_[s][write];
         return std::uint64_t{offset - c.first} < c.starts[size];
     }
-    template <class T> T read_mem_slow(unsigned s, std::uint32_t offset) {
+    template <class T> [[gnu::noinline]] T read_mem_slow(unsigned s, std::uint32_t offset) {
         if (traits.is8086) {
             // QUIRK(8086): no limit checks; each byte's offset wraps within the 64 KiB segment.
             T v = 0;
@@ -595,7 +622,7 @@ private:
         }
         segment_fault(s);
     }
-    template <class T> void write_mem_slow(unsigned s, std::uint32_t offset, T value) {
+    template <class T> [[gnu::noinline]] void write_mem_slow(unsigned s, std::uint32_t offset, T value) {
         if (traits.is8086) {
             for (unsigned k = 0; k < sizeof(T); ++k)
                 write_linear<std::uint8_t>(seg[s].base + ((offset + k) & 0xFFFF),
@@ -634,7 +661,7 @@ private:
     // before either is touched: the first page first, so a fault inside it reports the access's
     // own address in CR2, one on the second page that page's first byte; a #PF on the second
     // page leaves memory untouched and no device sees a partial access.
-    template <class T> T read_linear_slow(std::uint32_t linear, unsigned user) {
+    template <class T> [[gnu::noinline]] T read_linear_slow(std::uint32_t linear, unsigned user) {
         if (access_watch_active_) return read_linear_watched<T>(linear, user);
         return read_linear_bytes<T>(linear, user);
     }
@@ -643,7 +670,7 @@ private:
         access_watched(MemoryAccessKind::Read, linear, sizeof(T), v, user);
         return v;
     }
-    template <class T> void write_linear_slow(std::uint32_t linear, T value, unsigned user) {
+    template <class T> [[gnu::noinline]] void write_linear_slow(std::uint32_t linear, T value, unsigned user) {
         if (access_watch_active_) return write_linear_watched<T>(linear, value, user);
         write_linear_bytes<T>(linear, value, user);
     }

@@ -238,6 +238,15 @@ template <class Fetcher> void decode_with(const DecodeContext& c, Fetcher& f, In
     }
     bool wide = row.width == OperandWidth::V && op32;
     out.exec = wide ? row.wide : row.narrow;
+    if (row.forms && shape.modrm) {
+        // The handler instantiated for this operand form: no register/memory or address-size
+        // test when it runs.
+        EaForm form = !(out.flags & Insn::kMemory) ? EaForm::Reg
+                      : !addr32                    ? EaForm::Mem16
+                      : out.ea_index != 8          ? EaForm::Mem32
+                                                   : EaForm::Mem32Base;
+        out.exec = (wide ? row.forms->wide : row.forms->narrow)[static_cast<unsigned>(form)];
+    }
     out.length = static_cast<std::uint8_t>(f.length());
     // With an FPU, an escape (D8-DF) is resolved here to its x87 row: the handler and the clock
     // count of that instruction form (x87_table.inc); an unassigned form raises #UD.

@@ -6,13 +6,13 @@
 namespace x86emu::exec {
 
 struct MovEG {
-    template <class T> static void run(CpuCore& c, const Insn& i) { c.write_E<T>(i, c.reg<T>(i.reg)); }
+    template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) { c.write_E<T, F>(i, c.reg<T>(i.reg)); }
 };
 struct MovGE {
-    template <class T> static void run(CpuCore& c, const Insn& i) { c.set_reg<T>(i.reg, c.read_E<T>(i)); }
+    template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) { c.set_reg<T>(i.reg, c.read_E<T, F>(i)); }
 };
 struct MovEI {
-    template <class T> static void run(CpuCore& c, const Insn& i) { c.write_E<T>(i, static_cast<T>(i.imm)); }
+    template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) { c.write_E<T, F>(i, static_cast<T>(i.imm)); }
 };
 struct MovRegImm {
     template <class T> static void run(CpuCore& c, const Insn& i) { c.set_reg<T>(i.reg, static_cast<T>(i.imm)); }

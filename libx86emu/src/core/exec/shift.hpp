@@ -121,13 +121,13 @@ template <ShiftOp Op, class T> inline T shift_value(CpuCore& c, T v, unsigned n)
 }
 
 template <ShiftOp Op, ShiftCount Count> struct Shift {
-    template <class T> static void run(CpuCore& c, const Insn& i) {
+    template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) {
         unsigned n = shift_count<Count>(c, i);
         if (Op == ShiftOp::Sal && c.traits.is8086) {
             // UNDOC(8086): /6 is SETMO (by 1) / SETMOC (by CL): the operand becomes all ones,
             // flags as for OR with all ones.
             if (n == 0) return;
-            modify_E<T>(c, i, [&](T) {
+            modify_E<T, F>(c, i, [&](T) {
                 T r = static_cast<T>(~T{0});
                 c.set_arith_flags(CpuCore::szp_flags<T>(r));
                 return r;
@@ -138,10 +138,10 @@ template <ShiftOp Op, ShiftCount Count> struct Shift {
                  (Count != ShiftCount::One));
         if (n == 0) {
             // A zero count changes nothing, not even flags; the memory operand is still read.
-            if (!i.is_reg()) (void)c.read_E<T>(i);
+            if (F != EaForm::Reg && !i.is_reg()) (void)c.read_E<T, F>(i);
             return;
         }
-        modify_E<T>(c, i, [&](T v) { return shift_value<Op, T>(c, v, n); });
+        modify_E<T, F>(c, i, [&](T v) { return shift_value<Op, T>(c, v, n); });
     }
 };
 
