@@ -210,52 +210,34 @@ public:
     void write_flags(std::uint32_t value, std::uint32_t writable_mask);
     std::uint32_t flags_word_for_push();
 
-    bool cf() const {
-        switch (lazy_kind_) {
-        case LazyKind::None:
-        case LazyKind::Inc:
-        case LazyKind::Dec: return eflags_ & eflags::CF;
-        case LazyKind::Add: return ((lazy_a_ & lazy_b_) | ((lazy_a_ | lazy_b_) & ~lazy_r_)) & lazy_msb_;
-        case LazyKind::Sub: return ((~lazy_a_ & lazy_b_) | ((~lazy_a_ | lazy_b_) & lazy_r_)) & lazy_msb_;
-        case LazyKind::Logic: return false;
-        }
-        return false;
-    }
-    bool zf() const {
-        return lazy_kind_ == LazyKind::None ? (eflags_ & eflags::ZF) : (lazy_r_ & lazy_mask_) == 0;
-    }
-    bool sf() const {
-        return lazy_kind_ == LazyKind::None ? (eflags_ & eflags::SF) : (lazy_r_ & lazy_msb_);
-    }
+    // Lazy arithmetic flags (SDM vol. 1 §3.4.3, Appendix A). While flags_lazy_ is set, OSZAPC
+    // are not in eflags_ but in two words written by the last instruction that set them:
+    //   lazy_result_   its result sign-extended from the operand width to 32 bits, so that
+    //                  ZF = (word == 0), SF = bit 31, PF = even parity of bits 0-7 for every width;
+    //   lazy_carries_  bit 31 = CF, bit 31 XOR bit 30 = OF, bit 3 = AF; the other bits mean
+    //                  nothing. For ADD/SUB and friends it is the vector of carries (borrows)
+    //                  out of every bit position, moved so that the MSB's lands in bit 31: OF is
+    //                  the carry into the MSB XOR the carry out of it, AF the carry out of bit 3.
+    // Instructions with their own CF/OF/AF rules (INC/DEC keep CF, shifts, rotates) write
+    // those bits directly, so no handler computes flags it is about to overwrite, and every
+    // reader (Jcc, SETcc, PUSHF, ...) tests one word without a switch.
+    bool cf() const { return flags_lazy_ ? (lazy_carries_ >> 31) != 0 : (eflags_ & eflags::CF) != 0; }
+    bool zf() const { return flags_lazy_ ? lazy_result_ == 0 : (eflags_ & eflags::ZF) != 0; }
+    bool sf() const { return flags_lazy_ ? (lazy_result_ >> 31) != 0 : (eflags_ & eflags::SF) != 0; }
     bool of() const {
-        switch (lazy_kind_) {
-        case LazyKind::None: return eflags_ & eflags::OF;
-        case LazyKind::Add:
-        case LazyKind::Inc: return (lazy_a_ ^ lazy_r_) & (lazy_b_ ^ lazy_r_) & lazy_msb_;
-        case LazyKind::Sub:
-        case LazyKind::Dec: return (lazy_a_ ^ lazy_b_) & (lazy_a_ ^ lazy_r_) & lazy_msb_;
-        case LazyKind::Logic: return false;
-        }
-        return false;
+        return flags_lazy_ ? ((lazy_carries_ ^ (lazy_carries_ << 1)) >> 31) != 0 : (eflags_ & eflags::OF) != 0;
     }
     bool pf() const {
-        return lazy_kind_ == LazyKind::None ? (eflags_ & eflags::PF)
-                                            : !(std::popcount(lazy_r_ & 0xFFu) & 1);
+        return flags_lazy_ ? !(std::popcount(lazy_result_ & 0xFFu) & 1) : (eflags_ & eflags::PF) != 0;
     }
-    bool af() const {
-        switch (lazy_kind_) {
-        case LazyKind::None: return eflags_ & eflags::AF;
-        case LazyKind::Logic: return false;
-        default: return (lazy_a_ ^ lazy_b_ ^ lazy_r_) & 0x10;
-        }
-    }
+    bool af() const { return flags_lazy_ ? (lazy_carries_ & 0x8u) != 0 : (eflags_ & eflags::AF) != 0; }
     bool df() const { return eflags_ & eflags::DF; }
     bool interrupts_enabled() const { return eflags_ & eflags::IF; }
     std::uint32_t raw_flags() const { return eflags_; }  // non-arithmetic bits are always current
     // EFLAGS with the lazily kept arithmetic flags computed, without materialising them (inline:
     // materialize_flags() is on the hot path).
     std::uint32_t current_flags() const {
-        if (lazy_kind_ == LazyKind::None) return eflags_;
+        if (!flags_lazy_) return eflags_;
         std::uint32_t f = eflags_ & ~(eflags::CF | eflags::PF | eflags::AF | eflags::ZF | eflags::SF | eflags::OF);
         if (cf()) f |= eflags::CF;
         if (pf()) f |= eflags::PF;
@@ -266,18 +248,37 @@ public:
         return f;
     }
 
+    // Records the flags of `kind` (a constant at every call site, so one case survives) for a, b
+    // and r = a op b, of width T.
     template <class T> void lazy(LazyKind kind, std::uint32_t a, std::uint32_t b, std::uint32_t r) {
+        std::uint32_t carries = 0;  // Logic: CF = OF = AF = 0
+        if (kind == LazyKind::Add || kind == LazyKind::Inc) carries = (a & b) | ((a | b) & ~r);
+        else if (kind == LazyKind::Sub || kind == LazyKind::Dec) carries = (~a & b) | ((~a | b) & r);
+        if constexpr (sizeof(T) < 4) carries = (carries << (32 - 8 * sizeof(T))) | (carries & 0x8u);
+        // CF survives INC/DEC: where the old CF differs from the carry out, bits 31 and 30 both
+        // flip, which replaces CF and keeps OF (their XOR).
         if (kind == LazyKind::Inc || kind == LazyKind::Dec) {
-            // CF survives INC/DEC: freeze the current CF before the lazy state is replaced.
-            bool carry = cf();
-            eflags_ = (eflags_ & ~eflags::CF) | (carry ? eflags::CF : 0);
+            const std::uint32_t differs = (carries >> 31) ^ (cf() ? 1u : 0u);
+            carries ^= (0u - differs) & 0xC0000000u;
         }
-        lazy_kind_ = kind;
-        lazy_a_ = a;
-        lazy_b_ = b;
-        lazy_r_ = r;
-        lazy_msb_ = msb_of<T>;
-        lazy_mask_ = mask_of<T>;
+        set_lazy<T>(r, carries);
+    }
+    // A result of width T whose CF, OF and AF the instruction gives itself (shifts).
+    template <class T> void lazy_with(std::uint32_t r, bool carry, bool overflow, bool adjust) {
+        set_lazy<T>(r, (carry ? 0x80000000u : 0u) | (carry != overflow ? 0x40000000u : 0u) | (adjust ? 0x8u : 0u));
+    }
+    // CF and OF replaced, SF ZF AF PF kept as they are (rotates), lazy or not.
+    void set_cf_of(bool carry, bool overflow) {
+        if (flags_lazy_) {
+            lazy_carries_ = (lazy_carries_ & 0x3FFFFFFFu) | (carry ? 0x80000000u : 0u) | (carry != overflow ? 0x40000000u : 0u);
+        } else {
+            eflags_ = (eflags_ & ~(eflags::CF | eflags::OF)) | (carry ? eflags::CF : 0u) | (overflow ? eflags::OF : 0u);
+        }
+    }
+    template <class T> void set_lazy(std::uint32_t r, std::uint32_t carries) {
+        lazy_result_ = static_cast<std::uint32_t>(static_cast<std::int32_t>(static_cast<std::make_signed_t<T>>(static_cast<T>(r))));
+        lazy_carries_ = carries;
+        flags_lazy_ = true;
     }
     // Eager write of the six arithmetic flags (bits outside OSZAPC in `value` are ignored).
     void set_arith_flags(std::uint32_t value) {
@@ -285,7 +286,7 @@ public:
                                         eflags::SF | eflags::OF;
         // All six are replaced, so the lazily kept ones need not be computed first: dropping
         // the lazy state is what materialising and overwriting them would leave.
-        lazy_kind_ = LazyKind::None;
+        flags_lazy_ = false;
         eflags_ = (eflags_ & ~arith) | (value & arith);
     }
     std::uint32_t arith_flags() {
