@@ -229,6 +229,11 @@ template <class Fetcher> void decode_with(const DecodeContext& c, Fetcher& f, In
     }
     const TimingEntry& te = c.timing[cls];
     out.cycles = static_cast<std::uint16_t>((out.flags & Insn::kMemory ? te.mem : te.reg) + ea_cost);
+    // Costs the handler would otherwise look up each time it runs: the per-bit clocks of a
+    // shift by an immediate (C0/C1 exist from the 80186 on, which masks the count to 5 bits),
+    // and what a taken Jcc adds.
+    if (cls == TimingClass::ShiftImm) out.cycles = static_cast<std::uint16_t>(out.cycles + (out.imm & 0x1F) * te.extra);
+    if (cls == TimingClass::Jcc) out.taken_cycles = static_cast<std::uint16_t>(te.extra > te.reg ? te.extra - te.reg : 0);
     // 80386: LOCK is only valid on read-modify-write instructions with a memory destination
     // (SDM vol. 2 LOCK); the 8086 and 80286 accept it anywhere.
     if ((out.flags & Insn::kLock) && c.traits.has386 && !(lockable(row) && (out.flags & Insn::kMemory))) {

@@ -54,6 +54,7 @@ struct Insn {
     std::uint8_t flags = 0;
     std::uint8_t rep = kNoRep;
     std::uint8_t prefix_count = 0;
+    std::uint16_t taken_cycles = 0;  // Jcc: the extra clocks of a taken branch on this model
 
     bool is_reg() const { return !(flags & kMemory); }
     bool op32() const { return flags & kOperand32; }

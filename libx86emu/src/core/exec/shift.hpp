@@ -133,8 +133,8 @@ template <ShiftOp Op, ShiftCount Count> struct Shift {
             });
             return;
         }
-        c.charge(n * c.timing[Count == ShiftCount::CL ? TimingClass::ShiftCL : TimingClass::ShiftImm].extra *
-                 (Count != ShiftCount::One));
+        // By CL: per-bit clocks; by an immediate the decoder has added them to Insn::cycles.
+        if constexpr (Count == ShiftCount::CL) c.charge(n * c.timing[TimingClass::ShiftCL].extra);
         if (n == 0) {
             // A zero count changes nothing, not even flags; the memory operand is still read.
             if (F != EaForm::Reg && !i.is_reg()) (void)c.read_E<T, F>(i);
