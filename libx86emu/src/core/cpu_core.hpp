@@ -386,6 +386,23 @@ public:
         if (!segment_access_ok(s, true, offset, sizeof(T))) return write_mem_slow<T>(s, offset, value);
         write_linear<T>(seg[s].base + offset, value);
     }
+    // Only the fast path of read_mem/write_mem: a flat segment and a TLB hit with a host
+    // pointer; false leaves everything untouched for the full access. A handler that then
+    // tail-calls its out-of-line general form keeps no registers across a call.
+    template <class T> [[gnu::always_inline]] bool try_read_mem_fast(unsigned s, std::uint32_t offset, T& value) const {
+        if (!flat_segment_[s][0]) return false;
+        const TlbEntry& e = tlb_[user_][0][(offset >> 12) % kTlbSize];
+        if (e.tag != (offset >> 12) || !e.host || (offset & 0xFFF) > 0x1000 - sizeof(T)) return false;
+        std::memcpy(&value, e.host + (offset & 0xFFF), sizeof(T));
+        return true;
+    }
+    template <class T> [[gnu::always_inline]] bool try_write_mem_fast(unsigned s, std::uint32_t offset, T value) {
+        if (!flat_segment_[s][1]) return false;
+        const TlbEntry& e = tlb_[user_][1][(offset >> 12) % kTlbSize];
+        if (e.tag != (offset >> 12) || !e.host || (offset & 0xFFF) > 0x1000 - sizeof(T)) return false;
+        std::memcpy(e.host + (offset & 0xFFF), &value, sizeof(T));
+        return true;
+    }
     // Read-modify-write of a memory operand: every check the write needs (segment rights, page
     // rights) is made before `update` runs, so a faulting write leaves flags and memory as they
     // were, and the instruction restarts cleanly.
