@@ -55,7 +55,7 @@ void CpuCore::reset() {
     }
     seg[CS].attributes = 0x9B;
     next_eip = eip;
-    lazy_kind_ = LazyKind::None;
+    flags_lazy_ = false;
     eflags_ = traits.is8086 ? 0xF002u : 0x2u;
     cr0 = traits.has386 ? 0x10u : (traits.has286 ? 0xFFF0u & 0 : 0u);
     // QUIRK(80486): the cache comes out of reset disabled, CD = NW = 1 (SDM vol. 3 table 9-1).
@@ -103,9 +103,9 @@ void CpuCore::invalidate_all_code() {
 // ---- flags ---------------------------------------------------------------------------------
 
 void CpuCore::materialize_flags() {
-    if (lazy_kind_ == LazyKind::None) return;
+    if (!flags_lazy_) return;
     eflags_ = current_flags();
-    lazy_kind_ = LazyKind::None;
+    flags_lazy_ = false;
 }
 
 std::uint32_t CpuCore::get_flags() {
@@ -114,7 +114,7 @@ std::uint32_t CpuCore::get_flags() {
 }
 
 void CpuCore::set_flags(std::uint32_t value) {
-    lazy_kind_ = LazyKind::None;
+    flags_lazy_ = false;
     eflags_ = value;
     update_alignment_check();
 }
@@ -501,7 +501,7 @@ void CpuCore::set_state(const CpuState& s) {
     for (unsigned r = 0; r < 8; ++r) gpr[r] = s.gpr[r];
     gpr[8] = 0;
     eip = next_eip = s.eip;
-    lazy_kind_ = LazyKind::None;
+    flags_lazy_ = false;
     eflags_ = s.eflags | 0x2u;
     for (unsigned k = 0; k < 6; ++k) seg[k] = s.seg[k];
     cr0 = s.cr0;

@@ -210,52 +210,34 @@ public:
     void write_flags(std::uint32_t value, std::uint32_t writable_mask);
     std::uint32_t flags_word_for_push();
 
-    bool cf() const {
-        switch (lazy_kind_) {
-        case LazyKind::None:
-        case LazyKind::Inc:
-        case LazyKind::Dec: return eflags_ & eflags::CF;
-        case LazyKind::Add: return ((lazy_a_ & lazy_b_) | ((lazy_a_ | lazy_b_) & ~lazy_r_)) & lazy_msb_;
-        case LazyKind::Sub: return ((~lazy_a_ & lazy_b_) | ((~lazy_a_ | lazy_b_) & lazy_r_)) & lazy_msb_;
-        case LazyKind::Logic: return false;
-        }
-        return false;
-    }
-    bool zf() const {
-        return lazy_kind_ == LazyKind::None ? (eflags_ & eflags::ZF) : (lazy_r_ & lazy_mask_) == 0;
-    }
-    bool sf() const {
-        return lazy_kind_ == LazyKind::None ? (eflags_ & eflags::SF) : (lazy_r_ & lazy_msb_);
-    }
+    // Lazy arithmetic flags (SDM vol. 1 §3.4.3, Appendix A). While flags_lazy_ is set, OSZAPC
+    // are not in eflags_ but in two words written by the last instruction that set them:
+    //   lazy_result_   its result sign-extended from the operand width to 32 bits, so that
+    //                  ZF = (word == 0), SF = bit 31, PF = even parity of bits 0-7 for every width;
+    //   lazy_carries_  bit 31 = CF, bit 31 XOR bit 30 = OF, bit 3 = AF; the other bits mean
+    //                  nothing. For ADD/SUB and friends it is the vector of carries (borrows)
+    //                  out of every bit position, moved so that the MSB's lands in bit 31: OF is
+    //                  the carry into the MSB XOR the carry out of it, AF the carry out of bit 3.
+    // Instructions with their own CF/OF/AF rules (INC/DEC keep CF, shifts, rotates) write
+    // those bits directly, so no handler computes flags it is about to overwrite, and every
+    // reader (Jcc, SETcc, PUSHF, ...) tests one word without a switch.
+    bool cf() const { return flags_lazy_ ? (lazy_carries_ >> 31) != 0 : (eflags_ & eflags::CF) != 0; }
+    bool zf() const { return flags_lazy_ ? lazy_result_ == 0 : (eflags_ & eflags::ZF) != 0; }
+    bool sf() const { return flags_lazy_ ? (lazy_result_ >> 31) != 0 : (eflags_ & eflags::SF) != 0; }
     bool of() const {
-        switch (lazy_kind_) {
-        case LazyKind::None: return eflags_ & eflags::OF;
-        case LazyKind::Add:
-        case LazyKind::Inc: return (lazy_a_ ^ lazy_r_) & (lazy_b_ ^ lazy_r_) & lazy_msb_;
-        case LazyKind::Sub:
-        case LazyKind::Dec: return (lazy_a_ ^ lazy_b_) & (lazy_a_ ^ lazy_r_) & lazy_msb_;
-        case LazyKind::Logic: return false;
-        }
-        return false;
+        return flags_lazy_ ? ((lazy_carries_ ^ (lazy_carries_ << 1)) >> 31) != 0 : (eflags_ & eflags::OF) != 0;
     }
     bool pf() const {
-        return lazy_kind_ == LazyKind::None ? (eflags_ & eflags::PF)
-                                            : !(std::popcount(lazy_r_ & 0xFFu) & 1);
+        return flags_lazy_ ? !(std::popcount(lazy_result_ & 0xFFu) & 1) : (eflags_ & eflags::PF) != 0;
     }
-    bool af() const {
-        switch (lazy_kind_) {
-        case LazyKind::None: return eflags_ & eflags::AF;
-        case LazyKind::Logic: return false;
-        default: return (lazy_a_ ^ lazy_b_ ^ lazy_r_) & 0x10;
-        }
-    }
+    bool af() const { return flags_lazy_ ? (lazy_carries_ & 0x8u) != 0 : (eflags_ & eflags::AF) != 0; }
     bool df() const { return eflags_ & eflags::DF; }
     bool interrupts_enabled() const { return eflags_ & eflags::IF; }
     std::uint32_t raw_flags() const { return eflags_; }  // non-arithmetic bits are always current
     // EFLAGS with the lazily kept arithmetic flags computed, without materialising them (inline:
     // materialize_flags() is on the hot path).
     std::uint32_t current_flags() const {
-        if (lazy_kind_ == LazyKind::None) return eflags_;
+        if (!flags_lazy_) return eflags_;
         std::uint32_t f = eflags_ & ~(eflags::CF | eflags::PF | eflags::AF | eflags::ZF | eflags::SF | eflags::OF);
         if (cf()) f |= eflags::CF;
         if (pf()) f |= eflags::PF;
@@ -266,18 +248,37 @@ public:
         return f;
     }
 
+    // Records the flags of `kind` (a constant at every call site, so one case survives) for a, b
+    // and r = a op b, of width T.
     template <class T> void lazy(LazyKind kind, std::uint32_t a, std::uint32_t b, std::uint32_t r) {
+        std::uint32_t carries = 0;  // Logic: CF = OF = AF = 0
+        if (kind == LazyKind::Add || kind == LazyKind::Inc) carries = (a & b) | ((a | b) & ~r);
+        else if (kind == LazyKind::Sub || kind == LazyKind::Dec) carries = (~a & b) | ((~a | b) & r);
+        if constexpr (sizeof(T) < 4) carries = (carries << (32 - 8 * sizeof(T))) | (carries & 0x8u);
+        // CF survives INC/DEC: where the old CF differs from the carry out, bits 31 and 30 both
+        // flip, which replaces CF and keeps OF (their XOR).
         if (kind == LazyKind::Inc || kind == LazyKind::Dec) {
-            // CF survives INC/DEC: freeze the current CF before the lazy state is replaced.
-            bool carry = cf();
-            eflags_ = (eflags_ & ~eflags::CF) | (carry ? eflags::CF : 0);
+            const std::uint32_t differs = (carries >> 31) ^ (cf() ? 1u : 0u);
+            carries ^= (0u - differs) & 0xC0000000u;
         }
-        lazy_kind_ = kind;
-        lazy_a_ = a;
-        lazy_b_ = b;
-        lazy_r_ = r;
-        lazy_msb_ = msb_of<T>;
-        lazy_mask_ = mask_of<T>;
+        set_lazy<T>(r, carries);
+    }
+    // A result of width T whose CF, OF and AF the instruction gives itself (shifts).
+    template <class T> void lazy_with(std::uint32_t r, bool carry, bool overflow, bool adjust) {
+        set_lazy<T>(r, (carry ? 0x80000000u : 0u) | (carry != overflow ? 0x40000000u : 0u) | (adjust ? 0x8u : 0u));
+    }
+    // CF and OF replaced, SF ZF AF PF kept as they are (rotates), lazy or not.
+    void set_cf_of(bool carry, bool overflow) {
+        if (flags_lazy_) {
+            lazy_carries_ = (lazy_carries_ & 0x3FFFFFFFu) | (carry ? 0x80000000u : 0u) | (carry != overflow ? 0x40000000u : 0u);
+        } else {
+            eflags_ = (eflags_ & ~(eflags::CF | eflags::OF)) | (carry ? eflags::CF : 0u) | (overflow ? eflags::OF : 0u);
+        }
+    }
+    template <class T> void set_lazy(std::uint32_t r, std::uint32_t carries) {
+        lazy_result_ = static_cast<std::uint32_t>(static_cast<std::int32_t>(static_cast<std::make_signed_t<T>>(static_cast<T>(r))));
+        lazy_carries_ = carries;
+        flags_lazy_ = true;
     }
     // Eager write of the six arithmetic flags (bits outside OSZAPC in `value` are ignored).
     void set_arith_flags(std::uint32_t value) {
@@ -285,7 +286,7 @@ public:
                                         eflags::SF | eflags::OF;
         // All six are replaced, so the lazily kept ones need not be computed first: dropping
         // the lazy state is what materialising and overwriting them would leave.
-        lazy_kind_ = LazyKind::None;
+        flags_lazy_ = false;
         eflags_ = (eflags_ & ~arith) | (value & arith);
     }
     std::uint32_t arith_flags() {
@@ -329,6 +330,7 @@ public:
     void load_segment_real(unsigned s, std::uint16_t selector) {
         seg[s].selector = selector;
         seg[s].base = std::uint32_t{selector} << 4;
+        update_flat_segment(s);
         if (s == CS) code_segment_changed();
     }
     // MOV/POP/LxS into a segment register: real-mode, virtual-8086 or protected-mode rules.
@@ -339,6 +341,13 @@ public:
         refresh_segment(s);
     }
     void refresh_segment(unsigned s);   // access windows (+ code size for CS)
+    // flat_segment_ (CpuCoreCaches) from the window and the base; after every change of either.
+    void update_flat_segment(unsigned s) {
+        for (unsigned write = 0; write < 2; ++write) {
+            const SegmentCheck& c = checks_[s][write];
+            flat_segment_[s][write] = seg[s].base == 0 && c.first == 0 && c.starts[1] == (std::uint64_t{1} << 32);
+        }
+    }
     // The offsets an access may touch in a segment: the limit check, expand-down, read-only
     // data, execute-only code and null selectors all reduce to one window (empty when
     // first > last), computed when a segment register is loaded.
@@ -355,20 +364,50 @@ public:
         std::uint32_t a = gpr[i.ea_base] + (gpr[i.ea_index] << i.ea_scale) + i.disp;
         return i.addr32() ? a : (a & 0xFFFF);
     }
+    // The same address for a form the decoder fixed (EaForm): no address-size test, and no
+    // index for [base+disp32]. 16-bit forms never scale (SDM vol. 2 table 2-1).
+    template <EaForm F> std::uint32_t effective_address_as(const Insn& i) const {
+        if constexpr (F == EaForm::Mem32Base) return gpr[i.ea_base] + i.disp;
+        else if constexpr (F == EaForm::Mem32) return gpr[i.ea_base] + (gpr[i.ea_index] << i.ea_scale) + i.disp;
+        else if constexpr (F == EaForm::Mem16) return (gpr[i.ea_base] + gpr[i.ea_index] + i.disp) & 0xFFFF;
+        else return effective_address(i);
+    }
 
-    template <class T> T read_mem(unsigned s, std::uint32_t offset) {
+    // A flat segment (flat_segment_: base 0, every offset inside the window) needs no segment
+    // check on the TLB's fast path: an access that fits in one page cannot wrap past 4 GiB, and
+    // one that crosses a page takes the checked path below.
+    template <class T> [[gnu::always_inline]] T read_mem(unsigned s, std::uint32_t offset) {
+        if (flat_segment_[s][0]) return read_linear<T>(offset);
         if (!segment_access_ok(s, false, offset, sizeof(T))) return read_mem_slow<T>(s, offset);
         return read_linear<T>(seg[s].base + offset);
     }
-    template <class T> void write_mem(unsigned s, std::uint32_t offset, T value) {
+    template <class T> [[gnu::always_inline]] void write_mem(unsigned s, std::uint32_t offset, T value) {
+        if (flat_segment_[s][1]) return write_linear<T>(offset, value);
         if (!segment_access_ok(s, true, offset, sizeof(T))) return write_mem_slow<T>(s, offset, value);
         write_linear<T>(seg[s].base + offset, value);
+    }
+    // Only the fast path of read_mem/write_mem: a flat segment and a TLB hit with a host
+    // pointer; false leaves everything untouched for the full access. A handler that then
+    // tail-calls its out-of-line general form keeps no registers across a call.
+    template <class T> [[gnu::always_inline]] bool try_read_mem_fast(unsigned s, std::uint32_t offset, T& value) const {
+        if (!flat_segment_[s][0]) return false;
+        const TlbEntry& e = tlb_[user_][0][(offset >> 12) % kTlbSize];
+        if (e.tag != (offset >> 12) || !e.host || (offset & 0xFFF) > 0x1000 - sizeof(T)) return false;
+        std::memcpy(&value, e.host + (offset & 0xFFF), sizeof(T));
+        return true;
+    }
+    template <class T> [[gnu::always_inline]] bool try_write_mem_fast(unsigned s, std::uint32_t offset, T value) {
+        if (!flat_segment_[s][1]) return false;
+        const TlbEntry& e = tlb_[user_][1][(offset >> 12) % kTlbSize];
+        if (e.tag != (offset >> 12) || !e.host || (offset & 0xFFF) > 0x1000 - sizeof(T)) return false;
+        std::memcpy(e.host + (offset & 0xFFF), &value, sizeof(T));
+        return true;
     }
     // Read-modify-write of a memory operand: every check the write needs (segment rights, page
     // rights) is made before `update` runs, so a faulting write leaves flags and memory as they
     // were, and the instruction restarts cleanly.
     template <class T, class F> void modify_mem(unsigned s, std::uint32_t offset, F&& update) {
-        if (!segment_access_ok(s, true, offset, sizeof(T))) {
+        if (!flat_segment_[s][1] && !segment_access_ok(s, true, offset, sizeof(T))) {
             if (!traits.is8086) segment_fault(s);
             write_mem<T>(s, offset, update(read_mem<T>(s, offset)));  // QUIRK(8086): wraps
             return;
@@ -406,19 +445,25 @@ public:
         if (!traits.is8086 && !segment_access_ok(s, write, offset, size)) segment_fault(s);
     }
 
-    // Operand access through the decoded ModRM (register when mod == 3).
-    template <class T> T read_E(const Insn& i) {
-        return i.is_reg() ? reg<T>(i.rm) : read_mem<T>(i.seg, effective_address(i));
+    // Operand access through the decoded ModRM (register when mod == 3), for a form the decoder
+    // fixed or (EaForm::Any) decided at run time.
+    template <class T, EaForm F = EaForm::Any> T read_E(const Insn& i) {
+        if constexpr (F == EaForm::Reg) return reg<T>(i.rm);
+        else if constexpr (F == EaForm::Any) return i.is_reg() ? reg<T>(i.rm) : read_mem<T>(i.seg, effective_address(i));
+        else return read_mem<T>(i.seg, effective_address_as<F>(i));
     }
-    template <class T> void write_E(const Insn& i, T value) {
-        if (i.is_reg()) set_reg<T>(i.rm, value);
-        else write_mem<T>(i.seg, effective_address(i), value);
+    template <class T, EaForm F = EaForm::Any> void write_E(const Insn& i, T value) {
+        if constexpr (F == EaForm::Reg) set_reg<T>(i.rm, value);
+        else if constexpr (F == EaForm::Any) {
+            if (i.is_reg()) set_reg<T>(i.rm, value);
+            else write_mem<T>(i.seg, effective_address(i), value);
+        } else write_mem<T>(i.seg, effective_address_as<F>(i), value);
     }
 
     // Linear accesses at the current privilege (user = CPL 3, SDM vol. 3 §4.6) or, for the
     // descriptor tables, the TSS and interrupt stack frames, at an explicit one.
-    template <class T> T read_linear(std::uint32_t linear) { return read_linear_as<T>(linear, user_); }
-    template <class T> void write_linear(std::uint32_t linear, T value) { write_linear_as<T>(linear, value, user_); }
+    template <class T> [[gnu::always_inline]] T read_linear(std::uint32_t linear) { return read_linear_as<T>(linear, user_); }
+    template <class T> [[gnu::always_inline]] void write_linear(std::uint32_t linear, T value) { write_linear_as<T>(linear, value, user_); }
 
     template <class T> [[gnu::always_inline]] T read_linear_as(std::uint32_t linear, unsigned user) {
         const TlbEntry& e = tlb_[user][0][(linear >> 12) % kTlbSize];
@@ -585,7 +630,7 @@ private:
         const SegmentCheck& c = checks_[s][write];
         return std::uint64_t{offset - c.first} < c.starts[size];
     }
-    template <class T> T read_mem_slow(unsigned s, std::uint32_t offset) {
+    template <class T> [[gnu::noinline]] T read_mem_slow(unsigned s, std::uint32_t offset) {
         if (traits.is8086) {
             // QUIRK(8086): no limit checks; each byte's offset wraps within the 64 KiB segment.
             T v = 0;
@@ -595,7 +640,7 @@ private:
         }
         segment_fault(s);
     }
-    template <class T> void write_mem_slow(unsigned s, std::uint32_t offset, T value) {
+    template <class T> [[gnu::noinline]] void write_mem_slow(unsigned s, std::uint32_t offset, T value) {
         if (traits.is8086) {
             for (unsigned k = 0; k < sizeof(T); ++k)
                 write_linear<std::uint8_t>(seg[s].base + ((offset + k) & 0xFFFF),
@@ -634,7 +679,7 @@ private:
     // before either is touched: the first page first, so a fault inside it reports the access's
     // own address in CR2, one on the second page that page's first byte; a #PF on the second
     // page leaves memory untouched and no device sees a partial access.
-    template <class T> T read_linear_slow(std::uint32_t linear, unsigned user) {
+    template <class T> [[gnu::noinline]] T read_linear_slow(std::uint32_t linear, unsigned user) {
         if (access_watch_active_) return read_linear_watched<T>(linear, user);
         return read_linear_bytes<T>(linear, user);
     }
@@ -643,7 +688,7 @@ private:
         access_watched(MemoryAccessKind::Read, linear, sizeof(T), v, user);
         return v;
     }
-    template <class T> void write_linear_slow(std::uint32_t linear, T value, unsigned user) {
+    template <class T> [[gnu::noinline]] void write_linear_slow(std::uint32_t linear, T value, unsigned user) {
         if (access_watch_active_) return write_linear_watched<T>(linear, value, user);
         write_linear_bytes<T>(linear, value, user);
     }

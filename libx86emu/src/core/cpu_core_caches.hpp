@@ -31,6 +31,9 @@ struct CpuCoreCaches {
         std::uint64_t starts[5] = {};
     };
     SegmentCheck checks_[6][2];
+    // Per segment and access kind (read, write): base 0 and a window of all 2^32 offsets, so an
+    // access inside one page needs no segment check (CpuCore::read_mem).
+    bool flat_segment_[6][2] = {};
     bool code32_ = false;  // CS.D
 
     // ---- the software TLB ----------------------------------------------------------------

@@ -19,10 +19,8 @@
 
 namespace x86emu {
 
-// What the lazily kept arithmetic flags were last produced by. Only the hot ALU group is lazy;
-// everything else (shifts, MUL/DIV, BCD, bit ops) writes flags eagerly.
+// The operation whose arithmetic flags CpuCore::lazy records (how its carries are formed).
 enum class LazyKind : std::uint8_t {
-    None,    // OSZAPC in eflags_ are current
     Add,     // r = a + b (+ carry): ADD, ADC
     Sub,     // r = a - b (- borrow): SUB, SBB, CMP, NEG (a = 0)
     Logic,   // AND, OR, XOR, TEST: CF = OF = AF = 0
@@ -81,11 +79,11 @@ struct CpuCoreState {
 protected:
     // Only CpuCore's flag and delivery logic touches these (and the snapshot codec, which stores
     // the flags materialised).
-    // Lazy flag state: the arithmetic flags are eflags_ unless lazy_kind_ says they are still to
-    // be computed from the last ALU operation's operands and result.
+    // Lazy flag state: the arithmetic flags are eflags_ unless flags_lazy_ says they are in
+    // lazy_result_ and lazy_carries_ (see CpuCore::cf()).
     std::uint32_t eflags_ = 0x2;
-    LazyKind lazy_kind_ = LazyKind::None;
-    std::uint32_t lazy_a_ = 0, lazy_b_ = 0, lazy_r_ = 0, lazy_msb_ = 0x80, lazy_mask_ = 0xFF;
+    bool flags_lazy_ = false;
+    std::uint32_t lazy_result_ = 0, lazy_carries_ = 0;
     bool shutdown_ = false;           // a fault while delivering #DF: the CPU cannot continue
     std::uint32_t delivery_ext_ = 0;  // EXT bit (1) while delivering an external event
     bool push_rf_ = false;            // the exception being delivered is a fault: saved RF = 1

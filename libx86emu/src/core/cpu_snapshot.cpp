@@ -13,7 +13,7 @@ namespace x86emu::snapshot {
 // A tripwire for whoever adds a field to CpuCoreState: it must be saved and restored below (and
 // listed in docs/SNAPSHOTS.md), or be moved to the caches if it can be recomputed. Then update
 // the size here.
-static_assert(sizeof(CpuCoreState) == 504, "CpuCoreState changed: update the snapshot codec (cpu_snapshot.cpp)");
+static_assert(sizeof(CpuCoreState) == 496, "CpuCoreState changed: update the snapshot codec (cpu_snapshot.cpp)");
 
 namespace {
 
@@ -156,7 +156,7 @@ PreparedCpu CpuStateCodec::prepare(const CpuCore& target, std::uint32_t clock_kh
     c.eip = s["eip"].uint<std::uint32_t>();
     c.next_eip = s["next_eip"].uint<std::uint32_t>();
     c.eflags_ = s["eflags"].uint<std::uint32_t>();
-    c.lazy_kind_ = LazyKind::None;  // saved materialised
+    c.flags_lazy_ = false;  // saved materialised
     const Field segments = s["seg"];
     segments.expect_size(6);
     for (std::size_t k = 0; k < 6; ++k) c.seg[k] = segment_from(segments.at(k));

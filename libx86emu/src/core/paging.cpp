@@ -191,6 +191,7 @@ void CpuCore::refresh_segment(unsigned s) {
         std::uint64_t span = w.first > w.last ? 0 : std::uint64_t{w.last} - w.first + 1;
         for (unsigned n = 1; n <= 4; ++n) c.starts[n] = span >= n ? span - n + 1 : 0;
     }
+    update_flat_segment(s);
     if (s == CS) code_segment_changed();
 }
 

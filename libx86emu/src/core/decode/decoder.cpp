@@ -229,6 +229,11 @@ template <class Fetcher> void decode_with(const DecodeContext& c, Fetcher& f, In
     }
     const TimingEntry& te = c.timing[cls];
     out.cycles = static_cast<std::uint16_t>((out.flags & Insn::kMemory ? te.mem : te.reg) + ea_cost);
+    // Costs the handler would otherwise look up each time it runs: the per-bit clocks of a
+    // shift by an immediate (C0/C1 exist from the 80186 on, which masks the count to 5 bits),
+    // and what a taken Jcc adds.
+    if (cls == TimingClass::ShiftImm) out.cycles = static_cast<std::uint16_t>(out.cycles + (out.imm & 0x1F) * te.extra);
+    if (cls == TimingClass::Jcc) out.taken_cycles = static_cast<std::uint16_t>(te.extra > te.reg ? te.extra - te.reg : 0);
     // 80386: LOCK is only valid on read-modify-write instructions with a memory destination
     // (SDM vol. 2 LOCK); the 8086 and 80286 accept it anywhere.
     if ((out.flags & Insn::kLock) && c.traits.has386 && !(lockable(row) && (out.flags & Insn::kMemory))) {
@@ -238,6 +243,15 @@ template <class Fetcher> void decode_with(const DecodeContext& c, Fetcher& f, In
     }
     bool wide = row.width == OperandWidth::V && op32;
     out.exec = wide ? row.wide : row.narrow;
+    if (row.forms && shape.modrm) {
+        // The handler instantiated for this operand form: no register/memory or address-size
+        // test when it runs.
+        EaForm form = !(out.flags & Insn::kMemory) ? EaForm::Reg
+                      : !addr32                    ? EaForm::Mem16
+                      : out.ea_index != 8          ? EaForm::Mem32
+                                                   : EaForm::Mem32Base;
+        out.exec = (wide ? row.forms->wide : row.forms->narrow)[static_cast<unsigned>(form)];
+    }
     out.length = static_cast<std::uint8_t>(f.length());
     // With an FPU, an escape (D8-DF) is resolved here to its x87 row: the handler and the clock
     // count of that instruction form (x87_table.inc); an unassigned form raises #UD.

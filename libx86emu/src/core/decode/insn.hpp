@@ -12,6 +12,18 @@ class CpuCore;
 struct Insn;
 using Handler = void (*)(CpuCore&, const Insn&);
 
+// The ModRM operand's form, fixed when the instruction is decoded, for the handlers that are
+// instantiated per form (opcode_rows.cpp): a register, or a memory operand by how its address
+// is computed (SDM vol. 2 tables 2-1 to 2-3). Any decides at run time.
+enum class EaForm : std::uint8_t {
+    Any,
+    Reg,        // mod = 3
+    Mem16,      // 16-bit address size: (base + index + disp) mod 64 KiB
+    Mem32,      // 32-bit, with an index register (SIB)
+    Mem32Base,  // 32-bit, base (or none) plus displacement
+};
+inline constexpr unsigned kEaFormCount = 5;
+
 struct Insn {
     enum Flag : std::uint8_t {
         kMemory = 1u << 0,       // ModRM names memory (mod != 3)
@@ -42,6 +54,7 @@ struct Insn {
     std::uint8_t flags = 0;
     std::uint8_t rep = kNoRep;
     std::uint8_t prefix_count = 0;
+    std::uint16_t taken_cycles = 0;  // Jcc: the extra clocks of a taken branch on this model
 
     bool is_reg() const { return !(flags & kMemory); }
     bool op32() const { return flags & kOperand32; }

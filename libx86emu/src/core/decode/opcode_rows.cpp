@@ -24,17 +24,36 @@ namespace {
 
 using namespace exec;
 
+// The per-form handlers of a handler type that takes the form (`run<T, EaForm>`); null for the
+// others.
+template <class H, class Narrow, class Wide> inline constexpr FormHandlers kFormHandlers = {
+    {&H::template run<Narrow, EaForm::Any>, &H::template run<Narrow, EaForm::Reg>,
+     &H::template run<Narrow, EaForm::Mem16>, &H::template run<Narrow, EaForm::Mem32>,
+     &H::template run<Narrow, EaForm::Mem32Base>},
+    {&H::template run<Wide, EaForm::Any>, &H::template run<Wide, EaForm::Reg>,
+     &H::template run<Wide, EaForm::Mem16>, &H::template run<Wide, EaForm::Mem32>,
+     &H::template run<Wide, EaForm::Mem32Base>},
+};
+template <class H, class Narrow, class Wide> constexpr const FormHandlers* form_handlers() {
+    if constexpr (requires { &H::template run<Narrow, EaForm::Reg>; }) return &kFormHandlers<H, Narrow, Wide>;
+    else return nullptr;
+}
+
 #define X86EMU_HANDLERS_B(h) &exec::h::template run<std::uint8_t>, &exec::h::template run<std::uint8_t>
 #define X86EMU_HANDLERS_V(h) &exec::h::template run<std::uint16_t>, &exec::h::template run<std::uint32_t>
 #define X86EMU_HANDLERS_W(h) &exec::h::template run<std::uint16_t>, &exec::h::template run<std::uint16_t>
 #define X86EMU_HANDLERS_N(h) &exec::h::run, &exec::h::run
+#define X86EMU_FORMS_B(h) form_handlers<exec::h, std::uint8_t, std::uint8_t>()
+#define X86EMU_FORMS_V(h) form_handlers<exec::h, std::uint16_t, std::uint32_t>()
+#define X86EMU_FORMS_W(h) form_handlers<exec::h, std::uint16_t, std::uint16_t>()
+#define X86EMU_FORMS_N(h) nullptr
 
 #define ROW(map, opcode, ext, mnemonic, operands, handler, width, models, timing)                \
     OpcodeRow{map, static_cast<std::uint8_t>(opcode), ext, mnemonic_name(#mnemonic, false),      \
               mnemonic_name(#mnemonic, true), operands,                                           \
               X86EMU_HANDLERS_##width(handler), OperandWidth::width, models,                      \
               TimingClass::timing, shape_from_operands(operands),                                 \
-              std::string_view{#handler} == "Prefix"},
+              std::string_view{#handler} == "Prefix", X86EMU_FORMS_##width(handler)},
 
 const OpcodeRow kRows[] = {
 #include "core/decode/opcode_table.inc"

@@ -107,6 +107,13 @@ constexpr std::string_view mnemonic_name(std::string_view column, bool second) {
     return second ? column.substr(split + 1) : column.substr(0, split);
 }
 
+// The per-form instantiations of a row's handler (EaForm, insn.hpp), for the handlers that take
+// the form as a template argument; the decoder picks one by the decoded ModRM.
+struct FormHandlers {
+    Handler narrow[kEaFormCount];  // 8/16-bit, indexed by EaForm
+    Handler wide[kEaFormCount];    // 32-bit
+};
+
 struct OpcodeRow {
     std::uint8_t map;
     std::uint8_t opcode;
@@ -121,6 +128,7 @@ struct OpcodeRow {
     TimingClass timing;
     DecodeShape shape;
     bool is_prefix;
+    const FormHandlers* forms;  // null: the handler tests the form itself
 };
 
 std::span<const OpcodeRow> opcode_rows();

@@ -25,29 +25,33 @@ template <AluOp Op, class T> inline T alu(CpuCore& c, T a, T b) {
     return static_cast<T>(r);
 }
 
-// Applies a unary/binary update to the r/m operand, computing the address once.
-template <class T, class F> inline void modify_E(CpuCore& c, const Insn& i, F&& f) {
-    if (i.is_reg()) {
+// Applies a unary/binary update to the r/m operand, computing the address once; `Form` is the
+// operand's form when the decoder fixed it (EaForm), Any when it is tested here.
+template <class T, EaForm Form = EaForm::Any, class F> inline void modify_E(CpuCore& c, const Insn& i, F&& f) {
+    if constexpr (Form == EaForm::Reg) {
         c.set_reg<T>(i.rm, f(c.reg<T>(i.rm)));
+    } else if constexpr (Form == EaForm::Any) {
+        if (i.is_reg()) c.set_reg<T>(i.rm, f(c.reg<T>(i.rm)));
+        else c.modify_mem<T>(i.seg, c.effective_address(i), f);
     } else {
-        c.modify_mem<T>(i.seg, c.effective_address(i), f);
+        c.modify_mem<T>(i.seg, c.effective_address_as<Form>(i), f);
     }
 }
 
 template <AluOp Op> struct AluEG {  // op r/m, reg
-    template <class T> static void run(CpuCore& c, const Insn& i) {
+    template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) {
         if constexpr (Op == AluOp::Cmp) {
-            alu<Op, T>(c, c.read_E<T>(i), c.reg<T>(i.reg));
+            alu<Op, T>(c, c.read_E<T, F>(i), c.reg<T>(i.reg));
         } else {
             T src = c.reg<T>(i.reg);
-            modify_E<T>(c, i, [&](T dst) { return alu<Op, T>(c, dst, src); });
+            modify_E<T, F>(c, i, [&](T dst) { return alu<Op, T>(c, dst, src); });
         }
     }
 };
 
 template <AluOp Op> struct AluGE {  // op reg, r/m
-    template <class T> static void run(CpuCore& c, const Insn& i) {
-        T r = alu<Op, T>(c, c.reg<T>(i.reg), c.read_E<T>(i));
+    template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) {
+        T r = alu<Op, T>(c, c.reg<T>(i.reg), c.read_E<T, F>(i));
         if constexpr (Op != AluOp::Cmp) c.set_reg<T>(i.reg, r);
     }
 };
@@ -60,23 +64,23 @@ template <AluOp Op> struct AluAccImm {  // op AL/eAX, imm
 };
 
 template <AluOp Op> struct AluEI {  // group 1: op r/m, imm
-    template <class T> static void run(CpuCore& c, const Insn& i) {
+    template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) {
         if constexpr (Op == AluOp::Cmp) {
-            alu<Op, T>(c, c.read_E<T>(i), static_cast<T>(i.imm));
+            alu<Op, T>(c, c.read_E<T, F>(i), static_cast<T>(i.imm));
         } else {
-            modify_E<T>(c, i, [&](T dst) { return alu<Op, T>(c, dst, static_cast<T>(i.imm)); });
+            modify_E<T, F>(c, i, [&](T dst) { return alu<Op, T>(c, dst, static_cast<T>(i.imm)); });
         }
     }
 };
 
 struct TestEG {
-    template <class T> static void run(CpuCore& c, const Insn& i) {
-        alu<AluOp::And, T>(c, c.read_E<T>(i), c.reg<T>(i.reg));
+    template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) {
+        alu<AluOp::And, T>(c, c.read_E<T, F>(i), c.reg<T>(i.reg));
     }
 };
 struct TestEI {
-    template <class T> static void run(CpuCore& c, const Insn& i) {
-        alu<AluOp::And, T>(c, c.read_E<T>(i), static_cast<T>(i.imm));
+    template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) {
+        alu<AluOp::And, T>(c, c.read_E<T, F>(i), static_cast<T>(i.imm));
     }
 };
 struct TestAccImm {
@@ -103,23 +107,23 @@ struct DecReg {
     template <class T> static void run(CpuCore& c, const Insn& i) { c.set_reg<T>(i.reg, dec_value<T>(c, c.reg<T>(i.reg))); }
 };
 struct IncE {
-    template <class T> static void run(CpuCore& c, const Insn& i) {
-        modify_E<T>(c, i, [&](T v) { return inc_value<T>(c, v); });
+    template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) {
+        modify_E<T, F>(c, i, [&](T v) { return inc_value<T>(c, v); });
     }
 };
 struct DecE {
-    template <class T> static void run(CpuCore& c, const Insn& i) {
-        modify_E<T>(c, i, [&](T v) { return dec_value<T>(c, v); });
+    template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) {
+        modify_E<T, F>(c, i, [&](T v) { return dec_value<T>(c, v); });
     }
 };
 struct Not {
-    template <class T> static void run(CpuCore& c, const Insn& i) {
-        modify_E<T>(c, i, [](T v) { return static_cast<T>(~v); });
+    template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) {
+        modify_E<T, F>(c, i, [](T v) { return static_cast<T>(~v); });
     }
 };
 struct Neg {
-    template <class T> static void run(CpuCore& c, const Insn& i) {
-        modify_E<T>(c, i, [&](T v) { return alu<AluOp::Sub, T>(c, 0, v); });
+    template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) {
+        modify_E<T, F>(c, i, [&](T v) { return alu<AluOp::Sub, T>(c, 0, v); });
     }
 };
 

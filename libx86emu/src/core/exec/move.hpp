@@ -5,14 +5,32 @@
 
 namespace x86emu::exec {
 
+// The memory forms of the two hottest moves try the flat, TLB-hit fast path inline and
+// otherwise tail-call the general form (`general`, out of line).
 struct MovEG {
-    template <class T> static void run(CpuCore& c, const Insn& i) { c.write_E<T>(i, c.reg<T>(i.reg)); }
+    template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) {
+        if constexpr (F != EaForm::Any && F != EaForm::Reg) {
+            if (c.try_write_mem_fast<T>(i.seg, c.effective_address_as<F>(i), c.reg<T>(i.reg))) return;
+            return general<T>(c, i);
+        }
+        c.write_E<T, F>(i, c.reg<T>(i.reg));
+    }
+    template <class T> [[gnu::noipa]] static void general(CpuCore& c, const Insn& i) { run<T>(c, i); }
 };
 struct MovGE {
-    template <class T> static void run(CpuCore& c, const Insn& i) { c.set_reg<T>(i.reg, c.read_E<T>(i)); }
+    template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) {
+        if constexpr (F != EaForm::Any && F != EaForm::Reg) {
+            T v;
+            if (!c.try_read_mem_fast<T>(i.seg, c.effective_address_as<F>(i), v)) return general<T>(c, i);
+            c.set_reg<T>(i.reg, v);
+            return;
+        }
+        c.set_reg<T>(i.reg, c.read_E<T, F>(i));
+    }
+    template <class T> [[gnu::noipa]] static void general(CpuCore& c, const Insn& i) { run<T>(c, i); }
 };
 struct MovEI {
-    template <class T> static void run(CpuCore& c, const Insn& i) { c.write_E<T>(i, static_cast<T>(i.imm)); }
+    template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) { c.write_E<T, F>(i, static_cast<T>(i.imm)); }
 };
 struct MovRegImm {
     template <class T> static void run(CpuCore& c, const Insn& i) { c.set_reg<T>(i.reg, static_cast<T>(i.imm)); }

@@ -17,6 +17,8 @@ enum class ShiftOp : std::uint8_t { Rol, Ror, Rcl, Rcr, Shl, Shr, Sal, Sar };
 enum class ShiftCount : std::uint8_t { One, CL, Imm };
 
 template <ShiftCount Count> inline unsigned shift_count(const CpuCore& c, const Insn& i) {
+    // C0/C1 exist from the 80186 on, which masks: no model test for them.
+    if constexpr (Count == ShiftCount::Imm) return i.imm & 0x1F;
     unsigned n = Count == ShiftCount::One ? 1u : Count == ShiftCount::CL ? (c.gpr[ECX] & 0xFF) : (i.imm & 0xFF);
     // QUIRK(8086): the count is used as is (up to 255 iterations); the 80186 and later mask it
     // to five bits to bound the instruction's duration.
@@ -28,10 +30,9 @@ template <ShiftOp Op, class T> inline T shift_value(CpuCore& c, T v, unsigned n)
     constexpr u32 msb = msb_of<T>;
     constexpr bool arithmetic = Op == ShiftOp::Shl || Op == ShiftOp::Sal || Op == ShiftOp::Shr || Op == ShiftOp::Sar;
     // An arithmetic shift rewrites all six arithmetic flags, so it needs none of the old ones;
-    // a rotate keeps SF/ZF/AF/PF (and RCL/RCR shift CF in).
-    u32 flags = arithmetic ? 0u : c.arith_flags();
-    bool cf = flags & eflags::CF;
-    bool of = flags & eflags::OF;
+    // a rotate keeps SF/ZF/AF/PF as they are, lazy or not (and RCL/RCR shift CF in).
+    bool cf = arithmetic ? false : c.cf();
+    bool of = false;
     u32 x = v;
     if constexpr (Op == ShiftOp::Shl || Op == ShiftOp::Sal) {
         // n single-bit steps: the last bit out is bit (width - n) of v (none once n > width),
@@ -94,54 +95,52 @@ template <ShiftOp Op, class T> inline T shift_value(CpuCore& c, T v, unsigned n)
             if constexpr (Op != ShiftOp::Shr) of = ((x & msb) != 0) != cf;
         }
     }
-    u32 out = flags & ~(eflags::CF | eflags::OF);
-    if (cf) out |= eflags::CF;
-    if (of) out |= eflags::OF;
-    if (arithmetic) {
+    if constexpr (!arithmetic) {
+        c.set_cf_of(cf, of);
+    } else {
         // Shifts set SF/ZF/PF from the result; AF is documented as undefined.
-        out &= ~(eflags::SF | eflags::ZF | eflags::PF | eflags::AF);
-        out |= CpuCore::szp_flags<T>(x);
+        bool af = false;
         if (c.traits.has386) {
             // QUIRK(80386): every shift by a non-zero count sets AF (test386's 386SX checks).
-            out |= eflags::AF;
+            af = true;
         } else if constexpr (Op == ShiftOp::Shl || Op == ShiftOp::Sal) {
             // SHL: the 8086 and 286 leave AF = bit 4 of the result (the ALU adds the operand
             // to itself, so AF is the carry out of bit 3), whatever the count.
-            if (x & 0x10) out |= eflags::AF;
+            af = (x & 0x10) != 0;
         } else if (!c.traits.is8086) {
             // QUIRK(80286): SHR/SAR by a non-zero count always set AF (every capture of
             // C0-D3 /5 and /7 with count & 1Fh != 0 has AF = 1).
-            out |= eflags::AF;
+            af = true;
         }
         // QUIRK(8086): SHR/SAR by a non-zero count always clear AF (every capture of
         // D0-D3 /5 and /7 with count != 0 has AF = 0).
+        c.lazy_with<T>(x, cf, of, af);
     }
-    c.set_arith_flags(out);
     return static_cast<T>(x);
 }
 
 template <ShiftOp Op, ShiftCount Count> struct Shift {
-    template <class T> static void run(CpuCore& c, const Insn& i) {
+    template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) {
         unsigned n = shift_count<Count>(c, i);
         if (Op == ShiftOp::Sal && c.traits.is8086) {
             // UNDOC(8086): /6 is SETMO (by 1) / SETMOC (by CL): the operand becomes all ones,
             // flags as for OR with all ones.
             if (n == 0) return;
-            modify_E<T>(c, i, [&](T) {
+            modify_E<T, F>(c, i, [&](T) {
                 T r = static_cast<T>(~T{0});
                 c.set_arith_flags(CpuCore::szp_flags<T>(r));
                 return r;
             });
             return;
         }
-        c.charge(n * c.timing[Count == ShiftCount::CL ? TimingClass::ShiftCL : TimingClass::ShiftImm].extra *
-                 (Count != ShiftCount::One));
+        // By CL: per-bit clocks; by an immediate the decoder has added them to Insn::cycles.
+        if constexpr (Count == ShiftCount::CL) c.charge(n * c.timing[TimingClass::ShiftCL].extra);
         if (n == 0) {
             // A zero count changes nothing, not even flags; the memory operand is still read.
-            if (!i.is_reg()) (void)c.read_E<T>(i);
+            if (F != EaForm::Reg && !i.is_reg()) (void)c.read_E<T, F>(i);
             return;
         }
-        modify_E<T>(c, i, [&](T v) { return shift_value<Op, T>(c, v, n); });
+        modify_E<T, F>(c, i, [&](T v) { return shift_value<Op, T>(c, v, n); });
     }
 };
 
