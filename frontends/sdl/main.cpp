@@ -22,10 +22,12 @@
 #include <thread>
 #include <vector>
 
+#include "guest_ports.hpp"
 #include "keymap.hpp"
 #include "machine_setup.hpp"
 #include "options.hpp"
 #include "realtime_pacer.hpp"
+#include "report.hpp"
 #include "screenshot.hpp"
 
 namespace x86emu::sdl {
@@ -172,29 +174,72 @@ struct SharedFrame {
 
 class SdlRun {
 public:
-    SdlRun(const Options& options, const SdlOptions& sdl) : options_(options), sdl_(sdl) {}
+    SdlRun(const Options& options, const SdlOptions& sdl, std::chrono::steady_clock::time_point start)
+        : options_(options), sdl_(sdl), report_(report_for(options)), started_(start) {}
 
+    // The run, then the --report (docs/HEADLESS.md's schema) whatever ended it: the window
+    // closed, the machine stopped, a signal, no display or a configuration error.
     int run() {
+        int code = 0;
+        try {
+            code = run_window();
+        } catch (const std::exception& error) {
+            std::cerr << kProgram << ": error: " << error.what() << '\n';
+            code = static_cast<int>(ExitCode::UsageError);
+            std::lock_guard lock(message_mutex_);
+            stop_reason_ = "error";
+            message_ = error.what();
+        }
+        if (ports_ && !ports_->finish()) {
+            std::cerr << kProgram << ": error: the debug console output could not be written completely\n";
+            if (code == 0) code = static_cast<int>(ExitCode::UsageError);
+        }
+        if (machine_) record_machine(report_, *machine_);
+        if (!options_.report_path.empty()) {
+            std::lock_guard lock(message_mutex_);
+            const Outcome outcome{static_cast<ExitCode>(code), stop_reason_, message_.empty() ? "window closed" : message_};
+            if (!emit_report(report_, outcome, options_.report_path, started_, kProgram) && code == 0)
+                code = static_cast<int>(ExitCode::UsageError);
+        }
+        return code;
+    }
+
+private:
+    // Exit 7 when there is no display (stop_reason no_display).
+    int no_display() {
+        std::lock_guard lock(message_mutex_);
+        stop_reason_ = "no_display";
+        message_ = "no display";
+        return kExitNoDisplay;
+    }
+
+    int run_window() {
         for (const auto& text : sdl_.screenshot_at) screenshots_.push_back(parse_at(text, "--screenshot-at"));
         for (const auto& text : sdl_.dump_text_at) text_dumps_.push_back(parse_at(text, "--dump-text-at"));
         if (!sdl_.script_path.empty()) script_ = parse_script(sdl_.script_path);
         Options machine_options = options_;
         machine_options.pc = true;  // the window shows the PC platform's VGA
+        ports_ = std::make_unique<GuestPorts>(options_, report_.post_codes);
         serial_ = open_serial_consoles(machine_options);
         BuiltMachine built = build_machine(machine_options);
         machine_ = std::move(built.machine);
+        if (built.linux_boot) {
+            report_.linux_entry = built.linux_boot->entry_point;
+            report_.linux_protocol = built.linux_boot->header.protocol_version;
+        }
+        ports_->attach(*machine_);
         connect_serial_consoles(*machine_, serial_);
         machine_->set_stop_on_guest_reset(options_.no_reboot);
 
         if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
             std::cerr << kProgram << ": error: cannot open a display: " << SDL_GetError() << '\n';
-            return kExitNoDisplay;
+            return no_display();
         }
         if (const char* driver = SDL_GetCurrentVideoDriver();
             !driver || std::string(driver) == "offscreen" || std::string(driver) == "dummy") {
             std::cerr << kProgram << ": error: no display (SDL's video driver is '" << (driver ? driver : "none") << "')\n";
             SDL_Quit();
-            return kExitNoDisplay;
+            return no_display();
         }
         SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "linear");
         window_ = SDL_CreateWindow("x86emu", SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED, 960, 720,
@@ -202,7 +247,7 @@ public:
         if (!window_) {
             std::cerr << kProgram << ": error: cannot open a window: " << SDL_GetError() << '\n';
             SDL_Quit();
-            return kExitNoDisplay;
+            return no_display();
         }
         renderer_ = SDL_CreateRenderer(window_, -1, SDL_RENDERER_PRESENTVSYNC);
         if (!renderer_) renderer_ = SDL_CreateRenderer(window_, -1, SDL_RENDERER_SOFTWARE);
@@ -210,7 +255,7 @@ public:
             std::cerr << kProgram << ": error: no SDL renderer: " << SDL_GetError() << '\n';
             SDL_DestroyWindow(window_);
             SDL_Quit();
-            return kExitNoDisplay;
+            return no_display();
         }
         SDL_DisplayMode mode;
         if (SDL_GetCurrentDisplayMode(0, &mode) == 0 && mode.refresh_rate > 0) refresh_hz_ = mode.refresh_rate;
@@ -239,12 +284,12 @@ public:
         return exit_code_;
     }
 
-private:
     // ---- the machine thread --------------------------------------------------------------------
-    void end_machine(int code, const std::string& message) {
+    void end_machine(int code, const std::string& stop_reason, const std::string& message) {
         {
             std::lock_guard lock(message_mutex_);
             exit_code_ = code;
+            stop_reason_ = stop_reason;
             message_ = message;
         }
         machine_ended_.store(true);
@@ -380,7 +425,7 @@ private:
                     if (cycles > cpu.cycles()) budget = std::min(budget, cycles - cpu.cycles());
                 if (options_.max_cycles) {
                     if (cpu.cycles() >= *options_.max_cycles)
-                        return end_machine(static_cast<int>(ExitCode::MaxCycles), "--max-cycles reached");
+                        return end_machine(static_cast<int>(ExitCode::MaxCycles), "max_cycles", "--max-cycles reached");
                     budget = std::min(budget, *options_.max_cycles - cpu.cycles());
                 }
                 const std::uint64_t before = cpu.cycles();
@@ -396,16 +441,21 @@ private:
                 emulated_ns_.store(cpu.emulated_nanoseconds());  // for the UI thread's title and key repeat
                 machine_cycles_.store(cpu.cycles());
                 if (paced) pacer.pace(cpu.emulated_nanoseconds());
+                if (ports_->post_reached()) {
+                    const Outcome outcome = ports_->post_outcome(cpu.cycles());
+                    return end_machine(static_cast<int>(outcome.code), outcome.stop_reason, outcome.message);
+                }
                 if (options_.no_reboot && machine_->guest_resets() > 0)
-                    return end_machine(0, "the guest reset the machine (-no-reboot)");
-                if (any(result.reasons, StopReason::PoweredOff)) return end_machine(0, "the guest powered the machine off");
+                    return end_machine(0, "guest_reset", "the guest reset the machine (-no-reboot)");
+                if (any(result.reasons, StopReason::PoweredOff))
+                    return end_machine(0, "powered_off", "the guest powered the machine off");
                 if (any(result.reasons, StopReason::Shutdown))
-                    return end_machine(static_cast<int>(ExitCode::TripleFault), "triple fault (shutdown)");
+                    return end_machine(static_cast<int>(ExitCode::TripleFault), "shutdown", "triple fault (shutdown)");
                 // Halted with nothing to wake it: the picture stays; host input may still come.
                 if (cpu.cycles() == before) std::this_thread::sleep_for(std::chrono::milliseconds(5));
             }
         } catch (const std::exception& error) {
-            end_machine(static_cast<int>(ExitCode::UsageError), error.what());
+            end_machine(static_cast<int>(ExitCode::UsageError), "error", error.what());
         }
     }
 
@@ -538,6 +588,7 @@ private:
             if (g_signal != 0) {
                 std::lock_guard lock(message_mutex_);
                 exit_code_ = static_cast<int>(ExitCode::Interrupted);
+                stop_reason_ = "interrupted";
                 message_ = "interrupted by signal " + std::to_string(g_signal);
                 return;
             }
@@ -545,6 +596,7 @@ private:
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count() >= *options_.max_seconds) {
                 std::lock_guard lock(message_mutex_);
                 exit_code_ = static_cast<int>(ExitCode::MaxSeconds);
+                stop_reason_ = "max_seconds";
                 message_ = "--max-seconds reached";
                 return;
             }
@@ -601,6 +653,9 @@ private:
 
     const Options& options_;
     const SdlOptions& sdl_;
+    RunReport report_;
+    std::chrono::steady_clock::time_point started_;
+    std::unique_ptr<GuestPorts> ports_;  // before the machine, whose port handlers call it
     SerialConsoles serial_;
     std::unique_ptr<Machine> machine_;
     SDL_Window* window_ = nullptr;
@@ -627,6 +682,7 @@ private:
     std::uint64_t await_keys_handled_ = 0;        // machine thread: run on once keys_handled_ is here
     std::mutex message_mutex_;
     int exit_code_ = 0;
+    std::string stop_reason_ = "window_closed";  // --report's stop_reason: closed, unless the run ended otherwise
     std::string message_;
     std::vector<std::string> shots_;
     struct Mark { std::string name; double emulated, wall; };
@@ -644,6 +700,7 @@ private:
 };
 
 int run_sdl(int argc, const char* const* argv) {
+    const auto start = std::chrono::steady_clock::now();
     namespace po = boost::program_options;
     SdlOptions sdl;
     po::options_description extra("The window (x86emu-sdl, docs/SDL.md)");
@@ -681,22 +738,25 @@ int run_sdl(int argc, const char* const* argv) {
             std::cout << options.help_text << "  7  x86emu-sdl: no display (SDL could not open a window)\n";
             return 0;
         }
-        if (options.until_post || !options.report_path.empty() || !options.debugcon_path.empty())
-            throw UsageError("--until-post, --report and --debugcon-file are the headless runner's (x86emu-headless)");
         if (options.realtime && sdl.max_speed) throw UsageError("--realtime and --max-speed exclude each other");
     } catch (const std::exception& error) {
         std::cerr << kProgram << ": error: " << error.what() << "\n(see " << kProgram << " --help)\n";
+        // As the headless runner: a report once --report was known, even for a bad value after it.
+        if (!report_path.empty()) {
+            RunReport report;
+            emit_report(report, {ExitCode::UsageError, "error", error.what()}, report_path, start, kProgram);
+        }
+        return static_cast<int>(ExitCode::UsageError);
+    }
+    // Find out now, not after a long run, whether the report can be written at all.
+    if (!report_path.empty() && !std::ofstream(report_path, std::ios::binary | std::ios::trunc)) {
+        std::cerr << kProgram << ": error: cannot open report file '" << report_path << "' for writing\n";
         return static_cast<int>(ExitCode::UsageError);
     }
     std::signal(SIGINT, note_signal);
     std::signal(SIGTERM, note_signal);
-    try {
-        SdlRun run(options, sdl);
-        return run.run();
-    } catch (const std::exception& error) {
-        std::cerr << kProgram << ": error: " << error.what() << '\n';
-        return static_cast<int>(ExitCode::UsageError);
-    }
+    SdlRun run(options, sdl, start);
+    return run.run();
 }
 
 }  // namespace

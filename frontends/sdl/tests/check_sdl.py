@@ -9,6 +9,11 @@
             (console=tty0): the script waits for the shell, types `echo $((6*7))x` with key
             events through SDL's event queue, waits for the answer, takes a PNG and dumps the
             text screen; the answer must be in the VGA text buffer on a line of its own.
+  report    report_rom.asm writes "sdl debugcon\n" to port E9h and POST codes 11h, 55h, then loops:
+            --until-post 0x55 (exit 0), a script's quit (the window closed, exit 0), --max-cycles
+            (exit 4) and SIGINT (exit 6) must each give the headless runner's exit code and a
+            --report with its schema, the stop_reason and the POST codes, and --debugcon-file the
+            exact bytes.
 Screenshots stay in --work-dir (under build/) as artifacts.
 
 Usage: check_sdl.py --binary PATH --work-dir DIR [--rom PATH] [--fetch-script PATH] graphics|linux
@@ -17,9 +22,11 @@ Standard library only; the caller runs it under xvfb-run.
 import argparse
 import json
 import os
+import signal
 import struct
 import subprocess
 import sys
+import time
 import zlib
 
 
@@ -166,15 +173,79 @@ def linux(args):
         fail("no key reached the guest's port 60h read (no latency measured)")
 
 
+def report(args):
+    os.makedirs(args.work_dir, exist_ok=True)
+    debugcon = os.path.join(args.work_dir, "report_debugcon.txt")
+    report_path = os.path.join(args.work_dir, "report.json")
+    quit_script = os.path.join(args.work_dir, "report_quit.script")
+    with open(quit_script, "w") as out:
+        out.write("at 100000\nquit\n")
+    # The headless runner's fields (docs/HEADLESS.md, "The JSON report"), all of them.
+    fields = {"model", "fpu", "clock_mhz", "bios", "kernel", "initrd", "append", "linux_entry", "linux_protocol",
+              "memory_mib", "no_reboot", "exit_code", "stop_reason", "message", "until_post", "last_post",
+              "post_codes", "post_code_count", "cycles", "emulated_seconds", "instructions", "wall_seconds", "mips",
+              "realtime", "registers"}
+    base = [args.binary, "--bios", args.rom, "--max-speed", "--debugcon-file", debugcon, "--report", report_path]
+
+    def check(extra, want_code, want_reason, signal_after=None):
+        for path in (debugcon, report_path):
+            if os.path.exists(path):
+                os.remove(path)
+        command = base + extra
+        print("$", " ".join(command))
+        if signal_after is None:
+            code = subprocess.run(command, timeout=60, stdin=subprocess.DEVNULL).returncode
+        else:
+            process = subprocess.Popen(command, stdin=subprocess.DEVNULL)
+            deadline = time.time() + 30
+            while time.time() < deadline and not (os.path.exists(debugcon) and os.path.getsize(debugcon)):
+                time.sleep(0.1)
+            time.sleep(signal_after)
+            process.send_signal(signal.SIGINT)
+            code = process.wait(timeout=30)
+        if code != want_code:
+            fail(f"{extra}: exit {code}, expected {want_code}")
+        got = json.load(open(report_path))
+        if set(got) != fields:
+            fail(f"{extra}: report fields differ: {sorted(set(got) ^ fields)}")
+        if got["exit_code"] != want_code or got["stop_reason"] != want_reason:
+            fail(f"{extra}: report says {got['exit_code']}/{got['stop_reason']}, expected {want_code}/{want_reason}")
+        if got["post_codes"] != [0x11, 0x55] or got["last_post"] != 0x55 or got["registers"] is None:
+            fail(f"{extra}: report POST codes {got['post_codes']}, registers {got['registers'] is not None}")
+        data = open(debugcon, "rb").read()
+        if data != b"sdl debugcon\n":
+            fail(f"{extra}: debug console file holds {data!r}")
+        print(f"  exit {code}, stop_reason {want_reason}, message '{got['message']}', {got['cycles']} cycles")
+        return got
+
+    got = check(["--until-post", "0x55"], 0, "post_code_reached")
+    if got["until_post"] != 0x55 or got["cycles"] > 1000:
+        fail(f"--until-post: until_post {got['until_post']}, {got['cycles']} cycles (the run goes on past the OUT)")
+    check(["--script", quit_script], 0, "window_closed")
+    got = check(["--max-cycles", "5000000"], 4, "max_cycles")
+    if got["cycles"] < 5000000:
+        fail(f"--max-cycles: only {got['cycles']} cycles")
+    check([], 6, "interrupted", signal_after=0.5)
+    # A bad value after --report: still a report (exit 2, stop_reason error), as the headless runner.
+    if os.path.exists(report_path):
+        os.remove(report_path)
+    code = subprocess.run([args.binary, "--report", report_path, "--bios", args.rom, "--model", "z80"],
+                          timeout=60, stdin=subprocess.DEVNULL).returncode
+    got = json.load(open(report_path))
+    if code != 2 or got["exit_code"] != 2 or got["stop_reason"] != "error":
+        fail(f"--model z80: exit {code}, report {got['exit_code']}/{got['stop_reason']}")
+    print("report: all cases as expected")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", required=True)
     parser.add_argument("--work-dir", required=True)
     parser.add_argument("--rom")
     parser.add_argument("--fetch-script")
-    parser.add_argument("case", choices=["graphics", "linux"])
+    parser.add_argument("case", choices=["graphics", "linux", "report"])
     args = parser.parse_args()
-    graphics(args) if args.case == "graphics" else linux(args)
+    {"graphics": graphics, "linux": linux, "report": report}[args.case](args)
 
 
 if __name__ == "__main__":
