@@ -17,6 +17,7 @@
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -56,7 +57,7 @@ std::pair<std::uint64_t, std::string> parse_at(const std::string& text, const ch
 
 // One step of a --script file (docs/SDL.md, "Scripts").
 struct Step {
-    enum class Kind { At, Sleep, WaitText, Type, Key, Screenshot, DumpText, Mark, Quit } kind = Kind::Quit;
+    enum class Kind { At, Sleep, WaitText, Type, Key, KeyDown, KeyUp, Screenshot, DumpText, Mark, Quit } kind = Kind::Quit;
     std::uint64_t number = 0;  // At: cycles; Sleep: emulated ms
     std::string text;
     SDL_Scancode scancode = SDL_SCANCODE_UNKNOWN;
@@ -84,8 +85,8 @@ std::vector<Step> parse_script(const std::string& path) {
                 if (rest[i] == '\\' && i + 1 < rest.size() && rest[i + 1] == 'n') step.text += '\n', ++i;
                 else step.text += rest[i];
         }
-        else if (verb == "key") {
-            step.kind = Step::Kind::Key;
+        else if (verb == "key" || verb == "key-down" || verb == "key-up") {
+            step.kind = verb == "key" ? Step::Kind::Key : verb == "key-down" ? Step::Kind::KeyDown : Step::Kind::KeyUp;
             step.scancode = SDL_GetScancodeFromName(rest.c_str());
             if (step.scancode == SDL_SCANCODE_UNKNOWN || !key_event_for(step.scancode, true))
                 throw UsageError(where + ": unknown key '" + rest + "' (SDL scancode names: Return, F1, Up, ...)");
@@ -94,7 +95,7 @@ std::vector<Step> parse_script(const std::string& path) {
         else if (verb == "dump-text") step.kind = Step::Kind::DumpText, step.text = rest;
         else if (verb == "mark") step.kind = Step::Kind::Mark, step.text = rest;
         else if (verb == "quit") step.kind = Step::Kind::Quit;
-        else throw UsageError(where + ": unknown step '" + verb + "' (at, sleep, wait-text, type, key, screenshot, dump-text, mark, quit)");
+        else throw UsageError(where + ": unknown step '" + verb + "' (at, sleep, wait-text, type, key, key-down, key-up, screenshot, dump-text, mark, quit)");
         if ((step.kind == Step::Kind::WaitText || step.kind == Step::Kind::Type || step.kind == Step::Kind::Screenshot ||
              step.kind == Step::Kind::DumpText || step.kind == Step::Kind::Mark) && rest.empty())
             throw UsageError(where + ": " + verb + " needs an argument");
@@ -145,9 +146,23 @@ void write_text_file(const std::string& path, const std::string& text) {
     if (!(out << text) || !out.flush()) throw std::runtime_error("cannot write '" + path + "'");
 }
 
-// Pushes a key event into SDL's queue as the window system would (the same path as real keys).
+// Pushes a key event into SDL's queue as the window system would (the same path as real keys),
+// with the modifier state the script's own keys make (SDL's SDL_GetModState knows only real keys).
 void push_sdl_key(SDL_Scancode scancode, bool down) {
+    static std::uint16_t script_mods = KMOD_NONE;  // the machine thread's, the only caller
+    std::uint16_t bit = KMOD_NONE;
+    switch (scancode) {
+    case SDL_SCANCODE_LCTRL: bit = KMOD_LCTRL; break;
+    case SDL_SCANCODE_RCTRL: bit = KMOD_RCTRL; break;
+    case SDL_SCANCODE_LALT: bit = KMOD_LALT; break;
+    case SDL_SCANCODE_RALT: bit = KMOD_RALT; break;
+    case SDL_SCANCODE_LSHIFT: bit = KMOD_LSHIFT; break;
+    case SDL_SCANCODE_RSHIFT: bit = KMOD_RSHIFT; break;
+    default: break;
+    }
+    script_mods = static_cast<std::uint16_t>(down ? (script_mods | bit) : (script_mods & ~bit));
     SDL_Event event{};
+    event.key.keysym.mod = script_mods;
     event.type = down ? SDL_KEYDOWN : SDL_KEYUP;
     event.key.timestamp = SDL_GetTicks();
     event.key.state = down ? SDL_PRESSED : SDL_RELEASED;
@@ -276,6 +291,8 @@ private:
         }
         for (auto& console : serial_)
             if (console) console->finish();
+        final_title_ = SDL_GetWindowTitle(window_);
+        final_fullscreen_ = (SDL_GetWindowFlags(window_) & SDL_WINDOW_FULLSCREEN) != 0;
         if (texture_) SDL_DestroyTexture(texture_);
         SDL_DestroyRenderer(renderer_);
         SDL_DestroyWindow(window_);
@@ -347,6 +364,13 @@ private:
                 await_keys_handled_ = keys_handled_.load() + 2;
                 push_sdl_key(step.scancode, true);
                 push_sdl_key(step.scancode, false);
+                next_key_ns_ = cpu.emulated_nanoseconds() + 20'000'000;
+                break;
+            case Step::Kind::KeyDown:
+            case Step::Kind::KeyUp:  // held until the matching key-up: the guest's typematic repeats it
+                if (cpu.emulated_nanoseconds() < next_key_ns_) return;
+                await_keys_handled_ = keys_handled_.load() + 1;
+                push_sdl_key(step.scancode, step.kind == Step::Kind::KeyDown);
                 next_key_ns_ = cpu.emulated_nanoseconds() + 20'000'000;
                 break;
             case Step::Kind::Screenshot: take_screenshot(step.text); break;
@@ -475,15 +499,23 @@ private:
     void key(const SDL_KeyboardEvent& key) {
         keys_handled_.fetch_add(1);
         const bool down = key.type == SDL_KEYDOWN;
-        const SDL_Keymod mods = SDL_GetModState();
-        if (down && (mods & KMOD_CTRL) && (mods & KMOD_ALT)) {  // the host's hotkeys, not the guest's keys
-            if (key.keysym.scancode == SDL_SCANCODE_G) return set_grab(!grabbed_);
-            if (key.keysym.scancode == SDL_SCANCODE_F) {
+        // The event's own modifiers (SDL sets them for real keys, push_sdl_key for scripted ones).
+        const std::uint16_t mods = key.keysym.mod;
+        const SDL_Scancode code = key.keysym.scancode;
+        const bool hotkey_letter = code == SDL_SCANCODE_G || code == SDL_SCANCODE_F || code == SDL_SCANCODE_S;
+        // A hotkey's letter reaches the guest neither pressed nor released (its release may come
+        // after Ctrl or Alt went up).
+        if (!down && hotkey_letter && hotkeys_held_.erase(code)) return;
+        if (down && hotkey_letter && (mods & KMOD_CTRL) && (mods & KMOD_ALT)) {  // the host's, not the guest's
+            hotkeys_held_.insert(code);
+            if (key.repeat) return;
+            if (code == SDL_SCANCODE_G) return set_grab(!grabbed_);
+            if (code == SDL_SCANCODE_F) {
                 fullscreen_ = !fullscreen_;
                 SDL_SetWindowFullscreen(window_, fullscreen_ ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
                 return;
             }
-            if (key.keysym.scancode == SDL_SCANCODE_S) return hotkey_screenshot();
+            return hotkey_screenshot();
         }
         if (key.repeat) return;  // the repeat is the guest's typematic rate (repeat_keys)
         const auto event = key_event_for(key.keysym.scancode, down);
@@ -639,7 +671,8 @@ private:
         for (std::size_t i = 0; i < marks_.size(); ++i)
             stats << (i ? ", " : "") << "{\"name\": \"" << marks_[i].name << "\", \"emulated_seconds\": " << marks_[i].emulated
                   << ", \"wall_seconds\": " << marks_[i].wall << "}";
-        stats << "], \"screenshots\": " << shots_.size() << "}\n";
+        stats << "], \"screenshots\": " << shots_.size() << ", \"grabbed\": " << (grabbed_ ? "true" : "false")
+              << ", \"fullscreen\": " << (final_fullscreen_ ? "true" : "false") << ", \"title\": \"" << final_title_ << "\"}\n";
         std::cerr << kProgram << ": " << (message_.empty() ? "window closed" : message_) << "; " << stats.str();
         if (!sdl_.stats_path.empty()) {
             try {
@@ -672,6 +705,9 @@ private:
     SharedFrame frame_;
     std::uint64_t frames_ = 0;
     bool grabbed_ = false, fullscreen_ = false;
+    std::set<SDL_Scancode> hotkeys_held_;  // UI thread: hotkey letters down, whose release is the host's too
+    std::string final_title_;              // the window's title and fullscreen flag when it closed (--stats)
+    bool final_fullscreen_ = false;
     unsigned hotkey_shots_ = 0;
     std::vector<std::pair<std::uint64_t, std::string>> screenshots_, text_dumps_;
     std::vector<Step> script_;

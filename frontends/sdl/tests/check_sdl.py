@@ -14,6 +14,11 @@
             (exit 4) and SIGINT (exit 6) must each give the headless runner's exit code and a
             --report with its schema, the stop_reason and the POST codes, and --debugcon-file the
             exact bytes.
+  hotkeys   scancode_rom.asm writes every byte the keyboard sends to port E9h; a script holds
+            Ctrl and Alt (key-down) and presses G, S and F, then presses G alone: Ctrl and Alt
+            reach the guest, the hotkey letters neither pressed nor released, the lone G does;
+            --stats must say the mouse is grabbed (and the title so), the window fullscreen, and
+            Ctrl+Alt+S must have written a PNG of the frame in the working directory.
 Screenshots stay in --work-dir (under build/) as artifacts.
 
 Usage: check_sdl.py --binary PATH --work-dir DIR [--rom PATH] [--fetch-script PATH] graphics|linux
@@ -237,15 +242,47 @@ def report(args):
     print("report: all cases as expected")
 
 
+def hotkeys(args):
+    work = os.path.join(args.work_dir, "hotkeys")
+    os.makedirs(work, exist_ok=True)
+    for name in os.listdir(work):
+        os.remove(os.path.join(work, name))
+    with open(os.path.join(work, "hotkeys.script"), "w") as out:
+        out.write("at 1000000\nkey-down Left Ctrl\nkey-down Left Alt\nkey-down G\nkey-up G\nkey-down S\nkey-up S\n"
+                  "key-down F\nkey-up F\nkey-up Left Alt\nkey-up Left Ctrl\nkey G\nsleep 100\nquit\n")
+    print("$ (in", work, ")", args.binary, "--bios", args.rom, "...")
+    code = subprocess.run([args.binary, "--bios", args.rom, "--max-speed", "--debugcon-file", "keys.txt",
+                           "--script", "hotkeys.script", "--stats", "stats.json"],
+                          cwd=work, timeout=60, stdin=subprocess.DEVNULL).returncode
+    if code != 0:
+        fail(f"x86emu-sdl exited {code}")
+    # Set 1 (the 8042 translates): Ctrl 1D, Alt 38, their breaks B8 9D; then the lone G: 22 A2.
+    keys = open(os.path.join(work, "keys.txt")).read().split()
+    if keys != ["1D", "38", "B8", "9D", "22", "A2"]:
+        fail(f"the guest read {keys}, expected Ctrl and Alt and the lone G only: 1D 38 B8 9D 22 A2")
+    stats = json.load(open(os.path.join(work, "stats.json")))
+    if not stats["grabbed"] or "mouse grabbed" not in stats["title"]:
+        fail(f"Ctrl+Alt+G: grabbed {stats['grabbed']}, title '{stats['title']}'")
+    if not stats["fullscreen"]:
+        fail("Ctrl+Alt+F: the window is not fullscreen")
+    shot = os.path.join(work, "x86emu-screenshot-1.png")
+    if not os.path.exists(shot):
+        fail("Ctrl+Alt+S wrote no x86emu-screenshot-1.png")
+    width, height, _ = read_png(shot)
+    if width < 320 or height < 200:
+        fail(f"{shot}: {width}x{height}")
+    print(f"hotkeys: guest read {' '.join(keys)}; title '{stats['title']}'; fullscreen; {shot} {width}x{height}")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", required=True)
     parser.add_argument("--work-dir", required=True)
     parser.add_argument("--rom")
     parser.add_argument("--fetch-script")
-    parser.add_argument("case", choices=["graphics", "linux", "report"])
+    parser.add_argument("case", choices=["graphics", "linux", "report", "hotkeys"])
     args = parser.parse_args()
-    {"graphics": graphics, "linux": linux, "report": report}[args.case](args)
+    {"graphics": graphics, "linux": linux, "report": report, "hotkeys": hotkeys}[args.case](args)
 
 
 if __name__ == "__main__":
