@@ -403,7 +403,10 @@ private:
         if (!repeat_at_) repeat_at_ = held_since_ + (1 + ((t >> 5) & 3)) * 250'000'000ull;
         if (now < *repeat_at_) return;
         machine_->push_key_event(*held_);
-        repeat_at_ = now + static_cast<std::uint64_t>((8 + (t & 7)) * (1u << ((t >> 3) & 3)) * 4'170'000ull);
+        // From the due time, not from now: a slice's lateness must not add up over the repeats
+        // (it made 100.08 ms periods 101 ms); a machine far behind starts afresh instead of bursting.
+        const std::uint64_t period = (8 + (t & 7)) * (1ull << ((t >> 3) & 3)) * 4'170'000ull;
+        repeat_at_ = *repeat_at_ + period > now ? *repeat_at_ + period : now + period;
     }
 
     // One key at a time: from its delivery to the 8042 (the start of a slice) to the guest's

@@ -19,6 +19,10 @@
             reach the guest, the hotkey letters neither pressed nor released, the lone G does;
             --stats must say the mouse is grabbed (and the title so), the window fullscreen, and
             Ctrl+Alt+S must have written a PNG of the frame in the working directory.
+  typematic typematic_rom.asm programs F3h 2Ch (500 ms delay, 100.08 ms period) and logs every
+            keyboard byte with its RDTSC; the script holds A for 950 emulated ms: exactly 5
+            repeats, the first 500 ms after the make, each next one 100.08 ms later (within 1.5 ms,
+            one slice plus rounding; their mean within 0.3 ms), then the break.
 Screenshots stay in --work-dir (under build/) as artifacts.
 
 Usage: check_sdl.py --binary PATH --work-dir DIR [--rom PATH] [--fetch-script PATH] graphics|linux
@@ -274,15 +278,41 @@ def hotkeys(args):
     print(f"hotkeys: guest read {' '.join(keys)}; title '{stats['title']}'; fullscreen; {shot} {width}x{height}")
 
 
+def typematic(args):
+    os.makedirs(args.work_dir, exist_ok=True)
+    log = os.path.join(args.work_dir, "typematic.txt")
+    script = os.path.join(args.work_dir, "typematic.script")
+    with open(script, "w") as out:
+        out.write("at 1000000\nkey-down A\nsleep 950\nkey-up A\nsleep 100\nquit\n")
+    done = run([args.binary, "--bios", args.rom, "--model", "p6", "--mhz", "200", "--max-speed",
+                "--debugcon-file", log, "--script", script], 60)
+    if done.returncode != 0:
+        fail(f"x86emu-sdl exited {done.returncode}")
+    lines = open(log).read().split("\n")
+    if lines[0] != "ready":
+        fail(f"the guest did not program the typematic byte: {lines[:2]}")
+    events = [(code, int(tsc, 16) / 200_000) for code, tsc in (line.split() for line in lines[1:] if line)]
+    codes = [code for code, _ in events]
+    if codes != ["1E"] * 6 + ["9E"]:
+        fail(f"the guest read {codes}, expected A's make, 5 repeats and its break")
+    times = [ms for _, ms in events[:6]]
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    print("typematic: delay %.2f ms, periods %s ms" % (gaps[0], ", ".join("%.2f" % g for g in gaps[1:])))
+    if abs(gaps[0] - 500) > 1.5:
+        fail(f"delay {gaps[0]:.2f} ms, programmed 500")
+    if any(abs(g - 100.08) > 1.5 for g in gaps[1:]) or abs(sum(gaps[1:]) / 4 - 100.08) > 0.3:
+        fail(f"periods {gaps[1:]}, programmed 100.08 ms")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", required=True)
     parser.add_argument("--work-dir", required=True)
     parser.add_argument("--rom")
     parser.add_argument("--fetch-script")
-    parser.add_argument("case", choices=["graphics", "linux", "report", "hotkeys"])
+    parser.add_argument("case", choices=["graphics", "linux", "report", "hotkeys", "typematic"])
     args = parser.parse_args()
-    {"graphics": graphics, "linux": linux, "report": report, "hotkeys": hotkeys}[args.case](args)
+    {"graphics": graphics, "linux": linux, "report": report, "hotkeys": hotkeys, "typematic": typematic}[args.case](args)
 
 
 if __name__ == "__main__":
