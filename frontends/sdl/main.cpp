@@ -57,11 +57,26 @@ std::pair<std::uint64_t, std::string> parse_at(const std::string& text, const ch
 
 // One step of a --script file (docs/SDL.md, "Scripts").
 struct Step {
-    enum class Kind { At, Sleep, WaitText, Type, Key, KeyDown, KeyUp, Screenshot, DumpText, Mark, Quit } kind = Kind::Quit;
+    enum class Kind { At, Sleep, WaitText, Type, Key, KeyDown, KeyUp, MouseMove, MouseButton, MouseWheel, Screenshot, DumpText, Mark, Quit } kind = Kind::Quit;
     std::uint64_t number = 0;  // At: cycles; Sleep: emulated ms
     std::string text;
     SDL_Scancode scancode = SDL_SCANCODE_UNKNOWN;
+    int dx = 0, dy = 0;  // MouseMove: SDL's xrel, yrel (y down); MouseButton: dx the button, dy 1 = down; MouseWheel: dy
 };
+
+// A signed count of a mouse step, -10000..10000.
+int parse_count(const std::string& text, const std::string& what) {
+    std::size_t used = 0;
+    int value = 0;
+    try {
+        value = std::stoi(text, &used);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    if (used == 0 || used != text.size() || value < -10000 || value > 10000)
+        throw UsageError(what + ": expected a count -10000..10000, not '" + text + "'");
+    return value;
+}
 
 std::vector<Step> parse_script(const std::string& path) {
     std::ifstream file(path);
@@ -91,11 +106,27 @@ std::vector<Step> parse_script(const std::string& path) {
             if (step.scancode == SDL_SCANCODE_UNKNOWN || !key_event_for(step.scancode, true))
                 throw UsageError(where + ": unknown key '" + rest + "' (SDL scancode names: Return, F1, Up, ...)");
         }
+        else if (verb == "mouse-move" || verb == "mouse-button" || verb == "mouse-wheel") {
+            std::istringstream words(rest);
+            std::string first, second, extra;
+            words >> first >> second >> extra;
+            if (verb == "mouse-wheel") {
+                if (first.empty() || !second.empty()) throw UsageError(where + ": mouse-wheel N");
+                step.kind = Step::Kind::MouseWheel, step.dy = parse_count(first, where);
+            } else if (verb == "mouse-move") {
+                if (second.empty() || !extra.empty()) throw UsageError(where + ": mouse-move DX DY");
+                step.kind = Step::Kind::MouseMove, step.dx = parse_count(first, where), step.dy = parse_count(second, where);
+            } else {
+                if ((first != "1" && first != "2" && first != "3") || (second != "down" && second != "up") || !extra.empty())
+                    throw UsageError(where + ": mouse-button 1|2|3 down|up (left, middle, right)");
+                step.kind = Step::Kind::MouseButton, step.dx = first[0] - '0', step.dy = second == "down";
+            }
+        }
         else if (verb == "screenshot") step.kind = Step::Kind::Screenshot, step.text = rest;
         else if (verb == "dump-text") step.kind = Step::Kind::DumpText, step.text = rest;
         else if (verb == "mark") step.kind = Step::Kind::Mark, step.text = rest;
         else if (verb == "quit") step.kind = Step::Kind::Quit;
-        else throw UsageError(where + ": unknown step '" + verb + "' (at, sleep, wait-text, type, key, key-down, key-up, screenshot, dump-text, mark, quit)");
+        else throw UsageError(where + ": unknown step '" + verb + "' (at, sleep, wait-text, type, key, key-down, key-up, mouse-move, mouse-button, mouse-wheel, screenshot, dump-text, mark, quit)");
         if ((step.kind == Step::Kind::WaitText || step.kind == Step::Kind::Type || step.kind == Step::Kind::Screenshot ||
              step.kind == Step::Kind::DumpText || step.kind == Step::Kind::Mark) && rest.empty())
             throw UsageError(where + ": " + verb + " needs an argument");
@@ -373,6 +404,28 @@ private:
                 push_sdl_key(step.scancode, step.kind == Step::Kind::KeyDown);
                 next_key_ns_ = cpu.emulated_nanoseconds() + 20'000'000;
                 break;
+            case Step::Kind::MouseMove:
+            case Step::Kind::MouseButton:
+            case Step::Kind::MouseWheel: {
+                // As the window system would send them (relative mode: xrel/yrel), one per slice.
+                SDL_Event event{};
+                if (step.kind == Step::Kind::MouseMove) {
+                    event.type = SDL_MOUSEMOTION;
+                    event.motion.xrel = step.dx;
+                    event.motion.yrel = step.dy;
+                } else if (step.kind == Step::Kind::MouseButton) {
+                    event.type = step.dy ? SDL_MOUSEBUTTONDOWN : SDL_MOUSEBUTTONUP;
+                    event.button.button = static_cast<std::uint8_t>(step.dx);
+                    event.button.state = step.dy ? SDL_PRESSED : SDL_RELEASED;
+                } else {
+                    event.type = SDL_MOUSEWHEEL;
+                    event.wheel.y = step.dy;
+                }
+                await_keys_handled_ = keys_handled_.load() + 1;
+                SDL_PushEvent(&event);
+                ++script_at_;
+                return;
+            }
             case Step::Kind::Screenshot: take_screenshot(step.text); break;
             case Step::Kind::DumpText: write_text_file(step.text, screen_text(*machine_->display())); break;
             case Step::Kind::Mark: {
@@ -613,12 +666,9 @@ private:
                 if (event.type == SDL_QUIT) return;
                 if (event.type == machine_done_event_) return;
                 if (event.type == SDL_KEYDOWN || event.type == SDL_KEYUP) key(event.key);
-                else if (event.type == SDL_MOUSEMOTION && grabbed_)
-                    machine_->push_mouse_event(event.motion.xrel, -event.motion.yrel, 0, mouse_buttons());
-                else if ((event.type == SDL_MOUSEBUTTONDOWN || event.type == SDL_MOUSEBUTTONUP) && grabbed_)
-                    machine_->push_mouse_event(0, 0, 0, mouse_buttons());
-                else if (event.type == SDL_MOUSEWHEEL && grabbed_)
-                    machine_->push_mouse_event(0, 0, -event.wheel.y, mouse_buttons());
+                else if (event.type == SDL_MOUSEMOTION || event.type == SDL_MOUSEBUTTONDOWN ||
+                         event.type == SDL_MOUSEBUTTONUP || event.type == SDL_MOUSEWHEEL)
+                    mouse(event);
             }
             if (g_signal != 0) {
                 std::lock_guard lock(message_mutex_);
@@ -652,10 +702,21 @@ private:
         }
     }
 
-    static std::uint8_t mouse_buttons() {
-        const std::uint32_t state = SDL_GetMouseState(nullptr, nullptr);
-        return static_cast<std::uint8_t>(((state & SDL_BUTTON_LMASK) ? 1 : 0) | ((state & SDL_BUTTON_RMASK) ? 2 : 0) |
-                                         ((state & SDL_BUTTON_MMASK) ? 4 : 0));
+    // Mouse events go to the PS/2 mouse only while grabbed. The buttons come from the events
+    // themselves (SDL_GetMouseState does not see pushed ones): PS/2 bit 0 left, 1 right, 2 middle.
+    void mouse(const SDL_Event& event) {
+        keys_handled_.fetch_add(1);  // a script's mouse step waits for this as for keys
+        if (event.type == SDL_MOUSEBUTTONDOWN || event.type == SDL_MOUSEBUTTONUP) {
+            const std::uint8_t bit = event.button.button == SDL_BUTTON_LEFT    ? 1
+                                     : event.button.button == SDL_BUTTON_RIGHT ? 2
+                                     : event.button.button == SDL_BUTTON_MIDDLE ? 4 : 0;
+            mouse_buttons_ = static_cast<std::uint8_t>(event.type == SDL_MOUSEBUTTONDOWN ? (mouse_buttons_ | bit)
+                                                                                        : (mouse_buttons_ & ~bit));
+        }
+        if (!grabbed_) return;
+        if (event.type == SDL_MOUSEMOTION) machine_->push_mouse_event(event.motion.xrel, -event.motion.yrel, 0, mouse_buttons_);
+        else if (event.type == SDL_MOUSEWHEEL) machine_->push_mouse_event(0, 0, -event.wheel.y, mouse_buttons_);
+        else machine_->push_mouse_event(0, 0, 0, mouse_buttons_);
     }
 
     void report() {
@@ -708,6 +769,7 @@ private:
     SharedFrame frame_;
     std::uint64_t frames_ = 0;
     bool grabbed_ = false, fullscreen_ = false;
+    std::uint8_t mouse_buttons_ = 0;  // UI thread: the PS/2 button mask the mouse events left
     std::set<SDL_Scancode> hotkeys_held_;  // UI thread: hotkey letters down, whose release is the host's too
     std::string final_title_;              // the window's title and fullscreen flag when it closed (--stats)
     bool final_fullscreen_ = false;

@@ -23,6 +23,10 @@
             keyboard byte with its RDTSC; the script holds A for 950 emulated ms: exactly 5
             repeats, the first 500 ms after the make, each next one 100.08 ms later (within 1.5 ms,
             one slice plus rounding; their mean within 0.3 ms), then the break.
+  mouse     mouse_rom.asm enables the PS/2 mouse through the 8042 (A8h, D4h F4h) and logs every byte
+            with its source; the script moves, clicks and turns the wheel (mouse-* steps, SDL
+            events) before the grab, grabbed (Ctrl+Alt+G) and after releasing it: only the grabbed
+            ones may arrive, as packets with the right buttons, signs, overflow and y direction.
 Screenshots stay in --work-dir (under build/) as artifacts.
 
 Usage: check_sdl.py --binary PATH --work-dir DIR [--rom PATH] [--fetch-script PATH] graphics|linux
@@ -304,15 +308,49 @@ def typematic(args):
         fail(f"periods {gaps[1:]}, programmed 100.08 ms")
 
 
+def mouse(args):
+    os.makedirs(args.work_dir, exist_ok=True)
+    log = os.path.join(args.work_dir, "mouse.txt")
+    script = os.path.join(args.work_dir, "mouse.script")
+    grab = "key-down Left Ctrl\nkey-down Left Alt\nkey G\nkey-up Left Alt\nkey-up Left Ctrl\n"
+    untouched = "mouse-move 5 5\nmouse-button 1 down\nmouse-button 1 up\nmouse-wheel 1\n"
+    with open(script, "w") as out:
+        out.write("at 1000000\n" + untouched + grab +
+                  "mouse-move 10 -3\nmouse-move -20 7\nmouse-move 300 -400\nmouse-button 1 down\n"
+                  "mouse-button 3 down\nmouse-button 1 up\nmouse-button 2 down\nmouse-button 3 up\n"
+                  "mouse-button 2 up\nmouse-wheel 1\n" + grab + untouched + "sleep 20\nquit\n")
+    done = run([args.binary, "--bios", args.rom, "--max-speed", "--debugcon-file", log, "--script", script], 60)
+    if done.returncode != 0:
+        fail(f"x86emu-sdl exited {done.returncode}")
+    got = open(log).read().split()
+    hotkey = ["k1D", "k38", "kB8", "k9D"]  # Ctrl, Alt and their breaks (set 1); G stays the host's
+    packets = [
+        ["m08", "m0A", "m03"],  # +10 right, SDL's -3 (up) is PS/2's +3
+        ["m38", "mEC", "mF9"],  # -20, SDL's +7 (down) is -7: both sign bits
+        ["mC8", "mFF", "mFF"],  # +300, +400: both overflow bits, counts clamped
+        ["m09", "m00", "m00"],  # left
+        ["m0B", "m00", "m00"],  # left + right
+        ["m0A", "m00", "m00"],  # right
+        ["m0E", "m00", "m00"],  # right + middle
+        ["m0C", "m00", "m00"],  # middle
+        ["m08", "m00", "m00"],  # none
+        ["m08", "m00", "m00"],  # the wheel: a standard mouse (ID 0) sends a 3-byte packet without it
+    ]
+    want = ["mFA"] + hotkey + [byte for packet in packets for byte in packet] + hotkey
+    if got != want:
+        fail(f"the guest read\n  {' '.join(got)}\nexpected\n  {' '.join(want)}")
+    print(f"mouse: {len(packets)} packets as expected, none before the grab or after its release")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", required=True)
     parser.add_argument("--work-dir", required=True)
     parser.add_argument("--rom")
     parser.add_argument("--fetch-script")
-    parser.add_argument("case", choices=["graphics", "linux", "report", "hotkeys", "typematic"])
+    parser.add_argument("case", choices=["graphics", "linux", "report", "hotkeys", "typematic", "mouse"])
     args = parser.parse_args()
-    {"graphics": graphics, "linux": linux, "report": report, "hotkeys": hotkeys, "typematic": typematic}[args.case](args)
+    {"graphics": graphics, "linux": linux, "report": report, "hotkeys": hotkeys, "typematic": typematic, "mouse": mouse}[args.case](args)
 
 
 if __name__ == "__main__":
