@@ -57,7 +57,7 @@ std::pair<std::uint64_t, std::string> parse_at(const std::string& text, const ch
 
 // One step of a --script file (docs/SDL.md, "Scripts").
 struct Step {
-    enum class Kind { At, Sleep, WaitText, Type, Key, KeyDown, KeyUp, MouseMove, MouseButton, MouseWheel, Screenshot, DumpText, Mark, Quit } kind = Kind::Quit;
+    enum class Kind { At, Sleep, WaitText, Type, Key, KeyDown, KeyUp, MouseMove, MouseButton, MouseWheel, WindowSize, WindowShot, Screenshot, DumpText, Mark, Quit } kind = Kind::Quit;
     std::uint64_t number = 0;  // At: cycles; Sleep: emulated ms
     std::string text;
     SDL_Scancode scancode = SDL_SCANCODE_UNKNOWN;
@@ -122,13 +122,25 @@ std::vector<Step> parse_script(const std::string& path) {
                 step.kind = Step::Kind::MouseButton, step.dx = first[0] - '0', step.dy = second == "down";
             }
         }
+        else if (verb == "window-size") {
+            std::istringstream words(rest);
+            std::string width, height, extra;
+            words >> width >> height >> extra;
+            if (height.empty() || !extra.empty()) throw UsageError(where + ": window-size WIDTH HEIGHT");
+            step.kind = Step::Kind::WindowSize;
+            step.dx = static_cast<int>(parse_unsigned(width, where + " window-size", 8192));
+            step.dy = static_cast<int>(parse_unsigned(height, where + " window-size", 8192));
+            if (step.dx < 64 || step.dy < 64) throw UsageError(where + ": window-size is at least 64x64");
+        }
+        else if (verb == "window-shot") step.kind = Step::Kind::WindowShot, step.text = rest;
         else if (verb == "screenshot") step.kind = Step::Kind::Screenshot, step.text = rest;
         else if (verb == "dump-text") step.kind = Step::Kind::DumpText, step.text = rest;
         else if (verb == "mark") step.kind = Step::Kind::Mark, step.text = rest;
         else if (verb == "quit") step.kind = Step::Kind::Quit;
-        else throw UsageError(where + ": unknown step '" + verb + "' (at, sleep, wait-text, type, key, key-down, key-up, mouse-move, mouse-button, mouse-wheel, screenshot, dump-text, mark, quit)");
+        else throw UsageError(where + ": unknown step '" + verb + "' (at, sleep, wait-text, type, key, key-down, key-up, mouse-move, mouse-button, mouse-wheel, window-size, window-shot, screenshot, dump-text, mark, quit)");
         if ((step.kind == Step::Kind::WaitText || step.kind == Step::Kind::Type || step.kind == Step::Kind::Screenshot ||
-             step.kind == Step::Kind::DumpText || step.kind == Step::Kind::Mark) && rest.empty())
+             step.kind == Step::Kind::DumpText || step.kind == Step::Kind::Mark || step.kind == Step::Kind::WindowShot) &&
+            rest.empty())
             throw UsageError(where + ": " + verb + " needs an argument");
         steps.push_back(step);
     }
@@ -306,6 +318,7 @@ private:
         SDL_DisplayMode mode;
         if (SDL_GetCurrentDisplayMode(0, &mode) == 0 && mode.refresh_rate > 0) refresh_hz_ = mode.refresh_rate;
         machine_done_event_ = SDL_RegisterEvents(1);
+        window_step_event_ = SDL_RegisterEvents(1);
         start_ = std::chrono::steady_clock::now();
         std::thread machine_thread([this] { machine_loop(); });
         ui_loop();
@@ -421,6 +434,18 @@ private:
                     event.type = SDL_MOUSEWHEEL;
                     event.wheel.y = step.dy;
                 }
+                await_keys_handled_ = keys_handled_.load() + 1;
+                SDL_PushEvent(&event);
+                ++script_at_;
+                return;
+            }
+            case Step::Kind::WindowSize:
+            case Step::Kind::WindowShot: {
+                // The window is the UI thread's: it runs the step (window_step) and the machine waits.
+                if (step.kind == Step::Kind::WindowShot) hand_over_frame();  // the picture of now
+                SDL_Event event{};
+                event.type = window_step_event_;
+                event.user.data1 = const_cast<Step*>(&step);
                 await_keys_handled_ = keys_handled_.load() + 1;
                 SDL_PushEvent(&event);
                 ++script_at_;
@@ -626,7 +651,25 @@ private:
         SDL_SetWindowTitle(window_, title);
     }
 
-    void draw() {
+    // window-size: resize and wait (at most 2 s) until the renderer's output has the new size;
+    // window-shot: draw the current frame and read back the whole window (letterbox included).
+    void window_step(const Step& step) {
+        if (step.kind == Step::Kind::WindowSize) {
+            SDL_SetWindowSize(window_, step.dx, step.dy);
+            for (int tries = 0; tries < 200; ++tries) {
+                SDL_PumpEvents();
+                int w = 0, h = 0;
+                SDL_GetRendererOutputSize(renderer_, &w, &h);
+                if (w == step.dx && h == step.dy) break;
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            }
+        } else {
+            draw(&step.text);
+        }
+        keys_handled_.fetch_add(1);
+    }
+
+    void draw(const std::string* window_shot = nullptr) {
         std::lock_guard lock(frame_.mutex);
         if (frame_.width == 0) return;
         if (!texture_ || texture_width_ != frame_.width || texture_height_ != frame_.height) {
@@ -651,6 +694,17 @@ private:
         SDL_SetRenderDrawColor(renderer_, 0, 0, 0, 255);
         SDL_RenderClear(renderer_);
         SDL_RenderCopy(renderer_, texture_, nullptr, &target);
+        if (window_shot) {  // read before presenting: afterwards the back buffer is undefined
+            std::vector<std::uint32_t> pixels(static_cast<std::size_t>(window_w) * window_h);
+            try {
+                if (SDL_RenderReadPixels(renderer_, nullptr, SDL_PIXELFORMAT_RGB888, pixels.data(), window_w * 4) != 0)
+                    throw std::runtime_error(std::string("window-shot: ") + SDL_GetError());
+                write_png(*window_shot, pixels.data(), static_cast<std::uint32_t>(window_w),
+                          static_cast<std::uint32_t>(window_h), static_cast<std::uint32_t>(window_w));
+            } catch (const std::exception& error) {
+                std::cerr << kProgram << ": " << error.what() << '\n';
+            }
+        }
         SDL_RenderPresent(renderer_);
         ++frames_;
     }
@@ -665,6 +719,7 @@ private:
             while (SDL_PollEvent(&event)) {
                 if (event.type == SDL_QUIT) return;
                 if (event.type == machine_done_event_) return;
+                if (event.type == window_step_event_) window_step(*static_cast<const Step*>(event.user.data1));
                 if (event.type == SDL_KEYDOWN || event.type == SDL_KEYUP) key(event.key);
                 else if (event.type == SDL_MOUSEMOTION || event.type == SDL_MOUSEBUTTONDOWN ||
                          event.type == SDL_MOUSEBUTTONUP || event.type == SDL_MOUSEWHEEL)
@@ -761,7 +816,7 @@ private:
     std::uint32_t texture_width_ = 0, texture_height_ = 0;
     std::uint64_t drawn_serial_ = 0;
     int refresh_hz_ = 60;
-    std::uint32_t machine_done_event_ = 0;
+    std::uint32_t machine_done_event_ = 0, window_step_event_ = 0;
     std::chrono::steady_clock::time_point start_, title_wall_;
     std::uint64_t title_emulated_ = 0, title_cycles_ = 0;
     std::atomic<bool> stop_{false}, machine_ended_{false}, frame_wanted_{false};

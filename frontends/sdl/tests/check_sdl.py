@@ -27,6 +27,10 @@
             with its source; the script moves, clicks and turns the wheel (mouse-* steps, SDL
             events) before the grab, grabbed (Ctrl+Alt+G) and after releasing it: only the grabbed
             ones may arrive, as packets with the right buttons, signs, overflow and y direction.
+  resize    pattern_rom.asm's mode 13h picture (no black pixel in it) in a window resized by the
+            script (window-size) to 800x300 and 400x600; window-shot reads the whole window back:
+            the picture must be exactly the 4:3 rectangle centred in it (400x300 at x 200, then at
+            y 150), every pixel in it lit, every pixel outside black.
 Screenshots stay in --work-dir (under build/) as artifacts.
 
 Usage: check_sdl.py --binary PATH --work-dir DIR [--rom PATH] [--fetch-script PATH] graphics|linux
@@ -342,15 +346,49 @@ def mouse(args):
     print(f"mouse: {len(packets)} packets as expected, none before the grab or after its release")
 
 
+def resize(args):
+    os.makedirs(args.work_dir, exist_ok=True)
+    script = os.path.join(args.work_dir, "resize.script")
+    cases = [(800, 300, (200, 0, 400, 300)), (400, 600, (0, 150, 400, 300))]
+    shots = [os.path.join(args.work_dir, f"window_{w}x{h}.png") for w, h, _ in cases]
+    for path in shots:
+        if os.path.exists(path):
+            os.remove(path)
+    with open(script, "w") as out:
+        out.write("# the mode 13h picture is up from about 5 M cycles until the ROM's delay loop ends\nat 6000000\n")
+        for (w, h, _), path in zip(cases, shots):
+            out.write(f"window-size {w} {h}\nwindow-shot {path}\n")
+        out.write("quit\n")
+    done = run([args.binary, "--bios", args.rom, "--model", "p6", "--max-speed", "--script", script], 60)
+    if done.returncode != 0:
+        fail(f"x86emu-sdl exited {done.returncode}")
+    for (w, h, (left, top, pw, ph)), path in zip(cases, shots):
+        got_w, got_h, rows = read_png(path)
+        if (got_w, got_h) != (w, h):
+            fail(f"{path}: the window is {got_w}x{got_h}, not the {w}x{h} asked for")
+        wrong = 0
+        for y in range(h):
+            for x in range(w):
+                inside = left <= x < left + pw and top <= y < top + ph
+                if any(rows[y][3 * x:3 * x + 3]) != inside:
+                    if wrong < 5:
+                        print(f"{path}: pixel ({x}, {y}) is {tuple(rows[y][3 * x:3 * x + 3])}, expected "
+                              f"{'the picture' if inside else 'black'}")
+                    wrong += 1
+        if wrong:
+            fail(f"{path}: {wrong} pixels off the {pw}x{ph} picture at ({left}, {top})")
+        print(f"{path}: {w}x{h} window, picture {pw}x{ph} at ({left}, {top}), letterbox black")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", required=True)
     parser.add_argument("--work-dir", required=True)
     parser.add_argument("--rom")
     parser.add_argument("--fetch-script")
-    parser.add_argument("case", choices=["graphics", "linux", "report", "hotkeys", "typematic", "mouse"])
+    parser.add_argument("case", choices=["graphics", "linux", "report", "hotkeys", "typematic", "mouse", "resize"])
     args = parser.parse_args()
-    {"graphics": graphics, "linux": linux, "report": report, "hotkeys": hotkeys, "typematic": typematic, "mouse": mouse}[args.case](args)
+    {"graphics": graphics, "linux": linux, "report": report, "hotkeys": hotkeys, "typematic": typematic, "mouse": mouse, "resize": resize}[args.case](args)
 
 
 if __name__ == "__main__":
