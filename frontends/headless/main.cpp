@@ -28,6 +28,7 @@
 #include "machine_setup.hpp"
 #include "options.hpp"
 #include "realtime_pacer.hpp"
+#include "guest_ports.hpp"
 #include "report.hpp"
 #include "serial_console.hpp"
 
@@ -48,54 +49,6 @@ extern "C" void note_interrupt_signal(int signal_number) {
     restore_terminal_from_signal();  // a raw-mode terminal is given back even if the run is stuck
 }
 
-std::string hex_byte(std::uint8_t value) {
-    char text[8];
-    std::snprintf(text, sizeof text, "0x%02X", value);
-    return text;
-}
-
-// Bytes the guest writes to the debug console port, passed through unchanged. The stream is
-// flushed at every newline (so complete lines survive even a kill -9) and when the run ends.
-class DebugConsole {
-public:
-    explicit DebugConsole(const std::string& path) {
-        if (path.empty()) {
-            out_ = stdout;
-            return;
-        }
-        out_ = std::fopen(path.c_str(), "wb");
-        if (!out_) throw UsageError("--debugcon-file: cannot open '" + path + "' for writing");
-        owned_ = true;
-    }
-    ~DebugConsole() { finish(); }
-    DebugConsole(const DebugConsole&) = delete;
-    DebugConsole& operator=(const DebugConsole&) = delete;
-
-    void put(std::uint8_t byte) {
-        std::fputc(byte, out_);
-        if (byte == '\n') std::fflush(out_);
-    }
-    // Flushes (and closes a file we opened); false if any write failed.
-    bool finish() {
-        if (!out_) return ok_;
-        if (std::fflush(out_) != 0 || std::ferror(out_)) ok_ = false;
-        if (owned_ && std::fclose(out_) != 0) ok_ = false;
-        out_ = nullptr;
-        return ok_;
-    }
-
-private:
-    std::FILE* out_ = nullptr;
-    bool owned_ = false;
-    bool ok_ = true;
-};
-
-struct Outcome {
-    ExitCode code = ExitCode::Success;
-    std::string stop_reason;
-    std::string message;
-};
-
 // The run proper: builds the machine, wires the ports, and runs it slice by slice.
 class HeadlessRun {
 public:
@@ -109,7 +62,7 @@ public:
     HeadlessRun& operator=(const HeadlessRun&) = delete;
 
     Outcome run() {
-        debugcon_ = std::make_unique<DebugConsole>(options_.debugcon_path);
+        ports_ = std::make_unique<GuestPorts>(options_, report_.post_codes);
         serial_ = open_serial_consoles(options_);
         BuiltMachine built = build_machine(options_);
         machine_ = std::move(built.machine);
@@ -117,7 +70,7 @@ public:
             report_.linux_entry = built.linux_boot->entry_point;
             report_.linux_protocol = built.linux_boot->header.protocol_version;
         }
-        attach_ports();
+        ports_->attach(*machine_);
         connect_serial_consoles(*machine_, serial_);
         machine_->set_stop_on_guest_reset(options_.no_reboot);
         return run_slices();
@@ -126,7 +79,7 @@ public:
     // Flushes the debug console and the serial consoles (restoring the terminal); false if output
     // could not be written completely.
     bool finish_output() {
-        bool ok = debugcon_ ? debugcon_->finish() : true;
+        bool ok = ports_ ? ports_->finish() : true;
         for (auto& console : serial_)
             if (console && !console->finish()) ok = false;
         return ok;
@@ -146,39 +99,10 @@ public:
 
     // The machine's final counters and registers go into the report, if there is a machine.
     void fill_report() {
-        if (!machine_) return;
-        report_.cycles = machine_->cpu().cycles();
-        report_.instructions = machine_->cpu().instructions();
-        report_.emulated_seconds = static_cast<double>(machine_->cpu().emulated_nanoseconds()) / 1e9;
-        report_.registers = machine_->cpu().state();
+        if (machine_) record_machine(report_, *machine_);
     }
 
 private:
-    void attach_ports() {
-        try {
-            // The PC platform owns port 80h and passes its writes on.
-            if (machine_->platform() == Platform::PC && options_.post_port == 0x80)
-                machine_->set_post_code_handler([this](std::uint8_t code) { on_post(code); });
-            else
-                machine_->add_port_handler(options_.post_port, options_.post_port,
-                                           PortHandler{{}, [this](std::uint16_t, std::uint8_t code) { on_post(code); }});
-            // Reading the port back gives 0xE9, the value guests use to detect a debug console.
-            machine_->add_port_handler(options_.debugcon_port, options_.debugcon_port,
-                                       PortHandler{[](std::uint16_t) -> std::uint8_t { return 0xE9; },
-                                                   [this](std::uint16_t, std::uint8_t byte) { debugcon_->put(byte); }});
-        } catch (const std::invalid_argument& error) {  // a port the PC platform's devices claim
-            throw UsageError(std::string("--post-port/--debugcon: ") + error.what());
-        }
-    }
-
-    void on_post(std::uint8_t code) {
-        report_.post_codes.record(code);
-        if (options_.until_post && code == *options_.until_post && !post_reached_) {
-            post_reached_ = true;
-            machine_->request_stop();  // the OUT completes, then run() returns
-        }
-    }
-
     std::string cycles_text() const { return std::to_string(machine_->cpu().cycles()) + " cycles"; }
     std::string awaited_text() const {
         return options_.until_post ? " before POST code " + hex_byte(*options_.until_post) : std::string{};
@@ -211,9 +135,7 @@ private:
             }
             const RunResult result = machine_->run(budget);
             if (options_.realtime) pacer.pace(cpu.emulated_nanoseconds());
-            if (post_reached_)
-                return {ExitCode::Success, "post_code_reached",
-                        "POST code " + hex_byte(*options_.until_post) + " reached after " + cycles_text()};
+            if (ports_->post_reached()) return ports_->post_outcome(cpu.cycles());
             // -no-reboot: a reset the guest asked for (CF9h on the PC platform) ends the run, as in QEMU.
             if (options_.no_reboot && machine_->guest_resets() > 0)
                 return {ExitCode::Success, "guest_reset", "the guest reset the machine (-no-reboot) after " + cycles_text()};
@@ -250,27 +172,10 @@ private:
 
     const Options& options_;
     RunReport& report_;
-    std::unique_ptr<DebugConsole> debugcon_;
+    std::unique_ptr<GuestPorts> ports_;
     SerialConsoles serial_;
     std::unique_ptr<Machine> machine_;
-    bool post_reached_ = false;
 };
-
-// Fills in how the run ended and writes the report; false (after saying why) if it could not.
-bool emit_report(RunReport& report, const Outcome& outcome, const std::string& path,
-                 std::chrono::steady_clock::time_point start) {
-    report.exit_code = static_cast<int>(outcome.code);
-    report.stop_reason = outcome.stop_reason;
-    report.message = outcome.message;
-    report.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    try {
-        write_report(report, path);
-        return true;
-    } catch (const std::exception& error) {
-        std::cerr << kProgram << ": error: " << error.what() << '\n';
-        return false;
-    }
-}
 
 int run_headless(int argc, const char* const* argv) {
     const auto start = std::chrono::steady_clock::now();
@@ -283,7 +188,7 @@ int run_headless(int argc, const char* const* argv) {
         const Outcome outcome{ExitCode::UsageError, "error", error.what()};
         if (!report_path.empty()) {
             RunReport report;
-            emit_report(report, outcome, report_path, start);
+            emit_report(report, outcome, report_path, start, kProgram);
         }
         return static_cast<int>(outcome.code);
     }
@@ -301,19 +206,7 @@ int run_headless(int argc, const char* const* argv) {
     std::signal(SIGINT, note_interrupt_signal);
     std::signal(SIGTERM, note_interrupt_signal);
 
-    RunReport report;
-    report.model = std::string(cpu_model_name(options.model));
-    report.fpu = options.fpu.value_or(options.model == CpuModel::i80486 || options.model == CpuModel::p5 ||
-                                      options.model == CpuModel::p6);
-    report.bios_path = options.bios_path;
-    report.kernel_path = options.kernel_path;
-    report.initrd_path = options.initrd_path;
-    report.append = options.append;
-    report.memory_mib = options.memory_mib;
-    report.no_reboot = options.no_reboot;
-    report.realtime = options.realtime;
-    report.clock_mhz = static_cast<double>(options.clock_khz.value_or(default_clock_khz(options.model))) / 1000.0;
-    report.until_post = options.until_post;
+    RunReport report = report_for(options);
 
     Outcome outcome;
     HeadlessRun run(options, report);
@@ -338,7 +231,7 @@ int run_headless(int argc, const char* const* argv) {
 
     const bool is_error = outcome.stop_reason == "error";
     std::cerr << kProgram << ": " << (is_error ? "error: " : "") << outcome.message << '\n';
-    if (!report_path.empty() && !emit_report(report, outcome, report_path, start) && outcome.code == ExitCode::Success)
+    if (!report_path.empty() && !emit_report(report, outcome, report_path, start, kProgram) && outcome.code == ExitCode::Success)
         outcome.code = ExitCode::UsageError;
     return static_cast<int>(outcome.code);
 }

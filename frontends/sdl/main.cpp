@@ -19,15 +19,18 @@
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "guest_ports.hpp"
 #include "keymap.hpp"
 #include "machine_setup.hpp"
 #include "options.hpp"
 #include "realtime_pacer.hpp"
+#include "report.hpp"
 #include "screenshot.hpp"
 #include "serial_keys.hpp"
 #include "serial_pane.hpp"
@@ -58,12 +61,27 @@ std::pair<std::uint64_t, std::string> parse_at(const std::string& text, const ch
 
 // One step of a --script file (docs/SDL.md, "Scripts").
 struct Step {
-    enum class Kind { At, Sleep, WaitText, Type, Key, Screenshot, DumpText, DumpSerialPane, Mark, Quit } kind = Kind::Quit;
+    enum class Kind { At, Sleep, WaitText, Type, Key, KeyDown, KeyUp, MouseMove, MouseButton, MouseWheel, WindowSize, WindowShot, Screenshot, DumpText, DumpSerialPane, Mark, Quit } kind = Kind::Quit;
     std::uint64_t number = 0;  // At: cycles; Sleep: emulated ms
     std::string text;
     SDL_Scancode scancode = SDL_SCANCODE_UNKNOWN;
     std::uint16_t modifiers = 0;  // Key: KMOD_LCTRL, KMOD_LALT, KMOD_LSHIFT held around it
+    int dx = 0, dy = 0;  // MouseMove: SDL's xrel, yrel (y down); MouseButton: dx the button, dy 1 = down; MouseWheel: dy
 };
+
+// A signed count of a mouse step, -10000..10000.
+int parse_count(const std::string& text, const std::string& what) {
+    std::size_t used = 0;
+    int value = 0;
+    try {
+        value = std::stoi(text, &used);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    if (used == 0 || used != text.size() || value < -10000 || value > 10000)
+        throw UsageError(what + ": expected a count -10000..10000, not '" + text + "'");
+    return value;
+}
 
 std::vector<Step> parse_script(const std::string& path) {
     std::ifstream file(path);
@@ -87,10 +105,10 @@ std::vector<Step> parse_script(const std::string& path) {
                 if (rest[i] == '\\' && i + 1 < rest.size() && rest[i + 1] == 'n') step.text += '\n', ++i;
                 else step.text += rest[i];
         }
-        else if (verb == "key") {
-            step.kind = Step::Kind::Key;
-            std::string name = rest;  // "Ctrl+Alt+2": modifiers held around the key
-            for (bool more = true; more;) {
+        else if (verb == "key" || verb == "key-down" || verb == "key-up") {
+            step.kind = verb == "key" ? Step::Kind::Key : verb == "key-down" ? Step::Kind::KeyDown : Step::Kind::KeyUp;
+            std::string name = rest;  // "Ctrl+Alt+2": modifiers held around the key (key only)
+            for (bool more = step.kind == Step::Kind::Key; more;) {
                 more = false;
                 for (const auto& [prefix, modifier] : {std::pair{"Ctrl+", KMOD_LCTRL}, {"Alt+", KMOD_LALT}, {"Shift+", KMOD_LSHIFT}})
                     if (name.rfind(prefix, 0) == 0 && name.size() > std::string(prefix).size()) {
@@ -103,14 +121,42 @@ std::vector<Step> parse_script(const std::string& path) {
             if (step.scancode == SDL_SCANCODE_UNKNOWN || !key_event_for(step.scancode, true))
                 throw UsageError(where + ": unknown key '" + rest + "' (SDL scancode names: Return, F1, Up, ..., after Ctrl+, Alt+, Shift+)");
         }
+        else if (verb == "mouse-move" || verb == "mouse-button" || verb == "mouse-wheel") {
+            std::istringstream words(rest);
+            std::string first, second, extra;
+            words >> first >> second >> extra;
+            if (verb == "mouse-wheel") {
+                if (first.empty() || !second.empty()) throw UsageError(where + ": mouse-wheel N");
+                step.kind = Step::Kind::MouseWheel, step.dy = parse_count(first, where);
+            } else if (verb == "mouse-move") {
+                if (second.empty() || !extra.empty()) throw UsageError(where + ": mouse-move DX DY");
+                step.kind = Step::Kind::MouseMove, step.dx = parse_count(first, where), step.dy = parse_count(second, where);
+            } else {
+                if ((first != "1" && first != "2" && first != "3") || (second != "down" && second != "up") || !extra.empty())
+                    throw UsageError(where + ": mouse-button 1|2|3 down|up (left, middle, right)");
+                step.kind = Step::Kind::MouseButton, step.dx = first[0] - '0', step.dy = second == "down";
+            }
+        }
+        else if (verb == "window-size") {
+            std::istringstream words(rest);
+            std::string width, height, extra;
+            words >> width >> height >> extra;
+            if (height.empty() || !extra.empty()) throw UsageError(where + ": window-size WIDTH HEIGHT");
+            step.kind = Step::Kind::WindowSize;
+            step.dx = static_cast<int>(parse_unsigned(width, where + " window-size", 8192));
+            step.dy = static_cast<int>(parse_unsigned(height, where + " window-size", 8192));
+            if (step.dx < 64 || step.dy < 64) throw UsageError(where + ": window-size is at least 64x64");
+        }
+        else if (verb == "window-shot") step.kind = Step::Kind::WindowShot, step.text = rest;
         else if (verb == "screenshot") step.kind = Step::Kind::Screenshot, step.text = rest;
         else if (verb == "dump-text") step.kind = Step::Kind::DumpText, step.text = rest;
         else if (verb == "dump-serial-pane") step.kind = Step::Kind::DumpSerialPane, step.text = rest;
         else if (verb == "mark") step.kind = Step::Kind::Mark, step.text = rest;
         else if (verb == "quit") step.kind = Step::Kind::Quit;
-        else throw UsageError(where + ": unknown step '" + verb + "' (at, sleep, wait-text, type, key, screenshot, dump-text, dump-serial-pane, mark, quit)");
+        else throw UsageError(where + ": unknown step '" + verb + "' (at, sleep, wait-text, type, key, key-down, key-up, mouse-move, mouse-button, mouse-wheel, window-size, window-shot, screenshot, dump-text, dump-serial-pane, mark, quit)");
         if ((step.kind == Step::Kind::WaitText || step.kind == Step::Kind::Type || step.kind == Step::Kind::Screenshot ||
-             step.kind == Step::Kind::DumpText || step.kind == Step::Kind::DumpSerialPane || step.kind == Step::Kind::Mark) &&
+             step.kind == Step::Kind::DumpText || step.kind == Step::Kind::DumpSerialPane || step.kind == Step::Kind::Mark ||
+             step.kind == Step::Kind::WindowShot) &&
             rest.empty())
             throw UsageError(where + ": " + verb + " needs an argument");
         steps.push_back(step);
@@ -161,15 +207,27 @@ void write_text_file(const std::string& path, const std::string& text) {
 }
 
 // Pushes a key event into SDL's queue as the window system would (the same path as real keys),
-// with the modifiers held at the time.
-void push_sdl_key(SDL_Scancode scancode, bool down, std::uint16_t modifiers = 0) {
+// with the modifier state the script's own keys make (SDL's SDL_GetModState knows only real keys).
+void push_sdl_key(SDL_Scancode scancode, bool down) {
+    static std::uint16_t script_mods = KMOD_NONE;  // the machine thread's, the only caller
+    std::uint16_t bit = KMOD_NONE;
+    switch (scancode) {
+    case SDL_SCANCODE_LCTRL: bit = KMOD_LCTRL; break;
+    case SDL_SCANCODE_RCTRL: bit = KMOD_RCTRL; break;
+    case SDL_SCANCODE_LALT: bit = KMOD_LALT; break;
+    case SDL_SCANCODE_RALT: bit = KMOD_RALT; break;
+    case SDL_SCANCODE_LSHIFT: bit = KMOD_LSHIFT; break;
+    case SDL_SCANCODE_RSHIFT: bit = KMOD_RSHIFT; break;
+    default: break;
+    }
+    script_mods = static_cast<std::uint16_t>(down ? (script_mods | bit) : (script_mods & ~bit));
     SDL_Event event{};
+    event.key.keysym.mod = script_mods;
     event.type = down ? SDL_KEYDOWN : SDL_KEYUP;
     event.key.timestamp = SDL_GetTicks();
     event.key.state = down ? SDL_PRESSED : SDL_RELEASED;
     event.key.keysym.scancode = scancode;
     event.key.keysym.sym = SDL_GetKeyFromScancode(scancode);
-    event.key.keysym.mod = modifiers;
     SDL_PushEvent(&event);
 }
 
@@ -200,17 +258,60 @@ struct SharedFrame {
 
 class SdlRun {
 public:
-    SdlRun(const Options& options, const SdlOptions& sdl) : options_(options), sdl_(sdl) {}
+    SdlRun(const Options& options, const SdlOptions& sdl, std::chrono::steady_clock::time_point start)
+        : options_(options), sdl_(sdl), report_(report_for(options)), started_(start) {}
 
+    // The run, then the --report (docs/HEADLESS.md's schema) whatever ended it: the window
+    // closed, the machine stopped, a signal, no display or a configuration error.
     int run() {
+        int code = 0;
+        try {
+            code = run_window();
+        } catch (const std::exception& error) {
+            std::cerr << kProgram << ": error: " << error.what() << '\n';
+            code = static_cast<int>(ExitCode::UsageError);
+            std::lock_guard lock(message_mutex_);
+            stop_reason_ = "error";
+            message_ = error.what();
+        }
+        if (ports_ && !ports_->finish()) {
+            std::cerr << kProgram << ": error: the debug console output could not be written completely\n";
+            if (code == 0) code = static_cast<int>(ExitCode::UsageError);
+        }
+        if (machine_) record_machine(report_, *machine_);
+        if (!options_.report_path.empty()) {
+            std::lock_guard lock(message_mutex_);
+            const Outcome outcome{static_cast<ExitCode>(code), stop_reason_, message_.empty() ? "window closed" : message_};
+            if (!emit_report(report_, outcome, options_.report_path, started_, kProgram) && code == 0)
+                code = static_cast<int>(ExitCode::UsageError);
+        }
+        return code;
+    }
+
+private:
+    // Exit 7 when there is no display (stop_reason no_display).
+    int no_display() {
+        std::lock_guard lock(message_mutex_);
+        stop_reason_ = "no_display";
+        message_ = "no display";
+        return kExitNoDisplay;
+    }
+
+    int run_window() {
         for (const auto& text : sdl_.screenshot_at) screenshots_.push_back(parse_at(text, "--screenshot-at"));
         for (const auto& text : sdl_.dump_text_at) text_dumps_.push_back(parse_at(text, "--dump-text-at"));
         if (!sdl_.script_path.empty()) script_ = parse_script(sdl_.script_path);
         Options machine_options = options_;
         machine_options.pc = true;  // the window shows the PC platform's VGA
+        ports_ = std::make_unique<GuestPorts>(options_, report_.post_codes);
         serial_ = open_serial_consoles(machine_options);
         BuiltMachine built = build_machine(machine_options);
         machine_ = std::move(built.machine);
+        if (built.linux_boot) {
+            report_.linux_entry = built.linux_boot->entry_point;
+            report_.linux_protocol = built.linux_boot->header.protocol_version;
+        }
+        ports_->attach(*machine_);
         connect_serial_consoles(*machine_, serial_);
         consoles_ = std::make_unique<ConsoleSwitch>(serial_);
         for (const Step& step : script_)
@@ -220,13 +321,13 @@ public:
 
         if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
             std::cerr << kProgram << ": error: cannot open a display: " << SDL_GetError() << '\n';
-            return kExitNoDisplay;
+            return no_display();
         }
         if (const char* driver = SDL_GetCurrentVideoDriver();
             !driver || std::string(driver) == "offscreen" || std::string(driver) == "dummy") {
             std::cerr << kProgram << ": error: no display (SDL's video driver is '" << (driver ? driver : "none") << "')\n";
             SDL_Quit();
-            return kExitNoDisplay;
+            return no_display();
         }
         SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "linear");
         window_ = SDL_CreateWindow("x86emu", SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED, 960, 720,
@@ -234,7 +335,7 @@ public:
         if (!window_) {
             std::cerr << kProgram << ": error: cannot open a window: " << SDL_GetError() << '\n';
             SDL_Quit();
-            return kExitNoDisplay;
+            return no_display();
         }
         renderer_ = SDL_CreateRenderer(window_, -1, SDL_RENDERER_PRESENTVSYNC);
         if (!renderer_) renderer_ = SDL_CreateRenderer(window_, -1, SDL_RENDERER_SOFTWARE);
@@ -242,12 +343,13 @@ public:
             std::cerr << kProgram << ": error: no SDL renderer: " << SDL_GetError() << '\n';
             SDL_DestroyWindow(window_);
             SDL_Quit();
-            return kExitNoDisplay;
+            return no_display();
         }
         SDL_DisplayMode mode;
         if (SDL_GetCurrentDisplayMode(0, &mode) == 0 && mode.refresh_rate > 0) refresh_hz_ = mode.refresh_rate;
         machine_done_event_ = SDL_RegisterEvents(1);
         if (consoles_->any_pane()) SDL_StartTextInput();  // a serial pane types the host layout's characters
+        window_step_event_ = SDL_RegisterEvents(1);
         start_ = std::chrono::steady_clock::now();
         std::thread machine_thread([this] { machine_loop(); });
         ui_loop();
@@ -264,6 +366,8 @@ public:
         }
         for (auto& console : serial_)
             if (console) console->finish();
+        final_title_ = SDL_GetWindowTitle(window_);
+        final_fullscreen_ = (SDL_GetWindowFlags(window_) & SDL_WINDOW_FULLSCREEN) != 0;
         if (texture_) SDL_DestroyTexture(texture_);
         SDL_DestroyRenderer(renderer_);
         SDL_DestroyWindow(window_);
@@ -272,12 +376,12 @@ public:
         return exit_code_;
     }
 
-private:
     // ---- the machine thread --------------------------------------------------------------------
-    void end_machine(int code, const std::string& message) {
+    void end_machine(int code, const std::string& stop_reason, const std::string& message) {
         {
             std::lock_guard lock(message_mutex_);
             exit_code_ = code;
+            stop_reason_ = stop_reason;
             message_ = message;
         }
         machine_ended_.store(true);
@@ -331,8 +435,8 @@ private:
                     const char c = step.text[type_at_ / 2];
                     const bool text = down && c >= 0x20 && c < 0x7F;  // X11 follows a printable key's press with its text
                     await_keys_handled_ = keys_handled_.load() + (shift ? 2 : 1) + (text ? 1 : 0);
-                    if (shift && down) push_sdl_key(SDL_SCANCODE_LSHIFT, true, KMOD_LSHIFT);
-                    push_sdl_key(scancode, down, shift ? KMOD_LSHIFT : 0);
+                    if (shift && down) push_sdl_key(SDL_SCANCODE_LSHIFT, true);
+                    push_sdl_key(scancode, down);
                     if (text) push_sdl_text(c);
                     if (shift && !down) push_sdl_key(SDL_SCANCODE_LSHIFT, false);
                     ++type_at_;
@@ -345,16 +449,56 @@ private:
                 if (cpu.emulated_nanoseconds() < next_key_ns_) return;
                 static constexpr std::pair<SDL_Scancode, std::uint16_t> kModifierKeys[] = {
                     {SDL_SCANCODE_LCTRL, KMOD_LCTRL}, {SDL_SCANCODE_LALT, KMOD_LALT}, {SDL_SCANCODE_LSHIFT, KMOD_LSHIFT}};
-                std::uint16_t held = 0;
                 await_keys_handled_ = keys_handled_.load() + 2 + 2 * static_cast<unsigned>(std::popcount(step.modifiers));
                 for (const auto& [modifier_key, modifier] : kModifierKeys)
-                    if (step.modifiers & modifier) push_sdl_key(modifier_key, true, held |= modifier);
-                push_sdl_key(step.scancode, true, held);
-                push_sdl_key(step.scancode, false, held);
+                    if (step.modifiers & modifier) push_sdl_key(modifier_key, true);
+                push_sdl_key(step.scancode, true);
+                push_sdl_key(step.scancode, false);
                 for (const auto& [modifier_key, modifier] : kModifierKeys)
-                    if (step.modifiers & modifier) push_sdl_key(modifier_key, false, held &= static_cast<std::uint16_t>(~modifier));
+                    if (step.modifiers & modifier) push_sdl_key(modifier_key, false);
                 next_key_ns_ = cpu.emulated_nanoseconds() + 20'000'000;
                 break;
+            }
+            case Step::Kind::KeyDown:
+            case Step::Kind::KeyUp:  // held until the matching key-up: the guest's typematic repeats it
+                if (cpu.emulated_nanoseconds() < next_key_ns_) return;
+                await_keys_handled_ = keys_handled_.load() + 1;
+                push_sdl_key(step.scancode, step.kind == Step::Kind::KeyDown);
+                next_key_ns_ = cpu.emulated_nanoseconds() + 20'000'000;
+                break;
+            case Step::Kind::MouseMove:
+            case Step::Kind::MouseButton:
+            case Step::Kind::MouseWheel: {
+                // As the window system would send them (relative mode: xrel/yrel), one per slice.
+                SDL_Event event{};
+                if (step.kind == Step::Kind::MouseMove) {
+                    event.type = SDL_MOUSEMOTION;
+                    event.motion.xrel = step.dx;
+                    event.motion.yrel = step.dy;
+                } else if (step.kind == Step::Kind::MouseButton) {
+                    event.type = step.dy ? SDL_MOUSEBUTTONDOWN : SDL_MOUSEBUTTONUP;
+                    event.button.button = static_cast<std::uint8_t>(step.dx);
+                    event.button.state = step.dy ? SDL_PRESSED : SDL_RELEASED;
+                } else {
+                    event.type = SDL_MOUSEWHEEL;
+                    event.wheel.y = step.dy;
+                }
+                await_keys_handled_ = keys_handled_.load() + 1;
+                SDL_PushEvent(&event);
+                ++script_at_;
+                return;
+            }
+            case Step::Kind::WindowSize:
+            case Step::Kind::WindowShot: {
+                // The window is the UI thread's: it runs the step (window_step) and the machine waits.
+                if (step.kind == Step::Kind::WindowShot) hand_over_frame();  // the picture of now
+                SDL_Event event{};
+                event.type = window_step_event_;
+                event.user.data1 = const_cast<Step*>(&step);
+                await_keys_handled_ = keys_handled_.load() + 1;
+                SDL_PushEvent(&event);
+                ++script_at_;
+                return;
             }
             case Step::Kind::Screenshot: take_screenshot(step.text); break;
             case Step::Kind::DumpText: write_text_file(step.text, screen_text(*machine_->display())); break;
@@ -387,7 +531,10 @@ private:
         if (!repeat_at_) repeat_at_ = held_since_ + (1 + ((t >> 5) & 3)) * 250'000'000ull;
         if (now < *repeat_at_) return;
         machine_->push_key_event(*held_);
-        repeat_at_ = now + static_cast<std::uint64_t>((8 + (t & 7)) * (1u << ((t >> 3) & 3)) * 4'170'000ull);
+        // From the due time, not from now: a slice's lateness must not add up over the repeats
+        // (it made 100.08 ms periods 101 ms); a machine far behind starts afresh instead of bursting.
+        const std::uint64_t period = (8 + (t & 7)) * (1ull << ((t >> 3) & 3)) * 4'170'000ull;
+        repeat_at_ = *repeat_at_ + period > now ? *repeat_at_ + period : now + period;
     }
 
     // One key at a time: from its delivery to the 8042 (the start of a slice) to the guest's
@@ -433,7 +580,7 @@ private:
                     if (cycles > cpu.cycles()) budget = std::min(budget, cycles - cpu.cycles());
                 if (options_.max_cycles) {
                     if (cpu.cycles() >= *options_.max_cycles)
-                        return end_machine(static_cast<int>(ExitCode::MaxCycles), "--max-cycles reached");
+                        return end_machine(static_cast<int>(ExitCode::MaxCycles), "max_cycles", "--max-cycles reached");
                     budget = std::min(budget, *options_.max_cycles - cpu.cycles());
                 }
                 const std::uint64_t before = cpu.cycles();
@@ -450,16 +597,21 @@ private:
                 emulated_ns_.store(cpu.emulated_nanoseconds());  // for the UI thread's title and key repeat
                 machine_cycles_.store(cpu.cycles());
                 if (paced) pacer.pace(cpu.emulated_nanoseconds());
+                if (ports_->post_reached()) {
+                    const Outcome outcome = ports_->post_outcome(cpu.cycles());
+                    return end_machine(static_cast<int>(outcome.code), outcome.stop_reason, outcome.message);
+                }
                 if (options_.no_reboot && machine_->guest_resets() > 0)
-                    return end_machine(0, "the guest reset the machine (-no-reboot)");
-                if (any(result.reasons, StopReason::PoweredOff)) return end_machine(0, "the guest powered the machine off");
+                    return end_machine(0, "guest_reset", "the guest reset the machine (-no-reboot)");
+                if (any(result.reasons, StopReason::PoweredOff))
+                    return end_machine(0, "powered_off", "the guest powered the machine off");
                 if (any(result.reasons, StopReason::Shutdown))
-                    return end_machine(static_cast<int>(ExitCode::TripleFault), "triple fault (shutdown)");
+                    return end_machine(static_cast<int>(ExitCode::TripleFault), "shutdown", "triple fault (shutdown)");
                 // Halted with nothing to wake it: the picture stays; host input may still come.
                 if (cpu.cycles() == before) std::this_thread::sleep_for(std::chrono::milliseconds(5));
             }
         } catch (const std::exception& error) {
-            end_machine(static_cast<int>(ExitCode::UsageError), error.what());
+            end_machine(static_cast<int>(ExitCode::UsageError), "error", error.what());
         }
     }
 
@@ -479,17 +631,25 @@ private:
     void key(const SDL_KeyboardEvent& key) {
         keys_handled_.fetch_add(1);
         const bool down = key.type == SDL_KEYDOWN;
-        const std::uint16_t mods = key.keysym.mod;  // as they were at this event (a script's chord sets them)
-        if (down && (mods & KMOD_CTRL) && (mods & KMOD_ALT)) {  // the host's hotkeys, not the guest's keys
-            if (key.keysym.scancode >= SDL_SCANCODE_1 && key.keysym.scancode <= SDL_SCANCODE_3)
-                return show_console(static_cast<unsigned>(key.keysym.scancode - SDL_SCANCODE_1));
-            if (key.keysym.scancode == SDL_SCANCODE_G) return set_grab(!grabbed_);
-            if (key.keysym.scancode == SDL_SCANCODE_F) {
+        // The event's own modifiers (SDL sets them for real keys, push_sdl_key for scripted ones).
+        const std::uint16_t mods = key.keysym.mod;
+        const SDL_Scancode code = key.keysym.scancode;
+        const bool console_key = code >= SDL_SCANCODE_1 && code <= SDL_SCANCODE_3;
+        const bool hotkey_key = console_key || code == SDL_SCANCODE_G || code == SDL_SCANCODE_F || code == SDL_SCANCODE_S;
+        // A hotkey's key reaches the guest neither pressed nor released (its release may come
+        // after Ctrl or Alt went up).
+        if (!down && hotkey_key && hotkeys_held_.erase(code)) return;
+        if (down && hotkey_key && (mods & KMOD_CTRL) && (mods & KMOD_ALT)) {  // the host's, not the guest's
+            hotkeys_held_.insert(code);
+            if (key.repeat) return;
+            if (console_key) return show_console(static_cast<unsigned>(code - SDL_SCANCODE_1));
+            if (code == SDL_SCANCODE_G) return set_grab(!grabbed_);
+            if (code == SDL_SCANCODE_F) {
                 fullscreen_ = !fullscreen_;
                 SDL_SetWindowFullscreen(window_, fullscreen_ ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
                 return;
             }
-            if (key.keysym.scancode == SDL_SCANCODE_S) return hotkey_screenshot();
+            return hotkey_screenshot();
         }
         // A serial pane takes the presses (host repeat included: a terminal's); a release goes to
         // the PS/2 keyboard only for a key pressed there (so no key stays held in the guest).
@@ -574,23 +734,43 @@ private:
         SDL_SetWindowTitle(window_, title);
     }
 
+    // window-size: resize and wait (at most 2 s) until the renderer's output has the new size;
+    // window-shot: draw the current frame and read back the whole window (letterbox included).
+    void window_step(const Step& step) {
+        if (step.kind == Step::Kind::WindowSize) {
+            SDL_SetWindowSize(window_, step.dx, step.dy);
+            for (int tries = 0; tries < 200; ++tries) {
+                SDL_PumpEvents();
+                int w = 0, h = 0;
+                SDL_GetRendererOutputSize(renderer_, &w, &h);
+                if (w == step.dx && h == step.dy) break;
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            }
+        } else {
+            draw(&step.text);
+        }
+        keys_handled_.fetch_add(1);
+    }
+
     // The console on screen: a serial pane (its cursor blinking on host time, as a terminal's),
-    // or the VGA frame the machine thread handed over.
-    void draw() {
+    // or the VGA frame the machine thread handed over. window_shot: also read the whole window
+    // back into this PNG (letterbox included).
+    void draw(const std::string* window_shot = nullptr) {
         if (SerialPane* pane = consoles_->shown_pane()) {
             const PaneDrawn now{pane, pane->changes(), SDL_GetTicks() / 500 % 2 == 0};
             const bool changed = now != pane_drawn_;
             if (changed) pane->render(pane_pixels_, now.cursor_on);
             pane_drawn_ = now;
-            return present(pane_pixels_.data(), SerialPane::kWidth, SerialPane::kHeight, changed);
+            return present(pane_pixels_.data(), SerialPane::kWidth, SerialPane::kHeight, changed, window_shot);
         }
         std::lock_guard lock(frame_.mutex);
         if (frame_.width == 0) return;
-        present(frame_.pixels.data(), frame_.width, frame_.height, frame_.serial != drawn_serial_);
+        present(frame_.pixels.data(), frame_.width, frame_.height, frame_.serial != drawn_serial_, window_shot);
         drawn_serial_ = frame_.serial;
     }
 
-    void present(const std::uint32_t* pixels, std::uint32_t width, std::uint32_t height, bool changed) {
+    void present(const std::uint32_t* pixels, std::uint32_t width, std::uint32_t height, bool changed,
+                 const std::string* window_shot) {
         if (!texture_ || texture_width_ != width || texture_height_ != height) {
             if (texture_) SDL_DestroyTexture(texture_);
             texture_ = SDL_CreateTexture(renderer_, SDL_PIXELFORMAT_RGB888, SDL_TEXTUREACCESS_STREAMING,
@@ -610,6 +790,17 @@ private:
         SDL_SetRenderDrawColor(renderer_, 0, 0, 0, 255);
         SDL_RenderClear(renderer_);
         SDL_RenderCopy(renderer_, texture_, nullptr, &target);
+        if (window_shot) {  // read before presenting: afterwards the back buffer is undefined
+            std::vector<std::uint32_t> window_pixels(static_cast<std::size_t>(window_w) * window_h);
+            try {
+                if (SDL_RenderReadPixels(renderer_, nullptr, SDL_PIXELFORMAT_RGB888, window_pixels.data(), window_w * 4) != 0)
+                    throw std::runtime_error(std::string("window-shot: ") + SDL_GetError());
+                write_png(*window_shot, window_pixels.data(), static_cast<std::uint32_t>(window_w),
+                          static_cast<std::uint32_t>(window_h), static_cast<std::uint32_t>(window_w));
+            } catch (const std::exception& error) {
+                std::cerr << kProgram << ": " << error.what() << '\n';
+            }
+        }
         SDL_RenderPresent(renderer_);
         ++frames_;
     }
@@ -624,18 +815,17 @@ private:
             while (SDL_PollEvent(&event)) {
                 if (event.type == SDL_QUIT) return;
                 if (event.type == machine_done_event_) return;
+                if (event.type == window_step_event_) window_step(*static_cast<const Step*>(event.user.data1));
                 if (event.type == SDL_KEYDOWN || event.type == SDL_KEYUP) key(event.key);
                 else if (event.type == SDL_TEXTINPUT) text_input(event.text);
-                else if (event.type == SDL_MOUSEMOTION && grabbed_)
-                    machine_->push_mouse_event(event.motion.xrel, -event.motion.yrel, 0, mouse_buttons());
-                else if ((event.type == SDL_MOUSEBUTTONDOWN || event.type == SDL_MOUSEBUTTONUP) && grabbed_)
-                    machine_->push_mouse_event(0, 0, 0, mouse_buttons());
-                else if (event.type == SDL_MOUSEWHEEL && grabbed_)
-                    machine_->push_mouse_event(0, 0, -event.wheel.y, mouse_buttons());
+                else if (event.type == SDL_MOUSEMOTION || event.type == SDL_MOUSEBUTTONDOWN ||
+                         event.type == SDL_MOUSEBUTTONUP || event.type == SDL_MOUSEWHEEL)
+                    mouse(event);
             }
             if (g_signal != 0) {
                 std::lock_guard lock(message_mutex_);
                 exit_code_ = static_cast<int>(ExitCode::Interrupted);
+                stop_reason_ = "interrupted";
                 message_ = "interrupted by signal " + std::to_string(g_signal);
                 return;
             }
@@ -643,6 +833,7 @@ private:
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count() >= *options_.max_seconds) {
                 std::lock_guard lock(message_mutex_);
                 exit_code_ = static_cast<int>(ExitCode::MaxSeconds);
+                stop_reason_ = "max_seconds";
                 message_ = "--max-seconds reached";
                 return;
             }
@@ -663,10 +854,21 @@ private:
         }
     }
 
-    static std::uint8_t mouse_buttons() {
-        const std::uint32_t state = SDL_GetMouseState(nullptr, nullptr);
-        return static_cast<std::uint8_t>(((state & SDL_BUTTON_LMASK) ? 1 : 0) | ((state & SDL_BUTTON_RMASK) ? 2 : 0) |
-                                         ((state & SDL_BUTTON_MMASK) ? 4 : 0));
+    // Mouse events go to the PS/2 mouse only while grabbed. The buttons come from the events
+    // themselves (SDL_GetMouseState does not see pushed ones): PS/2 bit 0 left, 1 right, 2 middle.
+    void mouse(const SDL_Event& event) {
+        keys_handled_.fetch_add(1);  // a script's mouse step waits for this as for keys
+        if (event.type == SDL_MOUSEBUTTONDOWN || event.type == SDL_MOUSEBUTTONUP) {
+            const std::uint8_t bit = event.button.button == SDL_BUTTON_LEFT    ? 1
+                                     : event.button.button == SDL_BUTTON_RIGHT ? 2
+                                     : event.button.button == SDL_BUTTON_MIDDLE ? 4 : 0;
+            mouse_buttons_ = static_cast<std::uint8_t>(event.type == SDL_MOUSEBUTTONDOWN ? (mouse_buttons_ | bit)
+                                                                                        : (mouse_buttons_ & ~bit));
+        }
+        if (!grabbed_) return;
+        if (event.type == SDL_MOUSEMOTION) machine_->push_mouse_event(event.motion.xrel, -event.motion.yrel, 0, mouse_buttons_);
+        else if (event.type == SDL_MOUSEWHEEL) machine_->push_mouse_event(0, 0, -event.wheel.y, mouse_buttons_);
+        else machine_->push_mouse_event(0, 0, 0, mouse_buttons_);
     }
 
     void report() {
@@ -685,7 +887,8 @@ private:
         for (std::size_t i = 0; i < marks_.size(); ++i)
             stats << (i ? ", " : "") << "{\"name\": \"" << marks_[i].name << "\", \"emulated_seconds\": " << marks_[i].emulated
                   << ", \"wall_seconds\": " << marks_[i].wall << "}";
-        stats << "], \"screenshots\": " << shots_.size() << "}\n";
+        stats << "], \"screenshots\": " << shots_.size() << ", \"grabbed\": " << (grabbed_ ? "true" : "false")
+              << ", \"fullscreen\": " << (final_fullscreen_ ? "true" : "false") << ", \"title\": \"" << final_title_ << "\"}\n";
         std::cerr << kProgram << ": " << (message_.empty() ? "window closed" : message_) << "; " << stats.str();
         if (!sdl_.stats_path.empty()) {
             try {
@@ -699,6 +902,9 @@ private:
 
     const Options& options_;
     const SdlOptions& sdl_;
+    RunReport report_;
+    std::chrono::steady_clock::time_point started_;
+    std::unique_ptr<GuestPorts> ports_;  // before the machine, whose port handlers call it
     SerialConsoles serial_;
     std::unique_ptr<ConsoleSwitch> consoles_;  // which console is on screen; the serial panes
     std::vector<std::uint32_t> pane_pixels_;   // UI thread: the serial pane as last drawn
@@ -716,7 +922,7 @@ private:
     std::uint32_t texture_width_ = 0, texture_height_ = 0;
     std::uint64_t drawn_serial_ = 0;
     int refresh_hz_ = 60;
-    std::uint32_t machine_done_event_ = 0;
+    std::uint32_t machine_done_event_ = 0, window_step_event_ = 0;
     std::chrono::steady_clock::time_point start_, title_wall_;
     std::uint64_t title_emulated_ = 0, title_cycles_ = 0;
     std::atomic<bool> stop_{false}, machine_ended_{false}, frame_wanted_{false};
@@ -724,6 +930,10 @@ private:
     SharedFrame frame_;
     std::uint64_t frames_ = 0;
     bool grabbed_ = false, fullscreen_ = false;
+    std::uint8_t mouse_buttons_ = 0;  // UI thread: the PS/2 button mask the mouse events left
+    std::set<SDL_Scancode> hotkeys_held_;  // UI thread: hotkey letters down, whose release is the host's too
+    std::string final_title_;              // the window's title and fullscreen flag when it closed (--stats)
+    bool final_fullscreen_ = false;
     unsigned hotkey_shots_ = 0;
     std::vector<std::pair<std::uint64_t, std::string>> screenshots_, text_dumps_;
     std::vector<Step> script_;
@@ -734,6 +944,7 @@ private:
     std::uint64_t await_keys_handled_ = 0;        // machine thread: run on once keys_handled_ is here
     std::mutex message_mutex_;
     int exit_code_ = 0;
+    std::string stop_reason_ = "window_closed";  // --report's stop_reason: closed, unless the run ended otherwise
     std::string message_;
     std::vector<std::string> shots_;
     struct Mark { std::string name; double emulated, wall; };
@@ -751,6 +962,7 @@ private:
 };
 
 int run_sdl(int argc, const char* const* argv) {
+    const auto start = std::chrono::steady_clock::now();
     namespace po = boost::program_options;
     SdlOptions sdl;
     po::options_description extra("The window (x86emu-sdl, docs/SDL.md)");
@@ -788,22 +1000,25 @@ int run_sdl(int argc, const char* const* argv) {
             std::cout << options.help_text << "  7  x86emu-sdl: no display (SDL could not open a window)\n";
             return 0;
         }
-        if (options.until_post || !options.report_path.empty() || !options.debugcon_path.empty())
-            throw UsageError("--until-post, --report and --debugcon-file are the headless runner's (x86emu-headless)");
         if (options.realtime && sdl.max_speed) throw UsageError("--realtime and --max-speed exclude each other");
     } catch (const std::exception& error) {
         std::cerr << kProgram << ": error: " << error.what() << "\n(see " << kProgram << " --help)\n";
+        // As the headless runner: a report once --report was known, even for a bad value after it.
+        if (!report_path.empty()) {
+            RunReport report;
+            emit_report(report, {ExitCode::UsageError, "error", error.what()}, report_path, start, kProgram);
+        }
+        return static_cast<int>(ExitCode::UsageError);
+    }
+    // Find out now, not after a long run, whether the report can be written at all.
+    if (!report_path.empty() && !std::ofstream(report_path, std::ios::binary | std::ios::trunc)) {
+        std::cerr << kProgram << ": error: cannot open report file '" << report_path << "' for writing\n";
         return static_cast<int>(ExitCode::UsageError);
     }
     std::signal(SIGINT, note_signal);
     std::signal(SIGTERM, note_signal);
-    try {
-        SdlRun run(options, sdl);
-        return run.run();
-    } catch (const std::exception& error) {
-        std::cerr << kProgram << ": error: " << error.what() << '\n';
-        return static_cast<int>(ExitCode::UsageError);
-    }
+    SdlRun run(options, sdl, start);
+    return run.run();
 }
 
 }  // namespace

@@ -17,17 +17,42 @@
             PNG 640x400 with ink exactly in the character rows the dump says hold text, and the
             typed command must not have reached the VGA console. Then busybox vi edits a file in
             the pane: its screen must show the typed line and ~ rows, and the file must hold it.
+  report    report_rom.asm writes "sdl debugcon\n" to port E9h and POST codes 11h, 55h, then loops:
+            --until-post 0x55 (exit 0), a script's quit (the window closed, exit 0), --max-cycles
+            (exit 4) and SIGINT (exit 6) must each give the headless runner's exit code and a
+            --report with its schema, the stop_reason and the POST codes, and --debugcon-file the
+            exact bytes.
+  hotkeys   scancode_rom.asm writes every byte the keyboard sends to port E9h; a script holds
+            Ctrl and Alt (key-down) and presses G, S and F, then presses G alone: Ctrl and Alt
+            reach the guest, the hotkey letters neither pressed nor released, the lone G does;
+            --stats must say the mouse is grabbed (and the title so), the window fullscreen, and
+            Ctrl+Alt+S must have written a PNG of the frame in the working directory.
+  typematic typematic_rom.asm programs F3h 2Ch (500 ms delay, 100.08 ms period) and logs every
+            keyboard byte with its RDTSC; the script holds A for 950 emulated ms: exactly 5
+            repeats, the first 500 ms after the make, each next one 100.08 ms later (within 1.5 ms,
+            one slice plus rounding; their mean within 0.3 ms), then the break.
+  mouse     mouse_rom.asm enables the PS/2 mouse through the 8042 (A8h, D4h F4h) and logs every byte
+            with its source; the script moves, clicks and turns the wheel (mouse-* steps, SDL
+            events) before the grab, grabbed (Ctrl+Alt+G) and after releasing it: only the grabbed
+            ones may arrive, as packets with the right buttons, signs, overflow and y direction.
+  resize    pattern_rom.asm's mode 13h picture (no black pixel in it) in a window resized by the
+            script (window-size) to 800x300 and 400x600; window-shot reads the whole window back:
+            the picture must be exactly the 4:3 rectangle centred in it (400x300 at x 200, then at
+            y 150), every pixel in it lit, every pixel outside black.
 Screenshots stay in --work-dir (under build/) as artifacts.
 
-Usage: check_sdl.py --binary PATH --work-dir DIR [--rom PATH] [--fetch-script PATH] graphics|linux|serial
+Usage: check_sdl.py --binary PATH --work-dir DIR [--rom PATH] [--fetch-script PATH]
+       graphics|linux|serial|report|hotkeys|typematic|mouse|resize
 Standard library only; the caller runs it under xvfb-run.
 """
 import argparse
 import json
 import os
+import signal
 import struct
 import subprocess
 import sys
+import time
 import zlib
 
 
@@ -239,15 +264,206 @@ def serial(args):
     print(f"frames {result['frames']}, fps {result['fps']:.1f}, realtime {result['realtime_percent']:.0f}%, marks {result['marks']}")
 
 
+def report(args):
+    os.makedirs(args.work_dir, exist_ok=True)
+    debugcon = os.path.join(args.work_dir, "report_debugcon.txt")
+    report_path = os.path.join(args.work_dir, "report.json")
+    quit_script = os.path.join(args.work_dir, "report_quit.script")
+    with open(quit_script, "w") as out:
+        out.write("at 100000\nquit\n")
+    # The headless runner's fields (docs/HEADLESS.md, "The JSON report"), all of them.
+    fields = {"model", "fpu", "clock_mhz", "bios", "kernel", "initrd", "append", "linux_entry", "linux_protocol",
+              "memory_mib", "no_reboot", "exit_code", "stop_reason", "message", "until_post", "last_post",
+              "post_codes", "post_code_count", "cycles", "emulated_seconds", "instructions", "wall_seconds", "mips",
+              "realtime", "registers"}
+    base = [args.binary, "--bios", args.rom, "--max-speed", "--debugcon-file", debugcon, "--report", report_path]
+
+    def check(extra, want_code, want_reason, signal_after=None):
+        for path in (debugcon, report_path):
+            if os.path.exists(path):
+                os.remove(path)
+        command = base + extra
+        print("$", " ".join(command))
+        if signal_after is None:
+            code = subprocess.run(command, timeout=60, stdin=subprocess.DEVNULL).returncode
+        else:
+            process = subprocess.Popen(command, stdin=subprocess.DEVNULL)
+            deadline = time.time() + 30
+            while time.time() < deadline and not (os.path.exists(debugcon) and os.path.getsize(debugcon)):
+                time.sleep(0.1)
+            time.sleep(signal_after)
+            process.send_signal(signal.SIGINT)
+            code = process.wait(timeout=30)
+        if code != want_code:
+            fail(f"{extra}: exit {code}, expected {want_code}")
+        got = json.load(open(report_path))
+        if set(got) != fields:
+            fail(f"{extra}: report fields differ: {sorted(set(got) ^ fields)}")
+        if got["exit_code"] != want_code or got["stop_reason"] != want_reason:
+            fail(f"{extra}: report says {got['exit_code']}/{got['stop_reason']}, expected {want_code}/{want_reason}")
+        if got["post_codes"] != [0x11, 0x55] or got["last_post"] != 0x55 or got["registers"] is None:
+            fail(f"{extra}: report POST codes {got['post_codes']}, registers {got['registers'] is not None}")
+        data = open(debugcon, "rb").read()
+        if data != b"sdl debugcon\n":
+            fail(f"{extra}: debug console file holds {data!r}")
+        print(f"  exit {code}, stop_reason {want_reason}, message '{got['message']}', {got['cycles']} cycles")
+        return got
+
+    got = check(["--until-post", "0x55"], 0, "post_code_reached")
+    if got["until_post"] != 0x55 or got["cycles"] > 1000:
+        fail(f"--until-post: until_post {got['until_post']}, {got['cycles']} cycles (the run goes on past the OUT)")
+    check(["--script", quit_script], 0, "window_closed")
+    got = check(["--max-cycles", "5000000"], 4, "max_cycles")
+    if got["cycles"] < 5000000:
+        fail(f"--max-cycles: only {got['cycles']} cycles")
+    check([], 6, "interrupted", signal_after=0.5)
+    # A bad value after --report: still a report (exit 2, stop_reason error), as the headless runner.
+    if os.path.exists(report_path):
+        os.remove(report_path)
+    code = subprocess.run([args.binary, "--report", report_path, "--bios", args.rom, "--model", "z80"],
+                          timeout=60, stdin=subprocess.DEVNULL).returncode
+    got = json.load(open(report_path))
+    if code != 2 or got["exit_code"] != 2 or got["stop_reason"] != "error":
+        fail(f"--model z80: exit {code}, report {got['exit_code']}/{got['stop_reason']}")
+    print("report: all cases as expected")
+
+
+def hotkeys(args):
+    work = os.path.join(args.work_dir, "hotkeys")
+    os.makedirs(work, exist_ok=True)
+    for name in os.listdir(work):
+        os.remove(os.path.join(work, name))
+    with open(os.path.join(work, "hotkeys.script"), "w") as out:
+        out.write("at 1000000\nkey-down Left Ctrl\nkey-down Left Alt\nkey-down G\nkey-up G\nkey-down S\nkey-up S\n"
+                  "key-down F\nkey-up F\nkey-up Left Alt\nkey-up Left Ctrl\nkey G\nsleep 100\nquit\n")
+    print("$ (in", work, ")", args.binary, "--bios", args.rom, "...")
+    code = subprocess.run([args.binary, "--bios", args.rom, "--max-speed", "--debugcon-file", "keys.txt",
+                           "--script", "hotkeys.script", "--stats", "stats.json"],
+                          cwd=work, timeout=60, stdin=subprocess.DEVNULL).returncode
+    if code != 0:
+        fail(f"x86emu-sdl exited {code}")
+    # Set 1 (the 8042 translates): Ctrl 1D, Alt 38, their breaks B8 9D; then the lone G: 22 A2.
+    keys = open(os.path.join(work, "keys.txt")).read().split()
+    if keys != ["1D", "38", "B8", "9D", "22", "A2"]:
+        fail(f"the guest read {keys}, expected Ctrl and Alt and the lone G only: 1D 38 B8 9D 22 A2")
+    stats = json.load(open(os.path.join(work, "stats.json")))
+    if not stats["grabbed"] or "mouse grabbed" not in stats["title"]:
+        fail(f"Ctrl+Alt+G: grabbed {stats['grabbed']}, title '{stats['title']}'")
+    if not stats["fullscreen"]:
+        fail("Ctrl+Alt+F: the window is not fullscreen")
+    shot = os.path.join(work, "x86emu-screenshot-1.png")
+    if not os.path.exists(shot):
+        fail("Ctrl+Alt+S wrote no x86emu-screenshot-1.png")
+    width, height, _ = read_png(shot)
+    if width < 320 or height < 200:
+        fail(f"{shot}: {width}x{height}")
+    print(f"hotkeys: guest read {' '.join(keys)}; title '{stats['title']}'; fullscreen; {shot} {width}x{height}")
+
+
+def typematic(args):
+    os.makedirs(args.work_dir, exist_ok=True)
+    log = os.path.join(args.work_dir, "typematic.txt")
+    script = os.path.join(args.work_dir, "typematic.script")
+    with open(script, "w") as out:
+        out.write("at 1000000\nkey-down A\nsleep 950\nkey-up A\nsleep 100\nquit\n")
+    done = run([args.binary, "--bios", args.rom, "--model", "p6", "--mhz", "200", "--max-speed",
+                "--debugcon-file", log, "--script", script], 60)
+    if done.returncode != 0:
+        fail(f"x86emu-sdl exited {done.returncode}")
+    lines = open(log).read().split("\n")
+    if lines[0] != "ready":
+        fail(f"the guest did not program the typematic byte: {lines[:2]}")
+    events = [(code, int(tsc, 16) / 200_000) for code, tsc in (line.split() for line in lines[1:] if line)]
+    codes = [code for code, _ in events]
+    if codes != ["1E"] * 6 + ["9E"]:
+        fail(f"the guest read {codes}, expected A's make, 5 repeats and its break")
+    times = [ms for _, ms in events[:6]]
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    print("typematic: delay %.2f ms, periods %s ms" % (gaps[0], ", ".join("%.2f" % g for g in gaps[1:])))
+    if abs(gaps[0] - 500) > 1.5:
+        fail(f"delay {gaps[0]:.2f} ms, programmed 500")
+    if any(abs(g - 100.08) > 1.5 for g in gaps[1:]) or abs(sum(gaps[1:]) / 4 - 100.08) > 0.3:
+        fail(f"periods {gaps[1:]}, programmed 100.08 ms")
+
+
+def mouse(args):
+    os.makedirs(args.work_dir, exist_ok=True)
+    log = os.path.join(args.work_dir, "mouse.txt")
+    script = os.path.join(args.work_dir, "mouse.script")
+    grab = "key-down Left Ctrl\nkey-down Left Alt\nkey G\nkey-up Left Alt\nkey-up Left Ctrl\n"
+    untouched = "mouse-move 5 5\nmouse-button 1 down\nmouse-button 1 up\nmouse-wheel 1\n"
+    with open(script, "w") as out:
+        out.write("at 1000000\n" + untouched + grab +
+                  "mouse-move 10 -3\nmouse-move -20 7\nmouse-move 300 -400\nmouse-button 1 down\n"
+                  "mouse-button 3 down\nmouse-button 1 up\nmouse-button 2 down\nmouse-button 3 up\n"
+                  "mouse-button 2 up\nmouse-wheel 1\n" + grab + untouched + "sleep 20\nquit\n")
+    done = run([args.binary, "--bios", args.rom, "--max-speed", "--debugcon-file", log, "--script", script], 60)
+    if done.returncode != 0:
+        fail(f"x86emu-sdl exited {done.returncode}")
+    got = open(log).read().split()
+    hotkey = ["k1D", "k38", "kB8", "k9D"]  # Ctrl, Alt and their breaks (set 1); G stays the host's
+    packets = [
+        ["m08", "m0A", "m03"],  # +10 right, SDL's -3 (up) is PS/2's +3
+        ["m38", "mEC", "mF9"],  # -20, SDL's +7 (down) is -7: both sign bits
+        ["mC8", "mFF", "mFF"],  # +300, +400: both overflow bits, counts clamped
+        ["m09", "m00", "m00"],  # left
+        ["m0B", "m00", "m00"],  # left + right
+        ["m0A", "m00", "m00"],  # right
+        ["m0E", "m00", "m00"],  # right + middle
+        ["m0C", "m00", "m00"],  # middle
+        ["m08", "m00", "m00"],  # none
+        ["m08", "m00", "m00"],  # the wheel: a standard mouse (ID 0) sends a 3-byte packet without it
+    ]
+    want = ["mFA"] + hotkey + [byte for packet in packets for byte in packet] + hotkey
+    if got != want:
+        fail(f"the guest read\n  {' '.join(got)}\nexpected\n  {' '.join(want)}")
+    print(f"mouse: {len(packets)} packets as expected, none before the grab or after its release")
+
+
+def resize(args):
+    os.makedirs(args.work_dir, exist_ok=True)
+    script = os.path.join(args.work_dir, "resize.script")
+    cases = [(800, 300, (200, 0, 400, 300)), (400, 600, (0, 150, 400, 300))]
+    shots = [os.path.join(args.work_dir, f"window_{w}x{h}.png") for w, h, _ in cases]
+    for path in shots:
+        if os.path.exists(path):
+            os.remove(path)
+    with open(script, "w") as out:
+        out.write("# the mode 13h picture is up from about 5 M cycles until the ROM's delay loop ends\nat 6000000\n")
+        for (w, h, _), path in zip(cases, shots):
+            out.write(f"window-size {w} {h}\nwindow-shot {path}\n")
+        out.write("quit\n")
+    done = run([args.binary, "--bios", args.rom, "--model", "p6", "--max-speed", "--script", script], 60)
+    if done.returncode != 0:
+        fail(f"x86emu-sdl exited {done.returncode}")
+    for (w, h, (left, top, pw, ph)), path in zip(cases, shots):
+        got_w, got_h, rows = read_png(path)
+        if (got_w, got_h) != (w, h):
+            fail(f"{path}: the window is {got_w}x{got_h}, not the {w}x{h} asked for")
+        wrong = 0
+        for y in range(h):
+            for x in range(w):
+                inside = left <= x < left + pw and top <= y < top + ph
+                if any(rows[y][3 * x:3 * x + 3]) != inside:
+                    if wrong < 5:
+                        print(f"{path}: pixel ({x}, {y}) is {tuple(rows[y][3 * x:3 * x + 3])}, expected "
+                              f"{'the picture' if inside else 'black'}")
+                    wrong += 1
+        if wrong:
+            fail(f"{path}: {wrong} pixels off the {pw}x{ph} picture at ({left}, {top})")
+        print(f"{path}: {w}x{h} window, picture {pw}x{ph} at ({left}, {top}), letterbox black")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", required=True)
     parser.add_argument("--work-dir", required=True)
     parser.add_argument("--rom")
     parser.add_argument("--fetch-script")
-    parser.add_argument("case", choices=["graphics", "linux", "serial"])
+    parser.add_argument("case", choices=["graphics", "linux", "serial", "report", "hotkeys", "typematic", "mouse", "resize"])
     args = parser.parse_args()
-    {"graphics": graphics, "linux": linux, "serial": serial}[args.case](args)
+    {"graphics": graphics, "linux": linux, "serial": serial, "report": report, "hotkeys": hotkeys,
+     "typematic": typematic, "mouse": mouse, "resize": resize}[args.case](args)
 
 
 if __name__ == "__main__":

@@ -1,13 +1,14 @@
-// x86emu-headless — serialises RunReport with nlohmann_json. Register values are plain JSON
+// x86emu frontends — serialises RunReport (report.hpp) with nlohmann_json. Register values are plain JSON
 // integers (not hex strings) so that scripts compare them without parsing.
 #include "report.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <iostream>
 #include <stdexcept>
 
-namespace x86emu::headless {
+namespace x86emu::frontend {
 
 namespace {
 
@@ -34,6 +35,45 @@ nlohmann::json registers_json(const CpuState& state) {
 }
 
 }  // namespace
+
+RunReport report_for(const Options& options) {
+    RunReport report;
+    report.model = std::string(cpu_model_name(options.model));
+    report.fpu = options.fpu.value_or(options.model == CpuModel::i80486 || options.model == CpuModel::p5 ||
+                                      options.model == CpuModel::p6);
+    report.bios_path = options.bios_path;
+    report.kernel_path = options.kernel_path;
+    report.initrd_path = options.initrd_path;
+    report.append = options.append;
+    report.memory_mib = options.memory_mib;
+    report.no_reboot = options.no_reboot;
+    report.realtime = options.realtime;
+    report.clock_mhz = static_cast<double>(options.clock_khz.value_or(default_clock_khz(options.model))) / 1000.0;
+    report.until_post = options.until_post;
+    return report;
+}
+
+void record_machine(RunReport& report, Machine& machine) {
+    report.cycles = machine.cpu().cycles();
+    report.instructions = machine.cpu().instructions();
+    report.emulated_seconds = static_cast<double>(machine.cpu().emulated_nanoseconds()) / 1e9;
+    report.registers = machine.cpu().state();
+}
+
+bool emit_report(RunReport& report, const Outcome& outcome, const std::string& path,
+                 std::chrono::steady_clock::time_point start, const char* program) {
+    report.exit_code = static_cast<int>(outcome.code);
+    report.stop_reason = outcome.stop_reason;
+    report.message = outcome.message;
+    report.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    try {
+        write_report(report, path);
+        return true;
+    } catch (const std::exception& error) {
+        std::cerr << program << ": error: " << error.what() << '\n';
+        return false;
+    }
+}
 
 void write_report(const RunReport& report, const std::string& path) {
     nlohmann::json json = {
@@ -72,4 +112,4 @@ void write_report(const RunReport& report, const std::string& path) {
     if (!file) throw std::runtime_error("cannot write report file '" + path + "'");
 }
 
-}  // namespace x86emu::headless
+}  // namespace x86emu::frontend

@@ -1,20 +1,20 @@
-// x86emu-headless — the JSON run report (--report FILE.json): how the run ended, the POST codes,
-// the counters and the final registers. Field list: docs/HEADLESS.md.
+// x86emu frontends — the JSON run report (--report FILE.json) of x86emu-headless and x86emu-sdl:
+// how the run ended, the POST codes, the counters and the final registers. Field list:
+// docs/HEADLESS.md ("The JSON report"); one writer for both frontends.
 #pragma once
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <optional>
 #include <string>
 
+#include <x86emu/machine.hpp>
 #include <x86emu/state.hpp>
 
 #include "options.hpp"
 
-namespace x86emu::headless {
-
-// The shared command line (frontends/common) is the headless runner's own.
-using namespace x86emu::frontend;
+namespace x86emu::frontend {
 
 // The POST codes of a run, bounded: the last kKept in the order written, and how many there were.
 // Linux's io_delay alone writes port 80h about 120,000 times in a boot, and a guest looping on
@@ -63,7 +63,25 @@ struct RunReport {
     std::optional<CpuState> registers;  // absent when no machine was built
 };
 
+// How a run ended: the exit code, the report's stop_reason and the line printed on stderr.
+struct Outcome {
+    ExitCode code = ExitCode::Success;
+    std::string stop_reason;
+    std::string message;
+};
+
+// A report with what the parsed command line says (model, FPU, clock, paths, memory, flags).
+RunReport report_for(const Options& options);
+
+// The machine's final counters and registers.
+void record_machine(RunReport& report, Machine& machine);
+
 // Writes the report to `path`; throws std::runtime_error if the file cannot be written.
 void write_report(const RunReport& report, const std::string& path);
 
-}  // namespace x86emu::headless
+// Fills in how the run ended and the wall time since `start`, and writes the report; false
+// (after saying why on stderr, as `program`) if it could not.
+bool emit_report(RunReport& report, const Outcome& outcome, const std::string& path,
+                 std::chrono::steady_clock::time_point start, const char* program);
+
+}  // namespace x86emu::frontend
