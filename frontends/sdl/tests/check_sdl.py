@@ -5,13 +5,15 @@
             takes a PNG of each (--screenshot-at for the first, a --script step for the second)
             and this script decodes the PNGs (zlib, stdlib) and compares every pixel with the
             pattern computed here.
+  planar    planar_rom.asm draws mode 12h through write modes 2 and 0 with its own attribute
+            palette and DAC, then DISPI 1024x768x32; both PNGs compared pixel-exact the same way.
   linux     the reference guest (scripts/fetch_guest.sh) booted with its console on the VGA
             (console=tty0): the script waits for the shell, types `echo $((6*7))x` with key
             events through SDL's event queue, waits for the answer, takes a PNG and dumps the
             text screen; the answer must be in the VGA text buffer on a line of its own.
 Screenshots stay in --work-dir (under build/) as artifacts.
 
-Usage: check_sdl.py --binary PATH --work-dir DIR [--rom PATH] [--fetch-script PATH] graphics|linux
+Usage: check_sdl.py --binary PATH --work-dir DIR [--rom PATH] [--fetch-script PATH] graphics|planar|linux
 Standard library only; the caller runs it under xvfb-run.
 """
 import argparse
@@ -124,6 +126,38 @@ def graphics(args):
     print("stats:", open(stats).read().strip())
 
 
+def planar(args):
+    """planar_rom.asm: mode 12h drawn through write modes 2 and 0, then DISPI 1024x768x32."""
+    os.makedirs(args.work_dir, exist_ok=True)
+    mode12 = os.path.join(args.work_dir, "mode12h.png")
+    dispi = os.path.join(args.work_dir, "dispi_1024x768x32.png")
+    stats = os.path.join(args.work_dir, "planar_stats.json")
+    script = os.path.join(args.work_dir, "planar.script")
+    for path in (mode12, dispi):
+        if os.path.exists(path):
+            os.remove(path)
+    with open(script, "w") as out:
+        out.write(f"# the ROM draws the DISPI pattern after its delay loop\nat {args.second_at}\nscreenshot {dispi}\nquit\n")
+    done = run([args.binary, "--bios", args.rom, "--model", "p6", "--max-speed",
+                "--screenshot-at", f"{args.first_at}:{mode12}", "--script", script, "--stats", stats], 240)
+    if done.returncode != 0:
+        fail(f"x86emu-sdl exited {done.returncode}")
+
+    def colour(c):  # the attribute palette entry of colour c, through the ROM's DAC
+        i = (5 * c + 3) & 63
+        return (widen(i), widen(63 - i), widen((3 * i) & 63))
+
+    def mode12_pixel(x, y):
+        if y < 240:
+            return colour((x + y) & 15)
+        column, bit = x >> 3, 7 - (x & 7)
+        return colour(sum((((column * (2 * p + 1) + y) & 255) >> bit & 1) << p for p in range(4)))
+
+    compare(mode12, 640, 480, mode12_pixel)
+    compare(dispi, 1024, 768, lambda x, y: (x >> 2, y >> 2, (x + y) & 255))
+    print("stats:", open(stats).read().strip())
+
+
 def linux(args):
     os.makedirs(args.work_dir, exist_ok=True)
     listing = run([args.fetch_script], 900)
@@ -172,9 +206,11 @@ def main():
     parser.add_argument("--work-dir", required=True)
     parser.add_argument("--rom")
     parser.add_argument("--fetch-script")
-    parser.add_argument("case", choices=["graphics", "linux"])
+    parser.add_argument("--first-at", type=int, default=40000000, help="planar: cycle of the mode 12h screenshot")
+    parser.add_argument("--second-at", type=int, default=400000000, help="planar: cycle of the DISPI screenshot")
+    parser.add_argument("case", choices=["graphics", "planar", "linux"])
     args = parser.parse_args()
-    graphics(args) if args.case == "graphics" else linux(args)
+    {"graphics": graphics, "planar": planar, "linux": linux}[args.case](args)
 
 
 if __name__ == "__main__":
