@@ -102,46 +102,40 @@ def run(command, timeout):
     return done
 
 
-def graphics(args):
+def screenshots_of_rom(args, name, first_png, first_at, second_png, second_at, timeout):
+    """Runs the ROM in the window with --max-speed: a PNG at cycle first_at (--screenshot-at) and
+    one at second_at (a --script step, then quit); returns the two PNG paths."""
     os.makedirs(args.work_dir, exist_ok=True)
-    mode13 = os.path.join(args.work_dir, "mode13h.png")
-    dispi = os.path.join(args.work_dir, "dispi_640x480x32.png")
-    script = os.path.join(args.work_dir, "graphics.script")
-    stats = os.path.join(args.work_dir, "graphics_stats.json")
-    for path in (mode13, dispi):
+    first = os.path.join(args.work_dir, first_png)
+    second = os.path.join(args.work_dir, second_png)
+    script = os.path.join(args.work_dir, f"{name}.script")
+    stats = os.path.join(args.work_dir, f"{name}_stats.json")
+    for path in (first, second):
         if os.path.exists(path):
             os.remove(path)
     with open(script, "w") as out:
-        out.write(f"# the ROM draws the DISPI pattern after its delay loop\nat 300000000\nscreenshot {dispi}\nquit\n")
+        out.write(f"# the ROM draws its second pattern after its delay loop\nat {second_at}\nscreenshot {second}\nquit\n")
     done = run([args.binary, "--bios", args.rom, "--model", "p6", "--max-speed",
-                "--screenshot-at", f"5000000:{mode13}", "--script", script, "--stats", stats], 120)
+                "--screenshot-at", f"{first_at}:{first}", "--script", script, "--stats", stats], timeout)
     if done.returncode != 0:
         fail(f"x86emu-sdl exited {done.returncode}")
+    print("stats:", open(stats).read().strip())
+    return first, second
+
+
+def graphics(args):
+    mode13, dispi = screenshots_of_rom(args, "graphics", "mode13h.png", 5000000, "dispi_640x480x32.png", 300000000, 120)
 
     def palette(i):
         return (widen(i & 63), widen((i >> 2) & 63), widen(63 - (i & 63)))
 
     compare(mode13, 320, 200, lambda x, y: palette((x + 2 * y) & 255))
     compare(dispi, 640, 480, lambda x, y: (x & 255, y & 255, (x ^ y) & 255))
-    print("stats:", open(stats).read().strip())
 
 
 def planar(args):
     """planar_rom.asm: mode 12h drawn through write modes 2 and 0, then DISPI 1024x768x32."""
-    os.makedirs(args.work_dir, exist_ok=True)
-    mode12 = os.path.join(args.work_dir, "mode12h.png")
-    dispi = os.path.join(args.work_dir, "dispi_1024x768x32.png")
-    stats = os.path.join(args.work_dir, "planar_stats.json")
-    script = os.path.join(args.work_dir, "planar.script")
-    for path in (mode12, dispi):
-        if os.path.exists(path):
-            os.remove(path)
-    with open(script, "w") as out:
-        out.write(f"# the ROM draws the DISPI pattern after its delay loop\nat {args.second_at}\nscreenshot {dispi}\nquit\n")
-    done = run([args.binary, "--bios", args.rom, "--model", "p6", "--max-speed",
-                "--screenshot-at", f"{args.first_at}:{mode12}", "--script", script, "--stats", stats], 240)
-    if done.returncode != 0:
-        fail(f"x86emu-sdl exited {done.returncode}")
+    mode12, dispi = screenshots_of_rom(args, "planar", "mode12h.png", 40000000, "dispi_1024x768x32.png", 400000000, 240)
 
     def colour(c):  # the attribute palette entry of colour c, through the ROM's DAC
         i = (5 * c + 3) & 63
@@ -155,7 +149,6 @@ def planar(args):
 
     compare(mode12, 640, 480, mode12_pixel)
     compare(dispi, 1024, 768, lambda x, y: (x >> 2, y >> 2, (x + y) & 255))
-    print("stats:", open(stats).read().strip())
 
 
 def linux(args):
@@ -206,8 +199,6 @@ def main():
     parser.add_argument("--work-dir", required=True)
     parser.add_argument("--rom")
     parser.add_argument("--fetch-script")
-    parser.add_argument("--first-at", type=int, default=40000000, help="planar: cycle of the mode 12h screenshot")
-    parser.add_argument("--second-at", type=int, default=400000000, help="planar: cycle of the DISPI screenshot")
     parser.add_argument("case", choices=["graphics", "planar", "linux"])
     args = parser.parse_args()
     {"graphics": graphics, "planar": planar, "linux": linux}[args.case](args)
