@@ -7,13 +7,15 @@
             pattern computed here.
   planar    planar_rom.asm draws mode 12h through write modes 2 and 0 with its own attribute
             palette and DAC, then DISPI 1024x768x32; both PNGs compared pixel-exact the same way.
+  text      text_rom.asm fills mode 03h with its own font and attributes and puts the cursor;
+            three PNGs (cursor on/off, blinking characters shown/hidden) compared pixel-exact.
   linux     the reference guest (scripts/fetch_guest.sh) booted with its console on the VGA
             (console=tty0): the script waits for the shell, types `echo $((6*7))x` with key
             events through SDL's event queue, waits for the answer, takes a PNG and dumps the
             text screen; the answer must be in the VGA text buffer on a line of its own.
 Screenshots stay in --work-dir (under build/) as artifacts.
 
-Usage: check_sdl.py --binary PATH --work-dir DIR [--rom PATH] [--fetch-script PATH] graphics|planar|linux
+Usage: check_sdl.py --binary PATH --work-dir DIR [--rom PATH] [--fetch-script PATH] graphics|planar|text|linux
 Standard library only; the caller runs it under xvfb-run.
 """
 import argparse
@@ -102,29 +104,31 @@ def run(command, timeout):
     return done
 
 
-def screenshots_of_rom(args, name, first_png, first_at, second_png, second_at, timeout):
-    """Runs the ROM in the window with --max-speed: a PNG at cycle first_at (--screenshot-at) and
-    one at second_at (a --script step, then quit); returns the two PNG paths."""
+def screenshots_of_rom(args, name, shots, timeout, extra=()):
+    """Runs the ROM in the window with --max-speed and takes the PNGs shots lists as (file, cycle):
+    all but the last through --screenshot-at, the last through a --script step, then quit; returns
+    the PNG paths in the same order."""
     os.makedirs(args.work_dir, exist_ok=True)
-    first = os.path.join(args.work_dir, first_png)
-    second = os.path.join(args.work_dir, second_png)
+    paths = [os.path.join(args.work_dir, png) for png, _ in shots]
     script = os.path.join(args.work_dir, f"{name}.script")
     stats = os.path.join(args.work_dir, f"{name}_stats.json")
-    for path in (first, second):
+    for path in paths:
         if os.path.exists(path):
             os.remove(path)
     with open(script, "w") as out:
-        out.write(f"# the ROM draws its second pattern after its delay loop\nat {second_at}\nscreenshot {second}\nquit\n")
-    done = run([args.binary, "--bios", args.rom, "--model", "p6", "--max-speed",
-                "--screenshot-at", f"{first_at}:{first}", "--script", script, "--stats", stats], timeout)
+        out.write(f"# the ROM has drawn its last pattern by then\nat {shots[-1][1]}\nscreenshot {paths[-1]}\nquit\n")
+    command = [args.binary, "--bios", args.rom, "--model", "p6", "--max-speed", *extra]
+    for path, (_, at) in zip(paths[:-1], shots[:-1]):
+        command += ["--screenshot-at", f"{at}:{path}"]
+    done = run(command + ["--script", script, "--stats", stats], timeout)
     if done.returncode != 0:
         fail(f"x86emu-sdl exited {done.returncode}")
     print("stats:", open(stats).read().strip())
-    return first, second
+    return paths
 
 
 def graphics(args):
-    mode13, dispi = screenshots_of_rom(args, "graphics", "mode13h.png", 5000000, "dispi_640x480x32.png", 300000000, 120)
+    mode13, dispi = screenshots_of_rom(args, "graphics", [("mode13h.png", 5000000), ("dispi_640x480x32.png", 300000000)], 120)
 
     def palette(i):
         return (widen(i & 63), widen((i >> 2) & 63), widen(63 - (i & 63)))
@@ -135,7 +139,7 @@ def graphics(args):
 
 def planar(args):
     """planar_rom.asm: mode 12h drawn through write modes 2 and 0, then DISPI 1024x768x32."""
-    mode12, dispi = screenshots_of_rom(args, "planar", "mode12h.png", 40000000, "dispi_1024x768x32.png", 400000000, 240)
+    mode12, dispi = screenshots_of_rom(args, "planar", [("mode12h.png", 40000000), ("dispi_1024x768x32.png", 400000000)], 240)
 
     def colour(c):  # the attribute palette entry of colour c, through the ROM's DAC
         i = (5 * c + 3) & 63
@@ -149,6 +153,53 @@ def planar(args):
 
     compare(mode12, 640, 480, mode12_pixel)
     compare(dispi, 1024, 768, lambda x, y: (x >> 2, y >> 2, (x + y) & 255))
+
+
+def text(args):
+    """text_rom.asm: 80x25 with its own font, attributes and the cursor on and off, then 80x50."""
+    mhz = 200
+    # Mode 03h timing (IBM's CRTC values, 28.322 MHz dot clock): (5Fh + 5) characters of 9 dots a
+    # line, vertical total 1BFh + 2 lines a frame; the cursor is on for 8 frames, off for 8.
+    frame_ns = (0x5F + 5) * 9 * (0x1BF + 2) / 28.322e6 * 1e9
+
+    def cursor_on_at(cycle):
+        return (int(cycle * 1000 / mhz / frame_ns) // 8) % 2 == 0
+
+    on_at, off_at = 10_000_000, 34_000_000
+    if not cursor_on_at(on_at) or cursor_on_at(off_at):
+        fail("the screenshot cycles do not fall in a cursor-on and a cursor-off phase")
+    on, off, rows50 = screenshots_of_rom(args, "text", [("text80x25_cursor_on.png", on_at),
+                                                        ("text80x25_cursor_off.png", off_at),
+                                                        ("text80x50.png", 200_000_000)], 120,
+                                         ["--mhz", str(mhz)])
+    attribute_palette = [0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x14, 0x07,
+                         0x38, 0x39, 0x3A, 0x3B, 0x3C, 0x3D, 0x3E, 0x3F]
+
+    def colour(c):  # attribute palette entry, then the ROM's DAC entry i = (i, 63 - i, 3i & 63)
+        i = attribute_palette[c]
+        return (widen(i), widen(63 - i), widen((3 * i) & 63))
+
+    def text_pixel(scan_lines, cell, cursor_cell):
+        def pixel(x, y):
+            column, dot, row, line = x // 9, x % 9, y // scan_lines, y % scan_lines
+            i = row * 80 + column
+            character, attribute = cell(i)
+            glyph = (5 * character + 29 * line) & 255
+            if i == cursor_cell and 0x0D <= line <= 0x0E:
+                glyph = 0xFF  # the cursor's scan lines: all eight dots in the foreground colour
+            if dot < 8:
+                lit = (glyph >> (7 - dot)) & 1
+            else:  # the 9th dot repeats the 8th for the line-drawing characters (attribute 10h bit 2)
+                lit = 0xC0 <= character <= 0xDF and (glyph & 1)
+            return colour(attribute & 15 if lit else attribute >> 4)
+        return pixel
+
+    def cell25(i):
+        return (7 * i) & 255, (3 * i) & 255
+
+    compare(on, 720, 400, text_pixel(16, cell25, 1000))
+    compare(off, 720, 400, text_pixel(16, cell25, None))
+    compare(rows50, 720, 400, text_pixel(8, lambda i: ((11 * i) & 255, (5 * i + 1) & 255), None))
 
 
 def linux(args):
@@ -199,9 +250,9 @@ def main():
     parser.add_argument("--work-dir", required=True)
     parser.add_argument("--rom")
     parser.add_argument("--fetch-script")
-    parser.add_argument("case", choices=["graphics", "planar", "linux"])
+    parser.add_argument("case", choices=["graphics", "planar", "text", "linux"])
     args = parser.parse_args()
-    {"graphics": graphics, "planar": planar, "linux": linux}[args.case](args)
+    {"graphics": graphics, "planar": planar, "text": text, "linux": linux}[args.case](args)
 
 
 if __name__ == "__main__":
