@@ -162,16 +162,19 @@ def text(args):
     # line, vertical total 1BFh + 2 lines a frame; the cursor is on for 8 frames, off for 8.
     frame_ns = (0x5F + 5) * 9 * (0x1BF + 2) / 28.322e6 * 1e9
 
-    def cursor_on_at(cycle):
-        return (int(cycle * 1000 / mhz / frame_ns) // 8) % 2 == 0
+    # Blinking characters are shown for 16 frames, hidden for 16.
+    def phase_on_at(cycle, frames):
+        return (int(cycle * 1000 / mhz / frame_ns) // frames) % 2 == 0
 
-    on_at, off_at = 10_000_000, 34_000_000
-    if not cursor_on_at(on_at) or cursor_on_at(off_at):
+    on_at, off_at, shown_at, hidden_at = 10_000_000, 34_000_000, 200_000_000, 240_000_000
+    if not phase_on_at(on_at, 8) or phase_on_at(off_at, 8):
         fail("the screenshot cycles do not fall in a cursor-on and a cursor-off phase")
-    on, off, rows50 = screenshots_of_rom(args, "text", [("text80x25_cursor_on.png", on_at),
-                                                        ("text80x25_cursor_off.png", off_at),
-                                                        ("text80x50.png", 200_000_000)], 120,
-                                         ["--mhz", str(mhz)])
+    if not phase_on_at(shown_at, 16) or phase_on_at(hidden_at, 16):
+        fail("the screenshot cycles do not fall in a blink-on and a blink-off phase")
+    on, off, shown, hidden = screenshots_of_rom(
+        args, "text", [("text80x25_cursor_on.png", on_at), ("text80x25_cursor_off.png", off_at),
+                       ("text80x50_blink_on.png", shown_at), ("text80x50_blink_off.png", hidden_at)],
+        120, ["--mhz", str(mhz)])
     attribute_palette = [0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x14, 0x07,
                          0x38, 0x39, 0x3A, 0x3B, 0x3C, 0x3D, 0x3E, 0x3F]
 
@@ -179,19 +182,26 @@ def text(args):
         i = attribute_palette[c]
         return (widen(i), widen(63 - i), widen((3 * i) & 63))
 
-    def text_pixel(scan_lines, cell, cursor_cell):
+    def text_pixel(scan_lines, cell, cursor_cell, blink=None):
+        """blink None: attribute bit 7 is a bright background; True/False: bit 7 blinks, now
+        shown/hidden, and backgrounds have three bits."""
         def pixel(x, y):
             column, dot, row, line = x // 9, x % 9, y // scan_lines, y % scan_lines
             i = row * 80 + column
             character, attribute = cell(i)
             glyph = (5 * character + 29 * line) & 255
+            background = attribute >> 4
+            if blink is not None:
+                background &= 7
+                if attribute & 0x80 and not blink:
+                    glyph = 0
             if i == cursor_cell and 0x0D <= line <= 0x0E:
                 glyph = 0xFF  # the cursor's scan lines: all eight dots in the foreground colour
             if dot < 8:
                 lit = (glyph >> (7 - dot)) & 1
             else:  # the 9th dot repeats the 8th for the line-drawing characters (attribute 10h bit 2)
                 lit = 0xC0 <= character <= 0xDF and (glyph & 1)
-            return colour(attribute & 15 if lit else attribute >> 4)
+            return colour(attribute & 15 if lit else background)
         return pixel
 
     def cell25(i):
@@ -199,7 +209,11 @@ def text(args):
 
     compare(on, 720, 400, text_pixel(16, cell25, 1000))
     compare(off, 720, 400, text_pixel(16, cell25, None))
-    compare(rows50, 720, 400, text_pixel(8, lambda i: ((11 * i) & 255, (5 * i + 1) & 255), None))
+    def cell50(i):
+        return (11 * i) & 255, (5 * i + 1) & 255
+
+    compare(shown, 720, 400, text_pixel(8, cell50, None, blink=True))
+    compare(hidden, 720, 400, text_pixel(8, cell50, None, blink=False))
 
 
 def linux(args):

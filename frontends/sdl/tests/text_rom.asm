@@ -8,7 +8,8 @@
 ;   80x25 (16 scan lines a row): cell i holds character (7i) & 255, attribute (3i) & 255; the
 ;     cursor at cell 1000 (row 12, column 40) on scan lines 0Dh-0Eh
 ;   after 40 vertical retraces, 80x50 (CRTC 09h = 47h: 8 scan lines a row), cursor off (0Ah bit
-;     5): cell i holds character (11i) & 255, attribute (5i + 1) & 255
+;     5), attribute 10h = 0Ch (attribute bit 7 blinks, 3-bit backgrounds): cell i holds character
+;     (11i) & 255, attribute (5i + 1) & 255
 bits 16
 cpu 386
 org 0
@@ -106,7 +107,13 @@ start:
     jz .retrace_start
     loop .retrace_end
 
-    ; 80x50: 8 scan lines a character row, cursor off
+    ; 80x50: 8 scan lines a character row, cursor off, attribute 10h = 0Ch: bit 7 blinks
+    in al, dx                   ; (DX = 3DAh) the attribute flip-flop to "index"
+    mov dx, 0x3C0
+    mov al, 0x30                ; index 10h with the palette address source on
+    out dx, al
+    mov al, 0x0C
+    out dx, al
     mov dx, 0x3D4
     mov ax, 0x4709
     out dx, ax
