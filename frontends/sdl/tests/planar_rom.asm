@@ -3,7 +3,7 @@
 ; write mode 05h and bit mask 08h, attribute palette 00h-0Fh, DAC 3C8h/3C9h) in mode 12h
 ; (640x480x16, IBM's register values), then a Bochs DISPI 1024x768x32 mode through the 64 KiB
 ; bank window. check_sdl.py computes the same pictures:
-;   attribute palette entry c = (5c + 3) & 63; DAC entry i = (i, 63 - i, (3i) & 63)
+;   attribute palette entry c = (5c + 3) & 63; DAC entry i = (i, 63 - i, (3i) & 63) (load_test_dac)
 ;   rows 0-239, write mode 2 one pixel at a time (bit mask 80h >> (x & 7), latches loaded by a
 ;     read): colour (x + y) & 15
 ;   rows 240-479, write mode 0 one plane at a time (map mask 1 << p): plane p's byte at column
@@ -39,26 +39,7 @@ start:
     jne .attribute
     mov al, 0x20
     out dx, al
-    ; DAC 0-63: (i, 63 - i, 3i & 63)
-    mov dx, 0x3C8
-    xor al, al
-    out dx, al
-    inc dx
-    xor bl, bl
-.dac:
-    mov al, bl
-    out dx, al
-    mov al, 63
-    sub al, bl
-    out dx, al
-    mov al, bl
-    mov ah, 3
-    mul ah
-    and al, 63
-    out dx, al
-    inc bl
-    cmp bl, 64
-    jne .dac
+    call load_test_dac
 
     mov ax, 0xA000
     mov es, ax

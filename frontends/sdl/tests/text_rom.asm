@@ -4,7 +4,7 @@
 ; status 1 bit 3 vertical retrace, DAC 3C8h/3C9h). check_sdl.py text computes the same pictures:
 ;   font: glyph row r (0-31) of character c is (5c + 29r) & 255, loaded into plane 2, map 0
 ;   registers: IBM's mode 03h values but attribute 10h = 04h (line graphics on, blink off, so bit 7
-;     of an attribute is a bright background); DAC entry i = (i, 63 - i, (3i) & 63)
+;     of an attribute is a bright background); DAC entry i = (i, 63 - i, (3i) & 63) (load_test_dac)
 ;   80x25 (16 scan lines a row): cell i holds character (7i) & 255, attribute (3i) & 255; the
 ;     cursor at cell 1000 (row 12, column 40) on scan lines 0Dh-0Eh
 ;   after 40 vertical retraces, 80x50 (CRTC 09h = 47h: 8 scan lines a row), cursor off (0Ah bit
@@ -57,26 +57,7 @@ start:
     mov dx, 0x3C6
     mov al, 0xFF
     out dx, al
-    ; DAC 0-63: (i, 63 - i, 3i & 63)
-    mov dx, 0x3C8
-    xor al, al
-    out dx, al
-    inc dx
-    xor bl, bl
-.dac:
-    mov al, bl
-    out dx, al
-    mov al, 63
-    sub al, bl
-    out dx, al
-    mov al, bl
-    mov ah, 3
-    mul ah
-    and al, 63
-    out dx, al
-    inc bl
-    cmp bl, 64
-    jne .dac
+    call load_test_dac
 
     ; 80x25: character 7i, attribute 3i
     mov ax, 0xB800
