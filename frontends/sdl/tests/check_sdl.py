@@ -5,6 +5,10 @@
             takes a PNG of each (--screenshot-at for the first, a --script step for the second)
             and this script decodes the PNGs (zlib, stdlib) and compares every pixel with the
             pattern computed here.
+  planar    planar_rom.asm draws mode 12h through write modes 2 and 0 with its own attribute
+            palette and DAC, then DISPI 1024x768x32; both PNGs compared pixel-exact the same way.
+  text      text_rom.asm fills mode 03h with its own font and attributes and puts the cursor;
+            three PNGs (cursor on/off, blinking characters shown/hidden) compared pixel-exact.
   linux     the reference guest (scripts/fetch_guest.sh) booted with its console on the VGA
             (console=tty0): the script waits for the shell, types `echo $((6*7))x` with key
             events through SDL's event queue, waits for the answer, takes a PNG and dumps the
@@ -42,7 +46,7 @@
 Screenshots stay in --work-dir (under build/) as artifacts.
 
 Usage: check_sdl.py --binary PATH --work-dir DIR [--rom PATH] [--fetch-script PATH]
-       graphics|linux|serial|report|hotkeys|typematic|mouse|resize
+       graphics|planar|text|linux|serial|report|hotkeys|typematic|mouse|resize
 Standard library only; the caller runs it under xvfb-run.
 """
 import argparse
@@ -133,28 +137,116 @@ def run(command, timeout):
     return done
 
 
-def graphics(args):
+def screenshots_of_rom(args, name, shots, timeout, extra=()):
+    """Runs the ROM in the window with --max-speed and takes the PNGs shots lists as (file, cycle):
+    all but the last through --screenshot-at, the last through a --script step, then quit; returns
+    the PNG paths in the same order."""
     os.makedirs(args.work_dir, exist_ok=True)
-    mode13 = os.path.join(args.work_dir, "mode13h.png")
-    dispi = os.path.join(args.work_dir, "dispi_640x480x32.png")
-    script = os.path.join(args.work_dir, "graphics.script")
-    stats = os.path.join(args.work_dir, "graphics_stats.json")
-    for path in (mode13, dispi):
+    paths = [os.path.join(args.work_dir, png) for png, _ in shots]
+    script = os.path.join(args.work_dir, f"{name}.script")
+    stats = os.path.join(args.work_dir, f"{name}_stats.json")
+    for path in paths:
         if os.path.exists(path):
             os.remove(path)
     with open(script, "w") as out:
-        out.write(f"# the ROM draws the DISPI pattern after its delay loop\nat 300000000\nscreenshot {dispi}\nquit\n")
-    done = run([args.binary, "--bios", args.rom, "--model", "p6", "--max-speed",
-                "--screenshot-at", f"5000000:{mode13}", "--script", script, "--stats", stats], 120)
+        out.write(f"# the ROM has drawn its last pattern by then\nat {shots[-1][1]}\nscreenshot {paths[-1]}\nquit\n")
+    command = [args.binary, "--bios", args.rom, "--model", "p6", "--max-speed", *extra]
+    for path, (_, at) in zip(paths[:-1], shots[:-1]):
+        command += ["--screenshot-at", f"{at}:{path}"]
+    done = run(command + ["--script", script, "--stats", stats], timeout)
     if done.returncode != 0:
         fail(f"x86emu-sdl exited {done.returncode}")
+    print("stats:", open(stats).read().strip())
+    return paths
+
+
+def graphics(args):
+    mode13, dispi = screenshots_of_rom(args, "graphics", [("mode13h.png", 5000000), ("dispi_640x480x32.png", 300000000)], 120)
 
     def palette(i):
         return (widen(i & 63), widen((i >> 2) & 63), widen(63 - (i & 63)))
 
     compare(mode13, 320, 200, lambda x, y: palette((x + 2 * y) & 255))
     compare(dispi, 640, 480, lambda x, y: (x & 255, y & 255, (x ^ y) & 255))
-    print("stats:", open(stats).read().strip())
+
+
+def planar(args):
+    """planar_rom.asm: mode 12h drawn through write modes 2 and 0, then DISPI 1024x768x32."""
+    mode12, dispi = screenshots_of_rom(args, "planar", [("mode12h.png", 40000000), ("dispi_1024x768x32.png", 400000000)], 240)
+
+    def colour(c):  # the attribute palette entry of colour c, through the ROM's DAC
+        i = (5 * c + 3) & 63
+        return (widen(i), widen(63 - i), widen((3 * i) & 63))
+
+    def mode12_pixel(x, y):
+        if y < 240:
+            return colour((x + y) & 15)
+        column, bit = x >> 3, 7 - (x & 7)
+        return colour(sum((((column * (2 * p + 1) + y) & 255) >> bit & 1) << p for p in range(4)))
+
+    compare(mode12, 640, 480, mode12_pixel)
+    compare(dispi, 1024, 768, lambda x, y: (x >> 2, y >> 2, (x + y) & 255))
+
+
+def text(args):
+    """text_rom.asm: 80x25 with its own font, attributes and the cursor on and off, then 80x50."""
+    mhz = 200
+    # Mode 03h timing (IBM's CRTC values, 28.322 MHz dot clock): (5Fh + 5) characters of 9 dots a
+    # line, vertical total 1BFh + 2 lines a frame; the cursor is on for 8 frames, off for 8.
+    frame_ns = (0x5F + 5) * 9 * (0x1BF + 2) / 28.322e6 * 1e9
+
+    # Blinking characters are shown for 16 frames, hidden for 16.
+    def phase_on_at(cycle, frames):
+        return (int(cycle * 1000 / mhz / frame_ns) // frames) % 2 == 0
+
+    on_at, off_at, shown_at, hidden_at = 10_000_000, 34_000_000, 200_000_000, 240_000_000
+    if not phase_on_at(on_at, 8) or phase_on_at(off_at, 8):
+        fail("the screenshot cycles do not fall in a cursor-on and a cursor-off phase")
+    if not phase_on_at(shown_at, 16) or phase_on_at(hidden_at, 16):
+        fail("the screenshot cycles do not fall in a blink-on and a blink-off phase")
+    on, off, shown, hidden = screenshots_of_rom(
+        args, "text", [("text80x25_cursor_on.png", on_at), ("text80x25_cursor_off.png", off_at),
+                       ("text80x50_blink_on.png", shown_at), ("text80x50_blink_off.png", hidden_at)],
+        120, ["--mhz", str(mhz)])
+    attribute_palette = [0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x14, 0x07,
+                         0x38, 0x39, 0x3A, 0x3B, 0x3C, 0x3D, 0x3E, 0x3F]
+
+    def colour(c):  # attribute palette entry, then the ROM's DAC entry i = (i, 63 - i, 3i & 63)
+        i = attribute_palette[c]
+        return (widen(i), widen(63 - i), widen((3 * i) & 63))
+
+    def text_pixel(scan_lines, cell, cursor_cell, blink=None):
+        """blink None: attribute bit 7 is a bright background; True/False: bit 7 blinks, now
+        shown/hidden, and backgrounds have three bits."""
+        def pixel(x, y):
+            column, dot, row, line = x // 9, x % 9, y // scan_lines, y % scan_lines
+            i = row * 80 + column
+            character, attribute = cell(i)
+            glyph = (5 * character + 29 * line) & 255
+            background = attribute >> 4
+            if blink is not None:
+                background &= 7
+                if attribute & 0x80 and not blink:
+                    glyph = 0
+            if i == cursor_cell and 0x0D <= line <= 0x0E:
+                glyph = 0xFF  # the cursor's scan lines: all eight dots in the foreground colour
+            if dot < 8:
+                lit = (glyph >> (7 - dot)) & 1
+            else:  # the 9th dot repeats the 8th for the line-drawing characters (attribute 10h bit 2)
+                lit = 0xC0 <= character <= 0xDF and (glyph & 1)
+            return colour(attribute & 15 if lit else background)
+        return pixel
+
+    def cell25(i):
+        return (7 * i) & 255, (3 * i) & 255
+
+    compare(on, 720, 400, text_pixel(16, cell25, 1000))
+    compare(off, 720, 400, text_pixel(16, cell25, None))
+    def cell50(i):
+        return (11 * i) & 255, (5 * i + 1) & 255
+
+    compare(shown, 720, 400, text_pixel(8, cell50, None, blink=True))
+    compare(hidden, 720, 400, text_pixel(8, cell50, None, blink=False))
 
 
 def fetch_guest(args):
@@ -460,10 +552,11 @@ def main():
     parser.add_argument("--work-dir", required=True)
     parser.add_argument("--rom")
     parser.add_argument("--fetch-script")
-    parser.add_argument("case", choices=["graphics", "linux", "serial", "report", "hotkeys", "typematic", "mouse", "resize"])
+    parser.add_argument("case", choices=["graphics", "planar", "text", "linux", "serial", "report", "hotkeys",
+                                         "typematic", "mouse", "resize"])
     args = parser.parse_args()
-    {"graphics": graphics, "linux": linux, "serial": serial, "report": report, "hotkeys": hotkeys,
-     "typematic": typematic, "mouse": mouse, "resize": resize}[args.case](args)
+    {"graphics": graphics, "planar": planar, "text": text, "linux": linux, "serial": serial, "report": report,
+     "hotkeys": hotkeys, "typematic": typematic, "mouse": mouse, "resize": resize}[args.case](args)
 
 
 if __name__ == "__main__":

@@ -16,70 +16,8 @@ start:
     mov ss, ax
     mov sp, 0x7000
     mov ds, ax
-    ; misc output: colour addresses (3Dxh), 25 MHz clock, sync polarities for 400 lines
-    mov dx, 0x3C2
-    mov al, 0x63
-    out dx, al
-    ; sequencer 00h-04h
-    mov dx, 0x3C4
-    mov si, seq_values
-    mov cx, 5
-    xor bl, bl
-.seq:
-    mov al, bl
-    out dx, al
-    inc dx
-    cs lodsb
-    out dx, al
-    dec dx
-    inc bl
-    loop .seq
-    ; CRTC: clear 11h's write protect first, then 00h-18h
-    mov dx, 0x3D4
-    mov ax, 0x0E11
-    out dx, ax
-    mov si, crtc_values
-    mov cx, 25
-    xor bl, bl
-.crtc:
-    mov al, bl
-    out dx, al
-    inc dx
-    cs lodsb
-    out dx, al
-    dec dx
-    inc bl
-    loop .crtc
-    ; graphics controller 00h-08h
-    mov dx, 0x3CE
-    mov si, gc_values
-    mov cx, 9
-    xor bl, bl
-.gc:
-    mov al, bl
-    out dx, al
-    inc dx
-    cs lodsb
-    out dx, al
-    dec dx
-    inc bl
-    loop .gc
-    ; attribute controller 00h-14h, then palette address source on (index bit 5)
-    mov dx, 0x3DA
-    in al, dx
-    mov dx, 0x3C0
-    mov si, ac_values
-    mov cx, 21
-    xor bl, bl
-.ac:
-    mov al, bl
-    out dx, al
-    cs lodsb
-    out dx, al
-    inc bl
-    loop .ac
-    mov al, 0x20
-    out dx, al
+    mov si, mode13_registers
+    call load_vga_registers
     ; DAC: 256 entries from index 0
     mov dx, 0x3C8
     xor al, al
@@ -195,12 +133,15 @@ start:
 .done:
     jmp .done                   ; the second screenshot is taken in here
 
+mode13_registers: db 0x63  ; misc output: colour addresses, 25 MHz clock, 400-line sync polarities
 seq_values:  db 0x03, 0x01, 0x0F, 0x00, 0x0E
 crtc_values: db 0x5F, 0x4F, 0x50, 0x82, 0x54, 0x80, 0xBF, 0x1F, 0x00, 0x41, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00
              db 0x9C, 0x8E, 0x8F, 0x28, 0x40, 0x96, 0xB9, 0xA3, 0xFF
 gc_values:   db 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x05, 0x0F, 0xFF
 ac_values:   db 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F
              db 0x41, 0x00, 0x0F, 0x00, 0x00
+
+%include "vga_registers.inc"
 
     times 0xFFF0 - ($ - $$) db 0xF4
 reset:
