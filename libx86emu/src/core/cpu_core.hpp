@@ -786,6 +786,17 @@ private:
     void check_instruction_breakpoint();
     void check_data_breakpoint(std::uint32_t linear, unsigned size, bool write);
     void execute_loop(std::uint64_t end_cycle, bool single_step, RunResult& result);
+    // The common case of execute_loop: instructions at boundaries where nothing rare is pending
+    // (plain_boundary); returns, without executing, at the first boundary that needs more.
+    void run_plain_instructions(std::uint64_t end_cycle, RunResult& result);
+    // #DB after an instruction: the single-step trap (TF was set before it) and/or the data
+    // breakpoints it hit (pending_debug_status).
+    void deliver_debug_traps(bool single_step_trap);
+    bool plain_boundary() const {
+        // Bitwise, not logical: one branch for all of them.
+        return !(halted | inhibit_interrupts | rep_in_progress | shutdown_ | instruction_watch_ |
+                 (pending_debug_status != 0) | ((eflags_ & (eflags::TF | eflags::RF)) != 0));
+    }
 
     // ---- hook configuration (debug_hooks.cpp): the embedder's settings, NOT guest state --------
     // Not in CpuState snapshots; reset() and set_state() keep them. The three flags summarise the
