@@ -287,12 +287,31 @@ std::uint8_t InstructionFetcher::next() {
     return c.read_physical8(phys);
 }
 
+// The hit path of fetch_decoded, inlined into the run loop: the fetch page's translation, one
+// slot, its three tags, and the CS limit (a cached instruction's last byte must still lie in CS).
+// Null when any of them fails; fetch_decoded then does the full fetch.
+inline const Insn* CpuCore::cached_decoded() {
+    const std::uint32_t linear = seg[CS].base + eip;
+    if ((linear >> 12) != fetch_page_) return nullptr;
+    const std::uint32_t phys = (fetch_physical_page_ << 12) | (linear & 0xFFF);
+    const CachedInsn& slot = decode_cache_[decode_slot_of(phys)];
+    if (slot.paddr != phys || slot.generation != page_generation_[fetch_backing_page_] || slot.mode != decode_mode())
+        return nullptr;
+    if (!traits.is8086 && eip + slot.insn.length - 1 > seg[CS].limit) return nullptr;
+    return &slot.insn;
+}
+
 const Insn& CpuCore::fetch_decoded() {
+    if (const Insn* hit = cached_decoded()) return *hit;
+    return fetch_and_decode();
+}
+
+const Insn& CpuCore::fetch_and_decode() {
     std::uint32_t phys = fetch_physical(seg[CS].base + eip);
     std::uint32_t page = fetch_backing_page_;
-    CachedInsn& slot = decode_cache_[(phys ^ (phys >> 15)) & (kDecodeCacheSize - 1)];
+    CachedInsn& slot = decode_cache_[decode_slot_of(phys)];
     if (slot.paddr == phys && slot.generation == page_generation_[page] && slot.mode == decode_mode()) {
-        // The limit check of a cached instruction: its last byte must still lie in CS.
+        // Cached, but beyond the CS limit now: decoding again raises the #GP where it belongs.
         std::uint32_t last = eip + slot.insn.length - 1;
         if (traits.is8086 || last <= seg[CS].limit) return slot.insn;
     }
@@ -366,7 +385,8 @@ void CpuCore::deliver_debug_traps(bool single_step_trap) {
 void CpuCore::run_plain_instructions(std::uint64_t end_cycle, RunResult& result) {
     if (!plain_boundary()) return;
     while (!any_signal() && cycles < end_cycle) {
-        const Insn& insn = fetch_decoded();
+        const Insn* hit = cached_decoded();
+        const Insn& insn = hit ? *hit : fetch_and_decode();
         next_eip = (eip + insn.length) & ip_mask();
         cycles += insn.cycles;
         insn.exec(*this, insn);

@@ -747,6 +747,9 @@ private:
     std::uint32_t decode_mode() const { return code32_ ? 1u : 0u; }
 
     const Insn& fetch_decoded();
+    const Insn* cached_decoded();           // the hit path alone (null: not cached or not usable)
+    [[gnu::noinline]] const Insn& fetch_and_decode();  // the miss path: fetch, decode, fill the slot
+    static std::uint32_t decode_slot_of(std::uint32_t paddr) { return (paddr ^ (paddr >> 15)) & (kDecodeCacheSize - 1); }
     void mark_code_page(std::uint32_t backing_page);
     void code_page_written(std::uint32_t backing_page);
     void forget_decoded_code();
