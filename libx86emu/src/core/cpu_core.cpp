@@ -295,9 +295,8 @@ inline const Insn* CpuCore::cached_decoded() {
     if ((linear >> 12) != fetch_page_) return nullptr;
     const std::uint32_t phys = (fetch_physical_page_ << 12) | (linear & 0xFFF);
     const CachedInsn& slot = decode_cache_[decode_slot_of(phys)];
-    if (slot.paddr != phys || slot.generation != page_generation_[fetch_backing_page_] || slot.mode != decode_mode())
-        return nullptr;
-    if (!traits.is8086 && eip + slot.insn.length - 1 > seg[CS].limit) return nullptr;
+    if (slot.paddr != phys || slot.generation != *fetch_generation_ || slot.mode != decode_mode()) return nullptr;
+    if (eip + slot.insn.length - 1 > fetch_limit_) return nullptr;
     return &slot.insn;
 }
 

@@ -347,7 +347,10 @@ public:
     };
     static AccessWindow window_of(const SegmentState& d, bool write, bool protected_rules);
     void refresh_all_segments();        // after a mode change (PE, VM)
-    void code_segment_changed() { code32_ = (seg[CS].attributes & 0x4000) != 0; }
+    void code_segment_changed() {
+        code32_ = (seg[CS].attributes & 0x4000) != 0;
+        fetch_limit_ = traits.is8086 ? 0xFFFFFFFFu : seg[CS].limit;
+    }
     bool code32() const { return code32_; }
     bool stack32() const { return (seg[SS].attributes & 0x4000) != 0; }
 
@@ -685,6 +688,7 @@ private:
             fetch_page_ = linear >> 12;
             fetch_physical_page_ = phys >> 12;
             fetch_backing_page_ = tlb_backing_page_[user_][0][(linear >> 12) % kTlbSize];
+            fetch_generation_ = &page_generation_[fetch_backing_page_];
             return phys;
         }
         return (fetch_physical_page_ << 12) | (linear & 0xFFF);
