@@ -287,12 +287,30 @@ std::uint8_t InstructionFetcher::next() {
     return c.read_physical8(phys);
 }
 
+// The hit path of fetch_decoded, inlined into the run loop: the fetch page's translation, one
+// slot, its three tags, and the CS limit (a cached instruction's last byte must still lie in CS).
+// Null when any of them fails; fetch_decoded then does the full fetch.
+inline const Insn* CpuCore::cached_decoded() {
+    const std::uint32_t linear = seg[CS].base + eip;
+    if ((linear >> 12) != fetch_page_) return nullptr;
+    const std::uint32_t phys = (fetch_physical_page_ << 12) | (linear & 0xFFF);
+    const CachedInsn& slot = decode_cache_[decode_slot_of(phys)];
+    if (slot.paddr != phys || slot.generation != *fetch_generation_ || slot.mode != decode_mode()) return nullptr;
+    if (eip + slot.insn.length - 1 > fetch_limit_) return nullptr;
+    return &slot.insn;
+}
+
 const Insn& CpuCore::fetch_decoded() {
+    if (const Insn* hit = cached_decoded()) return *hit;
+    return fetch_and_decode();
+}
+
+const Insn& CpuCore::fetch_and_decode() {
     std::uint32_t phys = fetch_physical(seg[CS].base + eip);
     std::uint32_t page = fetch_backing_page_;
-    CachedInsn& slot = decode_cache_[(phys ^ (phys >> 15)) & (kDecodeCacheSize - 1)];
+    CachedInsn& slot = decode_cache_[decode_slot_of(phys)];
     if (slot.paddr == phys && slot.generation == page_generation_[page] && slot.mode == decode_mode()) {
-        // The limit check of a cached instruction: its last byte must still lie in CS.
+        // Cached, but beyond the CS limit now: decoding again raises the #GP where it belongs.
         std::uint32_t last = eip + slot.insn.length - 1;
         if (traits.is8086 || last <= seg[CS].limit) return slot.insn;
     }
@@ -345,8 +363,50 @@ bool CpuCore::service_events() {
     return false;
 }
 
+void CpuCore::deliver_debug_traps(bool single_step_trap) {
+    // Debug traps after the instruction (SDM vol. 3 §17.3.1): single step (BS) and data
+    // breakpoints (Bn) are reported together in DR6.
+    dr[6] = (dr[6] & ~0xFu) | pending_debug_status | (single_step_trap ? 0x4000u : 0u);
+    pending_debug_status = 0;
+    rep_in_progress = false;
+    next_eip = eip;
+    interrupt(1, eip, EventKind::Exception);
+    eip = next_eip;
+}
+
+// The fast path of execute_loop: the exact effect of its slow iteration when, at the boundary,
+// no TF, RF, interrupt shadow, paused REP, pending debug trap, halt, shutdown or instruction
+// watch is pending and no signal is raised: then that iteration's tests and bookkeeping are
+// no-ops, and what is left is fetch, charge, execute, retire. An instruction that leaves a rare
+// condition behind finishes as the slow iteration would (retired unless its REP paused, its
+// data-breakpoint trap delivered); then, as for a signal or the budget, the slow iteration
+// handles the next boundary exactly as before.
+void CpuCore::run_plain_instructions(std::uint64_t end_cycle, RunResult& result) {
+    if (!plain_boundary()) return;
+    while (!any_signal() && cycles < end_cycle) {
+        const Insn* hit = cached_decoded();
+        const Insn& insn = hit ? *hit : fetch_and_decode();
+        next_eip = (eip + insn.length) & ip_mask();
+        cycles += insn.cycles;
+        insn.exec(*this, insn);
+        eip = next_eip;
+        if (!plain_boundary()) [[unlikely]] {
+            if (!rep_in_progress) {
+                ++instructions;
+                ++result.instructions;
+            }
+            // The data breakpoints this instruction hit trap after it (TF was clear before it).
+            if (pending_debug_status) deliver_debug_traps(false);
+            return;
+        }
+        ++instructions;
+        ++result.instructions;
+    }
+}
+
 void CpuCore::execute_loop(std::uint64_t end_cycle, bool single_step, RunResult& result) {
     for (;;) {
+        if (!single_step) run_plain_instructions(end_cycle, result);
         if (shutdown_) {
             result.reasons = result.reasons | StopReason::Shutdown;
             return;
@@ -411,16 +471,7 @@ void CpuCore::execute_loop(std::uint64_t end_cycle, bool single_step, RunResult&
             ++result.instructions;
         }
         // Single-step trap after the instruction (SDM vol. 3 §17.3.1.4).
-        if (trap || pending_debug_status) {
-            // Debug traps after the instruction (SDM vol. 3 §17.3.1): single step (BS) and
-            // data breakpoints (Bn) are reported together in DR6.
-            dr[6] = (dr[6] & ~0xFu) | pending_debug_status | (trap ? 0x4000u : 0u);
-            pending_debug_status = 0;
-            rep_in_progress = false;
-            next_eip = eip;
-            interrupt(1, eip, EventKind::Exception);
-            eip = next_eip;
-        }
+        if (trap || pending_debug_status) deliver_debug_traps(trap);
         if (single_step) {
             result.reasons = result.reasons | StopReason::Stepped;
             return;

@@ -356,7 +356,10 @@ public:
     };
     static AccessWindow window_of(const SegmentState& d, bool write, bool protected_rules);
     void refresh_all_segments();        // after a mode change (PE, VM)
-    void code_segment_changed() { code32_ = (seg[CS].attributes & 0x4000) != 0; }
+    void code_segment_changed() {
+        code32_ = (seg[CS].attributes & 0x4000) != 0;
+        fetch_limit_ = traits.is8086 ? 0xFFFFFFFFu : seg[CS].limit;
+    }
     bool code32() const { return code32_; }
     bool stack32() const { return (seg[SS].attributes & 0x4000) != 0; }
 
@@ -730,6 +733,7 @@ private:
             fetch_page_ = linear >> 12;
             fetch_physical_page_ = phys >> 12;
             fetch_backing_page_ = tlb_backing_page_[user_][0][(linear >> 12) % kTlbSize];
+            fetch_generation_ = &page_generation_[fetch_backing_page_];
             return phys;
         }
         return (fetch_physical_page_ << 12) | (linear & 0xFFF);
@@ -792,6 +796,9 @@ private:
     std::uint32_t decode_mode() const { return code32_ ? 1u : 0u; }
 
     const Insn& fetch_decoded();
+    const Insn* cached_decoded();           // the hit path alone (null: not cached or not usable)
+    [[gnu::noinline]] const Insn& fetch_and_decode();  // the miss path: fetch, decode, fill the slot
+    static std::uint32_t decode_slot_of(std::uint32_t paddr) { return (paddr ^ (paddr >> 15)) & (kDecodeCacheSize - 1); }
     void mark_code_page(std::uint32_t backing_page);
     void code_page_written(std::uint32_t backing_page);
     void forget_decoded_code();
@@ -831,6 +838,17 @@ private:
     void check_instruction_breakpoint();
     void check_data_breakpoint(std::uint32_t linear, unsigned size, bool write);
     void execute_loop(std::uint64_t end_cycle, bool single_step, RunResult& result);
+    // The common case of execute_loop: instructions at boundaries where nothing rare is pending
+    // (plain_boundary); returns, without executing, at the first boundary that needs more.
+    void run_plain_instructions(std::uint64_t end_cycle, RunResult& result);
+    // #DB after an instruction: the single-step trap (TF was set before it) and/or the data
+    // breakpoints it hit (pending_debug_status).
+    void deliver_debug_traps(bool single_step_trap);
+    bool plain_boundary() const {
+        // Bitwise, not logical: one branch for all of them.
+        return !(halted | inhibit_interrupts | rep_in_progress | shutdown_ | instruction_watch_ |
+                 (pending_debug_status != 0) | ((eflags_ & (eflags::TF | eflags::RF)) != 0));
+    }
 
     // ---- hook configuration (debug_hooks.cpp): the embedder's settings, NOT guest state --------
     // Not in CpuState snapshots; reset() and set_state() keep them. The three flags summarise the

@@ -53,6 +53,12 @@ struct CpuCoreCaches {
     // The translation of the linear page instructions were last fetched from: one compare per
     // instruction instead of a TLB lookup. Reset with the TLB and on privilege changes.
     std::uint32_t fetch_page_ = 0xFFFFFFFF, fetch_physical_page_ = 0, fetch_backing_page_ = 0;
+    // The fetch page's generation counter (in page_generation_, which never moves), so that a
+    // lookup loads the generation without indexing; valid while fetch_page_ is.
+    const std::uint32_t* fetch_generation_ = nullptr;
+    // The last offset a cached instruction may reach: CS's limit, or none on the 8086 (its IP
+    // wraps instead, and a wrapping instruction is never cached). Set with code32_.
+    std::uint32_t fetch_limit_ = 0xFFFFFFFF;
     // Decoded code is tracked per backing page (page_generation_, page_has_code_), not per
     // physical page, so that an alias or the A20 gate cannot hide a write to code. Beside each
     // TLB entry, the backing page of its physical page, asked of the Bus when the entry is
