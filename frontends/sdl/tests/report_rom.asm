@@ -26,7 +26,6 @@ start:
 
 message: db "sdl debugcon", 10, 0
 
-    times 4096 - 16 - ($ - $$) db 0
-reset:                          ; the reset vector, F000:FFF0 (the image's last 16 bytes)
-    jmp 0xF000:start
-    times 4096 - ($ - $$) db 0
+%include "debug_console.inc"
+
+    rom_tail

@@ -15,26 +15,12 @@ start:
     test al, 1
     jz .poll
     in al, 0x60
-    mov ah, al
-    shr al, 4
-    call hex_digit
-    mov al, ah
-    and al, 0x0F
-    call hex_digit
+    call hex_byte
     mov al, ' '
     out dx, al
     jmp .poll
 
-hex_digit:                      ; AL = 0..15 -> its digit on the debug console
-    add al, '0'
-    cmp al, '9'
-    jbe .out
-    add al, 'A' - '9' - 1
-.out:
-    out dx, al
-    ret
+%include "debug_console.inc"
 
-    times 4096 - 16 - ($ - $$) db 0
-reset:                          ; the reset vector, F000:FFF0 (the image's last 16 bytes)
-    jmp 0xF000:start
-    times 4096 - ($ - $$) db 0
+
+    rom_tail

@@ -65,24 +65,9 @@ hex_dword:                      ; EBX as 8 hex digits
     loop .byte
     ret
 
-hex_byte:                       ; AL as 2 hex digits
-    push ax
-    shr al, 4
-    call hex_digit
-    pop ax
-    and al, 0x0F
-hex_digit:                      ; AL = 0..15 -> its digit
-    add al, '0'
-    cmp al, '9'
-    jbe .out
-    add al, 'A' - '9' - 1
-.out:
-    out dx, al
-    ret
+%include "debug_console.inc"
+
 
 ready: db "ready", 10, 0
 
-    times 4096 - 16 - ($ - $$) db 0
-reset:                          ; the reset vector, F000:FFF0 (the image's last 16 bytes)
-    jmp 0xF000:start
-    times 4096 - ($ - $$) db 0
+    rom_tail
