@@ -38,4 +38,5 @@ start:
 %include "debug_console.inc"
 
 
-    rom_tail
+%include "rom_image.inc"
+    rom_tail 4096, 0

@@ -177,7 +177,5 @@ dispi_settings:
 
 %include "vga_registers.inc"
 
-    times 0xFFF0 - ($ - $$) db 0xF4
-reset:
-    jmp 0xF000:start
-    times 0x10000 - ($ - $$) db 0xF4
+%include "rom_image.inc"
+    rom_tail 0x10000, 0xF4  ; HLT fill

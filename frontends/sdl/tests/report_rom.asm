@@ -26,6 +26,6 @@ start:
 
 message: db "sdl debugcon", 10, 0
 
-%include "debug_console.inc"
 
-    rom_tail
+%include "rom_image.inc"
+    rom_tail 4096, 0

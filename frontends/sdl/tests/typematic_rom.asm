@@ -70,4 +70,5 @@ hex_dword:                      ; EBX as 8 hex digits
 
 ready: db "ready", 10, 0
 
-    rom_tail
+%include "rom_image.inc"
+    rom_tail 4096, 0
