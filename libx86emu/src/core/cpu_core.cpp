@@ -244,6 +244,7 @@ void CpuCore::mark_code_page(std::uint32_t backing_page) {
 void CpuCore::code_page_written(std::uint32_t backing_page) {
     ++page_generation_[backing_page];
     page_has_code_[backing_page] = 0;
+    raise_signal(kSignalBlockEnd);  // the running block may be this code
 }
 
 void CpuCore::invalidate_code(std::uint32_t paddr, std::uint32_t length) {
@@ -254,11 +255,14 @@ void CpuCore::invalidate_code(std::uint32_t paddr, std::uint32_t length) {
         ++page_generation_[backing_page_of(p << 12)];
         if (p == last) break;
     }
+    raise_signal(kSignalBlockEnd);
 }
 
 void CpuCore::forget_decoded_code() {
     // Only the tags: the instruction being executed may be one of these slots.
     for (unsigned k = 0; k < kDecodeCacheSize; ++k) decode_cache_[k].mode = 0xFF;
+    forget_blocks();
+    raise_signal(kSignalBlockEnd);
 }
 
 // The map changed: which storage a physical page shows may have changed with it, so the decoded
@@ -300,6 +304,18 @@ inline const Insn* CpuCore::cached_decoded() {
     return &slot.insn;
 }
 
+// The hit path of the block lookup, inlined into the run loop: cached_decoded's tests, once per
+// block, with the CS limit applied to the block's last byte.
+inline const CpuCoreCaches::DecodedBlock* CpuCore::cached_block() {
+    const std::uint32_t linear = seg[CS].base + eip;
+    if ((linear >> 12) != fetch_page_) return nullptr;
+    const std::uint32_t phys = (fetch_physical_page_ << 12) | (linear & 0xFFF);
+    const DecodedBlock& block = blocks_[block_slot_of(phys)];
+    if (block.paddr != phys || block.generation != *fetch_generation_ || block.mode != decode_mode()) return nullptr;
+    if (eip + block.bytes - 1 > fetch_limit_) return nullptr;
+    return &block;
+}
+
 const Insn& CpuCore::fetch_decoded() {
     if (const Insn* hit = cached_decoded()) return *hit;
     return fetch_and_decode();
@@ -311,8 +327,7 @@ const Insn& CpuCore::fetch_and_decode() {
     CachedInsn& slot = decode_cache_[decode_slot_of(phys)];
     if (slot.paddr == phys && slot.generation == page_generation_[page] && slot.mode == decode_mode()) {
         // Cached, but beyond the CS limit now: decoding again raises the #GP where it belongs.
-        std::uint32_t last = eip + slot.insn.length - 1;
-        if (traits.is8086 || last <= seg[CS].limit) return slot.insn;
+        if (eip + slot.insn.length - 1 <= fetch_limit_) return slot.insn;
     }
     InstructionFetcher f{*this};
     decode_instruction(*this, f, scratch_insn_);
@@ -377,36 +392,62 @@ void CpuCore::deliver_debug_traps(bool single_step_trap) {
 // The fast path of execute_loop: the exact effect of its slow iteration when, at the boundary,
 // no TF, RF, interrupt shadow, paused REP, pending debug trap, halt, shutdown or instruction
 // watch is pending and no signal is raised: then that iteration's tests and bookkeeping are
-// no-ops, and what is left is fetch, charge, execute, retire. An instruction that leaves a rare
-// condition behind finishes as the slow iteration would (retired unless its REP paused, its
-// data-breakpoint trap delivered); then, as for a signal or the budget, the slow iteration
-// handles the next boundary exactly as before.
-void CpuCore::run_plain_instructions(std::uint64_t end_cycle, RunResult& result) {
+// no-ops, and what is left is fetch, charge, execute, retire. It runs decoded blocks
+// (decoded_blocks.cpp): inside one, an instruction cannot create any of those conditions except
+// through a signal (a data breakpoint, a write to code: kSignalBlockEnd), so between two of its
+// instructions only the signal word and the budget are tested, exactly where the slow iteration
+// tests them; the block's last instruction, which may change anything, is followed by the whole
+// test. An instruction that leaves a rare condition behind finishes as the slow iteration would
+// (retired unless its REP paused, its data-breakpoint trap delivered); then, as for a signal or
+// the budget, the slow iteration handles the next boundary exactly as before.
+void CpuCore::run_plain_instructions(std::uint64_t end_cycle) {
     if (!plain_boundary()) return;
     while (!any_signal() && cycles < end_cycle) {
-        const Insn* hit = cached_decoded();
-        const Insn& insn = hit ? *hit : fetch_and_decode();
-        next_eip = (eip + insn.length) & ip_mask();
-        cycles += insn.cycles;
-        insn.exec(*this, insn);
+        const DecodedBlock* block = cached_block();
+        if (!block) [[unlikely]] block = build_block();
+        const Insn* insn;
+        if (block) [[likely]] {
+            insn = &block_insns_[block->first];
+            const Insn* const last = insn + block->count - 1;
+            // Constant inside a block: no instruction before its last can change CS.
+            // No instruction before the last can change CS:EIP but by its length, and none
+            // reaches past the CS limit (cached_block), so IP cannot wrap before it either.
+            std::uint32_t ip = eip;
+            for (; insn != last; ++insn) {
+                ip += insn->length;
+                next_eip = ip;
+                cycles += insn->cycles;
+                insn->exec(*this, *insn);
+                eip = ip;
+                ++instructions;
+                if (any_signal() || cycles >= end_cycle) [[unlikely]] {
+                    // A data breakpoint's trap follows the instruction that hit it.
+                    if (pending_debug_status) deliver_debug_traps(false);
+                    return;
+                }
+            }
+        } else {
+            insn = &fetch_and_decode();  // not decodable as a block: one instruction as before
+        }
+        next_eip = (eip + insn->length) & ip_mask();
+        cycles += insn->cycles;
+        insn->exec(*this, *insn);
         eip = next_eip;
         if (!plain_boundary()) [[unlikely]] {
             if (!rep_in_progress) {
                 ++instructions;
-                ++result.instructions;
             }
             // The data breakpoints this instruction hit trap after it (TF was clear before it).
             if (pending_debug_status) deliver_debug_traps(false);
             return;
         }
         ++instructions;
-        ++result.instructions;
     }
 }
 
 void CpuCore::execute_loop(std::uint64_t end_cycle, bool single_step, RunResult& result) {
     for (;;) {
-        if (!single_step) run_plain_instructions(end_cycle, result);
+        if (!single_step) run_plain_instructions(end_cycle);
         if (shutdown_) {
             result.reasons = result.reasons | StopReason::Shutdown;
             return;
@@ -418,6 +459,7 @@ void CpuCore::execute_loop(std::uint64_t end_cycle, bool single_step, RunResult&
                 report_requested_stop(result);
                 return;
             }
+            if (raised & kSignalBlockEnd) clear_signal(kSignalBlockEnd);
             if (raised & kSignalDeadline) {
                 clear_signal(kSignalDeadline);
                 end_cycle = end_cycle_;
@@ -468,7 +510,6 @@ void CpuCore::execute_loop(std::uint64_t end_cycle, bool single_step, RunResult&
         // its last iteration is done.
         if (!rep_in_progress) {
             ++instructions;
-            ++result.instructions;
         }
         // Single-step trap after the instruction (SDM vol. 3 §17.3.1.4).
         if (trap || pending_debug_status) deliver_debug_traps(trap);
@@ -482,6 +523,7 @@ void CpuCore::execute_loop(std::uint64_t end_cycle, bool single_step, RunResult&
 RunResult CpuCore::run(std::uint64_t cycle_budget, bool single_step) {
     RunResult result;
     std::uint64_t start = cycles;
+    run_start_instructions_ = instructions;
     // Saturated: a budget of "forever" (UINT64_MAX) must not wrap to an end in the past.
     end_cycle_ = single_step || cycle_budget > ~cycles ? ~std::uint64_t{0} : cycles + cycle_budget;
     single_step_ = single_step;
@@ -509,6 +551,7 @@ RunResult CpuCore::run(std::uint64_t cycle_budget, bool single_step) {
     if (single_step && (read_signals() & (kSignalStop | kSignalHookStop))) report_requested_stop(result);
     if (rep_in_progress) result.reasons = result.reasons | StopReason::RepInProgress;
     result.cycles = cycles - start;
+    result.instructions = instructions - run_start_instructions_;
     return result;
 }
 

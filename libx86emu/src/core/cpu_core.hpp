@@ -18,6 +18,7 @@
 // after every check that can fault has passed, so a faulting instruction leaves no trace.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <bit>
 #include <cstdint>
@@ -155,6 +156,10 @@ public:
         kSignalDeadline = 1u << 3,  // end_cycle_ was pulled in (pull_deadline): reload it
         // A hook or Cpu::stop() asked to stop (pending_stop_ says why); CPU thread only.
         kSignalHookStop = 1u << 4,
+        // Something a running decoded block relies on may have changed (its code was written,
+        // the memory map or a data breakpoint fired): end the block after this instruction and
+        // take the full boundary. CPU thread only.
+        kSignalBlockEnd = 1u << 5,
     };
     std::atomic<std::uint32_t> signals{0};
     void raise_signal(std::uint32_t bits) { signals.fetch_or(bits, std::memory_order_release); }
@@ -358,7 +363,9 @@ public:
     void refresh_all_segments();        // after a mode change (PE, VM)
     void code_segment_changed() {
         code32_ = (seg[CS].attributes & 0x4000) != 0;
-        fetch_limit_ = traits.is8086 ? 0xFFFFFFFFu : seg[CS].limit;
+        // 16-bit code reaches offset FFFFh at most: past it the 80286 and later raise #GP and
+        // the 8086 wraps IP (an instruction that wraps is never cached).
+        fetch_limit_ = traits.is8086 ? 0xFFFFu : code32_ ? seg[CS].limit : std::min(seg[CS].limit, 0xFFFFu);
     }
     bool code32() const { return code32_; }
     bool stack32() const { return (seg[SS].attributes & 0x4000) != 0; }
@@ -628,6 +635,9 @@ private:
 
     std::uint64_t end_cycle_ = 0;
     bool single_step_ = false;  // the current run() is a step()
+    // `instructions` when the current run() began: the run's count (RunResult::instructions) is
+    // the difference, so the loops count each instruction once.
+    std::uint64_t run_start_instructions_ = 0;
 
     bool segment_access_ok(unsigned s, bool write, std::uint32_t offset, unsigned size) const {
         const SegmentCheck& c = checks_[s][write];
@@ -797,6 +807,13 @@ private:
 
     const Insn& fetch_decoded();
     const Insn* cached_decoded();           // the hit path alone (null: not cached or not usable)
+    // Decoded blocks (decoded_blocks.cpp): the lookup's hit path (null: none usable here), the
+    // miss path that decodes one (null: not even its first instruction can be), and forgetting
+    // them all.
+    const DecodedBlock* cached_block();
+    [[gnu::noinline]] const DecodedBlock* build_block();
+    static std::uint32_t block_slot_of(std::uint32_t paddr) { return (paddr ^ (paddr >> 13)) & (kBlockTableSize - 1); }
+    void forget_blocks();
     [[gnu::noinline]] const Insn& fetch_and_decode();  // the miss path: fetch, decode, fill the slot
     static std::uint32_t decode_slot_of(std::uint32_t paddr) { return (paddr ^ (paddr >> 15)) & (kDecodeCacheSize - 1); }
     void mark_code_page(std::uint32_t backing_page);
@@ -840,7 +857,7 @@ private:
     void execute_loop(std::uint64_t end_cycle, bool single_step, RunResult& result);
     // The common case of execute_loop: instructions at boundaries where nothing rare is pending
     // (plain_boundary); returns, without executing, at the first boundary that needs more.
-    void run_plain_instructions(std::uint64_t end_cycle, RunResult& result);
+    void run_plain_instructions(std::uint64_t end_cycle);
     // #DB after an instruction: the single-step trap (TF was set before it) and/or the data
     // breakpoints it hit (pending_debug_status).
     void deliver_debug_traps(bool single_step_trap);

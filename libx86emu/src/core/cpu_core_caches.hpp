@@ -20,7 +20,9 @@ struct CpuCoreCaches {
     explicit CpuCoreCaches(std::uint32_t address_mask)
         : decode_cache_(std::make_unique<CachedInsn[]>(kDecodeCacheSize)),
           page_generation_((std::size_t{address_mask} + 1) >> 12, 0),
-          page_has_code_((std::size_t{address_mask} + 1) >> 12, 0) {}
+          page_has_code_((std::size_t{address_mask} + 1) >> 12, 0) {
+        block_insns_.reserve(kBlockInsnPoolSize);
+    }
 
     // ---- segment access windows ----------------------------------------------------------
     // Each window as "offset - first < starts[size]": one subtraction and one comparison per
@@ -88,6 +90,31 @@ struct CpuCoreCaches {
     std::vector<std::uint32_t> page_generation_;
     std::vector<std::uint8_t> page_has_code_;
     Insn scratch_insn_;  // instructions that cannot be cached (page- or wrap-crossing)
+
+    // ---- decoded blocks (decoded_blocks.cpp) ---------------------------------------------
+    // The run loop's fast path executes straight-line runs of instructions decoded once: a
+    // block starts at a physical address, lies in one page, and ends after its first
+    // instruction that can change what the rest would assume (a transfer, a mode or paging
+    // change, an interrupt shadow, a REP, I/O, x87: continues_block), or at kMaxBlockInsns.
+    // Checked once per block like a cached instruction (the three tags and the CS limit for
+    // its last byte); keyed and invalidated exactly like decode_cache_ (the backing page's
+    // generation). A jump into the middle of a block starts a block of its own.
+    struct DecodedBlock {  // 16 bytes
+        std::uint32_t paddr = 0xFFFFFFFF;
+        std::uint32_t generation = 0;
+        std::uint8_t mode = 0xFF;
+        std::uint8_t count = 0;    // instructions, 1 to kMaxBlockInsns
+        std::uint16_t bytes = 0;   // their total length
+        std::uint32_t first = 0;   // index of the first one in block_insns_
+    };
+    static constexpr unsigned kBlockTableSize = 1u << 13;
+    static constexpr unsigned kMaxBlockInsns = 32;
+    // The decoded instructions of every block, in order; when full, every block is forgotten
+    // and it starts again empty (only between blocks: no block is running then). Reserved
+    // once and never reallocated, so that a running block's records cannot move.
+    static constexpr unsigned kBlockInsnPoolSize = 1u << 16;
+    std::unique_ptr<DecodedBlock[]> blocks_ = std::make_unique<DecodedBlock[]>(kBlockTableSize);
+    std::vector<Insn> block_insns_;
 };
 
 }  // namespace x86emu

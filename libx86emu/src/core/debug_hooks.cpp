@@ -166,7 +166,7 @@ RunResult CpuCore::run_limited(const RunLimits& limits) {
 bool CpuCore::watched_boundary(RunResult& result) {
     // Called by the run loop before it leaves the boundary (clears the interrupt shadow, takes
     // over a paused REP): stopping here leaves the CPU exactly at it.
-    if (run_max_instructions_ && result.instructions >= *run_max_instructions_) {
+    if (run_max_instructions_ && instructions - run_start_instructions_ >= *run_max_instructions_) {
         result.reasons = result.reasons | StopReason::InstructionLimit;
         return false;
     }

@@ -239,7 +239,10 @@ void CpuCore::check_data_breakpoint(std::uint32_t linear, unsigned size, bool wr
         unsigned len = ((dr[7] >> (18 + 4 * n)) & 3) + 1;
         if (len == 3) len = 4;
         std::uint32_t first = dr[n] & ~(len - 1);
-        if (linear <= first + len - 1 && first <= linear + size - 1) pending_debug_status |= 1u << n;
+        if (linear <= first + len - 1 && first <= linear + size - 1) {
+            pending_debug_status |= 1u << n;
+            raise_signal(kSignalBlockEnd);  // the trap follows this instruction, not its block
+        }
     }
 }
 

@@ -1,0 +1,127 @@
+// x86emu — decoded blocks (CpuCoreCaches, "decoded blocks"): straight-line runs of instructions
+// decoded once from one page, which the run loop's fast path executes with one lookup per
+// block instead of one per instruction (docs/ARCHITECTURE.md, "The run loop"). What a block may
+// hold follows from what the fast path stops testing inside it: an instruction in the middle of
+// a block must leave CS:EIP sequential, CS, the paging structures, EFLAGS.TF/RF/IF, the
+// interrupt shadow and the halt state alone, and must not pause as a REP does. The instruction
+// bytes are those of the fetch page's host storage (RAM or ROM, never MMIO, whose reads may have
+// side effects), limited by the CS limit and, for 16-bit code, the 64 KiB IP range, exactly as
+// InstructionFetcher would read them (Intel SDM vol. 3 §5.3 limit checking, vol. 2 §2.3.11
+// instruction length).
+#include <algorithm>
+
+#include "core/cpu_core.hpp"
+#include "core/decode/decoder.hpp"
+#include "core/decode/opcode_table.hpp"
+
+namespace x86emu {
+
+namespace {
+
+// Whether the instruction after `insn` may run in the same block: true for the instruction
+// classes whose handlers only compute, load and store (a fault they raise leaves the block by the
+// exception, as it leaves the per-instruction path). Everything else ends its block: transfers,
+// segment loads (MOV/POP SS starts an interrupt shadow, any load may change the windows), flag
+// loads (POPF, STI, CLI, IRET), I/O, HLT, x87 (WAIT and FERR freeze, #MF), system instructions,
+// string instructions with a REP prefix (they pause between iterations) and #UD (a hook may skip
+// it).
+bool continues_block(const Insn& insn, Handler undefined) {
+    if (insn.rep != Insn::kNoRep || insn.exec == undefined || insn.x87_row != 0xFFFF) return false;
+    switch (opcode_rows()[insn.row].timing) {
+    case TimingClass::AluRegRM: case TimingClass::AluMemReg: case TimingClass::AluRMImm:
+    case TimingClass::AluAccImm: case TimingClass::CmpMemReg: case TimingClass::CmpRMImm:
+    case TimingClass::TestRM: case TimingClass::TestRMImm: case TimingClass::TestAccImm:
+    case TimingClass::MovLoad: case TimingClass::MovStore: case TimingClass::MovRegImm:
+    case TimingClass::MovRMImm: case TimingClass::MovAccMoffs: case TimingClass::MovMoffsAcc:
+    case TimingClass::MovRMSreg: case TimingClass::Lea: case TimingClass::IncDecReg:
+    case TimingClass::IncDecRM: case TimingClass::NotNegRM: case TimingClass::XchgRM:
+    case TimingClass::XchgAcc: case TimingClass::Nop: case TimingClass::PushReg:
+    case TimingClass::PushSreg: case TimingClass::PushRM: case TimingClass::PushImm:
+    case TimingClass::PopReg: case TimingClass::PopRM: case TimingClass::Pusha:
+    case TimingClass::Popa: case TimingClass::Pushf: case TimingClass::Enter:
+    case TimingClass::Leave: case TimingClass::Cbw: case TimingClass::Cwd:
+    case TimingClass::Sahf: case TimingClass::Lahf: case TimingClass::FlagOp:
+    case TimingClass::Shift1: case TimingClass::ShiftCL: case TimingClass::ShiftImm:
+    case TimingClass::RotateCarry: case TimingClass::Mul8: case TimingClass::Mul16:
+    case TimingClass::Mul32: case TimingClass::Imul8: case TimingClass::Imul16:
+    case TimingClass::Imul32: case TimingClass::ImulRegRM: case TimingClass::Div8:
+    case TimingClass::Div16: case TimingClass::Div32: case TimingClass::Idiv8:
+    case TimingClass::Idiv16: case TimingClass::Idiv32: case TimingClass::Daa:
+    case TimingClass::Aaa: case TimingClass::Aam: case TimingClass::Aad:
+    case TimingClass::Salc: case TimingClass::Xlat: case TimingClass::Bound:
+    case TimingClass::Movs: case TimingClass::Cmps: case TimingClass::Scas:
+    case TimingClass::Lods: case TimingClass::Stos: case TimingClass::BitTest:
+    case TimingClass::BitTestModify: case TimingClass::BitTestImm: case TimingClass::BitTestModifyImm:
+    case TimingClass::BitScan: case TimingClass::DoubleShift: case TimingClass::Setcc:
+    case TimingClass::MovExtend: case TimingClass::Bswap: case TimingClass::Xadd:
+    case TimingClass::Cmpxchg: case TimingClass::Cmpxchg8b: case TimingClass::Cmov:
+        return true;
+    default:
+        return false;
+    }
+}
+
+}  // namespace
+
+// The miss path of the block lookup: decodes a block at CS:EIP into the table slot of its
+// physical address. Null when not even its first instruction can be decoded from the fetch
+// page's storage (MMIO, a page- or limit-crossing instruction, one beyond the maximum length):
+// the run loop then takes that instruction through fetch_and_decode, which raises what the
+// fetch raises. The fetch page's translation is made here first, so a #PF on the fetch is raised
+// where the per-instruction path raises it.
+const CpuCoreCaches::DecodedBlock* CpuCore::build_block() {
+    const std::uint32_t phys = fetch_physical(seg[CS].base + eip);
+    const std::uint8_t* page = bus.host_page(phys & ~0xFFFu, false);
+    if (!page) return nullptr;
+    if (block_insns_.size() + kMaxBlockInsns > kBlockInsnPoolSize) {
+        forget_blocks();
+        block_insns_.clear();
+    }
+    const Handler undefined = undefined_opcode_handler(traits.model);
+    const DecodeContext context{traits, timing, code32(), has_fpu};
+    // The last offset an instruction byte may have: the CS limit (fetch_limit_ already stops
+    // 16-bit code at FFFFh).
+    const std::uint32_t last_offset = fetch_limit_;
+    const std::uint32_t first = static_cast<std::uint32_t>(block_insns_.size());
+    std::uint32_t bytes = 0;
+    unsigned count = 0;
+    for (;;) {
+        const std::uint32_t in_page = (phys & 0xFFF) + bytes;
+        const std::uint32_t offset = eip + bytes;
+        if (in_page >= 0x1000 || offset < eip || offset > last_offset) break;
+        const std::uint32_t available = static_cast<std::uint32_t>(
+            std::min<std::uint64_t>(0x1000 - in_page, std::uint64_t{last_offset} - offset + 1));
+        BufferFetcher fetcher{page + in_page, available, traits.max_insn_length};
+        Insn& insn = block_insns_.emplace_back();
+        try {
+            decode_with(context, fetcher, insn);
+        } catch (const BufferFetcher::Truncated&) {
+            block_insns_.pop_back();
+            break;
+        } catch (const BufferFetcher::TooLong&) {
+            block_insns_.pop_back();
+            break;
+        }
+        bytes += insn.length;
+        ++count;
+        if (count == kMaxBlockInsns || !continues_block(insn, undefined)) break;
+    }
+    if (count == 0) return nullptr;
+    mark_code_page(fetch_backing_page_);
+    DecodedBlock& block = blocks_[block_slot_of(phys)];
+    block.paddr = phys;
+    block.generation = *fetch_generation_;
+    block.mode = static_cast<std::uint8_t>(decode_mode());
+    block.count = static_cast<std::uint8_t>(count);
+    block.bytes = static_cast<std::uint16_t>(bytes);
+    block.first = first;
+    return &block;
+}
+
+// Only the tags: a block may be running (a map change from inside an instruction); its records
+// stay where they are until the pool is next emptied, between blocks (build_block).
+void CpuCore::forget_blocks() {
+    for (unsigned k = 0; k < kBlockTableSize; ++k) blocks_[k].mode = 0xFF;
+}
+
+}  // namespace x86emu
