@@ -395,13 +395,15 @@ void CpuCore::deliver_debug_traps(bool single_step_trap) {
 // no-ops, and what is left is fetch, charge, execute, retire. It runs decoded blocks
 // (decoded_blocks.cpp): inside one, an instruction cannot create any of those conditions except
 // through a signal (a data breakpoint, a write to code: kSignalBlockEnd), so between two of its
-// instructions only the signal word and the budget are tested, exactly where the slow iteration
-// tests them; the block's last instruction, which may change anything, is followed by the whole
+// instructions only the budget and the signals are tested (one comparison: fast_stop_cycle_),
+// exactly where the slow iteration tests them; the block's last instruction, which may change anything, is followed by the whole
 // test. An instruction that leaves a rare condition behind finishes as the slow iteration would
 // (retired unless its REP paused, its data-breakpoint trap delivered); then, as for a signal or
 // the budget, the slow iteration handles the next boundary exactly as before.
 void CpuCore::run_plain_instructions(std::uint64_t end_cycle) {
     if (!plain_boundary()) return;
+    // Stored before the signal word is read: a signal raised from here on zeroes it.
+    fast_stop_cycle_.store(end_cycle, std::memory_order_relaxed);
     while (!any_signal() && cycles < end_cycle) {
         const DecodedBlock* block = cached_block();
         if (!block) [[unlikely]] block = build_block();
@@ -420,7 +422,7 @@ void CpuCore::run_plain_instructions(std::uint64_t end_cycle) {
                 insn->exec(*this, *insn);
                 eip = ip;
                 ++instructions;
-                if (any_signal() || cycles >= end_cycle) [[unlikely]] {
+                if (cycles >= fast_stop_cycle()) [[unlikely]] {  // the budget, or a signal
                     // A data breakpoint's trap follows the instruction that hit it.
                     if (pending_debug_status) deliver_debug_traps(false);
                     return;

@@ -162,7 +162,16 @@ public:
         kSignalBlockEnd = 1u << 5,
     };
     std::atomic<std::uint32_t> signals{0};
-    void raise_signal(std::uint32_t bits) { signals.fetch_or(bits, std::memory_order_release); }
+    // The cycle at which the fast path leaves its blocks (run_plain_instructions): the run's end
+    // while no signal is raised, 0 from the moment one is, so that one comparison per
+    // instruction tests both the budget and the signals. A raise on the CPU's own thread (a
+    // device line moved by an access) is seen at the next instruction, as before; one from
+    // another thread at the latest with the signal word, once per block.
+    std::atomic<std::uint64_t> fast_stop_cycle_{0};
+    void raise_signal(std::uint32_t bits) {
+        signals.fetch_or(bits, std::memory_order_release);
+        fast_stop_cycle_.store(0, std::memory_order_relaxed);
+    }
     void clear_signal(std::uint32_t bits) { signals.fetch_and(~bits, std::memory_order_release); }
     std::uint32_t read_signals() const { return signals.load(std::memory_order_acquire); }
     bool signal_set(std::uint32_t bit) const { return (read_signals() & bit) != 0; }
@@ -179,6 +188,17 @@ public:
         return word != 0;
 #else
         return signals.load(std::memory_order_relaxed) != 0;
+#endif
+    }
+    // fast_stop_cycle_ read as any_signal reads `signals` (a plain load the compiler may not
+    // move, without the barrier GCC makes of an atomic builtin).
+    std::uint64_t fast_stop_cycle() const {
+#if defined(__GNUC__) && defined(__x86_64__)
+        std::uint64_t cycle;
+        asm volatile("movq %1, %0" : "=r"(cycle) : "m"(fast_stop_cycle_));
+        return cycle;
+#else
+        return fast_stop_cycle_.load(std::memory_order_relaxed);
 #endif
     }
     bool intr_line() const { return signal_set(kSignalIntr); }
