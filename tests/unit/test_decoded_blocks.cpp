@@ -35,6 +35,7 @@ struct Scenario {
         std::optional<CpuState> state = std::nullopt;
     };
     std::vector<Run> runs = {{1000000}};
+    bool intr = false;  // INTR asserted from the start (no interrupt controller)
 
     Outcome run(bool blocks) const {
         x86emu_test::Machine m(model);
@@ -43,6 +44,7 @@ struct Scenario {
             for (std::size_t k = 0; k < bytes.size(); ++k) m.bus.mem[at + k] = bytes[k];
         m.cpu.invalidate_code(0, 0x200000);
         m.cpu.set_state(state);
+        if (intr) m.cpu.set_intr(true);
         Outcome o;
         for (const Run& run : runs) {
             if (run.state) m.cpu.set_state(*run.state);
@@ -163,4 +165,20 @@ TEST_CASE("decoded blocks: the pool of decoded instructions is emptied and refil
     const Outcome o = run_both_ways(s);
     CHECK(o.state.gpr[EAX] == ((0xF000 + 0xEFFF) & 0xFFFF));
     CHECK(any(o.reasons, StopReason::Halted));
+}
+
+TEST_CASE("decoded blocks: INTR asserted while IF = 0 waits for STI, which ends its block") {
+    // 40 INC AX with IF = 0 and INTR high (no controller to supply a vector), then STI, one more
+    // INC AX in STI's shadow, and a HLT: the run stops at the boundary after the shadow, where the
+    // interrupt would be taken, with AX = 41, on both paths.
+    Scenario s;
+    s.intr = true;
+    s.code = {{kCodePhys, repeated(kIncAx, 40, {0xFB, kIncAx, kHlt})}};
+    for (std::uint64_t budget : {7u, 100u, 1000u}) {
+        CAPTURE(budget);
+        s.runs = {{budget}, {1000}};
+        const Outcome o = run_both_ways(s);
+        CHECK(o.state.gpr[EAX] == 41);
+        CHECK(any(o.reasons, StopReason::NoInterruptController));
+    }
 }

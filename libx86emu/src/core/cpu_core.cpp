@@ -305,15 +305,13 @@ inline const Insn* CpuCore::cached_decoded() {
 }
 
 // The hit path of the block lookup, inlined into the run loop: cached_decoded's tests, once per
-// block, with the CS limit applied to the block's last byte.
+// block, with the CS limit applied to the block's last byte; null when the fetch page is not
+// that of CS:EIP or the block there is not usable (build_block then looks again, after the
+// fetch page is translated, and decodes one if need be).
 inline const CpuCoreCaches::DecodedBlock* CpuCore::cached_block() {
     const std::uint32_t linear = seg[CS].base + eip;
     if ((linear >> 12) != fetch_page_) return nullptr;
-    const std::uint32_t phys = (fetch_physical_page_ << 12) | (linear & 0xFFF);
-    const DecodedBlock& block = blocks_[block_slot_of(phys)];
-    if (block.paddr != phys || block.generation != *fetch_generation_ || block.mode != decode_mode()) return nullptr;
-    if (eip + block.bytes - 1 > fetch_limit_) return nullptr;
-    return &block;
+    return usable_block((fetch_physical_page_ << 12) | (linear & 0xFFF));
 }
 
 const Insn& CpuCore::fetch_decoded() {
@@ -391,7 +389,8 @@ void CpuCore::deliver_debug_traps(bool single_step_trap) {
 
 // The fast path of execute_loop: the exact effect of its slow iteration when, at the boundary,
 // no TF, RF, interrupt shadow, paused REP, pending debug trap, halt, shutdown or instruction
-// watch is pending and no signal is raised: then that iteration's tests and bookkeeping are
+// watch is pending and no signal is raised but a masked INTR (plain_path_signal): then that
+// iteration's tests and bookkeeping are
 // no-ops, and what is left is fetch, charge, execute, retire. It runs decoded blocks
 // (decoded_blocks.cpp): inside one, an instruction cannot create any of those conditions except
 // through a signal (a data breakpoint, a write to code: kSignalBlockEnd), so between two of its
@@ -404,7 +403,7 @@ void CpuCore::run_plain_instructions(std::uint64_t end_cycle) {
     if (!plain_boundary()) return;
     // Stored before the signal word is read: a signal raised from here on zeroes it.
     fast_stop_cycle_.store(end_cycle, std::memory_order_relaxed);
-    while (!any_signal() && cycles < end_cycle) {
+    while (!plain_path_signal() && cycles < end_cycle) {
         const DecodedBlock* block = cached_block();
         if (!block) [[unlikely]] block = build_block();
         const Insn* insn;

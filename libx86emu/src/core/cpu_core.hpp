@@ -181,14 +181,24 @@ public:
     // (callgrind, bench/ workload: REP MOVSB 134 -> 151); on x86 an aligned 32-bit MOV is the
     // load itself, and this asm tells the compiler it reads `signals` and nothing else. Other
     // compilers and hosts take the relaxed load.
-    bool any_signal() const {
+    std::uint32_t signal_word() const {
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
         std::uint32_t word;
         asm volatile("movl %1, %0" : "=r"(word) : "m"(signals));
-        return word != 0;
+        return word;
 #else
-        return signals.load(std::memory_order_relaxed) != 0;
+        return signals.load(std::memory_order_relaxed);
 #endif
+    }
+    bool any_signal() const { return signal_word() != 0; }
+    // Whether the fast path must leave its blocks for a signal: any bit but INTR, or INTR while
+    // IF = 1. A masked INTR changes nothing at a boundary (it waits for IF), and only an
+    // instruction that ends its block can set IF, after which this is tested again; so a guest
+    // running with IF = 0 while a request is pending (an interrupt handler, a CLI section) stays
+    // on the fast path.
+    bool plain_path_signal() const {
+        const std::uint32_t word = signal_word();
+        return word != 0 && (word != kSignalIntr || interrupts_enabled());
     }
     // fast_stop_cycle_ read as any_signal reads `signals` (a plain load the compiler may not
     // move, without the barrier GCC makes of an atomic builtin).
@@ -832,7 +842,15 @@ private:
     // them all.
     const DecodedBlock* cached_block();
     [[gnu::noinline]] const DecodedBlock* build_block();
-    static std::uint32_t block_slot_of(std::uint32_t paddr) { return (paddr ^ (paddr >> 13)) & (kBlockTableSize - 1); }
+    // The block at `phys` (CS:EIP's physical address through the current fetch page) if its
+    // tags hold and its last byte lies within the CS limit.
+    const DecodedBlock* usable_block(std::uint32_t phys) const {
+        const DecodedBlock& block = blocks_[block_slot_of(phys)];
+        if (block.paddr != phys || block.generation != *fetch_generation_ || block.mode != decode_mode()) return nullptr;
+        if (eip + block.bytes - 1 > fetch_limit_) return nullptr;
+        return &block;
+    }
+    static std::uint32_t block_slot_of(std::uint32_t paddr) { return (paddr ^ (paddr >> 15)) & (kBlockTableSize - 1); }
     void forget_blocks();
     [[gnu::noinline]] const Insn& fetch_and_decode();  // the miss path: fetch, decode, fill the slot
     static std::uint32_t decode_slot_of(std::uint32_t paddr) { return (paddr ^ (paddr >> 15)) & (kDecodeCacheSize - 1); }

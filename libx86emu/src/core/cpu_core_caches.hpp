@@ -107,7 +107,7 @@ struct CpuCoreCaches {
         std::uint16_t bytes = 0;   // their total length
         std::uint32_t first = 0;   // index of the first one in block_insns_
     };
-    static constexpr unsigned kBlockTableSize = 1u << 13;
+    static constexpr unsigned kBlockTableSize = 1u << 15;
     static constexpr unsigned kMaxBlockInsns = 32;
     // The decoded instructions of every block, in order; when full, every block is forgotten
     // and it starts again empty (only between blocks: no block is running then). Reserved

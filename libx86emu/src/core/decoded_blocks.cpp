@@ -63,14 +63,16 @@ bool continues_block(const Insn& insn, Handler undefined) {
 
 }  // namespace
 
-// The miss path of the block lookup: decodes a block at CS:EIP into the table slot of its
-// physical address. Null when not even its first instruction can be decoded from the fetch
+// The miss path of the block lookup: translates the fetch page of CS:EIP, then takes the block
+// there if the table holds a usable one (the lookup missed only for the fetch page: code moved to
+// another page), or decodes one into the table slot of its physical address. Null when not even its first instruction can be decoded from the fetch
 // page's storage (MMIO, a page- or limit-crossing instruction, one beyond the maximum length):
 // the run loop then takes that instruction through fetch_and_decode, which raises what the
 // fetch raises. The fetch page's translation is made here first, so a #PF on the fetch is raised
 // where the per-instruction path raises it.
 const CpuCoreCaches::DecodedBlock* CpuCore::build_block() {
     const std::uint32_t phys = fetch_physical(seg[CS].base + eip);
+    if (const DecodedBlock* cached = usable_block(phys)) return cached;
     const std::uint8_t* page = bus.host_page(phys & ~0xFFFu, false);
     if (!page) return nullptr;
     if (block_insns_.size() + kMaxBlockInsns > kBlockInsnPoolSize) {
