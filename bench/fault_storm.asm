@@ -27,8 +27,9 @@
 ;       moves the saved EIP past the MOV and IRETs. Any 386 or later.
 ;   ud  #UD: UD2 (0F 0B, undefined on every model, #UD from the 286 on); the handler moves the
 ;       saved EIP past it. Any 386 or later.
-; Each handler checks it was entered for the expected reason (CR2, or the saved EIP), folds the
-; error code into a hash and counts the fault; any other exception ends the run with a message.
+; Each handler checks it was entered for the expected reason (CR2, or the saved EIP), counts the
+; fault and folds what the CPU pushed (and CR2) and the count into a hash; any other exception
+; ends the run with a message.
 ;
 ; The measured part lies between the START and END marker bytes written to port 0xE9: exactly
 ; ITERATIONS passes, each taking one exception. After END the guest prints
@@ -215,10 +216,11 @@ pf_handler:
     cmp eax, victim
     jne wrong_fault
     or byte [victim_pte], pte_present
-    xor edi, [esp + 4]          ; the error code: 0 (not present, read, supervisor)
-    rol edi, 5
-    add edi, eax
     inc esi
+    add edi, [esp + 4]          ; the error code: 0 (not present, read, supervisor)
+    xor edi, eax                ; CR2
+    add edi, esi                ; the count, so that no constant cancels out over the passes
+    rol edi, 5
     pop eax
     add esp, 4                  ; the error code is not popped by IRET
     iret
@@ -229,9 +231,10 @@ gp_handler:
     cmp dword [esp + 8], gp_site
     jne wrong_fault
     add dword [esp + 8], gp_site_end - gp_site ; past the MOV
-    xor edi, [esp + 4]          ; the error code: 0x100, the selector without RPL
-    rol edi, 5
     inc esi
+    add edi, [esp + 4]          ; the error code: 0x100, the selector without RPL
+    xor edi, esi
+    rol edi, 5
     pop eax
     add esp, 4
     iret
@@ -242,9 +245,10 @@ ud_handler:
     cmp dword [esp + 4], ud_site
     jne wrong_fault
     add dword [esp + 4], ud_site_end - ud_site ; past UD2
-    xor edi, [esp + 4]          ; the return address
-    rol edi, 5
     inc esi
+    add edi, [esp + 4]          ; the return address
+    xor edi, esi
+    rol edi, 5
     pop eax
     iret
 %endif
