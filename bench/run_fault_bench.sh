@@ -24,7 +24,9 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 for value in "$faults" "$callgrind_faults"; do
-    [[ "$value" =~ ^[0-9]+$ ]] && (( value > 0 && value < 4294967296 )) || die "fault counts must be numbers from 1 to 4294967295, got '$value'"
+    if ! [[ "$value" =~ ^[0-9]+$ ]] || (( value == 0 || value > 4294967295 )); then
+        die "fault counts must be numbers from 1 to 4294967295, got '$value'"
+    fi
 done
 IFS=, read -r -a kind_list <<<"$kinds"
 for kind in "${kind_list[@]}"; do
