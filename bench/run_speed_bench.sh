@@ -5,6 +5,7 @@
 # Usage: bench/run_speed_bench.sh [--instructions N] [--callgrind-instructions N] [--no-callgrind]
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/speed_bench_lib.sh"
 
 instructions=500000000
 callgrind_instructions=20000000
@@ -25,42 +26,13 @@ done
 (( instructions / 10 > 0 && instructions / 10 < 4294967296 )) || die "--instructions must be from 10 to 42949672950"
 (( callgrind_instructions / 10 > 0 && callgrind_instructions / 10 < 4294967296 )) || die "--callgrind-instructions must be from 10 to 42949672950"
 
-ensure_packages "${X86EMU_BUILD_PACKAGES[@]}" "${X86EMU_SPEED_BENCH_PACKAGES[@]}"
+bench_setup speed
 
-step "configuring (Release) into $X86EMU_BUILD_DIR" cmake -S "$X86EMU_ROOT" -B "$X86EMU_BUILD_DIR" -DCMAKE_BUILD_TYPE=Release
-step "building the benchmark drivers" cmake --build "$X86EMU_BUILD_DIR" -j "$(nproc 2>/dev/null || echo 2)" \
-    --target x86emu_bench x86emu_bench_bochs x86emu_bench_guest
-
-bin_dir="$X86EMU_BUILD_DIR/bin"
-work_dir="$X86EMU_BUILD_DIR/bench/speed"
-mkdir -p "$work_dir"
-
-# image NAME ITERATIONS — assembles loop.asm into NAME.bin and the 1.44 MB floppy NAME.img.
-image() {
-    step "assembling $1 ($2 loop passes)" nasm -f bin -I "$X86EMU_ROOT/bench/" "-DITERATIONS=$2" -o "$work_dir/$1.bin" "$X86EMU_ROOT/bench/loop.asm"
-    step "wrapping $1 into a floppy" nasm -f bin "-DWORKLOAD_IMAGE=\"$work_dir/$1.bin\"" -o "$work_dir/$1.img" "$X86EMU_ROOT/bench/floppy.asm"
-}
+# image NAME ITERATIONS — loop.asm with that many loop passes, as NAME.bin and the floppy NAME.img.
+image() { assemble "$1" loop.asm "$2 loop passes" "-DITERATIONS=$2"; }
 image loop $((instructions / 10))
 image zero 0
 image callgrind $((callgrind_instructions / 10))
-
-# field "label" text — the value after "label: " in a report.
-field() { awk -v label="$1" 'index($0, label ": ") == 1 { print substr($0, length(label) + 3); exit }' <<<"$2"; }
-# calc EXPRESSION — floating-point arithmetic (awk), printed with 2 decimals.
-calc() { awk "BEGIN { printf \"%.2f\", $1 }"; }
-
-# The same bochsrc as the CPU benchmark, with this benchmark's floppy.
-bochsrc_for() {
-    sed "s|^floppya:.*|floppya: 1_44=\"$work_dir/$1.img\", status=inserted|" "$X86EMU_BUILD_DIR/bench/bochsrc" >"$work_dir/bochsrc-$1"
-}
-bochs_command() {
-    echo bochs -q -f "$work_dir/bochsrc-$1" -rc "$X86EMU_BUILD_DIR/bench/continue.rc"
-}
-# QEMU: TCG only, no display, port 0xE9 (isa-debugcon) on stdout, which the driver timestamps.
-qemu_command() {
-    echo qemu-system-i386 -accel tcg -m 16 -display none -monitor none -serial none -parallel none \
-        -drive "file=$work_dir/$1.img,if=floppy,format=raw" -boot a -debugcon stdio
-}
 
 declare -A mips=() rss=() cycles=() checksum=() per_guest=()
 
@@ -80,20 +52,12 @@ zero_report="$("$bin_dir/x86emu-bench" --cpu 386 --workload "$work_dir/zero.bin"
 zero_instructions="$(field "guest instructions" "$zero_report")"
 
 # ---- Bochs and QEMU: wall time between the marker bytes, minus that of a 0-pass run ----
-# other NAME COMMAND-BUILDER — runs the full and the 0-pass image; sets mips/rss/checksum[NAME].
+# other NAME COMMAND-BUILDER — times NAME on the loop and sets mips/rss/checksum[NAME].
 other() {
-    local name="$1" builder="$2" full zero seconds
-    echo "==> $name"
-    full="$(cd "$work_dir" && "$bin_dir/x86emu-bench-bochs" --instructions "$measured" \
-        --stderr-log "$work_dir/$name-stderr.log" -- $($builder loop))" || die "timing $name failed (stderr: $work_dir/$name-stderr.log)"
-    echo "$full" | sed 's/^/    /'
-    zero="$(cd "$work_dir" && "$bin_dir/x86emu-bench-bochs" --stderr-log "$work_dir/$name-stderr.log" -- $($builder zero))" \
-        || die "timing $name with 0 passes failed (stderr: $work_dir/$name-stderr.log)"
-    echo "    0-pass run: $(field "host seconds" "$zero") s between the markers (subtracted)"
-    seconds="$(awk -v a="$(field "host seconds" "$full")" -v b="$(field "host seconds" "$zero")" 'BEGIN { printf "%.6f", a - b }')"
-    mips[$name]="$(awk -v n="$measured" -v z="$zero_instructions" -v s="$seconds" 'BEGIN { printf "%.2f", (s > 0 ? (n - z) / s / 1e6 : 0) }')"
-    rss[$name]="$(field "emulator max RSS KiB" "$full")"
-    checksum[$name]="$(field "guest output" "$full")"
+    time_other "$1" "$2" loop zero "$measured"
+    mips[$1]="$(awk -v n="$measured" -v z="$zero_instructions" -v s="$other_seconds" 'BEGIN { printf "%.2f", (s > 0 ? (n - z) / s / 1e6 : 0) }')"
+    rss[$1]="$other_rss"
+    checksum[$1]="$(field "guest output" "$other_report")"
 }
 bochsrc_for loop
 bochsrc_for zero
@@ -103,12 +67,6 @@ other qemu qemu_command
 # ---- callgrind: host instructions of x86emu per guest instruction ----
 # Two runs (N passes and 0 passes) so start-up, set-up and exit cancel out:
 #   (Ir(N) - Ir(0)) / (guest instructions(N) - guest instructions(0)).
-callgrind_total() {  # callgrind_total MODEL IMAGE -> "<Ir> <guest instructions>"
-    local out="$work_dir/callgrind.$1.$2.out" report
-    report="$(valgrind --tool=callgrind --callgrind-out-file="$out" "$bin_dir/x86emu-bench" --cpu "$1" \
-        --workload "$work_dir/$2.bin" 2>"$work_dir/callgrind.$1.$2.log")" || die "valgrind failed (log: $work_dir/callgrind.$1.$2.log)"
-    echo "$(callgrind_annotate "$out" | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1; exit }') $(field "guest instructions" "$report")"
-}
 if (( run_callgrind )); then
     for model in 386 p6; do
         echo "==> callgrind x86emu ($model, $callgrind_instructions guest instructions)"
