@@ -124,6 +124,15 @@ TEST_CASE("decoded blocks: a data breakpoint's #DB follows the instruction that 
     CHECK(halted_in_handler(o.state, 1));
     CHECK(o.state.gpr[EBX] == 0);
     CHECK((o.state.dr[6] & 1) == 1);
+
+    // The same for the near CALL that ends a block: its push hits DR0 = 5000:0FFE (two bytes).
+    s.state.dr[0] = 0x50FFE;
+    s.state.dr[7] = 0x00050001;
+    s.code = {{kCodePhys, {kIncAx, kIncAx, 0xE8, 0x00, 0x00, kIncBx, kIncBx, kHlt}}};  // CALL to the next instruction
+    const Outcome call = run_both_ways(s);
+    CHECK(halted_in_handler(call.state, 1));
+    CHECK(call.state.gpr[EBX] == 0);
+    CHECK((call.state.dr[6] & 1) == 1);
 }
 
 TEST_CASE("decoded blocks: code reached through another CS:IP whose block would pass offset FFFFh") {

@@ -407,10 +407,11 @@ void CpuCore::run_plain_instructions(std::uint64_t end_cycle) {
         const DecodedBlock* block = cached_block();
         if (!block) [[unlikely]] block = build_block();
         const Insn* insn;
+        bool plain_end = false;
         if (block) [[likely]] {
+            plain_end = block->plain_end;
             insn = &block_insns_[block->first];
             const Insn* const last = insn + block->count - 1;
-            // Constant inside a block: no instruction before its last can change CS.
             // No instruction before the last can change CS:EIP but by its length, and none
             // reaches past the CS limit (cached_block), so IP cannot wrap before it either.
             std::uint32_t ip = eip;
@@ -434,7 +435,7 @@ void CpuCore::run_plain_instructions(std::uint64_t end_cycle) {
         cycles += insn->cycles;
         insn->exec(*this, *insn);
         eip = next_eip;
-        if (!plain_boundary()) [[unlikely]] {
+        if (!plain_end && !plain_boundary()) [[unlikely]] {
             if (!rep_in_progress) {
                 ++instructions;
             }
@@ -444,6 +445,9 @@ void CpuCore::run_plain_instructions(std::uint64_t end_cycle) {
         }
         ++instructions;
     }
+    // A block's plain end skipped plain_boundary(): a data breakpoint its last instruction hit
+    // (a CALL's push, a RET's pop) traps now, after it.
+    if (pending_debug_status) deliver_debug_traps(false);
 }
 
 void CpuCore::execute_loop(std::uint64_t end_cycle, bool single_step, RunResult& result) {

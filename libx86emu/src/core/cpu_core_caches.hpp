@@ -105,7 +105,11 @@ struct CpuCoreCaches {
         std::uint8_t mode = 0xFF;
         std::uint8_t count = 0;    // instructions, 1 to kMaxBlockInsns
         std::uint16_t bytes = 0;   // their total length
-        std::uint32_t first = 0;   // index of the first one in block_insns_
+        std::uint16_t first = 0;   // index of the first one in block_insns_
+        // The last instruction cannot leave a rare condition at the boundary after it either (it
+        // is a near transfer, or the block ended at its size or page): the run loop skips
+        // plain_boundary() there.
+        bool plain_end = false;
     };
     static constexpr unsigned kBlockTableSize = 1u << 15;
     static constexpr unsigned kMaxBlockInsns = 32;

@@ -61,6 +61,21 @@ bool continues_block(const Insn& insn, Handler undefined) {
     }
 }
 
+// Near transfers (Jcc, JMP, CALL, RET, LOOP, JCXZ within CS): they end a block, since EIP moves
+// by more than their length, but like the instructions inside one they change none of what
+// plain_boundary() tests.
+bool near_transfer(const Insn& insn) {
+    switch (opcode_rows()[insn.row].timing) {
+    case TimingClass::Jcc: case TimingClass::Loop: case TimingClass::Loope:
+    case TimingClass::Loopne: case TimingClass::Jcxz: case TimingClass::JmpNear:
+    case TimingClass::JmpRM: case TimingClass::CallNear: case TimingClass::CallRM:
+    case TimingClass::RetNear: case TimingClass::RetNearImm:
+        return true;
+    default:
+        return false;
+    }
+}
+
 }  // namespace
 
 // The miss path of the block lookup: translates the fetch page of CS:EIP, then takes the block
@@ -109,6 +124,9 @@ const CpuCoreCaches::DecodedBlock* CpuCore::build_block() {
         if (count == kMaxBlockInsns || !continues_block(insn, undefined)) break;
     }
     if (count == 0) return nullptr;
+    const Insn& last = block_insns_.back();
+    const bool plain_end = continues_block(last, undefined) ||
+                           (last.rep == Insn::kNoRep && last.exec != undefined && near_transfer(last));
     mark_code_page(fetch_backing_page_);
     DecodedBlock& block = blocks_[block_slot_of(phys)];
     block.paddr = phys;
@@ -116,7 +134,8 @@ const CpuCoreCaches::DecodedBlock* CpuCore::build_block() {
     block.mode = static_cast<std::uint8_t>(decode_mode());
     block.count = static_cast<std::uint8_t>(count);
     block.bytes = static_cast<std::uint16_t>(bytes);
-    block.first = first;
+    block.first = static_cast<std::uint16_t>(first);
+    block.plain_end = plain_end;
     return &block;
 }
 
