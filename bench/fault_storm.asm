@@ -70,32 +70,13 @@ bad_selector    equ 0x0100      ; GDT index 32: beyond the three-entry GDT's lim
 ; ---------------------------------------------------------------------------------------------
 bits 16
 %include "boot_sector.inc"
+%include "flat_protected.inc"
 BENCH_BOOT_SECTOR payload_entry, payload_sectors, debug_port, "fault_storm: INT 13h failed to load the payload"
 
 ; ---------------------------------------------------------------------------------------------
 ; Payload: entered at 0000:7E00 in real mode
 ; ---------------------------------------------------------------------------------------------
-payload_entry:
-    cli
-    xor ax, ax
-    mov ds, ax
-    mov ss, ax
-    mov sp, stack_top
-    lgdt [gdt_descriptor]
-    mov eax, cr0
-    or al, 1                    ; CR0.PE
-    mov cr0, eax
-    jmp dword code_selector:protected_entry
-
-bits 32
-protected_entry:
-    mov ax, data_selector
-    mov ds, ax
-    mov es, ax
-    mov fs, ax
-    mov gs, ax
-    mov ss, ax
-    mov esp, stack_top
+FLAT_PROTECTED_ENTRY stack_top
     cld
 
     ; IDT: a 32-bit interrupt gate (type 0Eh, present, DPL 0) per exception vector, to a stub
@@ -326,19 +307,9 @@ wrong_fault_text:
 unexpected_text:
     db "fault_storm: unexpected exception ", 0
 
-align 8
-gdt:
-    dq 0                                    ; null descriptor
-    dq 0x00CF9A000000FFFF                   ; 0x08: code, base 0, limit 4 GiB, 32-bit, ring 0
-    dq 0x00CF92000000FFFF                   ; 0x10: data, base 0, limit 4 GiB, writable
-gdt_end:
-gdt_descriptor:
-    dw gdt_end - gdt - 1
-    dd gdt
+FLAT_GDT
 idt_descriptor:
     dw idt_vectors * 8 - 1
     dd idt
-code_selector   equ 0x08
-data_selector   equ 0x10
 
     times (1 + payload_sectors) * 512 - ($ - $$) db 0  ; fails to assemble if the payload outgrows its sectors

@@ -37,32 +37,13 @@ data_word       equ 0x1000      ; the loop's load/store target
 ; ---------------------------------------------------------------------------------------------
 bits 16
 %include "boot_sector.inc"
+%include "flat_protected.inc"
 BENCH_BOOT_SECTOR payload_entry, payload_sectors, debug_port, "loop: INT 13h failed to load the payload"
 
 ; ---------------------------------------------------------------------------------------------
 ; Payload: entered at 0000:7E00 in real mode
 ; ---------------------------------------------------------------------------------------------
-payload_entry:
-    cli
-    xor ax, ax
-    mov ds, ax
-    mov ss, ax
-    mov sp, stack_top
-    lgdt [gdt_descriptor]
-    mov eax, cr0
-    or al, 1                    ; CR0.PE
-    mov cr0, eax
-    jmp dword code_selector:protected_entry
-
-bits 32
-protected_entry:
-    mov ax, data_selector
-    mov ds, ax
-    mov es, ax
-    mov fs, ax
-    mov gs, ax
-    mov ss, ax
-    mov esp, stack_top
+FLAT_PROTECTED_ENTRY stack_top
     ; Every register the loop uses starts from a fixed value: nothing the BIOS left leaks in.
     mov eax, 0x12345678
     mov ebx, 0x9ABCDEF1
@@ -131,16 +112,6 @@ print_string:
 checksum_text:
     db "checksum=", 0
 
-align 8
-gdt:
-    dq 0                                    ; null descriptor
-    dq 0x00CF9A000000FFFF                   ; 0x08: code, base 0, limit 4 GiB, 32-bit, ring 0
-    dq 0x00CF92000000FFFF                   ; 0x10: data, base 0, limit 4 GiB, writable
-gdt_end:
-gdt_descriptor:
-    dw gdt_end - gdt - 1
-    dd gdt
-code_selector   equ 0x08
-data_selector   equ 0x10
+FLAT_GDT
 
     times 1024 - ($ - $$) db 0  ; fails to assemble if the payload outgrows its sector
