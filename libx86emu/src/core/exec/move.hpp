@@ -67,9 +67,9 @@ struct MovSwE {
     }
 };
 
-struct Lea {
-    template <class T> static void run(CpuCore& c, const Insn& i) {
-        c.set_reg<T>(i.reg, static_cast<T>(c.effective_address(i)));
+struct Lea {  // M only: the decoder never gives it the register form
+    template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) {
+        c.set_reg<T>(i.reg, static_cast<T>(c.effective_address_as<F>(i)));
     }
 };
 
@@ -144,8 +144,8 @@ template <unsigned S> struct LoadFarPointer {  // LES LDS LSS LFS LGS
 };
 
 template <class Src, bool SignExtend> struct MovExtend {
-    template <class T> static void run(CpuCore& c, const Insn& i) {
-        Src v = c.read_E<Src>(i);
+    template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) {
+        Src v = c.read_E<Src, F>(i);
         if constexpr (SignExtend) c.set_reg<T>(i.reg, static_cast<T>(static_cast<Signed<T>>(static_cast<Signed<Src>>(v))));
         else c.set_reg<T>(i.reg, static_cast<T>(v));
     }

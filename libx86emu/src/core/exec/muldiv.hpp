@@ -87,13 +87,13 @@ template <class T> inline T imul_truncating(CpuCore& c, T a, T b) {
 }
 
 struct ImulGvEvI {  // IMUL r, r/m, imm (69, 6B)
-    template <class T> static void run(CpuCore& c, const Insn& i) {
-        c.set_reg<T>(i.reg, imul_truncating<T>(c, c.read_E<T>(i), static_cast<T>(i.imm)));
+    template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) {
+        c.set_reg<T>(i.reg, imul_truncating<T>(c, c.read_E<T, F>(i), static_cast<T>(i.imm)));
     }
 };
 struct ImulGvEv {  // IMUL r, r/m (0F AF)
-    template <class T> static void run(CpuCore& c, const Insn& i) {
-        c.set_reg<T>(i.reg, imul_truncating<T>(c, c.reg<T>(i.reg), c.read_E<T>(i)));
+    template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) {
+        c.set_reg<T>(i.reg, imul_truncating<T>(c, c.reg<T>(i.reg), c.read_E<T, F>(i)));
     }
 };
 
