@@ -117,6 +117,7 @@ struct CpuCoreCaches {
     // and it starts again empty (only between blocks: no block is running then). Reserved
     // once and never reallocated, so that a running block's records cannot move.
     static constexpr unsigned kBlockInsnPoolSize = 1u << 16;
+    static_assert(kBlockInsnPoolSize <= 0x10000, "DecodedBlock::first is 16 bits");
     std::unique_ptr<DecodedBlock[]> blocks_ = std::make_unique<DecodedBlock[]>(kBlockTableSize);
     std::vector<Insn> block_insns_;
 };

@@ -695,7 +695,10 @@ void CpuCore::interrupt_protected(std::uint8_t vector, std::uint32_t return_eip,
     set_accessed(cs_sel, cd);
     cs.selector = static_cast<std::uint16_t>((cs_sel & ~3u) | cpl);
     set_segment_cache(CS, cs);
-    refresh_all_segments();  // VM may have changed
+    // Leaving V86 mode (VM cleared) puts every segment under the protected-mode rules and nulled
+    // DS, ES, FS and GS above; otherwise only CS and SS changed, and set_segment_cache refreshed
+    // their windows.
+    if (from_v86) refresh_all_segments();
     next_eip = target;
 }
 
