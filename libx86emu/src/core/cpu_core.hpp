@@ -394,16 +394,16 @@ public:
     // tail-calls its out-of-line general form keeps no registers across a call.
     template <class T> [[gnu::always_inline]] bool try_read_mem_fast(unsigned s, std::uint32_t offset, T& value) const {
         if (!flat_segment_[s][0]) return false;
-        const TlbEntry& e = tlb_[user_][0][(offset >> 12) % kTlbSize];
-        if (e.tag != (offset >> 12) || !e.host || (offset & 0xFFF) > 0x1000 - sizeof(T)) return false;
-        std::memcpy(&value, e.host + (offset & 0xFFF), sizeof(T));
+        const std::uint8_t* p = tlb_host<T>(offset, 0, user_);
+        if (!p) return false;
+        std::memcpy(&value, p, sizeof(T));
         return true;
     }
     template <class T> [[gnu::always_inline]] bool try_write_mem_fast(unsigned s, std::uint32_t offset, T value) {
         if (!flat_segment_[s][1]) return false;
-        const TlbEntry& e = tlb_[user_][1][(offset >> 12) % kTlbSize];
-        if (e.tag != (offset >> 12) || !e.host || (offset & 0xFFF) > 0x1000 - sizeof(T)) return false;
-        std::memcpy(e.host + (offset & 0xFFF), &value, sizeof(T));
+        std::uint8_t* p = tlb_host<T>(offset, 1, user_);
+        if (!p) return false;
+        std::memcpy(p, &value, sizeof(T));
         return true;
     }
     // Read-modify-write of a memory operand: every check the write needs (segment rights, page
@@ -416,12 +416,11 @@ public:
             return;
         }
         std::uint32_t linear = seg[s].base + offset;
-        const TlbEntry& e = tlb_[user_][1][(linear >> 12) % kTlbSize];
-        if (e.tag == (linear >> 12) && e.host && (linear & 0xFFF) <= 0x1000 - sizeof(T)) {
+        if (std::uint8_t* p = tlb_host<T>(linear, 1, user_)) {
             T v;
-            std::memcpy(&v, e.host + (linear & 0xFFF), sizeof(T));
+            std::memcpy(&v, p, sizeof(T));
             v = update(v);
-            std::memcpy(e.host + (linear & 0xFFF), &v, sizeof(T));
+            std::memcpy(p, &v, sizeof(T));
             return;
         }
         probe_write_linear(linear, sizeof(T));
@@ -469,21 +468,29 @@ public:
     template <class T> [[gnu::always_inline]] void write_linear(std::uint32_t linear, T value) { write_linear_as<T>(linear, value, user_); }
 
     template <class T> [[gnu::always_inline]] T read_linear_as(std::uint32_t linear, unsigned user) {
-        const TlbEntry& e = tlb_[user][0][(linear >> 12) % kTlbSize];
-        if (e.tag == (linear >> 12) && e.host && (linear & 0xFFF) <= 0x1000 - sizeof(T)) {
+        if (const std::uint8_t* p = tlb_host<T>(linear, 0, user)) {
             T v;
-            std::memcpy(&v, e.host + (linear & 0xFFF), sizeof(T));
+            std::memcpy(&v, p, sizeof(T));
             return v;
         }
         return read_linear_slow<T>(linear, user);
     }
     template <class T> [[gnu::always_inline]] void write_linear_as(std::uint32_t linear, T value, unsigned user) {
-        const TlbEntry& e = tlb_[user][1][(linear >> 12) % kTlbSize];
-        if (e.tag == (linear >> 12) && e.host && (linear & 0xFFF) <= 0x1000 - sizeof(T)) {
-            std::memcpy(e.host + (linear & 0xFFF), &value, sizeof(T));
+        if (std::uint8_t* p = tlb_host<T>(linear, 1, user)) {
+            std::memcpy(p, &value, sizeof(T));
             return;
         }
         write_linear_slow<T>(linear, value, user);
+    }
+    // The TLB's hit test, the one fast path of every data access: where in host memory a
+    // T-sized access at `linear` lies when the page's translation is cached with a host
+    // pointer (for reads, write = 0, or writes, 1, at privilege `user`) and the access stays
+    // inside the page; null sends it to the slow path (miss, Bus page, page crossing).
+    template <class T> [[gnu::always_inline]] std::uint8_t* tlb_host(std::uint32_t linear, unsigned write,
+                                                                    unsigned user) const {
+        const TlbEntry& e = tlb_[user][write][(linear >> 12) % kTlbSize];
+        if (e.tag != (linear >> 12) || !e.host || (linear & 0xFFF) > 0x1000 - sizeof(T)) return nullptr;
+        return e.host + (linear & 0xFFF);
     }
     // Linear to physical for one byte, through the TLB (page walk and #PF on a miss).
     std::uint32_t physical_for(std::uint32_t linear, bool write, unsigned user) {
