@@ -221,7 +221,7 @@ public:
     // Instructions with their own CF/OF/AF rules (INC/DEC keep CF, shifts, rotates) write
     // those bits directly, so no handler computes flags it is about to overwrite, and every
     // reader (Jcc, SETcc, PUSHF, ...) tests one word without a switch.
-    bool cf() const { return flags_lazy_ ? (lazy_carries_ >> 31) != 0 : (eflags_ & eflags::CF) != 0; }
+    bool cf() const { return (lazy_carries_ >> 31) != 0; }  // lazy or not (CpuCoreState::store_flags)
     bool zf() const { return flags_lazy_ ? lazy_result_ == 0 : (eflags_ & eflags::ZF) != 0; }
     bool sf() const { return flags_lazy_ ? (lazy_result_ >> 31) != 0 : (eflags_ & eflags::SF) != 0; }
     bool of() const {
@@ -252,15 +252,18 @@ public:
     // and r = a op b, of width T.
     template <class T> void lazy(LazyKind kind, std::uint32_t a, std::uint32_t b, std::uint32_t r) {
         std::uint32_t carries = 0;  // Logic: CF = OF = AF = 0
-        if (kind == LazyKind::Add || kind == LazyKind::Inc) carries = (a & b) | ((a | b) & ~r);
-        else if (kind == LazyKind::Sub || kind == LazyKind::Dec) carries = (~a & b) | ((~a | b) & r);
+        if (kind == LazyKind::Add) carries = (a & b) | ((a | b) & ~r);
+        else if (kind == LazyKind::Sub) carries = (~a & b) | ((~a | b) & r);
+        // b = 1: adding one carries out of exactly a's trailing ones, subtracting one borrows
+        // out of exactly its trailing zeros (the same vectors as above, in two operations).
+        else if (kind == LazyKind::Inc) carries = a & ~r;
+        else if (kind == LazyKind::Dec) carries = ~a & r;
         if constexpr (sizeof(T) < 4) carries = (carries << (32 - 8 * sizeof(T))) | (carries & 0x8u);
-        // CF survives INC/DEC: where the old CF differs from the carry out, bits 31 and 30 both
-        // flip, which replaces CF and keeps OF (their XOR).
-        if (kind == LazyKind::Inc || kind == LazyKind::Dec) {
-            const std::uint32_t differs = (carries >> 31) ^ (cf() ? 1u : 0u);
-            carries ^= (0u - differs) & 0xC0000000u;
-        }
+        // CF survives INC/DEC: where the old CF (bit 31 of lazy_carries_, lazy or not) differs
+        // from the carry out, bits 31 and 30 both flip, which replaces CF and keeps OF (their
+        // XOR).
+        if (kind == LazyKind::Inc || kind == LazyKind::Dec)
+            carries ^= static_cast<std::uint32_t>(static_cast<std::int32_t>(carries ^ lazy_carries_) >> 31) & 0xC0000000u;
         set_lazy<T>(r, carries);
     }
     // A result of width T whose CF, OF and AF the instruction gives itself (shifts).
@@ -272,7 +275,7 @@ public:
         if (flags_lazy_) {
             lazy_carries_ = (lazy_carries_ & 0x3FFFFFFFu) | (carry ? 0x80000000u : 0u) | (carry != overflow ? 0x40000000u : 0u);
         } else {
-            eflags_ = (eflags_ & ~(eflags::CF | eflags::OF)) | (carry ? eflags::CF : 0u) | (overflow ? eflags::OF : 0u);
+            store_flags((eflags_ & ~(eflags::CF | eflags::OF)) | (carry ? eflags::CF : 0u) | (overflow ? eflags::OF : 0u));
         }
     }
     template <class T> void set_lazy(std::uint32_t r, std::uint32_t carries) {
@@ -286,8 +289,7 @@ public:
                                         eflags::SF | eflags::OF;
         // All six are replaced, so the lazily kept ones need not be computed first: dropping
         // the lazy state is what materialising and overwriting them would leave.
-        flags_lazy_ = false;
-        eflags_ = (eflags_ & ~arith) | (value & arith);
+        store_flags((eflags_ & ~arith) | (value & arith));
     }
     std::uint32_t arith_flags() {
         materialize_flags();
@@ -295,7 +297,7 @@ public:
     }
     void set_flag(std::uint32_t bit, bool on) {
         materialize_flags();
-        eflags_ = on ? (eflags_ | bit) : (eflags_ & ~bit);
+        store_flags(on ? (eflags_ | bit) : (eflags_ & ~bit));
     }
     // Flags for a result of width T: SF, ZF, PF from r (others untouched).
     template <class T> static std::uint32_t szp_flags(std::uint32_t r) {
