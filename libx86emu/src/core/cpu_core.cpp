@@ -55,8 +55,7 @@ void CpuCore::reset() {
     }
     seg[CS].attributes = 0x9B;
     next_eip = eip;
-    flags_lazy_ = false;
-    eflags_ = traits.is8086 ? 0xF002u : 0x2u;
+    store_flags(traits.is8086 ? 0xF002u : 0x2u);
     cr0 = traits.has386 ? 0x10u : (traits.has286 ? 0xFFF0u & 0 : 0u);
     // QUIRK(80486): the cache comes out of reset disabled, CD = NW = 1 (SDM vol. 3 table 9-1).
     if (traits.has486) cr0 = 0x60000010u;
@@ -114,8 +113,7 @@ std::uint32_t CpuCore::get_flags() {
 }
 
 void CpuCore::set_flags(std::uint32_t value) {
-    flags_lazy_ = false;
-    eflags_ = value;
+    store_flags(value);
     update_alignment_check();
 }
 
@@ -140,7 +138,7 @@ void CpuCore::write_flags(std::uint32_t value, std::uint32_t writable_mask) {
         if (cpl > 0) v = (v & ~eflags::IOPL) | (eflags_ & eflags::IOPL);
         if (cpl > iopl()) v = (v & ~eflags::IF) | (eflags_ & eflags::IF);
     }
-    eflags_ = v;
+    store_flags(v);
     update_alignment_check();
 }
 
@@ -600,8 +598,7 @@ void CpuCore::set_state(const CpuState& s) {
     for (unsigned r = 0; r < 8; ++r) gpr[r] = s.gpr[r];
     gpr[8] = 0;
     eip = next_eip = s.eip;
-    flags_lazy_ = false;
-    eflags_ = s.eflags | 0x2u;
+    store_flags(s.eflags | 0x2u);
     for (unsigned k = 0; k < 6; ++k) seg[k] = s.seg[k];
     cr0 = s.cr0;
     cr2 = s.cr2;

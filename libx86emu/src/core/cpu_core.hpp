@@ -256,7 +256,7 @@ public:
     // Instructions with their own CF/OF/AF rules (INC/DEC keep CF, shifts, rotates) write
     // those bits directly, so no handler computes flags it is about to overwrite, and every
     // reader (Jcc, SETcc, PUSHF, ...) tests one word without a switch.
-    bool cf() const { return flags_lazy_ ? (lazy_carries_ >> 31) != 0 : (eflags_ & eflags::CF) != 0; }
+    bool cf() const { return (lazy_carries_ >> 31) != 0; }  // lazy or not (CpuCoreState::store_flags)
     bool zf() const { return flags_lazy_ ? lazy_result_ == 0 : (eflags_ & eflags::ZF) != 0; }
     bool sf() const { return flags_lazy_ ? (lazy_result_ >> 31) != 0 : (eflags_ & eflags::SF) != 0; }
     bool of() const {
@@ -287,15 +287,18 @@ public:
     // and r = a op b, of width T.
     template <class T> void lazy(LazyKind kind, std::uint32_t a, std::uint32_t b, std::uint32_t r) {
         std::uint32_t carries = 0;  // Logic: CF = OF = AF = 0
-        if (kind == LazyKind::Add || kind == LazyKind::Inc) carries = (a & b) | ((a | b) & ~r);
-        else if (kind == LazyKind::Sub || kind == LazyKind::Dec) carries = (~a & b) | ((~a | b) & r);
+        if (kind == LazyKind::Add) carries = (a & b) | ((a | b) & ~r);
+        else if (kind == LazyKind::Sub) carries = (~a & b) | ((~a | b) & r);
+        // b = 1: adding one carries out of exactly a's trailing ones, subtracting one borrows
+        // out of exactly its trailing zeros (the same vectors as above, in two operations).
+        else if (kind == LazyKind::Inc) carries = a & ~r;
+        else if (kind == LazyKind::Dec) carries = ~a & r;
         if constexpr (sizeof(T) < 4) carries = (carries << (32 - 8 * sizeof(T))) | (carries & 0x8u);
-        // CF survives INC/DEC: where the old CF differs from the carry out, bits 31 and 30 both
-        // flip, which replaces CF and keeps OF (their XOR).
-        if (kind == LazyKind::Inc || kind == LazyKind::Dec) {
-            const std::uint32_t differs = (carries >> 31) ^ (cf() ? 1u : 0u);
-            carries ^= (0u - differs) & 0xC0000000u;
-        }
+        // CF survives INC/DEC: where the old CF (bit 31 of lazy_carries_, lazy or not) differs
+        // from the carry out, bits 31 and 30 both flip, which replaces CF and keeps OF (their
+        // XOR).
+        if (kind == LazyKind::Inc || kind == LazyKind::Dec)
+            carries ^= static_cast<std::uint32_t>(static_cast<std::int32_t>(carries ^ lazy_carries_) >> 31) & 0xC0000000u;
         set_lazy<T>(r, carries);
     }
     // A result of width T whose CF, OF and AF the instruction gives itself (shifts).
@@ -307,7 +310,7 @@ public:
         if (flags_lazy_) {
             lazy_carries_ = (lazy_carries_ & 0x3FFFFFFFu) | (carry ? 0x80000000u : 0u) | (carry != overflow ? 0x40000000u : 0u);
         } else {
-            eflags_ = (eflags_ & ~(eflags::CF | eflags::OF)) | (carry ? eflags::CF : 0u) | (overflow ? eflags::OF : 0u);
+            store_flags((eflags_ & ~(eflags::CF | eflags::OF)) | (carry ? eflags::CF : 0u) | (overflow ? eflags::OF : 0u));
         }
     }
     template <class T> void set_lazy(std::uint32_t r, std::uint32_t carries) {
@@ -321,8 +324,7 @@ public:
                                         eflags::SF | eflags::OF;
         // All six are replaced, so the lazily kept ones need not be computed first: dropping
         // the lazy state is what materialising and overwriting them would leave.
-        flags_lazy_ = false;
-        eflags_ = (eflags_ & ~arith) | (value & arith);
+        store_flags((eflags_ & ~arith) | (value & arith));
     }
     std::uint32_t arith_flags() {
         materialize_flags();
@@ -330,7 +332,7 @@ public:
     }
     void set_flag(std::uint32_t bit, bool on) {
         materialize_flags();
-        eflags_ = on ? (eflags_ | bit) : (eflags_ & ~bit);
+        store_flags(on ? (eflags_ | bit) : (eflags_ & ~bit));
     }
     // Flags for a result of width T: SF, ZF, PF from r (others untouched).
     template <class T> static std::uint32_t szp_flags(std::uint32_t r) {
@@ -431,16 +433,16 @@ public:
     // tail-calls its out-of-line general form keeps no registers across a call.
     template <class T> [[gnu::always_inline]] bool try_read_mem_fast(unsigned s, std::uint32_t offset, T& value) const {
         if (!flat_segment_[s][0]) return false;
-        const TlbEntry& e = tlb_[user_][0][(offset >> 12) % kTlbSize];
-        if (e.tag != (offset >> 12) || !e.host || (offset & 0xFFF) > 0x1000 - sizeof(T)) return false;
-        std::memcpy(&value, e.host + (offset & 0xFFF), sizeof(T));
+        const std::uint8_t* p = tlb_host<T>(offset, 0, user_);
+        if (!p) return false;
+        std::memcpy(&value, p, sizeof(T));
         return true;
     }
     template <class T> [[gnu::always_inline]] bool try_write_mem_fast(unsigned s, std::uint32_t offset, T value) {
         if (!flat_segment_[s][1]) return false;
-        const TlbEntry& e = tlb_[user_][1][(offset >> 12) % kTlbSize];
-        if (e.tag != (offset >> 12) || !e.host || (offset & 0xFFF) > 0x1000 - sizeof(T)) return false;
-        std::memcpy(e.host + (offset & 0xFFF), &value, sizeof(T));
+        std::uint8_t* p = tlb_host<T>(offset, 1, user_);
+        if (!p) return false;
+        std::memcpy(p, &value, sizeof(T));
         return true;
     }
     // Read-modify-write of a memory operand: every check the write needs (segment rights, page
@@ -453,12 +455,11 @@ public:
             return;
         }
         std::uint32_t linear = seg[s].base + offset;
-        const TlbEntry& e = tlb_[user_][1][(linear >> 12) % kTlbSize];
-        if (e.tag == (linear >> 12) && e.host && (linear & 0xFFF) <= 0x1000 - sizeof(T)) {
+        if (std::uint8_t* p = tlb_host<T>(linear, 1, user_)) {
             T v;
-            std::memcpy(&v, e.host + (linear & 0xFFF), sizeof(T));
+            std::memcpy(&v, p, sizeof(T));
             v = update(v);
-            std::memcpy(e.host + (linear & 0xFFF), &v, sizeof(T));
+            std::memcpy(p, &v, sizeof(T));
             return;
         }
         probe_write_linear(linear, sizeof(T));
@@ -506,21 +507,29 @@ public:
     template <class T> [[gnu::always_inline]] void write_linear(std::uint32_t linear, T value) { write_linear_as<T>(linear, value, user_); }
 
     template <class T> [[gnu::always_inline]] T read_linear_as(std::uint32_t linear, unsigned user) {
-        const TlbEntry& e = tlb_[user][0][(linear >> 12) % kTlbSize];
-        if (e.tag == (linear >> 12) && e.host && (linear & 0xFFF) <= 0x1000 - sizeof(T)) {
+        if (const std::uint8_t* p = tlb_host<T>(linear, 0, user)) {
             T v;
-            std::memcpy(&v, e.host + (linear & 0xFFF), sizeof(T));
+            std::memcpy(&v, p, sizeof(T));
             return v;
         }
         return read_linear_slow<T>(linear, user);
     }
     template <class T> [[gnu::always_inline]] void write_linear_as(std::uint32_t linear, T value, unsigned user) {
-        const TlbEntry& e = tlb_[user][1][(linear >> 12) % kTlbSize];
-        if (e.tag == (linear >> 12) && e.host && (linear & 0xFFF) <= 0x1000 - sizeof(T)) {
-            std::memcpy(e.host + (linear & 0xFFF), &value, sizeof(T));
+        if (std::uint8_t* p = tlb_host<T>(linear, 1, user)) {
+            std::memcpy(p, &value, sizeof(T));
             return;
         }
         write_linear_slow<T>(linear, value, user);
+    }
+    // The TLB's hit test, the one fast path of every data access: where in host memory a
+    // T-sized access at `linear` lies when the page's translation is cached with a host
+    // pointer (for reads, write = 0, or writes, 1, at privilege `user`) and the access stays
+    // inside the page; null sends it to the slow path (miss, Bus page, page crossing).
+    template <class T> [[gnu::always_inline]] std::uint8_t* tlb_host(std::uint32_t linear, unsigned write,
+                                                                    unsigned user) const {
+        const TlbEntry& e = tlb_[user][write][(linear >> 12) % kTlbSize];
+        if (e.tag != (linear >> 12) || !e.host || (linear & 0xFFF) > 0x1000 - sizeof(T)) return nullptr;
+        return e.host + (linear & 0xFFF);
     }
     // Linear to physical for one byte, through the TLB (page walk and #PF on a miss).
     std::uint32_t physical_for(std::uint32_t linear, bool write, unsigned user) {

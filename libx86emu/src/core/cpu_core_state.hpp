@@ -80,10 +80,17 @@ protected:
     // Only CpuCore's flag and delivery logic touches these (and the snapshot codec, which stores
     // the flags materialised).
     // Lazy flag state: the arithmetic flags are eflags_ unless flags_lazy_ says they are in
-    // lazy_result_ and lazy_carries_ (see CpuCore::cf()).
+    // lazy_result_ and lazy_carries_ (see CpuCore::cf()). Bit 31 of lazy_carries_ is CF in
+    // both cases, so that reading CF never tests flags_lazy_: every eager write of EFLAGS goes
+    // through store_flags(), which mirrors it there.
     std::uint32_t eflags_ = 0x2;
     bool flags_lazy_ = false;
     std::uint32_t lazy_result_ = 0, lazy_carries_ = 0;
+    void store_flags(std::uint32_t value) {
+        eflags_ = value;
+        flags_lazy_ = false;
+        lazy_carries_ = value << 31;  // CF is bit 0
+    }
     bool shutdown_ = false;           // a fault while delivering #DF: the CPU cannot continue
     std::uint32_t delivery_ext_ = 0;  // EXT bit (1) while delivering an external event
     bool push_rf_ = false;            // the exception being delivered is a fault: saved RF = 1

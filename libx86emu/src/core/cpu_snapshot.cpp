@@ -155,8 +155,7 @@ PreparedCpu CpuStateCodec::prepare(const CpuCore& target, std::uint32_t clock_kh
     c.gpr[8] = 0;
     c.eip = s["eip"].uint<std::uint32_t>();
     c.next_eip = s["next_eip"].uint<std::uint32_t>();
-    c.eflags_ = s["eflags"].uint<std::uint32_t>();
-    c.flags_lazy_ = false;  // saved materialised
+    c.store_flags(s["eflags"].uint<std::uint32_t>());  // saved materialised
     const Field segments = s["seg"];
     segments.expect_size(6);
     for (std::size_t k = 0; k < 6; ++k) c.seg[k] = segment_from(segments.at(k));

@@ -100,11 +100,19 @@ template <class T> inline T dec_value(CpuCore& c, T v) {
     return static_cast<T>(r);
 }
 
+// The register index is read once: the flag stores could alias the Insn (it may live in the
+// CpuCore), so `i.reg` named after them would be loaded again.
 struct IncReg {
-    template <class T> static void run(CpuCore& c, const Insn& i) { c.set_reg<T>(i.reg, inc_value<T>(c, c.reg<T>(i.reg))); }
+    template <class T> static void run(CpuCore& c, const Insn& i) {
+        const unsigned r = i.reg;
+        c.set_reg<T>(r, inc_value<T>(c, c.reg<T>(r)));
+    }
 };
 struct DecReg {
-    template <class T> static void run(CpuCore& c, const Insn& i) { c.set_reg<T>(i.reg, dec_value<T>(c, c.reg<T>(i.reg))); }
+    template <class T> static void run(CpuCore& c, const Insn& i) {
+        const unsigned r = i.reg;
+        c.set_reg<T>(r, dec_value<T>(c, c.reg<T>(r)));
+    }
 };
 struct IncE {
     template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) {
