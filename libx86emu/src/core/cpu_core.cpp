@@ -171,40 +171,65 @@ bool makes_double_fault(Vector first, Vector second) {
 }
 }  // namespace
 
+constinit thread_local FaultJump* armed_fault_jump = nullptr;
+
 void CpuCore::deliver_fault(const CpuFault& first) {
     // Faults restart the instruction: the saved IP is the faulting instruction's own address.
     // QUIRK(8086): the divide error is a trap after the instruction (saved IP = next one).
     std::uint32_t return_eip = eip;
     if (traits.is8086 && first.vector == Vector::DE) return_eip = next_eip;
     if (first.vector == Vector::UD && !hooks_.invalid_opcode.empty() && invalid_opcode_handled()) return;
-    CpuFault fault = first;
-    for (;;) {
-        cycles += timing[TimingClass::Exception].reg;
-        // Fault-class exceptions save RF = 1 so that IRET restarts the instruction without
-        // re-triggering its instruction breakpoint (SDM vol. 3 §17.3.1.1); #DB does not.
-        push_rf_ = traits.has386 && fault.vector != Vector::DB && fault.vector != Vector::DF;
-        try {
-            next_eip = return_eip;
-            interrupt(static_cast<std::uint8_t>(fault.vector), return_eip, EventKind::Exception,
-                      fault.has_error_code, fault.error_code);
-            eip = next_eip;
-            delivery_ext_ = 0;
-            push_rf_ = false;
-            return;
-        } catch (const CpuFault& nested) {
-            push_rf_ = false;
-            // A fault while delivering the double fault shuts the processor down; the
-            // contributory/page-fault pairs become #DF(0); anything else is handled serially.
-            // Errors raised during delivery carry EXT (SDM vol. 3 §6.13).
-            delivery_ext_ = 1;
-            if (fault.vector == Vector::DF) {
-                shutdown_ = true;
-                delivery_ext_ = 0;
-                return;
-            }
-            fault = makes_double_fault(fault.vector, nested.vector) ? CpuFault{Vector::DF, true, 0} : nested;
-        }
+    delivery_return_eip_ = return_eip;
+    deliver_exception(first);
+}
+
+// One attempt to deliver `fault`. A fault raised during it lands in fault_landed with
+// delivering_ set, which applies the double-fault rule and makes the next attempt.
+void CpuCore::deliver_exception(const CpuFault& fault) {
+    cycles += timing[TimingClass::Exception].reg;
+    // Fault-class exceptions save RF = 1 so that IRET restarts the instruction without
+    // re-triggering its instruction breakpoint (SDM vol. 3 §17.3.1.1); #DB does not.
+    push_rf_ = traits.has386 && fault.vector != Vector::DB && fault.vector != Vector::DF;
+    delivering_ = true;
+    delivering_fault_ = fault;
+    next_eip = delivery_return_eip_;
+    interrupt(static_cast<std::uint8_t>(fault.vector), delivery_return_eip_, EventKind::Exception,
+              fault.has_error_code, fault.error_code);
+    delivering_ = false;
+    eip = next_eip;
+    delivery_ext_ = 0;
+    push_rf_ = false;
+}
+
+void CpuCore::fault_landed(CpuFault raised) {
+    if (fault_fixup.apply) {
+        const FaultFixup fixup = fault_fixup;
+        fault_fixup = {};
+        fixup.apply(*this, fixup);
     }
+    if (!delivering_) {
+        // A fault of an instruction, of its fetch or of an external event's delivery. EXT is 0
+        // outside a delivery (interrupt_protected restores it on its way out; a fault leaves
+        // before that).
+        halted = false;
+        rep_resume = false;
+        delivery_ext_ = 0;
+        deliver_fault(raised);
+        return;
+    }
+    // A fault while delivering the double fault shuts the processor down; the
+    // contributory/page-fault pairs become #DF(0); anything else is handled serially.
+    // Errors raised during delivery carry EXT (SDM vol. 3 §6.13).
+    delivering_ = false;
+    push_rf_ = false;
+    delivery_ext_ = 1;
+    if (delivering_fault_.vector == Vector::DF) {
+        shutdown_ = true;
+        delivery_ext_ = 0;
+        return;
+    }
+    deliver_exception(makes_double_fault(delivering_fault_.vector, raised.vector) ? CpuFault{Vector::DF, true, 0}
+                                                                                   : raised);
 }
 
 // ---- memory ---------------------------------------------------------------------------------
@@ -363,7 +388,7 @@ bool CpuCore::service_events() {
     if (intr_line() && interrupts_enabled() && interrupt_controller) {
         halted = false;
         rep_in_progress = false;
-        std::uint8_t vector = interrupt_controller->acknowledge();
+        std::uint8_t vector = call_embedder([&] { return interrupt_controller->acknowledge(); });
         if (interrupt_hooks_active_ && !interrupt_allowed(vector, InterruptKind::External, false, 0, eip)) return true;
         next_eip = eip;
         interrupt(vector, eip, EventKind::External);
@@ -523,6 +548,39 @@ void CpuCore::execute_loop(std::uint64_t end_cycle, bool single_step, RunResult&
     }
 }
 
+// The jump point: armed once per run(), it stays valid for as long as this frame lives, so a
+// delivered fault goes back into execute_loop without arming again. Nothing in this frame
+// changes after _setjmp (C++ [csetjmp.syn], C 7.13.2.1: such locals would be indeterminate
+// after the jump); the raised fault is in raised_fault_.
+void CpuCore::run_armed(bool single_step, RunResult& result, const CpuFault* thrown) {
+    FaultJump jump;
+    jump.raised = &raised_fault_;
+    struct Restore {  // also when an embedder exception leaves run()
+        FaultJump* previous;
+        ~Restore() { armed_fault_jump = previous; }
+    } restore{armed_fault_jump};
+    armed_fault_jump = &jump;
+    if (_setjmp(jump.buffer) != 0) {
+        if (!continue_after_fault(raised_fault_, single_step, result)) return;
+    } else if (thrown) {
+        if (!continue_after_fault(*thrown, single_step, result)) return;
+    }
+    execute_loop(end_cycle_, single_step, result);
+}
+
+bool CpuCore::continue_after_fault(CpuFault fault, bool single_step, RunResult& result) {
+    fault_landed(fault);
+    if (shutdown_) {
+        result.reasons = result.reasons | StopReason::Shutdown;
+        return false;
+    }
+    if (single_step) {
+        result.reasons = result.reasons | StopReason::Stepped;
+        return false;
+    }
+    return true;
+}
+
 RunResult CpuCore::run(std::uint64_t cycle_budget, bool single_step) {
     RunResult result;
     std::uint64_t start = cycles;
@@ -534,19 +592,22 @@ RunResult CpuCore::run(std::uint64_t cycle_budget, bool single_step) {
         result.reasons = StopReason::Halted;
         return result;
     }
+    // What an embedder exception out of a delivery or an access left behind (interrupt_protected
+    // restores EXT only on its normal ways out): outside one, EXT is 0 and no fix-up is due.
+    delivering_ = false;
+    delivery_ext_ = 0;
+    fault_fixup = {};
+    // A CpuFault thrown rather than jumped (raised inside embedder code, where the point is
+    // disarmed, and let out of it) is delivered as before the jump point existed.
+    CpuFault thrown{};
+    bool have_thrown = false;
     for (;;) {
         try {
-            execute_loop(end_cycle_, single_step, result);
+            run_armed(single_step, result, have_thrown ? &thrown : nullptr);
             break;
         } catch (const CpuFault& fault) {
-            halted = false;
-            rep_resume = false;
-            deliver_fault(fault);
-            if (single_step || shutdown_) {
-                if (shutdown_) result.reasons = result.reasons | StopReason::Shutdown;
-                else result.reasons = result.reasons | StopReason::Stepped;
-                break;
-            }
+            thrown = fault;
+            have_thrown = true;
         }
     }
     // A stop requested during step()'s instruction (from a hook or Bus callback) is reported by

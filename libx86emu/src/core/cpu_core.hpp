@@ -13,14 +13,17 @@
 // while it can fire, user-level TLB entries carry no host pointer; and the Pentium's time-stamp
 // counter and CPUID data (SDM vol. 2 RDTSC, CPUID).
 //
-// Faults travel by one mechanism: a handler throws CpuFault; the run loop catches it at the
-// instruction boundary and delivers the exception. Handlers commit architectural state only
-// after every check that can fault has passed, so a faulting instruction leaves no trace.
+// Faults travel by one mechanism: a handler calls raise_fault; inside run() it leaves by
+// _longjmp to the run loop's jump point (FaultJump below), which delivers the exception at the
+// instruction boundary; outside run() it throws CpuFault. Handlers commit architectural state
+// only after every check that can fault has passed, so a faulting instruction leaves no trace;
+// the few that must commit or undo something when an access faults register a FaultFixup.
 #pragma once
 
 #include <algorithm>
 #include <atomic>
 #include <bit>
+#include <csetjmp>
 #include <cstdint>
 #include <cstring>
 #include <functional>
@@ -71,10 +74,62 @@ struct CpuFault {
     std::uint32_t error_code = 0;
 };
 
-[[noreturn]] inline void raise_fault(Vector v) { throw CpuFault{v}; }
-[[noreturn]] inline void raise_fault(Vector v, std::uint32_t error_code) {
-    throw CpuFault{v, true, error_code};
+// The run loop's jump point (CpuCore::run_armed): a C++ throw costs 20,000-40,000 host
+// instructions per fault here (the unwinder's two passes over every frame between the handler
+// and the run loop, docs/BENCHMARKS.md "Fault benchmark"), a _longjmp about a hundred. A
+// longjmp is only defined when no frame it leaves holds an object with a non-trivial
+// destructor (C++ [csetjmp.syn]); the frames between the run loop and any raise_fault hold
+// none (the audit in docs/ARCHITECTURE.md "Faults", redone by scripts/fault_path_audit.sh).
+// Code that is not the core's, the embedder's Bus, hooks, intercepts, interrupt controller and
+// FERR# handler, runs with the point disarmed (call_embedder): an exception there stays a C++
+// exception, and a fault raised there (a Cpu call from a callback) throws.
+struct FaultJump {
+    std::jmp_buf buffer;
+    // Where raise_fault stores what it raised: in the core, not in the frame that armed the
+    // point, whose locals changed between _setjmp and _longjmp would be indeterminate after it.
+    CpuFault* raised;
+};
+// The armed point of this thread's running core, or null (outside run(), or in embedder code).
+extern constinit thread_local FaultJump* armed_fault_jump;
+
+[[noreturn]] inline void raise_fault(const CpuFault& fault) {
+    if (FaultJump* const jump = armed_fault_jump) {
+        *jump->raised = fault;
+        _longjmp(jump->buffer, 1);
+    }
+    throw fault;
 }
+[[noreturn]] inline void raise_fault(Vector v) { raise_fault(CpuFault{v}); }
+[[noreturn]] inline void raise_fault(Vector v, std::uint32_t error_code) {
+    raise_fault(CpuFault{v, true, error_code});
+}
+
+// Runs `call` (embedder code) with the jump point disarmed. Not a guard object, so that the
+// handlers it is inlined into stay free of clean-ups (the audit's criterion): an exception out
+// of `call` leaves the point disarmed, and nothing on the run path catches one but run()
+// itself, where run_armed's exit restores the point it found.
+template <class F> inline decltype(auto) call_embedder(F&& call) {
+    FaultJump* const armed = armed_fault_jump;
+    armed_fault_jump = nullptr;
+    if constexpr (std::is_void_v<decltype(call())>) {
+        call();
+        armed_fault_jump = armed;
+    } else {
+        decltype(auto) result = call();
+        armed_fault_jump = armed;
+        return result;
+    }
+}
+
+// What the landing of a fault must still do for the instruction that raised it: the 80286
+// string instructions' partial commit (exec/string.hpp), PopE's SP restore (exec/stack.hpp),
+// the boundary's reset before a fault of the instruction's fetch (debug_hooks.cpp). Set just
+// before the access that may fault and cleared after it; the landing applies it first.
+struct FaultFixup {
+    void (*apply)(class CpuCore& c, const FaultFixup& fixup) = nullptr;
+    const Insn* insn = nullptr;
+    std::uint32_t value = 0;
+};
 
 template <class T> inline constexpr std::uint32_t msb_of = std::uint32_t{1} << (8 * sizeof(T) - 1);
 template <class T> inline constexpr std::uint32_t mask_of = static_cast<std::uint32_t>(T(~T{0}));
@@ -111,7 +166,34 @@ public:
     // ---- configuration -------------------------------------------------------------------
     const ModelTraits traits;
     const TimingTable& timing;
-    Bus& bus;
+    // The embedder's Bus, every call made with the jump point disarmed (call_embedder).
+    class EmbedderBus {
+    public:
+        explicit EmbedderBus(Bus& bus) : bus_(bus) {}
+        std::uint8_t read8(std::uint32_t paddr) const { return call_embedder([&] { return bus_.read8(paddr); }); }
+        std::uint64_t read(std::uint32_t paddr, unsigned size) const {
+            return call_embedder([&] { return bus_.read(paddr, size); });
+        }
+        void write(std::uint32_t paddr, unsigned size, std::uint64_t value) const {
+            call_embedder([&] { bus_.write(paddr, size, value); });
+        }
+        std::uint8_t* host_page(std::uint32_t page_paddr, bool for_write) const {
+            return call_embedder([&] { return bus_.host_page(page_paddr, for_write); });
+        }
+        std::uint32_t backing_page(std::uint32_t page_paddr) const {
+            return call_embedder([&] { return bus_.backing_page(page_paddr); });
+        }
+        std::uint32_t io_read(std::uint16_t port, unsigned size) const {
+            return call_embedder([&] { return bus_.io_read(port, size); });
+        }
+        void io_write(std::uint16_t port, unsigned size, std::uint32_t value) const {
+            call_embedder([&] { bus_.io_write(port, size, value); });
+        }
+
+    private:
+        Bus& bus_;
+    };
+    EmbedderBus bus;
     InterruptController* interrupt_controller = nullptr;
 
     // TSC = cycles + tsc_offset (see CpuCoreState::tsc_offset).
@@ -129,7 +211,7 @@ public:
     void set_ferr(bool asserted) {
         if (asserted == ferr) return;
         ferr = asserted;
-        if (ferr_handler) ferr_handler(asserted);
+        if (ferr_handler) call_embedder([&] { ferr_handler(asserted); });
     }
     // ES and B summarise "some exception flag is set that the control word does not mask" (SDM
     // vol. 1 §8.1.3.3); recomputed whenever flags or masks change (arithmetic, FLDCW, FLDENV,
@@ -139,6 +221,8 @@ public:
     // Run control (not state: requests and per-instruction working variables).
     // rep_in_progress (CpuCoreState) as the executing instruction found it.
     bool rep_resume = false;
+    // See FaultFixup; empty (apply null) between instructions.
+    FaultFixup fault_fixup;
 
     // ---- signals and deadline (time and threads, docs/ARCHITECTURE.md "Time") ---------------
     // What can end or interrupt the instruction stream from outside it, in one atomic word: the
@@ -867,7 +951,20 @@ private:
     void code_page_written(std::uint32_t backing_page);
     void forget_decoded_code();
 
+    // Fault delivery (cpu_core.cpp). run() arms the jump point in run_armed; a raised fault
+    // lands in continue_after_fault -> fault_landed, which applies fault_fixup and delivers:
+    // deliver_fault for the fault of an instruction (or of an external event's delivery),
+    // the double-fault rule (SDM vol. 3 §6.15) when delivering_ says the fault came from a
+    // delivery, delivering_fault_ being the event that one delivered.
+    void run_armed(bool single_step, RunResult& result, const CpuFault* thrown);
+    bool continue_after_fault(CpuFault fault, bool single_step, RunResult& result);
+    void fault_landed(CpuFault raised);
     void deliver_fault(const CpuFault& fault);
+    void deliver_exception(const CpuFault& fault);
+    CpuFault raised_fault_{};
+    bool delivering_ = false;
+    CpuFault delivering_fault_{};
+    std::uint32_t delivery_return_eip_ = 0;
     bool service_events();
     // INTR is asserted and recognised (IF = 1, outside an interrupt shadow) but no
     // InterruptController is there to supply the vector.
@@ -940,6 +1037,7 @@ private:
     StopReason pending_stop_ = StopReason::None;  // why kSignalHookStop was raised
     StopDetail pending_stop_detail_{};
     bool watched_boundary(RunResult& result);
+    static void leave_boundary(CpuCore& c, const FaultFixup& fixup);  // its fault fix-up
     void memory_accessed(MemoryAccessKind kind, std::uint32_t linear, unsigned size, std::uint64_t value,
                          unsigned user);
     bool interrupt_allowed(std::uint8_t vector, InterruptKind kind, bool has_error_code, std::uint32_t error_code,

@@ -17,11 +17,20 @@
 namespace x86emu {
 
 namespace {
-// Counts a hook call in progress for as long as it runs (also when it throws).
+// Counts a hook call in progress for as long as it runs (also when it throws), and disarms the
+// run loop's jump point meanwhile (call_embedder in cpu_core.hpp says why). Its scope holds the
+// hook call only, so no fault of the core's can leave through it.
 struct InHook {
     unsigned& depth;
-    explicit InHook(unsigned& d) : depth(d) { ++depth; }
-    ~InHook() { --depth; }
+    FaultJump* const armed = armed_fault_jump;
+    explicit InHook(unsigned& d) : depth(d) {
+        ++depth;
+        armed_fault_jump = nullptr;
+    }
+    ~InHook() {
+        --depth;
+        armed_fault_jump = armed;
+    }
     InHook(const InHook&) = delete;
     InHook& operator=(const InHook&) = delete;
 };
@@ -163,6 +172,11 @@ RunResult CpuCore::run_limited(const RunLimits& limits) {
 
 // ---- the instruction boundary ------------------------------------------------------------------
 
+void CpuCore::leave_boundary(CpuCore& c, const FaultFixup&) {
+    c.inhibit_interrupts = false;
+    c.rep_in_progress = false;
+}
+
 bool CpuCore::watched_boundary(RunResult& result) {
     // Called by the run loop before it leaves the boundary (clears the interrupt shadow, takes
     // over a paused REP): stopping here leaves the CPU exactly at it.
@@ -191,17 +205,14 @@ bool CpuCore::watched_boundary(RunResult& result) {
     }
     const bool hooked = !continuing_rep && (!hooks_.code.empty() || hooks_.has_fetch_hooks());
     unsigned length = 0;
-    try {
-        if (code_watch_active_) check_instruction_breakpoint();
-        // Decoded here for its length; the run loop's own fetch_decoded() then hits the cache
-        // (an uncacheable instruction, one crossing a page, is decoded twice).
-        if (hooked) length = fetch_decoded().length;
-    } catch (const CpuFault&) {
-        // The instruction faults: leave the boundary as the run loop would have before faulting.
-        inhibit_interrupts = false;
-        rep_in_progress = false;
-        throw;
-    }
+    // If the instruction faults here, the landing leaves the boundary as the run loop would have
+    // before faulting (a fault fix-up).
+    fault_fixup = {&leave_boundary, nullptr, 0};
+    if (code_watch_active_) check_instruction_breakpoint();
+    // Decoded here for its length; the run loop's own fetch_decoded() then hits the cache
+    // (an uncacheable instruction, one crossing a page, is decoded twice).
+    if (hooked) length = fetch_decoded().length;
+    fault_fixup = {};
     if (!hooked) return true;
     if (!code_hooks_done) {
         HookHandle stopped_by{};

@@ -578,11 +578,8 @@ void CpuCore::interrupt_protected(std::uint8_t vector, std::uint32_t return_eip,
     const std::uint32_t saved_ext = delivery_ext_;
     if (not_by_instruction) delivery_ext_ = 1;
     const std::uint32_t ext = delivery_ext_;
-    struct ExtReset {  // EXT applies to this delivery only
-        CpuCore& c;
-        std::uint32_t saved;
-        ~ExtReset() { c.delivery_ext_ = saved; }
-    } ext_reset{*this, saved_ext};
+    // EXT applies to this delivery only: restored on both ways out below. A fault leaves by the
+    // jump point instead, and the landing sets EXT as the double-fault rule wants it.
 
     // INT n in virtual-8086 mode is IOPL-sensitive (SDM vol. 3 §20.2.7); INT3/INTO are not.
     if (kind == EventKind::SoftwareInt && v86() && iopl() < 3) fault(Vector::GP, 0);
@@ -615,6 +612,7 @@ void CpuCore::interrupt_protected(std::uint8_t vector, std::uint32_t return_eip,
             if (tss_is_32bit(tr)) push<std::uint32_t>(error_code);
             else push<std::uint16_t>(static_cast<std::uint16_t>(error_code));
         }
+        delivery_ext_ = saved_ext;
         return;
     }
 
@@ -700,6 +698,7 @@ void CpuCore::interrupt_protected(std::uint8_t vector, std::uint32_t return_eip,
     // their windows.
     if (from_v86) refresh_all_segments();
     next_eip = target;
+    delivery_ext_ = saved_ext;
 }
 
 // ---- task switch ------------------------------------------------------------------------------

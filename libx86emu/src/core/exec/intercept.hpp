@@ -1,9 +1,9 @@
 // x86emu — how an instruction handler consults the embedder's interception hooks
 // (x86emu/hooks.hpp). A handler calls ask_intercept() after its own privilege checks and before
 // its effect, only when the hook is set (the caller's test keeps the unhooked path to one
-// branch). A Fault decision is thrown here as a CpuFault, so it travels like any fault the
+// branch). A Fault decision is raised here (raise_fault), so it travels like any fault the
 // handler itself raises: delivered at the instruction boundary with the instruction's own EIP
-// saved, nothing committed.
+// saved, nothing committed. The hook is embedder code: it runs with the jump point disarmed.
 #pragma once
 #include <functional>
 
@@ -12,12 +12,12 @@
 
 namespace x86emu::exec {
 
-// Asks `hook` about `event`; returns Run, Result or Skip, throws for Fault.
+// Asks `hook` about `event`; returns Run, Result or Skip, raises the fault for Fault.
 template <class Event>
 inline Intercept ask_intercept(const std::function<Intercept(const Event&)>& hook, const Event& event) {
-    Intercept decision = hook(event);
+    const Intercept decision = call_embedder([&] { return hook(event); });
     if (decision.kind == Intercept::Kind::Fault)
-        throw CpuFault{static_cast<Vector>(decision.vector), decision.has_error_code, decision.error_code};
+        raise_fault(CpuFault{static_cast<Vector>(decision.vector), decision.has_error_code, decision.error_code});
     return decision;
 }
 

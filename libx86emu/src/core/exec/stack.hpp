@@ -62,16 +62,19 @@ struct PopE {
         // The destination address is computed after SP has been incremented (SDM POP).
         u32 old_sp = c.sp_value();
         T v = c.pop<T>();
-        try {
+        // QUIRK(80286): a destination that overruns its segment faults with SP already
+        // incremented (the capture of POP [SI] with SI = FFFFh pushes the #GP frame 2 bytes
+        // higher); the 80386 restores SP so that the instruction restarts cleanly (a fault fix-up,
+        // applied when the fault lands).
+        if (c.traits.has386) {
+            c.fault_fixup = {&restore_sp, &i, old_sp};
             c.write_E<T>(i, v);
-        } catch (const CpuFault&) {
-            // QUIRK(80286): a destination that overruns its segment faults with SP already
-            // incremented (the capture of POP [SI] with SI = FFFFh pushes the #GP frame 2 bytes
-            // higher); the 80386 restores SP so that the instruction restarts cleanly.
-            if (c.traits.has386) c.set_sp_value(old_sp);
-            throw;
+            c.fault_fixup = {};
+        } else {
+            c.write_E<T>(i, v);
         }
     }
+    static void restore_sp(CpuCore& c, const FaultFixup& fixup) { c.set_sp_value(fixup.value); }
 };
 
 struct Pusha {

@@ -55,28 +55,29 @@ template <class T> struct StringRegs {
     void step(unsigned r) { advance(r, string_step<T>(c)); }
 
     // Memory accesses of one iteration at [reg]; `done` is what a faulting access on the
-    // 80286 leaves committed (see the QUIRK above).
+    // 80286 leaves committed (see the QUIRK above): a fault fix-up, applied when the fault lands.
     T read(unsigned s, unsigned reg, FaultCommit done) {
         if (!commits_before_fault()) return c.read_mem<T>(s, index(reg));
-        try {
-            return c.read_mem<T>(s, index(reg));
-        } catch (const CpuFault&) {
-            commit(done);
-            throw;
-        }
+        expect_fault(done);
+        const T v = c.read_mem<T>(s, index(reg));
+        c.fault_fixup = {};
+        return v;
     }
     void write(unsigned reg, T value, FaultCommit done) {
         if (!commits_before_fault()) return c.write_mem<T>(ES, index(reg), value);
-        try {
-            c.write_mem<T>(ES, index(reg), value);
-        } catch (const CpuFault&) {
-            commit(done);
-            throw;
-        }
+        expect_fault(done);
+        c.write_mem<T>(ES, index(reg), value);
+        c.fault_fixup = {};
     }
 
 private:
     bool commits_before_fault() const { return c.traits.has286 && !c.traits.has386; }
+    void expect_fault(FaultCommit done) {
+        c.fault_fixup = {&commit_after_fault, &i, (done.si ? 1u : 0u) | (done.di ? 2u : 0u) | (done.cx << 2)};
+    }
+    static void commit_after_fault(CpuCore& c, const FaultFixup& fixup) {
+        StringRegs{c, *fixup.insn}.commit(FaultCommit{(fixup.value & 1) != 0, (fixup.value & 2) != 0, fixup.value >> 2});
+    }
     void commit(FaultCommit done) {
         if (done.si) step(ESI);
         if (done.di) step(EDI);
