@@ -1,9 +1,10 @@
 // x86emu unit tests — the fault path's jump point (core/cpu_core.hpp, raise_fault and FaultJump):
 // a fault leaves the instruction by _longjmp to the run loop, which must deliver it exactly as
 // the C++ throw it replaced did. These cover what the jump changes: the fix-ups that used to be
-// catch blocks (PopE's SP restore on the 386, where the 286 keeps SP incremented), a CPU run
-// from inside another CPU's Bus callback (each run() arms its own point and restores the one it
-// found), and embedder exceptions out of a run (they stay C++ exceptions, and what they
+// catch blocks (PopE's SP restore on the 386, where the 286 keeps SP incremented; the reset of
+// the interrupt shadow when a watched instruction's fetch faults; the 286 strings' partial
+// commit is checked by conformance_286), a CPU run from inside another CPU's Bus callback (each
+// run() has its own point, not one per thread), and embedder exceptions out of a run (they stay C++ exceptions, and what they
 // interrupted does not leak into the next run: not the "delivering" state, which would turn the
 // next fault into a double fault).
 #include <doctest/doctest.h>
@@ -118,4 +119,26 @@ TEST_CASE("an interrupt hook that throws during a fault's delivery does not make
     CHECK(seen == std::vector<unsigned>{13, 13});
     CHECK(m.cpu.state().seg[CS].selector == kHandlerSeg);
     CHECK(m.cpu.state().eip == handler_ip(13) + 1);  // not #DF's handler
+}
+
+TEST_CASE("a watched instruction whose fetch faults leaves the boundary as an unwatched one does") {
+    // MOV AX, AX at 1000:FFFF: its second byte lies beyond the CS limit, #GP(0) on the fetch.
+    // A code hook makes the boundary decode it first (watched_boundary); the fault must clear the
+    // interrupt shadow there as the run loop's own fetch would have.
+    for (bool hooked : {false, true}) {
+        CAPTURE(hooked);
+        Machine m(CpuModel::i80386);
+        m.bus.mem[(std::uint32_t{kCodeSeg} << 4) + 0xFFFF] = 0x89;
+        m.cpu.invalidate_code((std::uint32_t{kCodeSeg} << 4) + 0xFFF0, 0x20);
+        if (hooked) m.cpu.add_code_hook(AddressRange::all(), [](const CodeEvent&) { return HookAction::Continue; });
+        CpuState s = Machine::base_state();
+        s.eip = 0xFFFF;
+        s.interrupt_shadow = true;
+        m.cpu.set_state(s);
+        m.cpu.step();
+        const CpuState after = m.cpu.state();
+        CHECK(Machine::at_vector(after, 13));
+        CHECK(m.bus.word(m.stack_phys(kStackTop - 6)) == 0xFFFF);
+        CHECK_FALSE(after.interrupt_shadow);
+    }
 }
