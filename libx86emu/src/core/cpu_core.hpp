@@ -395,6 +395,7 @@ public:
     void refresh_all_segments();        // after a mode change (PE, VM)
     void code_segment_changed() {
         code32_ = (seg[CS].attributes & 0x4000) != 0;
+        ip_mask_ = code32_ ? 0xFFFFFFFFu : 0xFFFFu;
         // 16-bit code reaches offset FFFFh at most: past it the 80286 and later raise #GP and
         // the 8086 wraps IP (an instruction that wraps is never cached).
         const std::uint32_t limit = traits.is8086 ? 0xFFFFu : code32_ ? seg[CS].limit : std::min(seg[CS].limit, 0xFFFFu);
@@ -570,7 +571,7 @@ public:
     template <class T> void io_out(std::uint16_t port, T value) { bus.io_write(port, sizeof(T), value); }
 
     // ---- control flow --------------------------------------------------------------------
-    std::uint32_t ip_mask() const { return code32_ ? 0xFFFFFFFFu : 0xFFFFu; }
+    std::uint32_t ip_mask() const { return ip_mask_; }
     void jump_near(std::uint32_t target) { next_eip = target & ip_mask(); }
     // Far transfers (SDM vol. 2 JMP, CALL, RET, IRET; vol. 3 §5.8 privilege-level changes,
     // §7.3 task switching). Each does the real-mode, virtual-8086 or protected-mode form and

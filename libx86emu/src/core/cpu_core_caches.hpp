@@ -37,6 +37,7 @@ struct CpuCoreCaches {
     // access inside one page needs no segment check (CpuCore::read_mem).
     bool flat_segment_[6][2] = {};
     bool code32_ = false;  // CS.D
+    std::uint32_t ip_mask_ = 0xFFFF;  // what EIP wraps at: FFFFh for 16-bit code (code32_)
 
     // ---- the software TLB ----------------------------------------------------------------
     // Per privilege (user/supervisor) and access kind (read/write), a direct-mapped array of
