@@ -3,7 +3,9 @@
 // that of the per-instruction path (host pages off: no block can be built), in registers,
 // EIP, cycles and instruction counts, also where a block is cut short: a store into its own
 // code, a data breakpoint, the budget, the CS limit and the 64 KiB IP range (Intel SDM vol. 3
-// §5.3, §17.2.4), and the pool being emptied and refilled.
+// §5.3, §17.2.4), and the pool being emptied and refilled; and block links, which must die
+// with every condition of the lookup they replace (a slot rebuilt, code written, the CS limit,
+// the code size, the EIP the block ran at, a page mapped elsewhere).
 #include <algorithm>
 #include <cstdint>
 #include <optional>
@@ -12,6 +14,7 @@
 #include <doctest/doctest.h>
 
 #include "emu_test_support.hpp"
+#include "protected_test_support.hpp"
 
 using namespace x86emu;
 using namespace x86emu_test;
@@ -190,4 +193,140 @@ TEST_CASE("decoded blocks: INTR asserted while IF = 0 waits for STI, which ends 
         CHECK(o.state.gpr[EAX] == 41);
         CHECK(any(o.reasons, StopReason::NoInterruptController));
     }
+}
+
+// ---- block links: a block that ends in a near transfer goes straight to the block the lookup
+// found after it last time, while nothing that lookup tested can have changed. Each case below
+// changes one such thing after a link was made and follows the same path again.
+
+TEST_CASE("decoded blocks: a link dies when its target's table slot is rebuilt for other code") {
+    // A at 1000:0100 (INC AX; DEC CX; JNZ 0120h) and B at 0120h (INC BX; JMP 0100h) loop, which
+    // links A to B; when CX runs out, C at 1000:8121h (physical 18121h, the table slot of B's
+    // 10120h) is decoded into B's slot, sets CX = 3 and returns to A, whose link to B must not
+    // lead to C's instructions. The second time, C halts.
+    Scenario s;
+    s.code = {{kCodePhys, {kIncAx, 0x49, 0x75, 0x1C, 0xE9, 0x1A, 0x80}},
+              {0x10120, {kIncBx, 0xEB, 0xDD}},
+              {0x18121, {0x42, 0xB9, 0x03, 0x00, 0x83, 0xFA, 0x02, 0x73, 0x03, 0xE9, 0xD3, 0x7F, kHlt}}};
+    s.state.gpr[ECX] = 5;
+    const Outcome o = run_both_ways(s);
+    CHECK(o.state.gpr[EAX] == 8);
+    CHECK(o.state.gpr[EBX] == 6);
+    CHECK(o.state.gpr[EDX] == 2);
+}
+
+TEST_CASE("decoded blocks: a link dies when the code it leads to is written") {
+    // A1 (INC AX; CMP AX,3; JNE A3), A2 (MOV BYTE [CS:0120h],43h; JMP A3), A3 (DEC CX; JNZ
+    // 0120h) and B at 0120h (NOP; JMP 0100h), all in one page: in the third pass A2 turns B's NOP
+    // into INC BX; A3, decoded again, must not keep its link to the B decoded before.
+    Scenario s;
+    s.code = {{kCodePhys, {kIncAx, 0x83, 0xF8, 0x03, 0x75, 0x08, 0x2E, 0xC6, 0x06, 0x20, 0x01, 0x43, 0xEB, 0x00,
+                           0x49, 0x75, 0x0F, kHlt}},
+              {0x10120, {kNop, 0xEB, 0xDD}}};
+    s.state.gpr[ECX] = 6;
+    const Outcome o = run_both_ways(s);
+    CHECK(o.state.gpr[EAX] == 6);
+    CHECK(o.state.gpr[EBX] == 3);
+    CHECK(any(o.reasons, StopReason::Halted));
+}
+
+TEST_CASE("decoded blocks: a link dies when the CS limit no longer holds its target") {
+    // A (INC AX; DEC CX; JNZ 0120h) and B at 0120h (INC BX; JMP 0100h) loop until the budget ends
+    // the run, A linked to B; the next run starts at A again with CS's limit at 011Fh: A still
+    // fits, B does not, and going to it raises #GP (vector 13).
+    Scenario s;
+    s.code = {{kCodePhys, {kIncAx, 0x49, 0x75, 0x1C, kHlt}}, {0x10120, {kIncBx, 0xEB, 0xDD}}};
+    s.state.gpr[ECX] = 1000;
+    CpuState limited = s.state;
+    limited.seg[CS].limit = 0x011F;
+    s.runs = {{300}, {1000, limited}};
+    const Outcome o = run_both_ways(s);
+    CHECK(halted_in_handler(o.state, 13));
+    CHECK(o.state.gpr[EBX] == 0);
+}
+
+TEST_CASE("decoded blocks: a link dies when the code size of CS changes") {
+    // The loop of A (INC AX; DEC CX; JNZ 0120h) and B at 0120h, first as 16-bit code (B: MOV
+    // AX,5; INC BX; INC BX; JMP 0100h) until the budget ends the run, then as 32-bit code from A
+    // again (B: MOV EAX,43430005h; JMP 0100h): B must be decoded again for it.
+    Scenario s;
+    s.code = {{kCodePhys, {kIncAx, 0x49, 0x75, 0x1C, kHlt}}, {0x10120, {0xB8, 0x05, 0x00, kIncBx, kIncBx, 0xEB, 0xD9}}};
+    s.state.gpr[ECX] = 1000;
+    CpuState code32 = s.state;
+    code32.seg[CS].attributes |= 0x4000;
+    code32.gpr[ECX] = 3;
+    s.runs = {{300}, {1000, code32}};
+    const Outcome o = run_both_ways(s);
+    CHECK(o.state.gpr[EAX] == 0x43430006);
+    CHECK(o.state.gpr[EBX] == 0);
+    CHECK(any(o.reasons, StopReason::Halted));
+}
+
+TEST_CASE("decoded blocks: a link belongs to the EIP its block ran at, not only to its code") {
+    // A at physical 10100h (INC AX; RET) is called three times as 1000:0100 from 1000:0300 and
+    // returns to 1000:0303 (a DEC CX; JNZ loop), which links A to that block; then F at 1000:0400
+    // pushes 0303h and jumps to A as 0FF0:0200, so that its RET goes to 0FF0:0303, physical
+    // 10203h: D (INC BX; DEC SI; JZ to a HLT; MOV CX,3; JMP FAR 1000:0300). Twice, so that the
+    // second time every block is decoded already.
+    Scenario s;
+    s.code = {{kCodePhys, {kIncAx, 0xC3}},
+              {0x10300, {0xE8, 0xFD, 0xFD, 0x49, 0x75, 0xFA, 0xEA, 0x00, 0x05, 0xF0, 0x0F}},
+              {0x10400, {0x68, 0x03, 0x03, 0xE9, 0xFA, 0xFC}},
+              {0x10203, {kIncBx, 0x4E, 0x74, 0x08, 0xB9, 0x03, 0x00, 0xEA, 0x00, 0x03, 0x00, 0x10, kHlt}}};
+    s.state.eip = 0x0300;
+    s.state.gpr[ECX] = 3;
+    s.state.gpr[ESI] = 2;
+    const Outcome o = run_both_ways(s);
+    CHECK(o.state.gpr[EAX] == 8);
+    CHECK(o.state.gpr[EBX] == 2);
+    CHECK(any(o.reasons, StopReason::Halted));
+}
+
+TEST_CASE("decoded blocks: no link leads into a page whose mapping can change under it") {
+    // Flat 32-bit code with paging, at 1000h: A (DEC ECX; JNZ 5000h) and B at linear 5000h
+    // (INC EBX; JMP 1000h) loop twice; then C flips the page table entry of 5000h between
+    // physical 5000h and 6000h (where B' is INC EDX; JMP 1000h), reloads CR3, sets ECX = 3 and
+    // returns to A, six times. Once every block is decoded, A's successor at EIP 5000h is B one
+    // time and B' the next: A may not be linked to either. Both ways of running agree, and
+    // EBX = EDX = 6.
+    struct Result {
+        CpuState state;
+        std::uint64_t cycles = 0, instructions = 0;
+    };
+    auto run = [](bool blocks) {
+        ProtectedMachine m;
+        m.bus.host_pages = blocks;
+        m.put32(kPageDir, kPageTable | 0x7);
+        for (std::uint32_t p = 0; p < 1024; ++p) m.put32(kPageTable + 4 * p, (p << 12) | 0x7);
+        const std::uint32_t pte = kPageTable + 4 * 5;
+        const std::vector<std::uint8_t> b = {0x43, 0xE9, 0xFA, 0xBF, 0xFF, 0xFF}, b2 = {0x42, 0xE9, 0xFA, 0xBF, 0xFF, 0xFF};
+        for (std::size_t k = 0; k < b.size(); ++k) {
+            m.bus.mem[0x5000 + k] = b[k];
+            m.bus.mem[0x6000 + k] = b2[k];
+        }
+        m.cpu.invalidate_code(0x5000, 0x2000);
+        m.start({0x49, 0x0F, 0x85, 0xF9, 0x3F, 0x00, 0x00,                      // A
+                 0x81, 0x35, static_cast<std::uint8_t>(pte), static_cast<std::uint8_t>(pte >> 8),
+                 static_cast<std::uint8_t>(pte >> 16), 0x00, 0x00, 0x30, 0x00, 0x00,  // xor [pte],3000h
+                 0x0F, 0x20, 0xD8, 0x0F, 0x22, 0xD8,                            // mov eax,cr3; mov cr3,eax
+                 0xB9, 0x03, 0x00, 0x00, 0x00, 0x4E,                            // mov ecx,3; dec esi
+                 0x0F, 0x85, 0xDD, 0xFF, 0xFF, 0xFF, 0xF4},                     // jnz A; hlt
+                0, 0, 0x80000000u, kPageDir);
+        CpuState s = m.cpu.state();
+        s.gpr[ECX] = 3;
+        s.gpr[ESI] = 6;
+        m.cpu.set_state(s);
+        const RunResult r = m.cpu.run(1'000'000);
+        CHECK(any(r.reasons, StopReason::Halted));
+        return Result{m.cpu.state(), m.cpu.cycles(), r.instructions};
+    };
+    const Result per_instruction = run(false), blocks = run(true);
+    CHECK(blocks.cycles == per_instruction.cycles);
+    CHECK(blocks.instructions == per_instruction.instructions);
+    for (unsigned r = 0; r < 8; ++r) {
+        CAPTURE(r);
+        CHECK(blocks.state.gpr[r] == per_instruction.state.gpr[r]);
+    }
+    CHECK(blocks.state.gpr[EBX] == 6);
+    CHECK(blocks.state.gpr[EDX] == 6);
 }

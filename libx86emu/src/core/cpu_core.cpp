@@ -410,6 +410,20 @@ void CpuCore::deliver_debug_traps(bool single_step_trap) {
     eip = next_eip;
 }
 
+inline void CpuCore::execute_plain(const Insn& insn) {
+    next_eip = (eip + insn.length) & ip_mask();
+    cycles += insn.cycles;
+    insn.exec(*this, insn);
+    eip = next_eip;
+}
+
+// After an instruction that left a rare condition at the boundary: it retired unless its REP
+// paused, and the data breakpoints it hit trap after it (TF was clear before it).
+void CpuCore::leave_plain_path() {
+    if (!rep_in_progress) ++instructions;
+    if (pending_debug_status) deliver_debug_traps(false);
+}
+
 // The fast path of execute_loop: the exact effect of its slow iteration when, at the boundary,
 // no TF, RF, interrupt shadow, paused REP, pending debug trap, halt, shutdown or instruction
 // watch is pending and no signal is raised but a masked INTR (plain_path_signal): then that
@@ -426,45 +440,50 @@ void CpuCore::run_plain_instructions(std::uint64_t end_cycle) {
     if (!plain_boundary()) return;
     // Stored before the signal word is read: a signal raised from here on zeroes it.
     fast_stop_cycle_.store(end_cycle, std::memory_order_relaxed);
+    // The block just run if its links may be followed (plain_end), else no_links_, and the EIP of
+    // its last instruction, which keys its links (link_block).
+    const DecodedBlock* block = &no_links_;
+    std::uint32_t ip = 0;
     while (!plain_path_signal() && cycles < end_cycle) {
-        const DecodedBlock* block = cached_block();
-        if (!block) [[unlikely]] block = build_block();
-        const Insn* insn;
-        bool plain_end = false;
-        if (block) [[likely]] {
-            plain_end = block->plain_end;
-            insn = &block_insns_[block->first];
-            const Insn* const last = insn + block->count - 1;
-            // No instruction before the last can change CS:EIP but by its length, and none
-            // reaches past the CS limit (cached_block), so IP cannot wrap before it either.
-            std::uint32_t ip = eip;
-            for (; insn != last; ++insn) {
-                ip += insn->length;
-                next_eip = ip;
-                cycles += insn->cycles;
-                insn->exec(*this, *insn);
-                eip = ip;
-                ++instructions;
-                if (cycles >= fast_stop_cycle()) [[unlikely]] {  // the budget, or a signal
-                    // A data breakpoint's trap follows the instruction that hit it.
-                    if (pending_debug_status) deliver_debug_traps(false);
-                    return;
-                }
-            }
+        if (block->link_epoch == link_epoch_ && block->link_ip == ip && eip == block->link_eip[0]) {
+            block = block->link_to[0];
+        } else if (block->link_epoch == link_epoch_ && block->link_ip == ip && eip == block->link_eip[1]) {
+            block = block->link_to[1];
+        } else if (const DecodedBlock* found = cached_block()) {
+            link_block(*block, ip, *found);
+            block = found;
+        } else if (const DecodedBlock* built = build_block()) [[likely]] {
+            block = built;
         } else {
-            insn = &fetch_and_decode();  // not decodable as a block: one instruction as before
+            // Not decodable as a block: one instruction as before.
+            execute_plain(fetch_and_decode());
+            if (!plain_boundary()) [[unlikely]] return leave_plain_path();
+            ++instructions;
+            block = &no_links_;
+            continue;
         }
-        next_eip = (eip + insn->length) & ip_mask();
-        cycles += insn->cycles;
-        insn->exec(*this, *insn);
-        eip = next_eip;
-        if (!plain_end && !plain_boundary()) [[unlikely]] {
-            if (!rep_in_progress) {
-                ++instructions;
+        const Insn* insn = block->first;
+        const Insn* const last = block->last;
+        // No instruction before the last can change CS:EIP but by its length, and none reaches
+        // past the CS limit (cached_block), so IP cannot wrap before it either.
+        ip = eip;
+        for (; insn != last; ++insn) {
+            ip += insn->length;
+            next_eip = ip;
+            cycles += insn->cycles;
+            insn->exec(*this, *insn);
+            eip = ip;
+            ++instructions;
+            if (cycles >= fast_stop_cycle()) [[unlikely]] {  // the budget, or a signal
+                // A data breakpoint's trap follows the instruction that hit it.
+                if (pending_debug_status) deliver_debug_traps(false);
+                return;
             }
-            // The data breakpoints this instruction hit trap after it (TF was clear before it).
-            if (pending_debug_status) deliver_debug_traps(false);
-            return;
+        }
+        execute_plain(*last);
+        if (!block->plain_end) {
+            if (!plain_boundary()) [[unlikely]] return leave_plain_path();
+            block = &no_links_;
         }
         ++instructions;
     }

@@ -479,9 +479,13 @@ public:
     void refresh_all_segments();        // after a mode change (PE, VM)
     void code_segment_changed() {
         code32_ = (seg[CS].attributes & 0x4000) != 0;
+        ip_mask_ = code32_ ? 0xFFFFFFFFu : 0xFFFFu;
         // 16-bit code reaches offset FFFFh at most: past it the 80286 and later raise #GP and
         // the 8086 wraps IP (an instruction that wraps is never cached).
-        fetch_limit_ = traits.is8086 ? 0xFFFFu : code32_ ? seg[CS].limit : std::min(seg[CS].limit, 0xFFFFu);
+        const std::uint32_t limit = traits.is8086 ? 0xFFFFu : code32_ ? seg[CS].limit : std::min(seg[CS].limit, 0xFFFFu);
+        // Block links were found under the old limit (linked_block).
+        if (limit != fetch_limit_) new_link_epoch();
+        fetch_limit_ = limit;
     }
     bool code32() const { return code32_; }
     bool stack32() const { return (seg[SS].attributes & 0x4000) != 0; }
@@ -651,7 +655,7 @@ public:
     template <class T> void io_out(std::uint16_t port, T value) { bus.io_write(port, sizeof(T), value); }
 
     // ---- control flow --------------------------------------------------------------------
-    std::uint32_t ip_mask() const { return code32_ ? 0xFFFFFFFFu : 0xFFFFu; }
+    std::uint32_t ip_mask() const { return ip_mask_; }
     void jump_near(std::uint32_t target) { next_eip = target & ip_mask(); }
     // Far transfers (SDM vol. 2 JMP, CALL, RET, IRET; vol. 3 §5.8 privilege-level changes,
     // §7.3 task switching). Each does the real-mode, virtual-8086 or protected-mode form and
@@ -945,6 +949,10 @@ private:
     }
     static std::uint32_t block_slot_of(std::uint32_t paddr) { return (paddr ^ (paddr >> 15)) & (kBlockTableSize - 1); }
     void forget_blocks();
+    void new_link_epoch();
+    // Block links (decoded_blocks.cpp): records that after `from`, whose last instruction was at
+    // `last_ip`, the lookup found `to` for the current EIP.
+    void link_block(const DecodedBlock& from, std::uint32_t last_ip, const DecodedBlock& to);
     [[gnu::noinline]] const Insn& fetch_and_decode();  // the miss path: fetch, decode, fill the slot
     static std::uint32_t decode_slot_of(std::uint32_t paddr) { return (paddr ^ (paddr >> 15)) & (kDecodeCacheSize - 1); }
     void mark_code_page(std::uint32_t backing_page);
@@ -1002,6 +1010,8 @@ private:
     // The common case of execute_loop: instructions at boundaries where nothing rare is pending
     // (plain_boundary); returns, without executing, at the first boundary that needs more.
     void run_plain_instructions(std::uint64_t end_cycle);
+    void execute_plain(const Insn& insn);  // one instruction of it, the last of its block
+    void leave_plain_path();
     // #DB after an instruction: the single-step trap (TF was set before it) and/or the data
     // breakpoints it hit (pending_debug_status).
     void deliver_debug_traps(bool single_step_trap);

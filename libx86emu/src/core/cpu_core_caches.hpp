@@ -37,6 +37,7 @@ struct CpuCoreCaches {
     // access inside one page needs no segment check (CpuCore::read_mem).
     bool flat_segment_[6][2] = {};
     bool code32_ = false;  // CS.D
+    std::uint32_t ip_mask_ = 0xFFFF;  // what EIP wraps at: FFFFh for 16-bit code (code32_)
 
     // ---- the software TLB ----------------------------------------------------------------
     // Per privilege (user/supervisor) and access kind (read/write), a direct-mapped array of
@@ -99,17 +100,25 @@ struct CpuCoreCaches {
     // Checked once per block like a cached instruction (the three tags and the CS limit for
     // its last byte); keyed and invalidated exactly like decode_cache_ (the backing page's
     // generation). A jump into the middle of a block starts a block of its own.
-    struct DecodedBlock {  // 16 bytes
+    struct DecodedBlock {  // 64 bytes: one host cache line
         std::uint32_t paddr = 0xFFFFFFFF;
         std::uint32_t generation = 0;
         std::uint8_t mode = 0xFF;
-        std::uint8_t count = 0;    // instructions, 1 to kMaxBlockInsns
-        std::uint16_t bytes = 0;   // their total length
-        std::uint16_t first = 0;   // index of the first one in block_insns_
         // The last instruction cannot leave a rare condition at the boundary after it either (it
         // is a near transfer, or the block ended at its size or page): the run loop skips
-        // plain_boundary() there.
+        // plain_boundary() there, and may follow the block's links.
         bool plain_end = false;
+        std::uint16_t bytes = 0;   // the instructions' total length
+        // The first and the last instruction, in block_insns_ (which never moves).
+        const Insn* first = nullptr;
+        const Insn* last = nullptr;
+        // Links (CpuCore::link_block): up to two blocks the lookup found after this one, by the
+        // EIP this one ended at, valid while link_epoch equals CpuCoreCaches::link_epoch_ and
+        // this block's last instruction was at link_ip (0 link_epoch: none).
+        std::uint32_t link_epoch = 0;
+        std::uint32_t link_ip = 0;
+        std::uint32_t link_eip[2] = {};
+        const DecodedBlock* link_to[2] = {};
     };
     static constexpr unsigned kBlockTableSize = 1u << 15;
     static constexpr unsigned kMaxBlockInsns = 32;
@@ -117,8 +126,14 @@ struct CpuCoreCaches {
     // and it starts again empty (only between blocks: no block is running then). Reserved
     // once and never reallocated, so that a running block's records cannot move.
     static constexpr unsigned kBlockInsnPoolSize = 1u << 16;
-    static_assert(kBlockInsnPoolSize <= 0x10000, "DecodedBlock::first is 16 bits");
     std::unique_ptr<DecodedBlock[]> blocks_ = std::make_unique<DecodedBlock[]>(kBlockTableSize);
+    // The links' epoch: a link found at one epoch says what the lookup returns as long as no
+    // slot of blocks_ is written or forgotten and the CS limit stays (CpuCore::linked_block);
+    // each of those starts a new epoch (new_link_epoch), which kills every link at once. Never 0,
+    // the value of a block that has no links.
+    std::uint32_t link_epoch_ = 1;
+    // What the run loop follows the links of when the block it ran has none to follow.
+    const DecodedBlock no_links_{};
     std::vector<Insn> block_insns_;
 };
 

@@ -7,7 +7,9 @@
 // bytes are those of the fetch page's host storage (RAM or ROM, never MMIO, whose reads may have
 // side effects), limited by the CS limit and, for 16-bit code, the 64 KiB IP range, exactly as
 // InstructionFetcher would read them (Intel SDM vol. 3 §5.3 limit checking, vol. 2 §2.3.11
-// instruction length).
+// instruction length). A block that ends in a near transfer is linked to the blocks the lookup
+// found after it (link_block), so that the run loop follows a link instead of the lookup while
+// the link can only give the lookup's answer.
 #include <algorithm>
 
 #include "core/cpu_core.hpp"
@@ -129,12 +131,15 @@ const CpuCoreCaches::DecodedBlock* CpuCore::build_block() {
                            (last.rep == Insn::kNoRep && last.exec != undefined && near_transfer(last));
     mark_code_page(fetch_backing_page_);
     DecodedBlock& block = blocks_[block_slot_of(phys)];
+    // Links to the block this slot held, and its own, name what it no longer holds.
+    new_link_epoch();
+    block.link_epoch = 0;
     block.paddr = phys;
     block.generation = *fetch_generation_;
     block.mode = static_cast<std::uint8_t>(decode_mode());
-    block.count = static_cast<std::uint8_t>(count);
     block.bytes = static_cast<std::uint16_t>(bytes);
-    block.first = static_cast<std::uint16_t>(first);
+    block.first = &block_insns_[first];
+    block.last = &block_insns_.back();
     block.plain_end = plain_end;
     return &block;
 }
@@ -143,6 +148,48 @@ const CpuCoreCaches::DecodedBlock* CpuCore::build_block() {
 // stay where they are until the pool is next emptied, between blocks (build_block).
 void CpuCore::forget_blocks() {
     for (unsigned k = 0; k < kBlockTableSize; ++k) blocks_[k].mode = 0xFF;
+    new_link_epoch();
+}
+
+void CpuCore::new_link_epoch() {
+    if (++link_epoch_ != 0) return;
+    // Wrapped: the old epochs come round again, so no block may keep one.
+    for (unsigned k = 0; k < kBlockTableSize; ++k) blocks_[k].link_epoch = 0;
+    link_epoch_ = 1;
+}
+
+// Block links. After a plain_end block `from` whose last instruction was at EIP `last_ip` (the
+// block was entered at a fixed distance before it), the run loop found `to` for the current EIP
+// by a hit of cached_block (never after build_block, which may have written any slot, `from`'s
+// too). From then on, at the end of `from` with its last instruction at `last_ip` again, the same
+// EIP gives the same answer without the lookup, for as long as the epoch lasts:
+//  - the translation: cached_block takes only blocks of the fetch page, which was the linear page
+//    `from` starts in (its lookup made it so; nothing in a plain_end block moves it or CS, and a
+//    map change raises kSignalBlockEnd, tested before any link is followed). So `to` lies in that
+//    page, at a fixed distance from `from`, whatever CS's base is: `from` passed the lookup (or
+//    was reached by a link from a block that did, and so on) under the present translation, and
+//    the lookup would translate `to`'s EIP to the same physical page, as it did then.
+//  - the slot: no slot was written or forgotten since (build_block, forget_blocks end the epoch),
+//    so `to` still holds the address, the generation and the mode it held when it matched. Its
+//    generation is that of `from`'s page, which `from` matched on entry (a write to that page
+//    while `from` ran raised kSignalBlockEnd); its mode is the one `from` was decoded in, which
+//    `from` matched on entry.
+//  - the CS limit `to` was checked against: a change ends the epoch (code_segment_changed).
+void CpuCore::link_block(const DecodedBlock& from, std::uint32_t last_ip, const DecodedBlock& to) {
+    if (&from == &no_links_) return;
+    DecodedBlock& slot = blocks_[&from - blocks_.get()];
+    if (slot.link_epoch != link_epoch_ || slot.link_ip != last_ip) {
+        slot.link_epoch = link_epoch_;
+        slot.link_ip = last_ip;
+        slot.link_eip[1] = slot.link_eip[0] = eip;
+        slot.link_to[1] = slot.link_to[0] = &to;
+        return;
+    }
+    // A second successor (the other way of a Jcc): the older link moves to the second place.
+    slot.link_eip[1] = slot.link_eip[0];
+    slot.link_to[1] = slot.link_to[0];
+    slot.link_eip[0] = eip;
+    slot.link_to[0] = &to;
 }
 
 }  // namespace x86emu
