@@ -284,22 +284,34 @@ public:
     }
 
     // Records the flags of `kind` (a constant at every call site, so one case survives) for a, b
-    // and r = a op b, of width T.
-    template <class T> void lazy(LazyKind kind, std::uint32_t a, std::uint32_t b, std::uint32_t r) {
+    // and r = a op b, of width T. For Add and Sub, r is the untruncated 64-bit result of the
+    // zero-extended operands (with the carry or borrow in, for ADC/SBB), so that the bit above
+    // the operand width is the carry (borrow) out of the MSB.
+    template <class T> void lazy(LazyKind kind, std::uint32_t a, std::uint32_t b, std::uint64_t r) {
         std::uint32_t carries = 0;  // Logic: CF = OF = AF = 0
-        if (kind == LazyKind::Add) carries = (a & b) | ((a | b) & ~r);
-        else if (kind == LazyKind::Sub) carries = (~a & b) | ((~a | b) & r);
+        if (kind == LazyKind::Add || kind == LazyKind::Sub) {
+            // Each result bit is a XOR b XOR the carry (borrow) into that bit, so a ^ b ^ r is
+            // the vector of carries into every bit; one position down it is the vector of
+            // carries out of every bit, the MSB's included (bit `width` of r). Three operations
+            // where the majority formula (a & b) | ((a | b) & ~r) takes five.
+            const std::uint64_t into = std::uint64_t{a ^ b} ^ r;
+            carries = static_cast<std::uint32_t>(into >> 1);
+            if constexpr (sizeof(T) < 4)
+                carries = static_cast<std::uint32_t>(into << (31 - 8 * sizeof(T))) | (carries & 0x8u);
+        }
         // b = 1: adding one carries out of exactly a's trailing ones, subtracting one borrows
-        // out of exactly its trailing zeros (the same vectors as above, in two operations).
-        else if (kind == LazyKind::Inc) carries = a & ~r;
-        else if (kind == LazyKind::Dec) carries = ~a & r;
-        if constexpr (sizeof(T) < 4) carries = (carries << (32 - 8 * sizeof(T))) | (carries & 0x8u);
+        // out of exactly its trailing zeros (the same vectors, in two operations).
+        else if (kind == LazyKind::Inc || kind == LazyKind::Dec) {
+            const std::uint32_t r32 = static_cast<std::uint32_t>(r);
+            carries = kind == LazyKind::Inc ? a & ~r32 : ~a & r32;
+            if constexpr (sizeof(T) < 4) carries = (carries << (32 - 8 * sizeof(T))) | (carries & 0x8u);
+        }
         // CF survives INC/DEC: where the old CF (bit 31 of lazy_carries_, lazy or not) differs
         // from the carry out, bits 31 and 30 both flip, which replaces CF and keeps OF (their
         // XOR).
         if (kind == LazyKind::Inc || kind == LazyKind::Dec)
             carries ^= static_cast<std::uint32_t>(static_cast<std::int32_t>(carries ^ lazy_carries_) >> 31) & 0xC0000000u;
-        set_lazy<T>(r, carries);
+        set_lazy<T>(static_cast<std::uint32_t>(r), carries);
     }
     // A result of width T whose CF, OF and AF the instruction gives itself (shifts).
     template <class T> void lazy_with(std::uint32_t r, bool carry, bool overflow, bool adjust) {
