@@ -313,10 +313,6 @@ public:
             carries ^= static_cast<std::uint32_t>(static_cast<std::int32_t>(carries ^ lazy_carries_) >> 31) & 0xC0000000u;
         set_lazy<T>(static_cast<std::uint32_t>(r), carries);
     }
-    // A result of width T whose CF, OF and AF the instruction gives itself (shifts).
-    template <class T> void lazy_with(std::uint32_t r, bool carry, bool overflow, bool adjust) {
-        set_lazy<T>(r, (carry ? 0x80000000u : 0u) | (carry != overflow ? 0x40000000u : 0u) | (adjust ? 0x8u : 0u));
-    }
     // CF and OF replaced, SF ZF AF PF kept as they are (rotates), lazy or not.
     void set_cf_of(bool carry, bool overflow) {
         if (flags_lazy_) {
@@ -325,6 +321,7 @@ public:
             store_flags((eflags_ & ~(eflags::CF | eflags::OF)) | (carry ? eflags::CF : 0u) | (overflow ? eflags::OF : 0u));
         }
     }
+    // A result of width T with its carries word as lazy() describes it (shifts form their own).
     template <class T> void set_lazy(std::uint32_t r, std::uint32_t carries) {
         lazy_result_ = static_cast<std::uint32_t>(static_cast<std::int32_t>(static_cast<std::make_signed_t<T>>(static_cast<T>(r))));
         lazy_carries_ = carries;
@@ -444,18 +441,10 @@ public:
     // pointer; false leaves everything untouched for the full access. A handler that then
     // tail-calls its out-of-line general form keeps no registers across a call.
     template <class T> [[gnu::always_inline]] bool try_read_mem_fast(unsigned s, std::uint32_t offset, T& value) const {
-        if (!flat_segment_[s][0]) return false;
-        const std::uint8_t* p = tlb_host<T>(offset, 0, user_);
-        if (!p) return false;
-        std::memcpy(&value, p, sizeof(T));
-        return true;
+        return flat_segment_[s][0] && try_read_linear_fast<T>(tlb_user_[0], offset, value);
     }
     template <class T> [[gnu::always_inline]] bool try_write_mem_fast(unsigned s, std::uint32_t offset, T value) {
-        if (!flat_segment_[s][1]) return false;
-        std::uint8_t* p = tlb_host<T>(offset, 1, user_);
-        if (!p) return false;
-        std::memcpy(p, &value, sizeof(T));
-        return true;
+        return flat_segment_[s][1] && try_write_linear_fast<T>(tlb_user_[1], offset, value);
     }
     // Read-modify-write of a memory operand: every check the write needs (segment rights, page
     // rights) is made before `update` runs, so a faulting write leaves flags and memory as they
@@ -467,7 +456,7 @@ public:
             return;
         }
         std::uint32_t linear = seg[s].base + offset;
-        if (std::uint8_t* p = tlb_host<T>(linear, 1, user_)) {
+        if (std::uint8_t* p = tlb_host<T>(tlb_user_[1], linear)) {
             T v;
             std::memcpy(&v, p, sizeof(T));
             v = update(v);
@@ -515,38 +504,58 @@ public:
 
     // Linear accesses at the current privilege (user = CPL 3, SDM vol. 3 §4.6) or, for the
     // descriptor tables, the TSS and interrupt stack frames, at an explicit one.
-    template <class T> [[gnu::always_inline]] T read_linear(std::uint32_t linear) { return read_linear_as<T>(linear, user_); }
-    template <class T> [[gnu::always_inline]] void write_linear(std::uint32_t linear, T value) { write_linear_as<T>(linear, value, user_); }
-
+    // The ordinary ones index the TLB half through tlb_user_ (one load instead of user_'s
+    // arithmetic); the explicit ones through `user`. Both share the one fast path below.
+    template <class T> [[gnu::always_inline]] T read_linear(std::uint32_t linear) {
+        T v;
+        if (try_read_linear_fast<T>(tlb_user_[0], linear, v)) return v;
+        return read_linear_slow<T>(linear, user_);
+    }
+    template <class T> [[gnu::always_inline]] void write_linear(std::uint32_t linear, T value) {
+        if (!try_write_linear_fast<T>(tlb_user_[1], linear, value)) write_linear_slow<T>(linear, value, user_);
+    }
     template <class T> [[gnu::always_inline]] T read_linear_as(std::uint32_t linear, unsigned user) {
-        if (const std::uint8_t* p = tlb_host<T>(linear, 0, user)) {
-            T v;
-            std::memcpy(&v, p, sizeof(T));
-            return v;
-        }
+        T v;
+        if (try_read_linear_fast<T>(tlb_[user][0], linear, v)) return v;
         return read_linear_slow<T>(linear, user);
     }
     template <class T> [[gnu::always_inline]] void write_linear_as(std::uint32_t linear, T value, unsigned user) {
-        if (std::uint8_t* p = tlb_host<T>(linear, 1, user)) {
-            std::memcpy(p, &value, sizeof(T));
-            return;
-        }
-        write_linear_slow<T>(linear, value, user);
+        if (!try_write_linear_fast<T>(tlb_[user][1], linear, value)) write_linear_slow<T>(linear, value, user);
     }
-    // The TLB's hit test, the one fast path of every data access: where in host memory a
-    // T-sized access at `linear` lies when the page's translation is cached with a host
-    // pointer (for reads, write = 0, or writes, 1, at privilege `user`) and the access stays
-    // inside the page; null sends it to the slow path (miss, Bus page, page crossing).
-    template <class T> [[gnu::always_inline]] std::uint8_t* tlb_host(std::uint32_t linear, unsigned write,
-                                                                    unsigned user) const {
-        const TlbEntry& e = tlb_[user][write][(linear >> 12) % kTlbSize];
-        if (e.tag != (linear >> 12) || !e.host || (linear & 0xFFF) > 0x1000 - sizeof(T)) return nullptr;
-        return e.host + (linear & 0xFFF);
+    // The fast path of every data access: a TLB hit with a host pointer in `table` (one half's
+    // read or write entries) copies the value; false leaves everything untouched for the slow
+    // path (miss, Bus page, page crossing).
+    template <class T> [[gnu::always_inline]] bool try_read_linear_fast(const TlbEntry* table, std::uint32_t linear,
+                                                                       T& value) const {
+        const std::uint8_t* p = tlb_host<T>(table, linear);
+        if (!p) return false;
+        std::memcpy(&value, p, sizeof(T));
+        return true;
+    }
+    template <class T> [[gnu::always_inline]] bool try_write_linear_fast(const TlbEntry* table, std::uint32_t linear,
+                                                                        T value) {
+        std::uint8_t* p = tlb_host<T>(table, linear);
+        if (!p) return false;
+        std::memcpy(p, &value, sizeof(T));
+        return true;
+    }
+    // The TLB's hit test: where in host memory a T-sized access at `linear` lies when the
+    // page's translation is cached in `table` with a host pointer and the access stays inside
+    // the page; null otherwise. One compare answers all three: the entry is the one of
+    // linear's page, and its tag (no kTlbNoHost) must equal the page of the access's last
+    // byte. Were that the next page (a crossing), or page 0 after a wrap past 4 GiB, it would
+    // belong to the next slot, not this one.
+    template <class T> [[gnu::always_inline]] static std::uint8_t* tlb_host(const TlbEntry* table,
+                                                                           std::uint32_t linear) {
+        const TlbEntry& e = table[(linear >> 12) % kTlbSize];
+        const std::uint32_t last = linear + static_cast<std::uint32_t>(sizeof(T) - 1);  // wraps at 4 GiB
+        if (e.tag != (last >> 12)) return nullptr;
+        return reinterpret_cast<std::uint8_t*>(e.host_bias + linear);
     }
     // Linear to physical for one byte, through the TLB (page walk and #PF on a miss).
     std::uint32_t physical_for(std::uint32_t linear, bool write, unsigned user) {
         TlbEntry& e = tlb_[user][write][(linear >> 12) % kTlbSize];
-        if (e.tag != (linear >> 12)) fill_tlb(e, linear, write, user);
+        if (!e.translates(linear >> 12)) fill_tlb(e, linear, write, user);
         return (e.physical_page << 12) | (linear & 0xFFF);
     }
 
@@ -834,6 +843,7 @@ public:
     void invalidate_tlb_page(std::uint32_t linear);
     void privilege_changed() {
         user_ = cpl == 3 ? 1u : 0u;
+        tlb_user_ = tlb_[user_];
         fetch_page_ = 0xFFFFFFFF;
         update_alignment_check();
     }
