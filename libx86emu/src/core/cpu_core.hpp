@@ -257,7 +257,7 @@ public:
     // those bits directly, so no handler computes flags it is about to overwrite, and every
     // reader (Jcc, SETcc, PUSHF, ...) tests one word without a switch.
     bool cf() const { return (lazy_carries_ >> 31) != 0; }  // lazy or not (CpuCoreState::store_flags)
-    bool zf() const { return flags_lazy_ ? lazy_result_ == 0 : (eflags_ & eflags::ZF) != 0; }
+    bool zf() const { return lazy_result_ == 0; }  // lazy or not (CpuCoreState::store_flags)
     bool sf() const { return flags_lazy_ ? (lazy_result_ >> 31) != 0 : (eflags_ & eflags::SF) != 0; }
     bool of() const {
         return flags_lazy_ ? ((lazy_carries_ ^ (lazy_carries_ << 1)) >> 31) != 0 : (eflags_ & eflags::OF) != 0;
@@ -456,7 +456,7 @@ public:
             return;
         }
         std::uint32_t linear = seg[s].base + offset;
-        if (std::uint8_t* p = tlb_host<T>(tlb_user_[1], linear)) {
+        if (std::uint8_t* p; tlb_host<T>(tlb_user_[1], linear, p)) {
             T v;
             std::memcpy(&v, p, sizeof(T));
             v = update(v);
@@ -527,30 +527,35 @@ public:
     // path (miss, Bus page, page crossing).
     template <class T> [[gnu::always_inline]] bool try_read_linear_fast(const TlbEntry* table, std::uint32_t linear,
                                                                        T& value) const {
-        const std::uint8_t* p = tlb_host<T>(table, linear);
-        if (!p) return false;
+        std::uint8_t* p;
+        if (!tlb_host<T>(table, linear, p)) return false;
         std::memcpy(&value, p, sizeof(T));
         return true;
     }
     template <class T> [[gnu::always_inline]] bool try_write_linear_fast(const TlbEntry* table, std::uint32_t linear,
                                                                         T value) {
-        std::uint8_t* p = tlb_host<T>(table, linear);
-        if (!p) return false;
+        std::uint8_t* p;
+        if (!tlb_host<T>(table, linear, p)) return false;
         std::memcpy(p, &value, sizeof(T));
         return true;
     }
-    // The TLB's hit test: where in host memory a T-sized access at `linear` lies when the
-    // page's translation is cached in `table` with a host pointer and the access stays inside
-    // the page; null otherwise. One compare answers all three: the entry is the one of
-    // linear's page, and its tag (no kTlbNoHost) must equal the page of the access's last
-    // byte. Were that the next page (a crossing), or page 0 after a wrap past 4 GiB, it would
-    // belong to the next slot, not this one.
-    template <class T> [[gnu::always_inline]] static std::uint8_t* tlb_host(const TlbEntry* table,
-                                                                           std::uint32_t linear) {
-        const TlbEntry& e = table[(linear >> 12) % kTlbSize];
+    // The TLB's hit test: whether a T-sized access at `linear` stays inside a page whose
+    // translation `table` caches with a host pointer, and if so where in host memory it lies
+    // (`host`; a bool, not a null pointer, says which, so that no test of the address follows).
+    // One compare answers all three: the entry is the one of linear's page, and its tag (no
+    // kTlbNoHost) must equal the page of the access's last byte. Were that the next page (a
+    // crossing), or page 0 after a wrap past 4 GiB, it would belong to the next slot, not this
+    // one.
+    template <class T> [[gnu::always_inline]] static bool tlb_host(const TlbEntry* table, std::uint32_t linear,
+                                                                  std::uint8_t*& host) {
+        // table[(linear >> 12) % kTlbSize], its byte offset formed in two operations, not three.
+        static_assert(sizeof(TlbEntry) == 16);
+        const TlbEntry& e = *reinterpret_cast<const TlbEntry*>(reinterpret_cast<const unsigned char*>(table) +
+                                                               ((linear >> 8) & ((kTlbSize - 1) << 4)));
         const std::uint32_t last = linear + static_cast<std::uint32_t>(sizeof(T) - 1);  // wraps at 4 GiB
-        if (e.tag != (last >> 12)) return nullptr;
-        return reinterpret_cast<std::uint8_t*>(e.host_bias + linear);
+        if (e.tag != (last >> 12)) return false;
+        host = reinterpret_cast<std::uint8_t*>(e.host_bias + linear);
+        return true;
     }
     // Linear to physical for one byte, through the TLB (page walk and #PF on a miss).
     std::uint32_t physical_for(std::uint32_t linear, bool write, unsigned user) {
