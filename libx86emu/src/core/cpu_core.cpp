@@ -261,7 +261,7 @@ void CpuCore::mark_code_page(std::uint32_t backing_page) {
     // page (alias, A20 wrap) it goes through.
     for (unsigned user = 0; user < 2; ++user)
         for (unsigned k = 0; k < kTlbSize; ++k)
-            if (tlb_backing_page_[user][1][k] == backing_page) tlb_[user][1][k].tag = 0xFFFFFFFF;
+            if (tlb_backing_page_[user][1][k] == backing_page) tlb_[user][1][k].tag = kTlbInvalid;
 }
 
 void CpuCore::code_page_written(std::uint32_t backing_page) {

@@ -341,7 +341,7 @@ public:
     // those bits directly, so no handler computes flags it is about to overwrite, and every
     // reader (Jcc, SETcc, PUSHF, ...) tests one word without a switch.
     bool cf() const { return (lazy_carries_ >> 31) != 0; }  // lazy or not (CpuCoreState::store_flags)
-    bool zf() const { return flags_lazy_ ? lazy_result_ == 0 : (eflags_ & eflags::ZF) != 0; }
+    bool zf() const { return lazy_result_ == 0; }  // lazy or not (CpuCoreState::store_flags)
     bool sf() const { return flags_lazy_ ? (lazy_result_ >> 31) != 0 : (eflags_ & eflags::SF) != 0; }
     bool of() const {
         return flags_lazy_ ? ((lazy_carries_ ^ (lazy_carries_ << 1)) >> 31) != 0 : (eflags_ & eflags::OF) != 0;
@@ -368,26 +368,34 @@ public:
     }
 
     // Records the flags of `kind` (a constant at every call site, so one case survives) for a, b
-    // and r = a op b, of width T.
-    template <class T> void lazy(LazyKind kind, std::uint32_t a, std::uint32_t b, std::uint32_t r) {
+    // and r = a op b, of width T. For Add and Sub, r is the untruncated 64-bit result of the
+    // zero-extended operands (with the carry or borrow in, for ADC/SBB), so that the bit above
+    // the operand width is the carry (borrow) out of the MSB.
+    template <class T> void lazy(LazyKind kind, std::uint32_t a, std::uint32_t b, std::uint64_t r) {
         std::uint32_t carries = 0;  // Logic: CF = OF = AF = 0
-        if (kind == LazyKind::Add) carries = (a & b) | ((a | b) & ~r);
-        else if (kind == LazyKind::Sub) carries = (~a & b) | ((~a | b) & r);
+        if (kind == LazyKind::Add || kind == LazyKind::Sub) {
+            // Each result bit is a XOR b XOR the carry (borrow) into that bit, so a ^ b ^ r is
+            // the vector of carries into every bit; one position down it is the vector of
+            // carries out of every bit, the MSB's included (bit `width` of r). Three operations
+            // where the majority formula (a & b) | ((a | b) & ~r) takes five.
+            const std::uint64_t into = std::uint64_t{a ^ b} ^ r;
+            carries = static_cast<std::uint32_t>(into >> 1);
+            if constexpr (sizeof(T) < 4)
+                carries = static_cast<std::uint32_t>(into << (31 - 8 * sizeof(T))) | (carries & 0x8u);
+        }
         // b = 1: adding one carries out of exactly a's trailing ones, subtracting one borrows
-        // out of exactly its trailing zeros (the same vectors as above, in two operations).
-        else if (kind == LazyKind::Inc) carries = a & ~r;
-        else if (kind == LazyKind::Dec) carries = ~a & r;
-        if constexpr (sizeof(T) < 4) carries = (carries << (32 - 8 * sizeof(T))) | (carries & 0x8u);
+        // out of exactly its trailing zeros (the same vectors, in two operations).
+        else if (kind == LazyKind::Inc || kind == LazyKind::Dec) {
+            const std::uint32_t r32 = static_cast<std::uint32_t>(r);
+            carries = kind == LazyKind::Inc ? a & ~r32 : ~a & r32;
+            if constexpr (sizeof(T) < 4) carries = (carries << (32 - 8 * sizeof(T))) | (carries & 0x8u);
+        }
         // CF survives INC/DEC: where the old CF (bit 31 of lazy_carries_, lazy or not) differs
         // from the carry out, bits 31 and 30 both flip, which replaces CF and keeps OF (their
         // XOR).
         if (kind == LazyKind::Inc || kind == LazyKind::Dec)
             carries ^= static_cast<std::uint32_t>(static_cast<std::int32_t>(carries ^ lazy_carries_) >> 31) & 0xC0000000u;
-        set_lazy<T>(r, carries);
-    }
-    // A result of width T whose CF, OF and AF the instruction gives itself (shifts).
-    template <class T> void lazy_with(std::uint32_t r, bool carry, bool overflow, bool adjust) {
-        set_lazy<T>(r, (carry ? 0x80000000u : 0u) | (carry != overflow ? 0x40000000u : 0u) | (adjust ? 0x8u : 0u));
+        set_lazy<T>(static_cast<std::uint32_t>(r), carries);
     }
     // CF and OF replaced, SF ZF AF PF kept as they are (rotates), lazy or not.
     void set_cf_of(bool carry, bool overflow) {
@@ -397,6 +405,7 @@ public:
             store_flags((eflags_ & ~(eflags::CF | eflags::OF)) | (carry ? eflags::CF : 0u) | (overflow ? eflags::OF : 0u));
         }
     }
+    // A result of width T with its carries word as lazy() describes it (shifts form their own).
     template <class T> void set_lazy(std::uint32_t r, std::uint32_t carries) {
         lazy_result_ = static_cast<std::uint32_t>(static_cast<std::int32_t>(static_cast<std::make_signed_t<T>>(static_cast<T>(r))));
         lazy_carries_ = carries;
@@ -520,18 +529,10 @@ public:
     // pointer; false leaves everything untouched for the full access. A handler that then
     // tail-calls its out-of-line general form keeps no registers across a call.
     template <class T> [[gnu::always_inline]] bool try_read_mem_fast(unsigned s, std::uint32_t offset, T& value) const {
-        if (!flat_segment_[s][0]) return false;
-        const std::uint8_t* p = tlb_host<T>(offset, 0, user_);
-        if (!p) return false;
-        std::memcpy(&value, p, sizeof(T));
-        return true;
+        return flat_segment_[s][0] && try_read_linear_fast<T>(tlb_user_[0], offset, value);
     }
     template <class T> [[gnu::always_inline]] bool try_write_mem_fast(unsigned s, std::uint32_t offset, T value) {
-        if (!flat_segment_[s][1]) return false;
-        std::uint8_t* p = tlb_host<T>(offset, 1, user_);
-        if (!p) return false;
-        std::memcpy(p, &value, sizeof(T));
-        return true;
+        return flat_segment_[s][1] && try_write_linear_fast<T>(tlb_user_[1], offset, value);
     }
     // Read-modify-write of a memory operand: every check the write needs (segment rights, page
     // rights) is made before `update` runs, so a faulting write leaves flags and memory as they
@@ -543,7 +544,7 @@ public:
             return;
         }
         std::uint32_t linear = seg[s].base + offset;
-        if (std::uint8_t* p = tlb_host<T>(linear, 1, user_)) {
+        if (std::uint8_t* p; tlb_host<T>(tlb_user_[1], linear, p)) {
             T v;
             std::memcpy(&v, p, sizeof(T));
             v = update(v);
@@ -591,38 +592,63 @@ public:
 
     // Linear accesses at the current privilege (user = CPL 3, SDM vol. 3 §4.6) or, for the
     // descriptor tables, the TSS and interrupt stack frames, at an explicit one.
-    template <class T> [[gnu::always_inline]] T read_linear(std::uint32_t linear) { return read_linear_as<T>(linear, user_); }
-    template <class T> [[gnu::always_inline]] void write_linear(std::uint32_t linear, T value) { write_linear_as<T>(linear, value, user_); }
-
+    // The ordinary ones index the TLB half through tlb_user_ (one load instead of user_'s
+    // arithmetic); the explicit ones through `user`. Both share the one fast path below.
+    template <class T> [[gnu::always_inline]] T read_linear(std::uint32_t linear) {
+        T v;
+        if (try_read_linear_fast<T>(tlb_user_[0], linear, v)) return v;
+        return read_linear_slow<T>(linear, user_);
+    }
+    template <class T> [[gnu::always_inline]] void write_linear(std::uint32_t linear, T value) {
+        if (!try_write_linear_fast<T>(tlb_user_[1], linear, value)) write_linear_slow<T>(linear, value, user_);
+    }
     template <class T> [[gnu::always_inline]] T read_linear_as(std::uint32_t linear, unsigned user) {
-        if (const std::uint8_t* p = tlb_host<T>(linear, 0, user)) {
-            T v;
-            std::memcpy(&v, p, sizeof(T));
-            return v;
-        }
+        T v;
+        if (try_read_linear_fast<T>(tlb_[user][0], linear, v)) return v;
         return read_linear_slow<T>(linear, user);
     }
     template <class T> [[gnu::always_inline]] void write_linear_as(std::uint32_t linear, T value, unsigned user) {
-        if (std::uint8_t* p = tlb_host<T>(linear, 1, user)) {
-            std::memcpy(p, &value, sizeof(T));
-            return;
-        }
-        write_linear_slow<T>(linear, value, user);
+        if (!try_write_linear_fast<T>(tlb_[user][1], linear, value)) write_linear_slow<T>(linear, value, user);
     }
-    // The TLB's hit test, the one fast path of every data access: where in host memory a
-    // T-sized access at `linear` lies when the page's translation is cached with a host
-    // pointer (for reads, write = 0, or writes, 1, at privilege `user`) and the access stays
-    // inside the page; null sends it to the slow path (miss, Bus page, page crossing).
-    template <class T> [[gnu::always_inline]] std::uint8_t* tlb_host(std::uint32_t linear, unsigned write,
-                                                                    unsigned user) const {
-        const TlbEntry& e = tlb_[user][write][(linear >> 12) % kTlbSize];
-        if (e.tag != (linear >> 12) || !e.host || (linear & 0xFFF) > 0x1000 - sizeof(T)) return nullptr;
-        return e.host + (linear & 0xFFF);
+    // The fast path of every data access: a TLB hit with a host pointer in `table` (one half's
+    // read or write entries) copies the value; false leaves everything untouched for the slow
+    // path (miss, Bus page, page crossing).
+    template <class T> [[gnu::always_inline]] bool try_read_linear_fast(const TlbEntry* table, std::uint32_t linear,
+                                                                       T& value) const {
+        std::uint8_t* p;
+        if (!tlb_host<T>(table, linear, p)) return false;
+        std::memcpy(&value, p, sizeof(T));
+        return true;
+    }
+    template <class T> [[gnu::always_inline]] bool try_write_linear_fast(const TlbEntry* table, std::uint32_t linear,
+                                                                        T value) {
+        std::uint8_t* p;
+        if (!tlb_host<T>(table, linear, p)) return false;
+        std::memcpy(p, &value, sizeof(T));
+        return true;
+    }
+    // The TLB's hit test: whether a T-sized access at `linear` stays inside a page whose
+    // translation `table` caches with a host pointer, and if so where in host memory it lies
+    // (`host`; a bool, not a null pointer, says which, so that no test of the address follows).
+    // One compare answers all three: the entry is the one of linear's page, and its tag (no
+    // kTlbNoHost) must equal the page of the access's last byte. Were that the next page (a
+    // crossing), or page 0 after a wrap past 4 GiB, it would belong to the next slot, not this
+    // one.
+    template <class T> [[gnu::always_inline]] static bool tlb_host(const TlbEntry* table, std::uint32_t linear,
+                                                                  std::uint8_t*& host) {
+        // table[(linear >> 12) % kTlbSize], its byte offset formed in two operations, not three.
+        static_assert(sizeof(TlbEntry) == 16);
+        const TlbEntry& e = *reinterpret_cast<const TlbEntry*>(reinterpret_cast<const unsigned char*>(table) +
+                                                               ((linear >> 8) & ((kTlbSize - 1) << 4)));
+        const std::uint32_t last = linear + static_cast<std::uint32_t>(sizeof(T) - 1);  // wraps at 4 GiB
+        if (e.tag != (last >> 12)) return false;
+        host = reinterpret_cast<std::uint8_t*>(e.host_bias + linear);
+        return true;
     }
     // Linear to physical for one byte, through the TLB (page walk and #PF on a miss).
     std::uint32_t physical_for(std::uint32_t linear, bool write, unsigned user) {
         TlbEntry& e = tlb_[user][write][(linear >> 12) % kTlbSize];
-        if (e.tag != (linear >> 12)) fill_tlb(e, linear, write, user);
+        if (!e.translates(linear >> 12)) fill_tlb(e, linear, write, user);
         return (e.physical_page << 12) | (linear & 0xFFF);
     }
 
@@ -910,6 +936,7 @@ public:
     void invalidate_tlb_page(std::uint32_t linear);
     void privilege_changed() {
         user_ = cpl == 3 ? 1u : 0u;
+        tlb_user_ = tlb_[user_];
         fetch_page_ = 0xFFFFFFFF;
         update_alignment_check();
     }

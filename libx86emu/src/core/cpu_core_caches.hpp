@@ -42,17 +42,28 @@ struct CpuCoreCaches {
     // ---- the software TLB ----------------------------------------------------------------
     // Per privilege (user/supervisor) and access kind (read/write), a direct-mapped array of
     // linear-page translations whose permission checks have passed. With paging off it caches
-    // the identity mapping. `host` is null when the page is not plain RAM (or holds decoded
-    // code, for the write side): the access then goes byte by byte to the Bus.
+    // the identity mapping. An entry has no host pointer when the page is not plain RAM (or
+    // holds decoded code, for the write side): the access then goes byte by byte to the Bus.
+    // The tag says both at once, so that the fast path (CpuCore::tlb_host) makes one compare:
+    // the linear page number, with kTlbNoHost added when there is no host pointer. Linear page
+    // numbers have 20 bits, so neither a tag with kTlbNoHost nor kTlbInvalid equals one.
+    static constexpr std::uint32_t kTlbNoHost = 1u << 20, kTlbInvalid = 0xFFFFFFFF;
     struct TlbEntry {  // 16 bytes: four entries per host cache line
-        std::uint32_t tag = 0xFFFFFFFF;  // linear page number
+        std::uint32_t tag = kTlbInvalid;
         std::uint32_t physical_page : 31 = 0;
         std::uint32_t global : 1 = 0;
-        std::uint8_t* host = nullptr;
+        // The host address of the page's byte 0 minus the page's linear address, so that a
+        // linear address plus this is its host address, without masking the offset (unsigned
+        // arithmetic, which wraps; meaningful only without kTlbNoHost).
+        std::uintptr_t host_bias = 0;
+        bool translates(std::uint32_t linear_page) const { return (tag & ~kTlbNoHost) == linear_page; }
     };
     static constexpr unsigned kTlbSize = 256;
     TlbEntry tlb_[2][2][kTlbSize];
     unsigned user_ = 0;  // 1 at CPL 3: selects the TLB half used by ordinary accesses
+    // tlb_[user_], kept with it (CpuCore::privilege_changed), so that the ordinary accesses'
+    // fast path indexes from one load.
+    TlbEntry (*tlb_user_)[kTlbSize] = tlb_[0];
     // The translation of the linear page instructions were last fetched from: one compare per
     // instruction instead of a TLB lookup. Reset with the TLB and on privilege changes.
     std::uint32_t fetch_page_ = 0xFFFFFFFF, fetch_physical_page_ = 0, fetch_backing_page_ = 0;

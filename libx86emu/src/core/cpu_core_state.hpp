@@ -80,16 +80,17 @@ protected:
     // Only CpuCore's flag and delivery logic touches these (and the snapshot codec, which stores
     // the flags materialised).
     // Lazy flag state: the arithmetic flags are eflags_ unless flags_lazy_ says they are in
-    // lazy_result_ and lazy_carries_ (see CpuCore::cf()). Bit 31 of lazy_carries_ is CF in
-    // both cases, so that reading CF never tests flags_lazy_: every eager write of EFLAGS goes
-    // through store_flags(), which mirrors it there.
+    // lazy_result_ and lazy_carries_ (see CpuCore::cf()). Bit 31 of lazy_carries_ is CF and
+    // lazy_result_ == 0 is ZF in both cases, so that reading CF or ZF never tests flags_lazy_:
+    // every eager write of EFLAGS goes through store_flags(), which mirrors them there.
     std::uint32_t eflags_ = 0x2;
     bool flags_lazy_ = false;
-    std::uint32_t lazy_result_ = 0, lazy_carries_ = 0;
+    std::uint32_t lazy_result_ = 1, lazy_carries_ = 0;  // as store_flags(0x2) leaves them
     void store_flags(std::uint32_t value) {
         eflags_ = value;
         flags_lazy_ = false;
-        lazy_carries_ = value << 31;  // CF is bit 0
+        lazy_carries_ = value << 31;                 // CF is bit 0
+        lazy_result_ = (~value >> 6) & 1;            // ZF is bit 6: 0 when set, 1 when clear
     }
     bool shutdown_ = false;           // a fault while delivering #DF: the CPU cannot continue
     std::uint32_t delivery_ext_ = 0;  // EXT bit (1) while delivering an external event

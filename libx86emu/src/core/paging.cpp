@@ -106,30 +106,27 @@ void CpuCore::fill_tlb(TlbEntry& e, std::uint32_t linear, bool write, unsigned u
     // Code tracking goes by the storage behind the page (Bus::backing_page), kept beside the entry.
     const std::uint32_t backing = backing_page_of(paddr);
     tlb_backing_page_[user][write][(linear >> 12) % kTlbSize] = backing;
+    e.tag |= kTlbNoHost;  // until a host pointer is found below
+    e.host_bias = 0;
     if (data_watch_active_) {
         // A page with an armed data breakpoint stays on the slow path, where it is matched.
         for (unsigned n = 0; n < 4; ++n) {
             bool enabled = (dr[7] >> (2 * n)) & 3;
             unsigned rw = (dr[7] >> (16 + 4 * n)) & 3;
-            if (enabled && (rw & 1) && (dr[n] >> 12) == (linear >> 12)) {
-                e.host = nullptr;
-                return;
-            }
+            if (enabled && (rw & 1) && (dr[n] >> 12) == (linear >> 12)) return;
         }
     }
     // A page a memory hook watches stays on the slow path, where the hook is called.
-    if (memory_hooks_active_ && hooks_.page_hooked(linear & ~0xFFFu, write)) {
-        e.host = nullptr;
-        return;
-    }
+    if (memory_hooks_active_ && hooks_.page_hooked(linear & ~0xFFFu, write)) return;
     // While alignment checks can fire, user accesses take the slow path, where they are made.
-    if (user && alignment_check_active_) {
-        e.host = nullptr;
-        return;
-    }
+    if (user && alignment_check_active_) return;
     // Pages holding decoded code are written through the slow path so the write invalidates them.
-    if (write) e.host = page_has_code_[backing] ? nullptr : bus.host_page(paddr, true);
-    else e.host = bus.host_page(paddr, false);
+    std::uint8_t* host = nullptr;
+    if (write) host = page_has_code_[backing] ? nullptr : bus.host_page(paddr, true);
+    else host = bus.host_page(paddr, false);
+    if (!host) return;
+    e.tag = linear >> 12;
+    e.host_bias = reinterpret_cast<std::uintptr_t>(host) - (linear & ~0xFFFu);
 }
 
 void CpuCore::flush_tlb(bool keep_global) {
@@ -151,7 +148,7 @@ void CpuCore::invalidate_tlb_page(std::uint32_t linear) {
     for (auto& half : tlb_)
         for (auto& kind : half) {
             TlbEntry& e = kind[(linear >> 12) % kTlbSize];
-            if (e.tag == (linear >> 12)) e = TlbEntry{};
+            if (e.translates(linear >> 12)) e = TlbEntry{};
         }
 }
 

@@ -11,13 +11,14 @@ enum class AluOp : std::uint8_t { Add, Or, Adc, Sbb, And, Sub, Xor, Cmp };
 
 // Computes op(a, b) and records its flags. Returns the result; CMP's result is discarded.
 template <AluOp Op, class T> inline T alu(CpuCore& c, T a, T b) {
-    u32 A = a, B = b, r;
+    // 64 bits: the carry or borrow out of a 32-bit operation is bit 32 (see CpuCore::lazy).
+    u64 A = a, B = b, r;
     switch (Op) {
-    case AluOp::Add: r = A + B; c.lazy<T>(LazyKind::Add, A, B, r); break;
-    case AluOp::Adc: r = A + B + (c.cf() ? 1 : 0); c.lazy<T>(LazyKind::Add, A, B, r); break;
+    case AluOp::Add: r = A + B; c.lazy<T>(LazyKind::Add, a, b, r); break;
+    case AluOp::Adc: r = A + B + (c.cf() ? 1 : 0); c.lazy<T>(LazyKind::Add, a, b, r); break;
     case AluOp::Sub:
-    case AluOp::Cmp: r = A - B; c.lazy<T>(LazyKind::Sub, A, B, r); break;
-    case AluOp::Sbb: r = A - B - (c.cf() ? 1 : 0); c.lazy<T>(LazyKind::Sub, A, B, r); break;
+    case AluOp::Cmp: r = A - B; c.lazy<T>(LazyKind::Sub, a, b, r); break;
+    case AluOp::Sbb: r = A - B - (c.cf() ? 1 : 0); c.lazy<T>(LazyKind::Sub, a, b, r); break;
     case AluOp::And: r = A & B; c.lazy<T>(LazyKind::Logic, A, B, r); break;
     case AluOp::Or: r = A | B; c.lazy<T>(LazyKind::Logic, A, B, r); break;
     case AluOp::Xor: r = A ^ B; c.lazy<T>(LazyKind::Logic, A, B, r); break;
@@ -27,11 +28,15 @@ template <AluOp Op, class T> inline T alu(CpuCore& c, T a, T b) {
 
 // Applies a unary/binary update to the r/m operand, computing the address once; `Form` is the
 // operand's form when the decoder fixed it (EaForm), Any when it is tested here.
+// The register index is read once, before `f` stores the flags: those stores could alias the
+// Insn (it may live in the CpuCore), so `i.rm` named after them would be loaded again.
 template <class T, EaForm Form = EaForm::Any, class F> inline void modify_E(CpuCore& c, const Insn& i, F&& f) {
     if constexpr (Form == EaForm::Reg) {
-        c.set_reg<T>(i.rm, f(c.reg<T>(i.rm)));
+        const unsigned rm = i.rm;
+        c.set_reg<T>(rm, f(c.reg<T>(rm)));
     } else if constexpr (Form == EaForm::Any) {
-        if (i.is_reg()) c.set_reg<T>(i.rm, f(c.reg<T>(i.rm)));
+        const unsigned rm = i.rm;
+        if (i.is_reg()) c.set_reg<T>(rm, f(c.reg<T>(rm)));
         else c.modify_mem<T>(i.seg, c.effective_address(i), f);
     } else {
         c.modify_mem<T>(i.seg, c.effective_address_as<Form>(i), f);
@@ -51,8 +56,9 @@ template <AluOp Op> struct AluEG {  // op r/m, reg
 
 template <AluOp Op> struct AluGE {  // op reg, r/m
     template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) {
-        T r = alu<Op, T>(c, c.reg<T>(i.reg), c.read_E<T, F>(i));
-        if constexpr (Op != AluOp::Cmp) c.set_reg<T>(i.reg, r);
+        const unsigned reg = i.reg;  // read once, as in modify_E
+        T r = alu<Op, T>(c, c.reg<T>(reg), c.read_E<T, F>(i));
+        if constexpr (Op != AluOp::Cmp) c.set_reg<T>(reg, r);
     }
 };
 

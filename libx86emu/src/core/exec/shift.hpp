@@ -3,8 +3,8 @@
 // 8086 User's Manual ch. 2 (shift counts are not masked on the 8086).
 // The flags the manuals leave undefined for counts above one come out as the last single-bit
 // step of the chips' microcode leaves them (checked against the SingleStepTests captures).
-// Rotates apply the count one bit at a time; SHL/SAL/SHR/SAR compute the same result and the
-// same last-step CF and OF in one operation (issue 13: the bit loop cost ~80 host instructions).
+// Every shift and rotate computes in one operation the result and the CF and OF the last of
+// its single-bit steps would leave (issue 13: the bit loop cost ~80 host instructions).
 #pragma once
 #include "core/exec/alu.hpp"
 
@@ -34,6 +34,12 @@ template <ShiftOp Op, class T> inline T shift_value(CpuCore& c, T v, unsigned n)
     bool cf = arithmetic ? false : c.cf();
     bool of = false;
     u32 x = v;
+    // The arithmetic shifts' CF and OF as the lazy carries word holds them (CpuCore::lazy):
+    // bit 31 = CF, bit 30 = CF XOR OF.
+    auto carries_of = [](bool carry, bool overflow) {
+        return (carry ? 0x80000000u : 0u) | (carry != overflow ? 0x40000000u : 0u);
+    };
+    u32 carries = 0;
     if constexpr (Op == ShiftOp::Shl || Op == ShiftOp::Sal) {
         // n single-bit steps: the last bit out is bit (width - n) of v (none once n > width),
         // OF = the result's MSB != CF as after the last step. n reaches 255 on the 8086.
@@ -41,6 +47,9 @@ template <ShiftOp Op, class T> inline T shift_value(CpuCore& c, T v, unsigned n)
         x = static_cast<u32>(wide) & mask_of<T>;
         cf = (wide >> kBits<T>) & 1;
         of = ((x & msb) != 0) != cf;
+        // The carries word without the two booleans: CF is bit `width` of wide and CF XOR OF
+        // is the result's MSB, bit `width` - 1; moved to bits 31 and 30.
+        carries = static_cast<u32>((wide << (32 - kBits<T>)) >> 1) & 0xC0000000u;
     } else if constexpr (Op == ShiftOp::Shr) {
         // The last bit out is bit n-1 of v; OF = the MSB before the last step, which only a
         // single-bit shift still has.
@@ -54,35 +63,37 @@ template <ShiftOp Op, class T> inline T shift_value(CpuCore& c, T v, unsigned n)
         cf = (s >> std::min(n - 1, 63u)) & 1;
         of = false;
     }
-    for (unsigned k = 0; !arithmetic && k < n; ++k) {
-        switch (Op) {
-        case ShiftOp::Rol:
-            cf = x & msb;
-            x = ((x << 1) | (cf ? 1 : 0)) & mask_of<T>;
-            of = ((x & msb) != 0) != cf;
-            break;
-        case ShiftOp::Ror:
+    if constexpr (Op == ShiftOp::Rol || Op == ShiftOp::Ror) {
+        // n single-bit steps rotate by n mod width. CF is the bit the last step moved round
+        // (ROL: now bit 0, ROR: now the MSB); OF as the last step leaves it: ROL the result's
+        // MSB != CF, ROR the XOR of the result's two top bits.
+        const unsigned k = n % kBits<T>;
+        if (k) {
+            x = Op == ShiftOp::Rol ? (x << k) | (x >> (kBits<T> - k)) : (x >> k) | (x << (kBits<T> - k));
+            x &= mask_of<T>;
+        }
+        if constexpr (Op == ShiftOp::Rol) {
             cf = x & 1;
-            x = (x >> 1) | (cf ? msb : 0);
+            of = ((x & msb) != 0) != cf;
+        } else {
+            cf = (x & msb) != 0;
             of = ((x ^ (x << 1)) & msb) != 0;
-            break;
-        case ShiftOp::Rcl: {
-            bool out = x & msb;
-            x = ((x << 1) | (cf ? 1 : 0)) & mask_of<T>;
-            cf = out;
-            of = ((x & msb) != 0) != cf;
-            break;
         }
-        case ShiftOp::Rcr: {
-            bool out = x & 1;
-            of = ((x & msb) != 0) != cf;
-            x = (x >> 1) | (cf ? msb : 0);
-            cf = out;
-            break;
+    } else if constexpr (Op == ShiftOp::Rcl || Op == ShiftOp::Rcr) {
+        // Through CF: a rotation of the width + 1 bits CF:v by n mod (width + 1). OF as the
+        // last step leaves it: RCL the result's MSB != the new CF; RCR the old MSB != the old
+        // CF of that step, which are now the result's bit width - 2 and its MSB.
+        constexpr unsigned w1 = kBits<T> + 1;
+        const unsigned k = n % w1;
+        std::uint64_t y = (std::uint64_t{cf} << kBits<T>) | x;
+        if (k) {
+            y = Op == ShiftOp::Rcl ? (y << k) | (y >> (w1 - k)) : (y >> k) | (y << (w1 - k));
+            y &= (std::uint64_t{1} << w1) - 1;
         }
-        default:  // the arithmetic shifts are done above
-            break;
-        }
+        x = static_cast<u32>(y) & mask_of<T>;
+        cf = (y >> kBits<T>) & 1;
+        if constexpr (Op == ShiftOp::Rcl) of = ((x & msb) != 0) != cf;
+        else of = ((x ^ (x << 1)) & msb) != 0;
     }
     if constexpr (Op == ShiftOp::Shl || Op == ShiftOp::Sal || Op == ShiftOp::Shr) {
         if (c.traits.has386 && n >= kBits<T>) {
@@ -93,28 +104,30 @@ template <ShiftOp Op, class T> inline T shift_value(CpuCore& c, T v, unsigned n)
             unsigned bit = Op == ShiftOp::Shr ? (n - 1) % kBits<T> : (kBits<T> - n % kBits<T>) % kBits<T>;
             cf = (v >> bit) & 1;
             if constexpr (Op != ShiftOp::Shr) of = ((x & msb) != 0) != cf;
+            carries = carries_of(cf, of);
         }
     }
     if constexpr (!arithmetic) {
         c.set_cf_of(cf, of);
     } else {
         // Shifts set SF/ZF/PF from the result; AF is documented as undefined.
-        bool af = false;
+        u32 af = 0;  // bit 3 of the carries word
         if (c.traits.has386) {
             // QUIRK(80386): every shift by a non-zero count sets AF (test386's 386SX checks).
-            af = true;
+            af = 0x8u;
         } else if constexpr (Op == ShiftOp::Shl || Op == ShiftOp::Sal) {
             // SHL: the 8086 and 286 leave AF = bit 4 of the result (the ALU adds the operand
             // to itself, so AF is the carry out of bit 3), whatever the count.
-            af = (x & 0x10) != 0;
+            af = (x >> 1) & 0x8u;
         } else if (!c.traits.is8086) {
             // QUIRK(80286): SHR/SAR by a non-zero count always set AF (every capture of
             // C0-D3 /5 and /7 with count & 1Fh != 0 has AF = 1).
-            af = true;
+            af = 0x8u;
         }
         // QUIRK(8086): SHR/SAR by a non-zero count always clear AF (every capture of
         // D0-D3 /5 and /7 with count != 0 has AF = 0).
-        c.lazy_with<T>(x, cf, of, af);
+        if constexpr (Op != ShiftOp::Shl && Op != ShiftOp::Sal) carries = carries_of(cf, of);
+        c.set_lazy<T>(x, carries | af);
     }
     return static_cast<T>(x);
 }
