@@ -162,6 +162,10 @@ ModelTraits traits_for(CpuModel model);
 class CpuCore : public CpuCoreState, private CpuCoreCaches {
 public:
     CpuCore(CpuModel model, Bus& bus, bool fpu = false);
+    // Not copyable or movable: caches point into the core itself (tlb_user_ into tlb_), so a
+    // copy would read and fill the original's TLB.
+    CpuCore(const CpuCore&) = delete;
+    CpuCore& operator=(const CpuCore&) = delete;
 
     // ---- configuration -------------------------------------------------------------------
     const ModelTraits traits;
