@@ -26,6 +26,7 @@ struct Outcome {
     std::uint64_t cycles = 0;
     std::uint64_t instructions = 0;
     StopReason reasons = StopReason::None;
+    std::uint16_t stack_word = 0;  // the word at SS:SP after the last run (an interrupt's IP)
 };
 
 struct Scenario {
@@ -57,6 +58,7 @@ struct Scenario {
         }
         o.state = m.cpu.state();
         o.cycles = m.cpu.cycles();
+        o.stack_word = m.bus.word(o.state.seg[SS].base + (o.state.gpr[ESP] & 0xFFFF));
         return o;
     }
 };
@@ -76,6 +78,7 @@ Outcome run_both_ways(const Scenario& s) {
         CHECK(blocks.state.gpr[r] == per_instruction.state.gpr[r]);
     }
     CHECK(blocks.state.dr[6] == per_instruction.state.dr[6]);
+    CHECK(blocks.stack_word == per_instruction.stack_word);
     return blocks;
 }
 
@@ -136,6 +139,22 @@ TEST_CASE("decoded blocks: a data breakpoint's #DB follows the instruction that 
     CHECK(halted_in_handler(call.state, 1));
     CHECK(call.state.gpr[EBX] == 0);
     CHECK((call.state.dr[6] & 1) == 1);
+}
+
+TEST_CASE("decoded blocks: the 8086's divide error inside a block saves the IP after the DIV") {
+    // INC AX; DIV BL (BL = 0); INC BX; HLT. On the 8086 #DE is a trap: the handler's return IP
+    // is that of the INC BX (the fast path, which does not store the next IP for instructions
+    // inside a block, must still give it to this fault); from the 286 on it is the DIV's own.
+    Scenario s;
+    s.code = {{kCodePhys, {kIncAx, kIncAx, 0xF6, 0xF3, kIncBx, kHlt}}};
+    for (CpuModel model : {CpuModel::i8086, CpuModel::i80286, CpuModel::i80386}) {
+        CAPTURE(model);
+        s.model = model;
+        const Outcome o = run_both_ways(s);
+        CHECK(halted_in_handler(o.state, 0));
+        CHECK(o.state.gpr[EBX] == 0);
+        CHECK(o.stack_word == kCodeIp + (model == CpuModel::i8086 ? 4 : 2));
+    }
 }
 
 TEST_CASE("decoded blocks: code reached through another CS:IP whose block would pass offset FFFFh") {

@@ -175,7 +175,8 @@ constinit thread_local FaultJump* armed_fault_jump = nullptr;
 
 void CpuCore::deliver_fault(const CpuFault& first) {
     // Faults restart the instruction: the saved IP is the faulting instruction's own address.
-    // QUIRK(8086): the divide error is a trap after the instruction (saved IP = next one).
+    // QUIRK(8086): the divide error is a trap after the instruction (saved IP = next one, which
+    // exec::divide_error stored: the fast path leaves next_eip alone inside a block).
     std::uint32_t return_eip = eip;
     if (traits.is8086 && first.vector == Vector::DE) return_eip = next_eip;
     if (first.vector == Vector::UD && !hooks_.invalid_opcode.empty() && invalid_opcode_handled()) return;
@@ -465,16 +466,18 @@ void CpuCore::run_plain_instructions(std::uint64_t end_cycle) {
         const Insn* insn = block->first;
         const Insn* const last = block->last;
         // No instruction before the last can change CS:EIP but by its length, and none reaches
-        // past the CS limit (cached_block), so IP cannot wrap before it either.
+        // past the CS limit (cached_block), so IP cannot wrap before it either. Nor does any of
+        // them read next_eip (only transfers do, and the #DE of DIV and AAM, which stores it:
+        // exec::divide_error), so it is not stored for them.
         ip = eip;
         for (; insn != last; ++insn) {
             ip += insn->length;
-            next_eip = ip;
             cycles += insn->cycles;
             insn->exec(*this, *insn);
             eip = ip;
             ++instructions;
             if (cycles >= fast_stop_cycle()) [[unlikely]] {  // the budget, or a signal
+                next_eip = ip;  // as the slow iteration leaves it (CpuState snapshots hold it)
                 // A data breakpoint's trap follows the instruction that hit it.
                 if (pending_debug_status) deliver_debug_traps(false);
                 return;

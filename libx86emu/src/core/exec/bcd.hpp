@@ -93,7 +93,7 @@ struct Aam {
             // AL through the ALU, a step the fault skips.
             if (!c.traits.is8086 && !c.traits.has386)
                 c.set_arith_flags(div_overflow_flags_286<u8>(0, c.reg<u8>(EAX), 0));
-            raise_fault(Vector::DE);
+            divide_error(c, i);
         }
         u8 al = c.reg<u8>(EAX);
         u8 q = al / base, r = al % base;

@@ -48,6 +48,15 @@ inline void branch_to(CpuCore& c, const Insn& i, std::uint32_t target) {
     c.next_eip = i.op32() ? target : (target & 0xFFFF);
 }
 
+// #DE. Inside a decoded block the run loop does not store next_eip (no instruction there but a
+// transfer reads it), so a handler whose fault depends on it says where the next instruction is:
+// on the 8086 the divide error is a trap whose saved IP is that of the next instruction
+// (CpuCore::deliver_fault), on the later models it is a fault and this value goes unused.
+[[noreturn]] inline void divide_error(CpuCore& c, const Insn& i) {
+    c.next_eip = (c.eip + i.length) & c.ip_mask();
+    raise_fault(Vector::DE);
+}
+
 // Pushes of return addresses and far pointers use the operand size, not the handler's width.
 inline void push_operand(CpuCore& c, const Insn& i, std::uint32_t v) {
     if (i.op32()) c.push<std::uint32_t>(v);

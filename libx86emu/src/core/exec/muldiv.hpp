@@ -99,9 +99,6 @@ struct ImulGvEv {  // IMUL r, r/m (0F AF)
 
 // ---- division --------------------------------------------------------------------------------
 
-// #DE: on the 8086 the saved IP is that of the next instruction (handled in fault delivery).
-[[noreturn]] inline void divide_error() { raise_fault(Vector::DE); }
-
 // Flags of a w-bit subtraction a - b as the ALU forms them (all six).
 template <class T> inline u32 sub_flags(u32 a, u32 b) {
     u32 r = (a - b) & mask_of<T>;
@@ -169,10 +166,10 @@ template <class T> inline void divide_8086(CpuCore& c, const Insn& i, bool is_si
         }
     }
     bool carry = false;
-    if (!cord_8086<T>(c, tmpa, tmpb, tmpc, carry)) divide_error();
+    if (!cord_8086<T>(c, tmpa, tmpb, tmpc, carry)) divide_error(c, i);
     u32 quotient = ~tmpc & m;
     if (is_signed) {
-        if (!carry) divide_error();
+        if (!carry) divide_error(c, i);
         if (hi & msb_of<T>) tmpa = (0 - tmpa) & m;  // remainder takes the dividend's sign
         quotient = negate ? ((tmpc + 1) & m) : (~tmpc & m);
         c.set_arith_flags(c.arith_flags() & ~(eflags::CF | eflags::OF));
@@ -212,7 +209,7 @@ struct Div {
         Wide<T> dividend = (Wide<T>{acc_high<T>(c)} << kBits<T>) | acc_low<T>(c);
         if (divisor == 0 || dividend / divisor > mask_of<T>) {
             if (!c.traits.has386) c.set_arith_flags(div_overflow_flags_286<T>(acc_high<T>(c), acc_low<T>(c), divisor));
-            divide_error();
+            divide_error(c, i);
         }
         Wide<T> q = dividend / divisor;
         T r = static_cast<T>(dividend % divisor);
@@ -280,7 +277,7 @@ struct Idiv {
             // QUIRK(80286): IDIV by zero leaves SF/ZF/PF of the (unchanged) low dividend half,
             // AF set, CF = OF = 0.
             if (is286) c.set_arith_flags(CpuCore::szp_flags<T>(lo) | eflags::AF);
-            divide_error();
+            divide_error(c, i);
         }
         const bool quotient_negative = dividend_negative != divisor_negative;
         u64 q_mag;
@@ -297,7 +294,7 @@ struct Idiv {
         }
         // A quotient outside the signed range faults (this also covers one too wide for w bits).
         const u64 q_limit = quotient_negative ? u64{msb_of<T>} : u64{msb_of<T>} - 1;
-        if (q_mag > q_limit) divide_error();
+        if (q_mag > q_limit) divide_error(c, i);
         T q = static_cast<T>(quotient_negative ? 0 - q_mag : q_mag);
         T r = static_cast<T>(dividend_negative ? 0 - r_mag : r_mag);
         set_acc_pair<T>(c, q, r);
