@@ -43,9 +43,14 @@ inline void set_count_register(CpuCore& c, const Insn& i, std::uint32_t v) {
     else c.set_reg<std::uint16_t>(ECX, static_cast<std::uint16_t>(v));
 }
 
-// Near branch target: the new EIP is truncated to 16 bits when the operand size is 16.
+// Near branch target: the new EIP is truncated to 16 bits when the operand size is 16. The
+// handlers instantiated per operand size (Jcc, JMP rel) know it at compile time (T).
+template <class T> inline void branch_to(CpuCore& c, std::uint32_t target) {
+    c.next_eip = static_cast<T>(target);
+}
 inline void branch_to(CpuCore& c, const Insn& i, std::uint32_t target) {
-    c.next_eip = i.op32() ? target : (target & 0xFFFF);
+    if (i.op32()) branch_to<std::uint32_t>(c, target);
+    else branch_to<std::uint16_t>(c, target);
 }
 
 // #DE. Inside a decoded block the run loop does not store next_eip (no instruction there but a

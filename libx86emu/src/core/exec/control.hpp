@@ -12,10 +12,11 @@ inline void charge_taken(CpuCore& c, TimingClass cls) {
     c.charge(t.extra > t.reg ? t.extra - t.reg : 0);
 }
 
+// Instantiated per operand size (a V row): T is the width of the new EIP.
 template <unsigned CC> struct Jcc {
-    static void run(CpuCore& c, const Insn& i) {
+    template <class T> static void run(CpuCore& c, const Insn& i) {
         if (condition(c, CC)) {
-            branch_to(c, i, c.next_eip + i.imm);
+            branch_to<T>(c, c.next_eip + i.imm);
             c.charge(i.taken_cycles);  // charge_taken's figure, computed by the decoder
         }
     }
@@ -44,8 +45,8 @@ struct Jcxz {
     }
 };
 
-struct JmpNear {
-    static void run(CpuCore& c, const Insn& i) { branch_to(c, i, c.next_eip + i.imm); }
+struct JmpNear {  // per operand size, as Jcc
+    template <class T> static void run(CpuCore& c, const Insn& i) { branch_to<T>(c, c.next_eip + i.imm); }
 };
 struct CallNear {
     static void run(CpuCore& c, const Insn& i) {
