@@ -250,7 +250,10 @@ template <class Fetcher> void decode_with(const DecodeContext& c, Fetcher& f, In
                       : !addr32                    ? EaForm::Mem16
                       : out.ea_index != 8          ? EaForm::Mem32
                                                    : EaForm::Mem32Base;
-        out.exec = (wide ? row.forms->wide : row.forms->narrow)[static_cast<unsigned>(form)];
+        const FormHandlers& forms = cls == TimingClass::ShiftImm && (out.imm & 0x1F) == 0
+                                        ? shift_by_zero_forms(row.width)
+                                        : *row.forms;
+        out.exec = (wide ? forms.wide : forms.narrow)[static_cast<unsigned>(form)];
     }
     out.length = static_cast<std::uint8_t>(f.length());
     // With an FPU, an escape (D8-DF) is resolved here to its x87 row: the handler and the clock

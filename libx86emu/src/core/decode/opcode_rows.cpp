@@ -101,6 +101,11 @@ DispatchTable build_dispatch(std::uint8_t model_mask) {
 
 std::span<const OpcodeRow> opcode_rows() { return kRows; }
 
+const FormHandlers& shift_by_zero_forms(OperandWidth width) {
+    return width == OperandWidth::B ? kFormHandlers<ShiftByZero, std::uint8_t, std::uint8_t>
+                                    : kFormHandlers<ShiftByZero, std::uint16_t, std::uint32_t>;
+}
+
 std::uint8_t model_bit(CpuModel model) {
     switch (model) {
     case CpuModel::i8086: return kModel8086;

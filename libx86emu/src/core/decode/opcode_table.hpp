@@ -132,6 +132,10 @@ struct OpcodeRow {
 };
 
 std::span<const OpcodeRow> opcode_rows();
+// The handlers of a shift or rotate by an immediate count that the 186 and later mask to zero
+// (exec::ShiftByZero), for a B or V row, by form: the decoder gives them to those encodings so
+// that Shift's own handlers by an immediate need not test the count.
+const FormHandlers& shift_by_zero_forms(OperandWidth width);
 
 // One slot per (map, opcode): a plain row, a group of eight rows, a prefix, or nothing (#UD).
 inline constexpr std::uint16_t kNoRow = 0xFFFF;

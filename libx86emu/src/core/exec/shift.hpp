@@ -132,6 +132,14 @@ template <ShiftOp Op, class T> inline T shift_value(CpuCore& c, T v, unsigned n)
     return static_cast<T>(x);
 }
 
+// Any shift or rotate by a zero count: it changes nothing, not even flags; the memory operand
+// is still read (and may fault). The decoder gives it to C0/C1 with a masked count of zero.
+struct ShiftByZero {
+    template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) {
+        if (F != EaForm::Reg && !i.is_reg()) (void)c.read_E<T, F>(i);
+    }
+};
+
 template <ShiftOp Op, ShiftCount Count> struct Shift {
     template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) {
         unsigned n = shift_count<Count>(c, i);
@@ -148,11 +156,9 @@ template <ShiftOp Op, ShiftCount Count> struct Shift {
         }
         // By CL: per-bit clocks; by an immediate the decoder has added them to Insn::cycles.
         if constexpr (Count == ShiftCount::CL) c.charge(n * c.timing[TimingClass::ShiftCL].extra);
-        if (n == 0) {
-            // A zero count changes nothing, not even flags; the memory operand is still read.
-            if (F != EaForm::Reg && !i.is_reg()) (void)c.read_E<T, F>(i);
-            return;
-        }
+        // An immediate count the 186 and later mask to zero gets ShiftByZero instead (the
+        // decoder picks it), so only the counts that come at run time are tested here.
+        if (Count != ShiftCount::Imm && n == 0) return ShiftByZero::run<T, F>(c, i);
         modify_E<T, F>(c, i, [&](T v) { return shift_value<Op, T>(c, v, n); });
     }
 };
