@@ -445,7 +445,13 @@ void CpuCore::run_plain_instructions(std::uint64_t end_cycle) {
     // its last instruction, which keys its links (link_block).
     const DecodedBlock* block = &no_links_;
     std::uint32_t ip = 0;
-    while (!plain_path_signal() && cycles < end_cycle) {
+    // What the slow iteration tests before it would begin an instruction: any signal but a masked
+    // INTR, and the budget. A plain end cannot change IF or start an instruction watch, so after
+    // one only the signals raised since fast_stop_cycle_ was stored (which zero it) and the
+    // budget remain: one comparison.
+    auto stops_here = [&] { return plain_path_signal() || cycles >= end_cycle; };
+    if (stops_here()) return;
+    for (;;) {
         if (block->link_epoch == link_epoch_ && block->link_ip == ip && eip == block->link_eip[0]) {
             block = block->link_to[0];
         } else if (block->link_epoch == link_epoch_ && block->link_ip == ip && eip == block->link_eip[1]) {
@@ -461,6 +467,7 @@ void CpuCore::run_plain_instructions(std::uint64_t end_cycle) {
             if (!plain_boundary()) [[unlikely]] return leave_plain_path();
             ++instructions;
             block = &no_links_;
+            if (stops_here()) break;
             continue;
         }
         const Insn* insn = block->first;
@@ -484,11 +491,15 @@ void CpuCore::run_plain_instructions(std::uint64_t end_cycle) {
             }
         }
         execute_plain(*last);
-        if (!block->plain_end) {
-            if (!plain_boundary()) [[unlikely]] return leave_plain_path();
-            block = &no_links_;
+        if (block->plain_end) [[likely]] {
+            ++instructions;
+            if (cycles >= fast_stop_cycle()) break;
+            continue;
         }
+        if (!plain_boundary()) [[unlikely]] return leave_plain_path();
         ++instructions;
+        block = &no_links_;
+        if (stops_here()) break;
     }
     // A block's plain end skipped plain_boundary(): a data breakpoint its last instruction hit
     // (a CALL's push, a RET's pop) traps now, after it.
