@@ -157,6 +157,64 @@ TEST_CASE("decoded blocks: the 8086's divide error inside a block saves the IP a
     }
 }
 
+namespace {
+// RAM in host pages but for one page (30000h-30FFFh), whose reads reach read8: there a callback
+// runs in the middle of an instruction and records what Cpu::instructions() says at that moment.
+struct CountingBus final : Bus {
+    std::vector<std::uint8_t> mem = std::vector<std::uint8_t>(0x100000, 0);
+    Cpu* cpu = nullptr;
+    bool blocks = true;
+    std::vector<std::uint64_t> seen;
+    static bool device_page(std::uint32_t a) { return (a & ~0xFFFu) == 0x30000; }
+    std::uint8_t* host_page(std::uint32_t page, bool) override {
+        return blocks && page + 0x1000 <= mem.size() && !device_page(page) ? &mem[page] : nullptr;
+    }
+    std::uint8_t read8(std::uint32_t a) override {
+        if (device_page(a)) seen.push_back(cpu->instructions());
+        return a < mem.size() ? mem[a] : 0xFF;
+    }
+    void write8(std::uint32_t a, std::uint8_t v) override {
+        if (a < mem.size()) mem[a] = v;
+    }
+};
+}  // namespace
+
+TEST_CASE("decoded blocks: the instruction count is exact in a bus callback and after a fault inside a block") {
+    // The fast path adds up a block's instructions when the block ends. A callback in the middle
+    // of one (device reads by its 5th and 8th instructions) must still see the exact count, and
+    // a fault inside one (#DE of its 10th) must leave the count of those before it: as on the
+    // per-instruction path (no host pages, no blocks).
+    std::vector<std::vector<std::uint64_t>> seen;
+    std::vector<std::uint64_t> totals, run_counts;
+    for (bool blocks : {false, true}) {
+        CAPTURE(blocks);
+        CountingBus bus;
+        bus.blocks = blocks;
+        // INC AX x4; MOV AL,[0000]; INC AX x2; MOV AL,[0001]; INC AX; DIV BL (BL = 0).
+        const std::vector<std::uint8_t> code = {kIncAx, kIncAx, kIncAx, kIncAx, 0xA0, 0x00, 0x00, kIncAx,
+                                                kIncAx, 0xA0, 0x01, 0x00, kIncAx, 0xF6, 0xF3};
+        std::copy(code.begin(), code.end(), bus.mem.begin() + kCodePhys);
+        bus.mem[2] = 0x00;  // vector 0 -> 0800:0000, a HLT
+        bus.mem[3] = 0x08;
+        bus.mem[0x8000] = kHlt;
+        Cpu cpu(CpuModel::i80386, bus);
+        bus.cpu = &cpu;
+        CpuState state = x86emu_test::Machine::base_state();
+        state.seg[DS] = real_seg(0x3000);
+        cpu.set_state(state);
+        const RunResult r = cpu.run(1000000);
+        CHECK(any(r.reasons, StopReason::Halted));
+        seen.push_back(bus.seen);
+        totals.push_back(cpu.instructions());
+        run_counts.push_back(r.instructions);
+    }
+    CHECK(seen[1] == seen[0]);
+    CHECK(seen[1] == std::vector<std::uint64_t>{4, 7});
+    CHECK(totals[1] == totals[0]);
+    CHECK(totals[1] == 10);  // nine before the DIV, then the handler's HLT
+    CHECK(run_counts[1] == run_counts[0]);
+}
+
 TEST_CASE("decoded blocks: code reached through another CS:IP whose block would pass offset FFFFh") {
     // 15 INC AX, MOV AL,5 and a HLT at 10100h, run once from 1000:0100 (a block from 10101h: the
     // first instruction runs alone), then entered again at that block by JMP FAR 0011:FFF1 from

@@ -70,7 +70,7 @@ void Cpu::set_state(const CpuState& state) {
     core_->set_state(state);
 }
 std::uint64_t Cpu::cycles() const { return core_->cycles; }
-std::uint64_t Cpu::instructions() const { return core_->instructions; }
+std::uint64_t Cpu::instructions() const { return core_->retired_instructions(); }
 bool Cpu::halted() const { return core_->halted; }
 void Cpu::set_interrupt_controller(InterruptController* controller) { core_->interrupt_controller = controller; }
 bool Cpu::interrupts_enabled() const { return core_->interrupts_enabled(); }

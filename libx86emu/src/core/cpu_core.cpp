@@ -40,6 +40,7 @@ CpuCore::CpuCore(CpuModel model, Bus& b, bool fpu)
 }
 
 void CpuCore::reset() {
+    settle_running_block();
     std::fill(std::begin(gpr), std::end(gpr), 0u);
     for (auto& s : seg) s = SegmentState{};
     // Reset vector: FFFF:0000 on the 8086, F000:FFF0 with CS base FFFF0000 on the 386
@@ -203,6 +204,7 @@ void CpuCore::deliver_exception(const CpuFault& fault) {
 }
 
 void CpuCore::fault_landed(CpuFault raised) {
+    settle_running_block();  // the instructions of a block before the one that faulted retired
     if (fault_fixup.apply) {
         const FaultFixup fixup = fault_fixup;
         fault_fixup = {};
@@ -477,13 +479,16 @@ void CpuCore::run_plain_instructions(std::uint64_t end_cycle) {
         // them read next_eip (only transfers do, and the #DE of DIV and AAM, which stores it:
         // exec::divide_error), so it is not stored for them.
         ip = eip;
+        running_block_ = block;
+        running_block_eip_ = ip;
         for (; insn != last; ++insn) {
             ip += insn->length;
             cycles += insn->cycles;
             insn->exec(*this, *insn);
             eip = ip;
-            ++instructions;
             if (cycles >= fast_stop_cycle()) [[unlikely]] {  // the budget, or a signal
+                instructions += static_cast<std::uint64_t>(insn - block->first) + 1;
+                running_block_ = nullptr;
                 next_eip = ip;  // as the slow iteration leaves it (CpuState snapshots hold it)
                 // A data breakpoint's trap follows the instruction that hit it.
                 if (pending_debug_status) deliver_debug_traps(false);
@@ -491,11 +496,14 @@ void CpuCore::run_plain_instructions(std::uint64_t end_cycle) {
             }
         }
         execute_plain(*last);
+        running_block_ = nullptr;
         if (block->plain_end) [[likely]] {
-            ++instructions;
+            instructions += block->insns_before_last + 1u;  // all of them retired
             if (cycles >= fast_stop_cycle()) break;
             continue;
         }
+        // Those before the last retired; the last counts as the slow iteration would count it.
+        instructions += block->insns_before_last;
         if (!plain_boundary()) [[unlikely]] return leave_plain_path();
         ++instructions;
         block = &no_links_;
@@ -617,6 +625,7 @@ bool CpuCore::continue_after_fault(CpuFault fault, bool single_step, RunResult& 
 RunResult CpuCore::run(std::uint64_t cycle_budget, bool single_step) {
     RunResult result;
     std::uint64_t start = cycles;
+    settle_running_block();  // an embedder exception may have left the last run inside a block
     run_start_instructions_ = instructions;
     // Saturated: a budget of "forever" (UINT64_MAX) must not wrap to an end in the past.
     end_cycle_ = single_step || cycle_budget > ~cycles ? ~std::uint64_t{0} : cycles + cycle_budget;
@@ -681,6 +690,7 @@ CpuState CpuCore::state() {
 }
 
 void CpuCore::set_state(const CpuState& s) {
+    settle_running_block();  // before EIP changes: the block's progress is read from it
     // Everything that can be refused is checked before anything is changed.
     if (s.cpl) {
         const std::string given = "CpuState::cpl: " + std::to_string(*s.cpl);

@@ -256,6 +256,31 @@ public:
     // device line moved by an access) is seen at the next instruction, as before; one from
     // another thread at the latest with the signal word, once per block.
     std::atomic<std::uint64_t> fast_stop_cycle_{0};
+    // The decoded block the fast path is running and the EIP it entered it at, or null. While it
+    // is set, `instructions` lacks the block's instructions before the one at EIP (the run loop
+    // adds them when the block ends, not one by one): retired_instructions() is the exact count,
+    // and settle_running_block() adds them when a fault or an embedder exception leaves the block.
+    const DecodedBlock* running_block_ = nullptr;
+    std::uint32_t running_block_eip_ = 0;
+    // The running block's instructions before the current one: those from its entry up to EIP,
+    // the address of the instruction running (never more than all before its last).
+    std::uint64_t running_block_done() const {
+        std::uint32_t at = running_block_eip_;
+        std::uint64_t done = 0;
+        for (const Insn* insn = running_block_->first; insn != running_block_->last && at != eip; ++insn) {
+            at += insn->length;
+            ++done;
+        }
+        return done;
+    }
+    std::uint64_t retired_instructions() const {
+        return instructions + (running_block_ ? running_block_done() : 0);
+    }
+    void settle_running_block() {
+        if (!running_block_) return;
+        instructions += running_block_done();
+        running_block_ = nullptr;
+    }
     void raise_signal(std::uint32_t bits) {
         signals.fetch_or(bits, std::memory_order_release);
         fast_stop_cycle_.store(0, std::memory_order_relaxed);

@@ -120,6 +120,7 @@ struct CpuCoreCaches {
         // plain_boundary() there, and may follow the block's links.
         bool plain_end = false;
         std::uint16_t bytes = 0;   // the instructions' total length
+        std::uint16_t insns_before_last = 0;  // how many it holds, less one
         // The first and the last instruction, in block_insns_ (which never moves).
         const Insn* first = nullptr;
         const Insn* last = nullptr;

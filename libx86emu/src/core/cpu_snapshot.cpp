@@ -93,7 +93,7 @@ json CpuStateCodec::save(const CpuCore& core, std::uint32_t clock_khz) {
     s["dr"] = words_json(c.dr);
     s["test_registers"] = words_json(c.test_registers);
     s["cycles"] = c.cycles;
-    s["instructions"] = c.instructions;
+    s["instructions"] = core.retired_instructions();
     s["tsc_offset"] = c.tsc_offset;
     s["x87"] = x87_json(c.x87);
     s["ignne"] = c.ignne;
@@ -194,6 +194,7 @@ PreparedCpu CpuStateCodec::prepare(const CpuCore& target, std::uint32_t clock_kh
 }
 
 void CpuStateCodec::commit(CpuCore& target, const PreparedCpu& p) {
+    target.settle_running_block();  // the count is replaced, and EIP with it
     static_cast<CpuCoreState&>(target) = p.state;
     target.set_intr_line(p.intr_line);
     target.set_nmi_pending(p.nmi_pending);

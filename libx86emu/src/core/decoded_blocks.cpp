@@ -138,6 +138,7 @@ const CpuCoreCaches::DecodedBlock* CpuCore::build_block() {
     block.generation = *fetch_generation_;
     block.mode = static_cast<std::uint8_t>(decode_mode());
     block.bytes = static_cast<std::uint16_t>(bytes);
+    block.insns_before_last = static_cast<std::uint16_t>(count - 1);
     block.first = &block_insns_[first];
     block.last = &block_insns_.back();
     block.plain_end = plain_end;
