@@ -487,8 +487,7 @@ void CpuCore::run_plain_instructions(std::uint64_t end_cycle) {
             insn->exec(*this, *insn);
             eip = ip;
             if (cycles >= fast_stop_cycle()) [[unlikely]] {  // the budget, or a signal
-                instructions += static_cast<std::uint64_t>(insn - block->first) + 1;
-                running_block_ = nullptr;
+                settle_running_block();  // EIP is the next one's: this one retired
                 next_eip = ip;  // as the slow iteration leaves it (CpuState snapshots hold it)
                 // A data breakpoint's trap follows the instruction that hit it.
                 if (pending_debug_status) deliver_debug_traps(false);
