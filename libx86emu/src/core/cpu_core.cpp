@@ -472,28 +472,30 @@ void CpuCore::run_plain_instructions(std::uint64_t end_cycle) {
             if (stops_here()) break;
             continue;
         }
-        const Insn* insn = block->first;
+        const Insn* const first = block->first;
         const Insn* const last = block->last;
-        // No instruction before the last can change CS:EIP but by its length, and none reaches
-        // past the CS limit (cached_block), so IP cannot wrap before it either. Nor does any of
-        // them read next_eip (only transfers do, and the #DE of DIV and AAM, which stores it:
+        // The instructions before the last run by their chained handlers (exec/chain.hpp), each
+        // dispatching the next, until the last or the budget or a signal at a boundary between
+        // them. None of them can change CS:EIP but by its length, and none reaches past the CS
+        // limit (cached_block), so IP cannot wrap before the last either. Nor does any of them
+        // read next_eip (only transfers do, and the #DE of DIV and AAM, which stores it:
         // exec::divide_error), so it is not stored for them.
-        ip = eip;
         running_block_ = block;
-        running_block_eip_ = ip;
-        for (; insn != last; ++insn) {
-            ip += insn->length;
-            cycles += insn->cycles;
-            insn->exec(*this, *insn);
-            eip = ip;
+        running_block_eip_ = eip;
+        if (first != last) {
+            first->chain(*this, *first);
+            // The chain returns at the last record, or at the boundary where its test found the
+            // budget reached or a signal raised: the same test, made again, tells which (a
+            // signal from another thread raised since then stops here too, as at any boundary).
             if (cycles >= fast_stop_cycle()) [[unlikely]] {  // the budget, or a signal
-                settle_running_block();  // EIP is the next one's: this one retired
-                next_eip = ip;  // as the slow iteration leaves it (CpuState snapshots hold it)
+                settle_running_block();  // EIP is the next one's: the one before retired
+                next_eip = eip;  // as the slow iteration leaves it (CpuState snapshots hold it)
                 // A data breakpoint's trap follows the instruction that hit it.
                 if (pending_debug_status) deliver_debug_traps(false);
                 return;
             }
         }
+        ip = eip;
         execute_plain(*last);
         running_block_ = nullptr;
         if (block->plain_end) [[likely]] {

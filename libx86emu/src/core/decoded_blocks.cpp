@@ -15,53 +15,17 @@
 #include "core/cpu_core.hpp"
 #include "core/decode/decoder.hpp"
 #include "core/decode/opcode_table.hpp"
+#include "core/exec/chain.hpp"
 
 namespace x86emu {
 
 namespace {
 
-// Whether the instruction after `insn` may run in the same block: true for the instruction
-// classes whose handlers only compute, load and store (a fault they raise leaves the block by the
-// exception, as it leaves the per-instruction path). Everything else ends its block: transfers,
-// segment loads (MOV/POP SS starts an interrupt shadow, any load may change the windows), flag
-// loads (POPF, STI, CLI, IRET), I/O, HLT, x87 (WAIT and FERR freeze, #MF), system instructions,
-// string instructions with a REP prefix (they pause between iterations) and #UD (a hook may skip
-// it).
-bool continues_block(const Insn& insn, Handler undefined) {
-    if (insn.rep != Insn::kNoRep || insn.exec == undefined || insn.x87_row != 0xFFFF) return false;
-    switch (opcode_rows()[insn.row].timing) {
-    case TimingClass::AluRegRM: case TimingClass::AluMemReg: case TimingClass::AluRMImm:
-    case TimingClass::AluAccImm: case TimingClass::CmpMemReg: case TimingClass::CmpRMImm:
-    case TimingClass::TestRM: case TimingClass::TestRMImm: case TimingClass::TestAccImm:
-    case TimingClass::MovLoad: case TimingClass::MovStore: case TimingClass::MovRegImm:
-    case TimingClass::MovRMImm: case TimingClass::MovAccMoffs: case TimingClass::MovMoffsAcc:
-    case TimingClass::MovRMSreg: case TimingClass::Lea: case TimingClass::IncDecReg:
-    case TimingClass::IncDecRM: case TimingClass::NotNegRM: case TimingClass::XchgRM:
-    case TimingClass::XchgAcc: case TimingClass::Nop: case TimingClass::PushReg:
-    case TimingClass::PushSreg: case TimingClass::PushRM: case TimingClass::PushImm:
-    case TimingClass::PopReg: case TimingClass::PopRM: case TimingClass::Pusha:
-    case TimingClass::Popa: case TimingClass::Pushf: case TimingClass::Enter:
-    case TimingClass::Leave: case TimingClass::Cbw: case TimingClass::Cwd:
-    case TimingClass::Sahf: case TimingClass::Lahf: case TimingClass::FlagOp:
-    case TimingClass::Shift1: case TimingClass::ShiftCL: case TimingClass::ShiftImm:
-    case TimingClass::RotateCarry: case TimingClass::Mul8: case TimingClass::Mul16:
-    case TimingClass::Mul32: case TimingClass::Imul8: case TimingClass::Imul16:
-    case TimingClass::Imul32: case TimingClass::ImulRegRM: case TimingClass::Div8:
-    case TimingClass::Div16: case TimingClass::Div32: case TimingClass::Idiv8:
-    case TimingClass::Idiv16: case TimingClass::Idiv32: case TimingClass::Daa:
-    case TimingClass::Aaa: case TimingClass::Aam: case TimingClass::Aad:
-    case TimingClass::Salc: case TimingClass::Xlat: case TimingClass::Bound:
-    case TimingClass::Movs: case TimingClass::Cmps: case TimingClass::Scas:
-    case TimingClass::Lods: case TimingClass::Stos: case TimingClass::BitTest:
-    case TimingClass::BitTestModify: case TimingClass::BitTestImm: case TimingClass::BitTestModifyImm:
-    case TimingClass::BitScan: case TimingClass::DoubleShift: case TimingClass::Setcc:
-    case TimingClass::MovExtend: case TimingClass::Bswap: case TimingClass::Xadd:
-    case TimingClass::Cmpxchg: case TimingClass::Cmpxchg8b: case TimingClass::Cmov:
-        return true;
-    default:
-        return false;
-    }
-}
+// Whether the instruction after `insn` may run in the same block: its class runs inside blocks
+// (runs_inside_block, opcode_table.hpp), which the decoder records by giving it a chained
+// handler, and it has no REP prefix (a REP string instruction pauses between iterations). An
+// x87 instruction and #UD (a hook may skip it) have no chained handler.
+bool continues_block(const Insn& insn) { return insn.chain != nullptr && insn.rep == Insn::kNoRep; }
 
 // Near transfers (Jcc, JMP, CALL, RET, LOOP, JCXZ within CS): they end a block, since EIP moves
 // by more than their length, but like the instructions inside one they change none of what
@@ -123,11 +87,11 @@ const CpuCoreCaches::DecodedBlock* CpuCore::build_block() {
         }
         bytes += insn.length;
         ++count;
-        if (count == kMaxBlockInsns || !continues_block(insn, undefined)) break;
+        if (count == kMaxBlockInsns || !continues_block(insn)) break;
     }
     if (count == 0) return nullptr;
-    const Insn& last = block_insns_.back();
-    const bool plain_end = continues_block(last, undefined) ||
+    Insn& last = block_insns_.back();
+    const bool plain_end = continues_block(last) ||
                            (last.rep == Insn::kNoRep && last.exec != undefined && near_transfer(last));
     mark_code_page(fetch_backing_page_);
     DecodedBlock& block = blocks_[block_slot_of(phys)];
@@ -142,6 +106,8 @@ const CpuCoreCaches::DecodedBlock* CpuCore::build_block() {
     block.first = &block_insns_[first];
     block.last = &block_insns_.back();
     block.plain_end = plain_end;
+    // The chain of the records before the last ends at the last, which the run loop runs.
+    last.chain = &exec::end_of_chain;
     return &block;
 }
 

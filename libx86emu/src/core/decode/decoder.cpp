@@ -242,7 +242,7 @@ template <class Fetcher> void decode_with(const DecodeContext& c, Fetcher& f, In
         return;
     }
     bool wide = row.width == OperandWidth::V && op32;
-    out.exec = wide ? row.wide : row.narrow;
+    const HandlerPair* handlers = wide ? &row.wide : &row.narrow;
     if (row.forms && shape.modrm) {
         // The handler instantiated for this operand form: no register/memory or address-size
         // test when it runs.
@@ -253,8 +253,10 @@ template <class Fetcher> void decode_with(const DecodeContext& c, Fetcher& f, In
         const FormHandlers& forms = cls == TimingClass::ShiftImm && (out.imm & 0x1F) == 0
                                         ? shift_by_zero_forms(row.width)
                                         : *row.forms;
-        out.exec = (wide ? forms.wide : forms.narrow)[static_cast<unsigned>(form)];
+        handlers = &(wide ? forms.wide : forms.narrow)[static_cast<unsigned>(form)];
     }
+    out.exec = handlers->exec;
+    out.chain = handlers->chain;
     out.length = static_cast<std::uint8_t>(f.length());
     // With an FPU, an escape (D8-DF) is resolved here to its x87 row: the handler and the clock
     // count of that instruction form (x87_table.inc); an unassigned form raises #UD.
@@ -262,6 +264,7 @@ template <class Fetcher> void decode_with(const DecodeContext& c, Fetcher& f, In
         const X87Dispatch& x87 = x87_dispatch(c.traits.model);
         const unsigned escape = b - 0xD8u;
         std::uint16_t x = out.is_reg() ? x87.registers[escape][out.modrm & 0x3F] : x87.memory[escape][out.reg];
+        out.chain = nullptr;  // an x87 instruction ends its block
         if (x == kNoRow) {
             out.exec = undefined_opcode_handler(c.traits.model);
             out.cycles = c.timing[TimingClass::UndefinedOpcode].reg;

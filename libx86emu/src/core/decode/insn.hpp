@@ -36,6 +36,10 @@ struct Insn {
     enum Rep : std::uint8_t { kNoRep = 0, kRepE = 1, kRepNE = 2 };
 
     Handler exec = nullptr;
+    // The chained form of `exec` (exec/chain.hpp) for an instruction that may run before the last
+    // of a decoded block, null for one that ends its block; in a block's last record, the block's
+    // end (exec::end_of_chain).
+    Handler chain = nullptr;
     std::uint32_t disp = 0;  // displacement of the memory operand (or moffs)
     std::uint32_t imm = 0;   // first immediate (sign-extended when the row says so)
     std::uint16_t imm2 = 0;  // second immediate: ENTER level, far pointer selector

@@ -7,6 +7,7 @@
 #include "core/exec/alu.hpp"
 #include "core/exec/bcd.hpp"
 #include "core/exec/bitops.hpp"
+#include "core/exec/chain.hpp"
 #include "core/exec/control.hpp"
 #include "core/exec/exchange.hpp"
 #include "core/exec/io.hpp"
@@ -24,36 +25,52 @@ namespace {
 
 using namespace exec;
 
+// A handler with its chained form when its class runs inside blocks (HandlerPair).
+template <Handler Run, TimingClass Class> constexpr HandlerPair pair_of() {
+    if constexpr (runs_inside_block(Class)) return {Run, &chained<Run>};
+    else return {Run, nullptr};
+}
+
+// One form's handler pair: the split chained form (chain.hpp) for a memory form of a handler
+// type that has one.
+template <class H, class T, EaForm F, TimingClass Class> constexpr HandlerPair form_pair() {
+    constexpr Handler run = &H::template run<T, F>;
+    if constexpr (!runs_inside_block(Class)) return {run, nullptr};
+    else if constexpr (F != EaForm::Any && F != EaForm::Reg && requires { &H::template fast<T, F>; })
+        return {run, &chained_split<H, T, F>};
+    else return {run, &chained<run>};
+}
+
 // The per-form handlers of a handler type that takes the form (`run<T, EaForm>`); null for the
 // others.
-template <class H, class Narrow, class Wide> inline constexpr FormHandlers kFormHandlers = {
-    {&H::template run<Narrow, EaForm::Any>, &H::template run<Narrow, EaForm::Reg>,
-     &H::template run<Narrow, EaForm::Mem16>, &H::template run<Narrow, EaForm::Mem32>,
-     &H::template run<Narrow, EaForm::Mem32Base>},
-    {&H::template run<Wide, EaForm::Any>, &H::template run<Wide, EaForm::Reg>,
-     &H::template run<Wide, EaForm::Mem16>, &H::template run<Wide, EaForm::Mem32>,
-     &H::template run<Wide, EaForm::Mem32Base>},
+template <class H, class Narrow, class Wide, TimingClass Class> inline constexpr FormHandlers kFormHandlers = {
+    {form_pair<H, Narrow, EaForm::Any, Class>(), form_pair<H, Narrow, EaForm::Reg, Class>(),
+     form_pair<H, Narrow, EaForm::Mem16, Class>(), form_pair<H, Narrow, EaForm::Mem32, Class>(),
+     form_pair<H, Narrow, EaForm::Mem32Base, Class>()},
+    {form_pair<H, Wide, EaForm::Any, Class>(), form_pair<H, Wide, EaForm::Reg, Class>(),
+     form_pair<H, Wide, EaForm::Mem16, Class>(), form_pair<H, Wide, EaForm::Mem32, Class>(),
+     form_pair<H, Wide, EaForm::Mem32Base, Class>()},
 };
-template <class H, class Narrow, class Wide> constexpr const FormHandlers* form_handlers() {
-    if constexpr (requires { &H::template run<Narrow, EaForm::Reg>; }) return &kFormHandlers<H, Narrow, Wide>;
+template <class H, class Narrow, class Wide, TimingClass Class> constexpr const FormHandlers* form_handlers() {
+    if constexpr (requires { &H::template run<Narrow, EaForm::Reg>; }) return &kFormHandlers<H, Narrow, Wide, Class>;
     else return nullptr;
 }
 
-#define X86EMU_HANDLERS_B(h) &exec::h::template run<std::uint8_t>, &exec::h::template run<std::uint8_t>
-#define X86EMU_HANDLERS_V(h) &exec::h::template run<std::uint16_t>, &exec::h::template run<std::uint32_t>
-#define X86EMU_HANDLERS_W(h) &exec::h::template run<std::uint16_t>, &exec::h::template run<std::uint16_t>
-#define X86EMU_HANDLERS_N(h) &exec::h::run, &exec::h::run
-#define X86EMU_FORMS_B(h) form_handlers<exec::h, std::uint8_t, std::uint8_t>()
-#define X86EMU_FORMS_V(h) form_handlers<exec::h, std::uint16_t, std::uint32_t>()
-#define X86EMU_FORMS_W(h) form_handlers<exec::h, std::uint16_t, std::uint16_t>()
-#define X86EMU_FORMS_N(h) nullptr
+#define X86EMU_HANDLERS_B(h, c) pair_of<&exec::h::template run<std::uint8_t>, c>(), pair_of<&exec::h::template run<std::uint8_t>, c>()
+#define X86EMU_HANDLERS_V(h, c) pair_of<&exec::h::template run<std::uint16_t>, c>(), pair_of<&exec::h::template run<std::uint32_t>, c>()
+#define X86EMU_HANDLERS_W(h, c) pair_of<&exec::h::template run<std::uint16_t>, c>(), pair_of<&exec::h::template run<std::uint16_t>, c>()
+#define X86EMU_HANDLERS_N(h, c) pair_of<&exec::h::run, c>(), pair_of<&exec::h::run, c>()
+#define X86EMU_FORMS_B(h, c) form_handlers<exec::h, std::uint8_t, std::uint8_t, c>()
+#define X86EMU_FORMS_V(h, c) form_handlers<exec::h, std::uint16_t, std::uint32_t, c>()
+#define X86EMU_FORMS_W(h, c) form_handlers<exec::h, std::uint16_t, std::uint16_t, c>()
+#define X86EMU_FORMS_N(h, c) nullptr
 
 #define ROW(map, opcode, ext, mnemonic, operands, handler, width, models, timing)                \
     OpcodeRow{map, static_cast<std::uint8_t>(opcode), ext, mnemonic_name(#mnemonic, false),      \
               mnemonic_name(#mnemonic, true), operands,                                           \
-              X86EMU_HANDLERS_##width(handler), OperandWidth::width, models,                      \
+              X86EMU_HANDLERS_##width(handler, TimingClass::timing), OperandWidth::width, models, \
               TimingClass::timing, shape_from_operands(operands),                                 \
-              std::string_view{#handler} == "Prefix", X86EMU_FORMS_##width(handler)},
+              std::string_view{#handler} == "Prefix", X86EMU_FORMS_##width(handler, TimingClass::timing)},
 
 const OpcodeRow kRows[] = {
 #include "core/decode/opcode_table.inc"
@@ -102,8 +119,8 @@ DispatchTable build_dispatch(std::uint8_t model_mask) {
 std::span<const OpcodeRow> opcode_rows() { return kRows; }
 
 const FormHandlers& shift_by_zero_forms(OperandWidth width) {
-    return width == OperandWidth::B ? kFormHandlers<ShiftByZero, std::uint8_t, std::uint8_t>
-                                    : kFormHandlers<ShiftByZero, std::uint16_t, std::uint32_t>;
+    return width == OperandWidth::B ? kFormHandlers<ShiftByZero, std::uint8_t, std::uint8_t, TimingClass::ShiftImm>
+                                    : kFormHandlers<ShiftByZero, std::uint16_t, std::uint32_t, TimingClass::ShiftImm>;
 }
 
 std::uint8_t model_bit(CpuModel model) {

@@ -107,11 +107,60 @@ constexpr std::string_view mnemonic_name(std::string_view column, bool second) {
     return second ? column.substr(split + 1) : column.substr(0, split);
 }
 
+// Whether an instruction of this class may be followed by another in the same decoded block
+// (decoded_blocks.cpp): true for the classes whose handlers only compute, load and store (a
+// fault they raise leaves the block by the exception, as it leaves the per-instruction path).
+// Everything else ends its block: transfers, segment loads (MOV/POP SS starts an interrupt
+// shadow, any load may change the windows), flag loads (POPF, STI, CLI, IRET), I/O, HLT, x87
+// (WAIT and FERR freeze, #MF) and system instructions. (A REP prefix and #UD end a block too:
+// the decoder gives those no chained handler.)
+constexpr bool runs_inside_block(TimingClass timing) {
+    switch (timing) {
+    case TimingClass::AluRegRM: case TimingClass::AluMemReg: case TimingClass::AluRMImm:
+    case TimingClass::AluAccImm: case TimingClass::CmpMemReg: case TimingClass::CmpRMImm:
+    case TimingClass::TestRM: case TimingClass::TestRMImm: case TimingClass::TestAccImm:
+    case TimingClass::MovLoad: case TimingClass::MovStore: case TimingClass::MovRegImm:
+    case TimingClass::MovRMImm: case TimingClass::MovAccMoffs: case TimingClass::MovMoffsAcc:
+    case TimingClass::MovRMSreg: case TimingClass::Lea: case TimingClass::IncDecReg:
+    case TimingClass::IncDecRM: case TimingClass::NotNegRM: case TimingClass::XchgRM:
+    case TimingClass::XchgAcc: case TimingClass::Nop: case TimingClass::PushReg:
+    case TimingClass::PushSreg: case TimingClass::PushRM: case TimingClass::PushImm:
+    case TimingClass::PopReg: case TimingClass::PopRM: case TimingClass::Pusha:
+    case TimingClass::Popa: case TimingClass::Pushf: case TimingClass::Enter:
+    case TimingClass::Leave: case TimingClass::Cbw: case TimingClass::Cwd:
+    case TimingClass::Sahf: case TimingClass::Lahf: case TimingClass::FlagOp:
+    case TimingClass::Shift1: case TimingClass::ShiftCL: case TimingClass::ShiftImm:
+    case TimingClass::RotateCarry: case TimingClass::Mul8: case TimingClass::Mul16:
+    case TimingClass::Mul32: case TimingClass::Imul8: case TimingClass::Imul16:
+    case TimingClass::Imul32: case TimingClass::ImulRegRM: case TimingClass::Div8:
+    case TimingClass::Div16: case TimingClass::Div32: case TimingClass::Idiv8:
+    case TimingClass::Idiv16: case TimingClass::Idiv32: case TimingClass::Daa:
+    case TimingClass::Aaa: case TimingClass::Aam: case TimingClass::Aad:
+    case TimingClass::Salc: case TimingClass::Xlat: case TimingClass::Bound:
+    case TimingClass::Movs: case TimingClass::Cmps: case TimingClass::Scas:
+    case TimingClass::Lods: case TimingClass::Stos: case TimingClass::BitTest:
+    case TimingClass::BitTestModify: case TimingClass::BitTestImm: case TimingClass::BitTestModifyImm:
+    case TimingClass::BitScan: case TimingClass::DoubleShift: case TimingClass::Setcc:
+    case TimingClass::MovExtend: case TimingClass::Bswap: case TimingClass::Xadd:
+    case TimingClass::Cmpxchg: case TimingClass::Cmpxchg8b: case TimingClass::Cmov:
+        return true;
+    default:
+        return false;
+    }
+}
+
+// A handler and, for the classes that run inside a block (runs_inside_block), its chained form
+// (exec/chain.hpp, Insn::chain); null for the others.
+struct HandlerPair {
+    Handler exec;
+    Handler chain;
+};
+
 // The per-form instantiations of a row's handler (EaForm, insn.hpp), for the handlers that take
 // the form as a template argument; the decoder picks one by the decoded ModRM.
 struct FormHandlers {
-    Handler narrow[kEaFormCount];  // 8/16-bit, indexed by EaForm
-    Handler wide[kEaFormCount];    // 32-bit
+    HandlerPair narrow[kEaFormCount];  // 8/16-bit, indexed by EaForm
+    HandlerPair wide[kEaFormCount];    // 32-bit
 };
 
 struct OpcodeRow {
@@ -121,8 +170,8 @@ struct OpcodeRow {
     std::string_view mnemonic;     // the 16-bit name (the only one for most rows)
     std::string_view mnemonic32;   // the 32-bit operand-size (JCXZ: address-size) name
     std::string_view operands;
-    Handler narrow;  // 8/16-bit instantiation
-    Handler wide;    // 32-bit instantiation (same as narrow for B/W/N rows)
+    HandlerPair narrow;  // 8/16-bit instantiation
+    HandlerPair wide;    // 32-bit instantiation (same as narrow for B/W/N rows)
     OperandWidth width;
     std::uint8_t models;
     TimingClass timing;

@@ -7,25 +7,35 @@ namespace x86emu::exec {
 
 // The memory forms of the two hottest moves try the flat, TLB-hit fast path inline and
 // otherwise tail-call the general form (`general`, out of line).
+// MOV r/m, reg and MOV reg, r/m. For a memory operand the handler is split (chain.hpp): `fast`
+// does the access through the flat-segment and TLB fast path and says whether it could, having
+// changed nothing when it could not; `general` then does the whole instruction.
 struct MovEG {
     template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) {
         if constexpr (F != EaForm::Any && F != EaForm::Reg) {
-            if (c.try_write_mem_fast<T>(i.seg, c.effective_address_as<F>(i), c.reg<T>(i.reg))) return;
+            if (fast<T, F>(c, i)) return;
             return general<T>(c, i);
         }
         c.write_E<T, F>(i, c.reg<T>(i.reg));
+    }
+    template <class T, EaForm F> static bool fast(CpuCore& c, const Insn& i) {
+        return c.try_write_mem_fast<T>(i.seg, c.effective_address_as<F>(i), c.reg<T>(i.reg));
     }
     template <class T> [[gnu::noipa]] static void general(CpuCore& c, const Insn& i) { run<T>(c, i); }
 };
 struct MovGE {
     template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) {
         if constexpr (F != EaForm::Any && F != EaForm::Reg) {
-            T v;
-            if (!c.try_read_mem_fast<T>(i.seg, c.effective_address_as<F>(i), v)) return general<T>(c, i);
-            c.set_reg<T>(i.reg, v);
-            return;
+            if (fast<T, F>(c, i)) return;
+            return general<T>(c, i);
         }
         c.set_reg<T>(i.reg, c.read_E<T, F>(i));
+    }
+    template <class T, EaForm F> static bool fast(CpuCore& c, const Insn& i) {
+        T v;
+        if (!c.try_read_mem_fast<T>(i.seg, c.effective_address_as<F>(i), v)) return false;
+        c.set_reg<T>(i.reg, v);
+        return true;
     }
     template <class T> [[gnu::noipa]] static void general(CpuCore& c, const Insn& i) { run<T>(c, i); }
 };

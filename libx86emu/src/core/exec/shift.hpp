@@ -25,8 +25,9 @@ template <ShiftCount Count> inline unsigned shift_count(const CpuCore& c, const 
     return c.traits.is8086 ? n : (n & 0x1F);
 }
 
-// Shifts v by n (n > 0) and sets the flags; returns the result.
-template <ShiftOp Op, class T> inline T shift_value(CpuCore& c, T v, unsigned n) {
+// Shifts v by n (n > 0) and sets the flags; returns the result. Always inlined: the handlers'
+// chained forms (chain.hpp) inline the handler, and a call left in one costs it a frame.
+template <ShiftOp Op, class T> [[gnu::always_inline]] inline T shift_value(CpuCore& c, T v, unsigned n) {
     constexpr u32 msb = msb_of<T>;
     constexpr bool arithmetic = Op == ShiftOp::Shl || Op == ShiftOp::Sal || Op == ShiftOp::Shr || Op == ShiftOp::Sar;
     // An arithmetic shift rewrites all six arithmetic flags, so it needs none of the old ones;

@@ -1,0 +1,64 @@
+// x86emu — chained handlers (handler chaining, "threaded code"): the form of a handler that runs
+// its instruction inside a decoded block and then dispatches the block's next record itself, so
+// that the instructions before a block's last one run without a return to the run loop between
+// them (docs/ARCHITECTURE.md, "The run loop"). What one does is exactly what the run loop's
+// block iteration did for it: charge the instruction's clocks, execute it, move EIP past it (it
+// is sequential: runs_inside_block, opcode_table.hpp), and stop at the boundary after it when the
+// budget is reached or a signal is raised (CpuCore::fast_stop_cycle).
+#pragma once
+#include "core/cpu_core.hpp"
+
+// The dispatch of the next record is a call in tail position, which GCC and Clang compile to a
+// jump when optimising: a block runs in the run loop's one call. Clang is told to guarantee it;
+// where a compiler does not make it a jump (-O0), a block nests at most kMaxBlockInsns - 1 frames.
+#if defined(__clang__)
+#define X86EMU_TAIL_CALL [[clang::musttail]]
+#else
+#define X86EMU_TAIL_CALL
+#endif
+
+// The boundary after record `i` of a block: EIP past it, then the next record's chained handler
+// (exec::end_of_chain after the last but one) unless the budget is reached or a signal raised.
+// A macro, not a function, so that the dispatch stays a tail call of the handler itself.
+#define X86EMU_CONTINUE_CHAIN(c, i)                                  \
+    do {                                                             \
+        (c).eip += (i).length;                                       \
+        if ((c).cycles >= (c).fast_stop_cycle()) [[unlikely]] return; \
+        const Insn& next_ = (&(i))[1]; /* records are contiguous */  \
+        X86EMU_TAIL_CALL return next_.chain((c), next_);             \
+    } while (false)
+
+namespace x86emu::exec {
+
+// The chained form of handler Run, which the compiler inlines here when it can.
+template <Handler Run> void chained(CpuCore& c, const Insn& i) {
+    c.cycles += i.cycles;
+    Run(c, i);
+    X86EMU_CONTINUE_CHAIN(c, i);
+}
+
+// For a handler type H split into `fast<T, F>` (the common case, without a call: it returns
+// false having changed nothing when it cannot finish) and `general<T>` (everything), the chained
+// form of its instantiation run<T, F>. A call inside a chained handler makes the compiler keep
+// the CPU and the record in saved registers across it, a frame that costs the handler a third;
+// here the fast path calls nothing, and the general one goes on from its own frame.
+template <class H, class T> [[gnu::noinline]] void general_then_continue(CpuCore& c, const Insn& i) {
+    H::template general<T>(c, i);
+    X86EMU_CONTINUE_CHAIN(c, i);
+}
+template <class H, class T, EaForm F> void chained_split(CpuCore& c, const Insn& i) {
+    c.cycles += i.cycles;
+    if (!H::template fast<T, F>(c, i)) [[unlikely]] {
+        X86EMU_TAIL_CALL return general_then_continue<H, T>(c, i);
+    }
+    X86EMU_CONTINUE_CHAIN(c, i);
+}
+
+// The chained handler of a block's last record: back to the run loop, which runs that
+// instruction itself (it may change anything, so the whole boundary test follows it).
+inline void end_of_chain(CpuCore&, const Insn&) {}
+
+}  // namespace x86emu::exec
+
+#undef X86EMU_CONTINUE_CHAIN
+#undef X86EMU_TAIL_CALL
