@@ -120,6 +120,30 @@ TEST_CASE("decoded blocks: a run's budget stops inside a block at the exact inst
     }
 }
 
+TEST_CASE("decoded blocks: a MOV whose fast access cannot be made runs its general path and the block goes on") {
+    // In real mode no segment is flat, so each MOV to or from memory here leaves its chained
+    // form's fast part for the general one (exec::chained_split), from which the block's chain
+    // continues; the budget stops it at every boundary in turn, also right after such a MOV.
+    Scenario s;
+    s.code = {{kCodePhys, {0x8B, 0x07,         // mov ax, [bx]
+                           kIncAx,             // inc ax
+                           0x89, 0x47, 0x02,   // mov [bx+2], ax
+                           kIncAx,             // inc ax
+                           0x8B, 0x4F, 0x02,   // mov cx, [bx+2]
+                           0x01, 0xC1,         // add cx, ax
+                           kHlt}},
+              {(std::uint32_t{kDataSeg} << 4) + 0x400, {0x34, 0x12}}};
+    s.state.gpr[EBX] = 0x400;
+    for (std::uint64_t budget = 1; budget <= 40; budget += 2) {
+        CAPTURE(budget);
+        s.runs = {{budget}, {budget}, {1000}};
+        const Outcome o = run_both_ways(s);
+        CHECK(o.state.gpr[EAX] == 0x1236);
+        CHECK(o.state.gpr[ECX] == 0x1235 + 0x1236);
+        CHECK(o.instructions == 7);
+    }
+}
+
 TEST_CASE("decoded blocks: a data breakpoint's #DB follows the instruction that hit it, not its block") {
     // DR0 = 20000h (DS:0000), write, one byte; the #DB handler (vector 1) is a HLT.
     Scenario s;
