@@ -563,6 +563,25 @@ public:
     template <class T> [[gnu::always_inline]] bool try_write_mem_fast(unsigned s, std::uint32_t offset, T value) {
         return flat_segment_[s][1] && try_write_linear_fast<T>(tlb_user_[1], offset, value);
     }
+    // The same fast paths for the memory operand of a decoded form F (EaForm, not Any or Reg):
+    // what the split handlers' `fast` parts use (exec/chain.hpp). A read-modify-write takes the
+    // fast path only where modify_mem would (a flat segment, a write-TLB hit: every check the
+    // write needs passed), and then does what modify_mem does there.
+    template <class T, EaForm F> [[gnu::always_inline]] bool try_read_E_fast(const Insn& i, T& value) const {
+        return try_read_mem_fast<T>(i.seg, effective_address_as<F>(i), value);
+    }
+    template <class T, EaForm F> [[gnu::always_inline]] bool try_write_E_fast(const Insn& i, T value) {
+        return try_write_mem_fast<T>(i.seg, effective_address_as<F>(i), value);
+    }
+    template <class T, EaForm F, class U> [[gnu::always_inline]] bool try_modify_E_fast(const Insn& i, U&& update) {
+        std::uint8_t* p;
+        if (!flat_segment_[i.seg][1] || !tlb_host<T>(tlb_user_[1], effective_address_as<F>(i), p)) return false;
+        T v;
+        std::memcpy(&v, p, sizeof(T));
+        v = update(v);
+        std::memcpy(p, &v, sizeof(T));
+        return true;
+    }
     // Read-modify-write of a memory operand: every check the write needs (segment rights, page
     // rights) is made before `update` runs, so a faulting write leaves flags and memory as they
     // were, and the instruction restarts cleanly.

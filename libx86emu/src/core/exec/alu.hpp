@@ -43,6 +43,10 @@ template <class T, EaForm Form = EaForm::Any, class F> inline void modify_E(CpuC
     }
 }
 
+// The handlers below whose r/m operand may be memory also have a `fast` part for a decoded
+// memory form F (chain.hpp, chained_split): the whole instruction through the memory fast path
+// (CpuCore::try_read_E_fast, try_modify_E_fast), or false with nothing changed.
+
 template <AluOp Op> struct AluEG {  // op r/m, reg
     template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) {
         if constexpr (Op == AluOp::Cmp) {
@@ -52,12 +56,32 @@ template <AluOp Op> struct AluEG {  // op r/m, reg
             modify_E<T, F>(c, i, [&](T dst) { return alu<Op, T>(c, dst, src); });
         }
     }
+    template <class T, EaForm F> static bool fast(CpuCore& c, const Insn& i) {
+        if constexpr (Op == AluOp::Cmp) {
+            T dst;
+            if (!c.try_read_E_fast<T, F>(i, dst)) return false;
+            alu<Op, T>(c, dst, c.reg<T>(i.reg));
+            return true;
+        } else {
+            T src = c.reg<T>(i.reg);
+            return c.try_modify_E_fast<T, F>(i, [&](T dst) { return alu<Op, T>(c, dst, src); });
+        }
+    }
 };
 
 template <AluOp Op> struct AluGE {  // op reg, r/m
     template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) {
+        with_source<T>(c, i, c.read_E<T, F>(i));
+    }
+    template <class T, EaForm F> static bool fast(CpuCore& c, const Insn& i) {
+        T v;
+        if (!c.try_read_E_fast<T, F>(i, v)) return false;
+        with_source<T>(c, i, v);
+        return true;
+    }
+    template <class T> static void with_source(CpuCore& c, const Insn& i, T v) {
         const unsigned reg = i.reg;  // read once, as in modify_E
-        T r = alu<Op, T>(c, c.reg<T>(reg), c.read_E<T, F>(i));
+        T r = alu<Op, T>(c, c.reg<T>(reg), v);
         if constexpr (Op != AluOp::Cmp) c.set_reg<T>(reg, r);
     }
 };
@@ -77,16 +101,38 @@ template <AluOp Op> struct AluEI {  // group 1: op r/m, imm
             modify_E<T, F>(c, i, [&](T dst) { return alu<Op, T>(c, dst, static_cast<T>(i.imm)); });
         }
     }
+    template <class T, EaForm F> static bool fast(CpuCore& c, const Insn& i) {
+        if constexpr (Op == AluOp::Cmp) {
+            T dst;
+            if (!c.try_read_E_fast<T, F>(i, dst)) return false;
+            alu<Op, T>(c, dst, static_cast<T>(i.imm));
+            return true;
+        } else {
+            return c.try_modify_E_fast<T, F>(i, [&](T dst) { return alu<Op, T>(c, dst, static_cast<T>(i.imm)); });
+        }
+    }
 };
 
 struct TestEG {
     template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) {
         alu<AluOp::And, T>(c, c.read_E<T, F>(i), c.reg<T>(i.reg));
     }
+    template <class T, EaForm F> static bool fast(CpuCore& c, const Insn& i) {
+        T v;
+        if (!c.try_read_E_fast<T, F>(i, v)) return false;
+        alu<AluOp::And, T>(c, v, c.reg<T>(i.reg));
+        return true;
+    }
 };
 struct TestEI {
     template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) {
         alu<AluOp::And, T>(c, c.read_E<T, F>(i), static_cast<T>(i.imm));
+    }
+    template <class T, EaForm F> static bool fast(CpuCore& c, const Insn& i) {
+        T v;
+        if (!c.try_read_E_fast<T, F>(i, v)) return false;
+        alu<AluOp::And, T>(c, v, static_cast<T>(i.imm));
+        return true;
     }
 };
 struct TestAccImm {
@@ -124,10 +170,16 @@ struct IncE {
     template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) {
         modify_E<T, F>(c, i, [&](T v) { return inc_value<T>(c, v); });
     }
+    template <class T, EaForm F> static bool fast(CpuCore& c, const Insn& i) {
+        return c.try_modify_E_fast<T, F>(i, [&](T v) { return inc_value<T>(c, v); });
+    }
 };
 struct DecE {
     template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) {
         modify_E<T, F>(c, i, [&](T v) { return dec_value<T>(c, v); });
+    }
+    template <class T, EaForm F> static bool fast(CpuCore& c, const Insn& i) {
+        return c.try_modify_E_fast<T, F>(i, [&](T v) { return dec_value<T>(c, v); });
     }
 };
 struct Not {

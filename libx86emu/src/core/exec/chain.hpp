@@ -37,13 +37,14 @@ template <Handler Run> void chained(CpuCore& c, const Insn& i) {
     X86EMU_CONTINUE_CHAIN(c, i);
 }
 
-// For a handler type H split into `fast<T, F>` (the common case, without a call: it returns
-// false having changed nothing when it cannot finish) and `general<T>` (everything), the chained
-// form of its instantiation run<T, F>. A call inside a chained handler makes the compiler keep
-// the CPU and the record in saved registers across it, a frame that costs the handler a third;
-// here the fast path calls nothing, and the general one goes on from its own frame.
+// For a handler type H with a `fast<T, F>` part for a memory form F (the common case without a
+// call: it does the whole instruction or returns false having changed nothing), the chained form
+// of its instantiation run<T, F>; when the fast part cannot, the general run<T> (EaForm::Any)
+// does the instruction. A call inside a chained handler makes the compiler keep the CPU and the
+// record in saved registers across it, a frame that costs the handler a third; here the fast
+// path calls nothing, and the general one goes on from its own frame.
 template <class H, class T> [[gnu::noinline]] void general_then_continue(CpuCore& c, const Insn& i) {
-    H::template general<T>(c, i);
+    H::template run<T>(c, i);
     X86EMU_CONTINUE_CHAIN(c, i);
 }
 template <class H, class T, EaForm F> void chained_split(CpuCore& c, const Insn& i) {

@@ -41,6 +41,9 @@ struct MovGE {
 };
 struct MovEI {
     template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) { c.write_E<T, F>(i, static_cast<T>(i.imm)); }
+    template <class T, EaForm F> static bool fast(CpuCore& c, const Insn& i) {
+        return c.try_write_E_fast<T, F>(i, static_cast<T>(i.imm));
+    }
 };
 struct MovRegImm {
     template <class T> static void run(CpuCore& c, const Insn& i) { c.set_reg<T>(i.reg, static_cast<T>(i.imm)); }
@@ -155,7 +158,15 @@ template <unsigned S> struct LoadFarPointer {  // LES LDS LSS LFS LGS
 
 template <class Src, bool SignExtend> struct MovExtend {
     template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) {
-        Src v = c.read_E<Src, F>(i);
+        with_source<T>(c, i, c.read_E<Src, F>(i));
+    }
+    template <class T, EaForm F> static bool fast(CpuCore& c, const Insn& i) {  // chain.hpp
+        Src v;
+        if (!c.try_read_E_fast<Src, F>(i, v)) return false;
+        with_source<T>(c, i, v);
+        return true;
+    }
+    template <class T> static void with_source(CpuCore& c, const Insn& i, Src v) {
         if constexpr (SignExtend) c.set_reg<T>(i.reg, static_cast<T>(static_cast<Signed<T>>(static_cast<Signed<Src>>(v))));
         else c.set_reg<T>(i.reg, static_cast<T>(v));
     }

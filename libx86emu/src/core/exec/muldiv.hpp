@@ -32,8 +32,15 @@ template <class T> inline bool msb(Wide<T> v) { return (v >> (kBits<T> - 1)) & 1
 
 // ---- multiplication flags --------------------------------------------------------------------
 
-// CF = OF = `overflow`; SF/ZF/PF/AF are undefined and follow the model.
-template <class T> inline void mul_flags(CpuCore& c, bool is_signed, bool overflow, T low, T high) {
+// CF = OF = `overflow`; SF/ZF/PF/AF are undefined and follow the model. Always inlined (the
+// chained forms of the IMUL handlers inline them, chain.hpp); the 386 and later's flags, those of
+// the low half with AF clear, are kept lazily (CpuCore::lazy): CF and OF are both bits 31 of the
+// carries word and 30 clear.
+template <class T> [[gnu::always_inline]] inline void mul_flags(CpuCore& c, bool is_signed, bool overflow, T low, T high) {
+    if (c.traits.has386) [[likely]] {
+        c.set_lazy<T>(low, overflow ? 0x80000000u : 0u);
+        return;
+    }
     u32 f = 0;
     if (c.traits.is8086) {
         if (is_signed) {
@@ -45,11 +52,9 @@ template <class T> inline void mul_flags(CpuCore& c, bool is_signed, bool overfl
             // QUIRK(8086): MULCOF passes the high half through the ALU: SF/ZF/PF from it, AF = 0.
             f = CpuCore::szp_flags<T>(high);
         }
-    } else if (!c.traits.has386) {
+    } else {
         // QUIRK(80286): SF/ZF/PF from the high half of the product, AF always set.
         f = CpuCore::szp_flags<T>(high) | eflags::AF;
-    } else {
-        f = CpuCore::szp_flags<T>(low);
     }
     if (overflow) f |= eflags::CF | eflags::OF;
     c.set_arith_flags(f);
@@ -86,14 +91,27 @@ template <class T> inline T imul_truncating(CpuCore& c, T a, T b) {
     return low;
 }
 
+// The two-operand forms also have a `fast` part for a decoded memory form (chain.hpp).
 struct ImulGvEvI {  // IMUL r, r/m, imm (69, 6B)
     template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) {
         c.set_reg<T>(i.reg, imul_truncating<T>(c, c.read_E<T, F>(i), static_cast<T>(i.imm)));
+    }
+    template <class T, EaForm F> static bool fast(CpuCore& c, const Insn& i) {
+        T v;
+        if (!c.try_read_E_fast<T, F>(i, v)) return false;
+        c.set_reg<T>(i.reg, imul_truncating<T>(c, v, static_cast<T>(i.imm)));
+        return true;
     }
 };
 struct ImulGvEv {  // IMUL r, r/m (0F AF)
     template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) {
         c.set_reg<T>(i.reg, imul_truncating<T>(c, c.reg<T>(i.reg), c.read_E<T, F>(i)));
+    }
+    template <class T, EaForm F> static bool fast(CpuCore& c, const Insn& i) {
+        T v;
+        if (!c.try_read_E_fast<T, F>(i, v)) return false;
+        c.set_reg<T>(i.reg, imul_truncating<T>(c, c.reg<T>(i.reg), v));
+        return true;
     }
 };
 
