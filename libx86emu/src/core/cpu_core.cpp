@@ -487,7 +487,7 @@ void CpuCore::run_plain_instructions(std::uint64_t end_cycle) {
             // The chain returns at the last record, or at the boundary where its test found the
             // budget reached or a signal raised: the same test, made again, tells which (a
             // signal from another thread raised since then stops here too, as at any boundary).
-            if (cycles >= fast_stop_cycle()) [[unlikely]] {  // the budget, or a signal
+            if (reached_fast_stop()) [[unlikely]] {  // the budget, or a signal
                 settle_running_block();  // EIP is the next one's: the one before retired
                 next_eip = eip;  // as the slow iteration leaves it (CpuState snapshots hold it)
                 // A data breakpoint's trap follows the instruction that hit it.
@@ -500,7 +500,7 @@ void CpuCore::run_plain_instructions(std::uint64_t end_cycle) {
         running_block_ = nullptr;
         if (block->plain_end) [[likely]] {
             instructions += block->insns_before_last + 1u;  // all of them retired
-            if (cycles >= fast_stop_cycle()) break;
+            if (reached_fast_stop()) break;
             continue;
         }
         // Those before the last retired; the last counts as the slow iteration would count it.

@@ -324,6 +324,17 @@ public:
         return fast_stop_cycle_.load(std::memory_order_relaxed);
 #endif
     }
+    // cycles >= fast_stop_cycle(): the fast path's one test per instruction, as one comparison
+    // with the value in memory (the asm above would load it into a register first).
+    bool reached_fast_stop() const {
+#if defined(__GNUC__) && defined(__x86_64__)
+        bool reached;
+        asm volatile("cmpq %1, %2" : "=@ccae"(reached) : "m"(fast_stop_cycle_), "r"(cycles));
+        return reached;
+#else
+        return cycles >= fast_stop_cycle();
+#endif
+    }
     bool intr_line() const { return signal_set(kSignalIntr); }
     bool nmi_pending() const { return signal_set(kSignalNmi); }
     void set_intr_line(bool asserted) { asserted ? raise_signal(kSignalIntr) : clear_signal(kSignalIntr); }

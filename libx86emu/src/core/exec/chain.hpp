@@ -23,7 +23,7 @@
 #define X86EMU_CONTINUE_CHAIN(c, i)                                  \
     do {                                                             \
         (c).eip += (i).length;                                       \
-        if ((c).cycles >= (c).fast_stop_cycle()) [[unlikely]] return; \
+        if ((c).reached_fast_stop()) [[unlikely]] return;           \
         const Insn& next_ = (&(i))[1]; /* records are contiguous */  \
         X86EMU_TAIL_CALL return next_.chain((c), next_);             \
     } while (false)
