@@ -575,18 +575,29 @@ public:
         return flat_segment_[s][1] && try_write_linear_fast<T>(tlb_user_[1], offset, value);
     }
     // The same fast paths for the memory operand of a decoded form F (EaForm, not Any or Reg):
-    // what the split handlers' `fast` parts use (exec/chain.hpp). A read-modify-write takes the
-    // fast path only where modify_mem would (a flat segment, a write-TLB hit: every check the
-    // write needs passed), and then does what modify_mem does there.
+    // what the split handlers' `fast` parts use (exec/chain.hpp). Each does the access and
+    // returns true, or returns false having done nothing. try_use_E_fast hands the value read
+    // to `use`; a read-modify-write takes the fast path only where modify_mem would (a flat
+    // segment, a write-TLB hit: every check the write needs passed).
     template <class T, EaForm F> [[gnu::always_inline]] bool try_read_E_fast(const Insn& i, T& value) const {
         return try_read_mem_fast<T>(i.seg, effective_address_as<F>(i), value);
+    }
+    template <class T, EaForm F, class U> [[gnu::always_inline]] bool try_use_E_fast(const Insn& i, U&& use) {
+        T v;
+        if (!try_read_E_fast<T, F>(i, v)) return false;
+        use(v);
+        return true;
     }
     template <class T, EaForm F> [[gnu::always_inline]] bool try_write_E_fast(const Insn& i, T value) {
         return try_write_mem_fast<T>(i.seg, effective_address_as<F>(i), value);
     }
     template <class T, EaForm F, class U> [[gnu::always_inline]] bool try_modify_E_fast(const Insn& i, U&& update) {
+        return flat_segment_[i.seg][1] && try_modify_linear_fast<T>(effective_address_as<F>(i), update);
+    }
+    // modify_mem's fast path, for both: a write-TLB hit with a host pointer updates in place.
+    template <class T, class U> [[gnu::always_inline]] bool try_modify_linear_fast(std::uint32_t linear, U& update) {
         std::uint8_t* p;
-        if (!flat_segment_[i.seg][1] || !tlb_host<T>(tlb_user_[1], effective_address_as<F>(i), p)) return false;
+        if (!tlb_host<T>(tlb_user_[1], linear, p)) return false;
         T v;
         std::memcpy(&v, p, sizeof(T));
         v = update(v);
@@ -603,13 +614,7 @@ public:
             return;
         }
         std::uint32_t linear = seg[s].base + offset;
-        if (std::uint8_t* p; tlb_host<T>(tlb_user_[1], linear, p)) {
-            T v;
-            std::memcpy(&v, p, sizeof(T));
-            v = update(v);
-            std::memcpy(p, &v, sizeof(T));
-            return;
-        }
+        if (try_modify_linear_fast<T>(linear, update)) return;
         probe_write_linear(linear, sizeof(T));
         write_linear<T>(linear, update(read_linear<T>(linear)));
     }

@@ -45,7 +45,7 @@ template <class T, EaForm Form = EaForm::Any, class F> inline void modify_E(CpuC
 
 // The handlers below whose r/m operand may be memory also have a `fast` part for a decoded
 // memory form F (chain.hpp, chained_split): the whole instruction through the memory fast path
-// (CpuCore::try_read_E_fast, try_modify_E_fast), or false with nothing changed.
+// (CpuCore::try_use_E_fast, try_modify_E_fast), or false with nothing changed.
 
 template <AluOp Op> struct AluEG {  // op r/m, reg
     template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) {
@@ -58,10 +58,7 @@ template <AluOp Op> struct AluEG {  // op r/m, reg
     }
     template <class T, EaForm F> static bool fast(CpuCore& c, const Insn& i) {
         if constexpr (Op == AluOp::Cmp) {
-            T dst;
-            if (!c.try_read_E_fast<T, F>(i, dst)) return false;
-            alu<Op, T>(c, dst, c.reg<T>(i.reg));
-            return true;
+            return c.try_use_E_fast<T, F>(i, [&](T dst) { alu<Op, T>(c, dst, c.reg<T>(i.reg)); });
         } else {
             T src = c.reg<T>(i.reg);
             return c.try_modify_E_fast<T, F>(i, [&](T dst) { return alu<Op, T>(c, dst, src); });
@@ -74,10 +71,7 @@ template <AluOp Op> struct AluGE {  // op reg, r/m
         with_source<T>(c, i, c.read_E<T, F>(i));
     }
     template <class T, EaForm F> static bool fast(CpuCore& c, const Insn& i) {
-        T v;
-        if (!c.try_read_E_fast<T, F>(i, v)) return false;
-        with_source<T>(c, i, v);
-        return true;
+        return c.try_use_E_fast<T, F>(i, [&](T v) { with_source<T>(c, i, v); });
     }
     template <class T> static void with_source(CpuCore& c, const Insn& i, T v) {
         const unsigned reg = i.reg;  // read once, as in modify_E
@@ -103,10 +97,7 @@ template <AluOp Op> struct AluEI {  // group 1: op r/m, imm
     }
     template <class T, EaForm F> static bool fast(CpuCore& c, const Insn& i) {
         if constexpr (Op == AluOp::Cmp) {
-            T dst;
-            if (!c.try_read_E_fast<T, F>(i, dst)) return false;
-            alu<Op, T>(c, dst, static_cast<T>(i.imm));
-            return true;
+            return c.try_use_E_fast<T, F>(i, [&](T dst) { alu<Op, T>(c, dst, static_cast<T>(i.imm)); });
         } else {
             return c.try_modify_E_fast<T, F>(i, [&](T dst) { return alu<Op, T>(c, dst, static_cast<T>(i.imm)); });
         }
@@ -118,10 +109,7 @@ struct TestEG {
         alu<AluOp::And, T>(c, c.read_E<T, F>(i), c.reg<T>(i.reg));
     }
     template <class T, EaForm F> static bool fast(CpuCore& c, const Insn& i) {
-        T v;
-        if (!c.try_read_E_fast<T, F>(i, v)) return false;
-        alu<AluOp::And, T>(c, v, c.reg<T>(i.reg));
-        return true;
+        return c.try_use_E_fast<T, F>(i, [&](T v) { alu<AluOp::And, T>(c, v, c.reg<T>(i.reg)); });
     }
 };
 struct TestEI {
@@ -129,10 +117,7 @@ struct TestEI {
         alu<AluOp::And, T>(c, c.read_E<T, F>(i), static_cast<T>(i.imm));
     }
     template <class T, EaForm F> static bool fast(CpuCore& c, const Insn& i) {
-        T v;
-        if (!c.try_read_E_fast<T, F>(i, v)) return false;
-        alu<AluOp::And, T>(c, v, static_cast<T>(i.imm));
-        return true;
+        return c.try_use_E_fast<T, F>(i, [&](T v) { alu<AluOp::And, T>(c, v, static_cast<T>(i.imm)); });
     }
 };
 struct TestAccImm {

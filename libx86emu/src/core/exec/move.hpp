@@ -5,11 +5,9 @@
 
 namespace x86emu::exec {
 
-// The memory forms of the two hottest moves try the flat, TLB-hit fast path inline and
-// otherwise tail-call the general form (`general`, out of line).
-// MOV r/m, reg and MOV reg, r/m. For a memory operand the handler is split (chain.hpp): `fast`
-// does the access through the flat-segment and TLB fast path and says whether it could, having
-// changed nothing when it could not; `general` then does the whole instruction.
+// MOV r/m, reg and MOV reg, r/m, the two hottest moves: a memory form tries the flat, TLB-hit
+// fast path inline (`fast`, also the fast part of the chained form, chain.hpp) and otherwise
+// tail-calls the general form (`general`, out of line).
 struct MovEG {
     template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) {
         if constexpr (F != EaForm::Any && F != EaForm::Reg) {
@@ -19,7 +17,7 @@ struct MovEG {
         c.write_E<T, F>(i, c.reg<T>(i.reg));
     }
     template <class T, EaForm F> static bool fast(CpuCore& c, const Insn& i) {
-        return c.try_write_mem_fast<T>(i.seg, c.effective_address_as<F>(i), c.reg<T>(i.reg));
+        return c.try_write_E_fast<T, F>(i, c.reg<T>(i.reg));
     }
     template <class T> [[gnu::noipa]] static void general(CpuCore& c, const Insn& i) { run<T>(c, i); }
 };
@@ -32,10 +30,7 @@ struct MovGE {
         c.set_reg<T>(i.reg, c.read_E<T, F>(i));
     }
     template <class T, EaForm F> static bool fast(CpuCore& c, const Insn& i) {
-        T v;
-        if (!c.try_read_mem_fast<T>(i.seg, c.effective_address_as<F>(i), v)) return false;
-        c.set_reg<T>(i.reg, v);
-        return true;
+        return c.try_use_E_fast<T, F>(i, [&](T v) { c.set_reg<T>(i.reg, v); });
     }
     template <class T> [[gnu::noipa]] static void general(CpuCore& c, const Insn& i) { run<T>(c, i); }
 };
@@ -161,10 +156,7 @@ template <class Src, bool SignExtend> struct MovExtend {
         with_source<T>(c, i, c.read_E<Src, F>(i));
     }
     template <class T, EaForm F> static bool fast(CpuCore& c, const Insn& i) {  // chain.hpp
-        Src v;
-        if (!c.try_read_E_fast<Src, F>(i, v)) return false;
-        with_source<T>(c, i, v);
-        return true;
+        return c.try_use_E_fast<Src, F>(i, [&](Src v) { with_source<T>(c, i, v); });
     }
     template <class T> static void with_source(CpuCore& c, const Insn& i, Src v) {
         if constexpr (SignExtend) c.set_reg<T>(i.reg, static_cast<T>(static_cast<Signed<T>>(static_cast<Signed<Src>>(v))));

@@ -97,10 +97,7 @@ struct ImulGvEvI {  // IMUL r, r/m, imm (69, 6B)
         c.set_reg<T>(i.reg, imul_truncating<T>(c, c.read_E<T, F>(i), static_cast<T>(i.imm)));
     }
     template <class T, EaForm F> static bool fast(CpuCore& c, const Insn& i) {
-        T v;
-        if (!c.try_read_E_fast<T, F>(i, v)) return false;
-        c.set_reg<T>(i.reg, imul_truncating<T>(c, v, static_cast<T>(i.imm)));
-        return true;
+        return c.try_use_E_fast<T, F>(i, [&](T v) { c.set_reg<T>(i.reg, imul_truncating<T>(c, v, static_cast<T>(i.imm))); });
     }
 };
 struct ImulGvEv {  // IMUL r, r/m (0F AF)
@@ -108,10 +105,7 @@ struct ImulGvEv {  // IMUL r, r/m (0F AF)
         c.set_reg<T>(i.reg, imul_truncating<T>(c, c.reg<T>(i.reg), c.read_E<T, F>(i)));
     }
     template <class T, EaForm F> static bool fast(CpuCore& c, const Insn& i) {
-        T v;
-        if (!c.try_read_E_fast<T, F>(i, v)) return false;
-        c.set_reg<T>(i.reg, imul_truncating<T>(c, c.reg<T>(i.reg), v));
-        return true;
+        return c.try_use_E_fast<T, F>(i, [&](T v) { c.set_reg<T>(i.reg, imul_truncating<T>(c, c.reg<T>(i.reg), v)); });
     }
 };
 
