@@ -26,6 +26,8 @@ struct Outcome {
     std::uint64_t cycles = 0;
     std::uint64_t instructions = 0;
     StopReason reasons = StopReason::None;
+    // Each run's own figures: where each budget stopped it.
+    std::vector<std::uint64_t> run_instructions, run_cycles;
     std::uint16_t stack_word = 0;  // the word at SS:SP after the last run (an interrupt's IP)
 };
 
@@ -55,6 +57,8 @@ struct Scenario {
             const RunResult r = m.cpu.run(run.budget);
             o.instructions += r.instructions;
             o.reasons = r.reasons;
+            o.run_instructions.push_back(r.instructions);
+            o.run_cycles.push_back(r.cycles);
         }
         o.state = m.cpu.state();
         o.cycles = m.cpu.cycles();
@@ -69,6 +73,8 @@ Outcome run_both_ways(const Scenario& s) {
     const Outcome blocks = s.run(true);
     CHECK(blocks.cycles == per_instruction.cycles);
     CHECK(blocks.instructions == per_instruction.instructions);
+    CHECK(blocks.run_instructions == per_instruction.run_instructions);
+    CHECK(blocks.run_cycles == per_instruction.run_cycles);
     CHECK(blocks.reasons == per_instruction.reasons);
     CHECK(blocks.state.eip == per_instruction.state.eip);
     CHECK(blocks.state.eflags == per_instruction.state.eflags);
@@ -144,6 +150,37 @@ TEST_CASE("decoded blocks: a MOV whose fast access cannot be made runs its gener
     }
 }
 
+TEST_CASE("decoded blocks: clocks an instruction charges beyond its base stop a block at the exact boundary") {
+    // A block's chain is charged its instructions' base clocks before it runs; SHL by CL, BSF,
+    // ENTER and CMPXCHG to memory charge more as they run (CpuCore::charge), so the budget can
+    // end among them although the base clocks fit: stopped at every boundary in turn, the block
+    // must agree with the per-instruction path in clocks, count and state.
+    for (CpuModel model : {CpuModel::i80486, CpuModel::p6}) {
+        CAPTURE(cpu_model_name(model));
+        Scenario s;
+        s.model = model;
+        s.code = {{kCodePhys, {0xB1, 0x1F,              // mov cl, 31
+                               0xD3, 0xE0,              // shl ax, cl
+                               0x0F, 0xBC, 0xD3,        // bsf dx, bx
+                               0xC8, 0x08, 0x00, 0x03,  // enter 8, 3
+                               0x0F, 0xB1, 0x17,        // cmpxchg [bx], dx
+                               0xD3, 0xE3,              // shl bx, cl
+                               kIncAx,                  // inc ax
+                               kHlt}},
+                  {(std::uint32_t{kDataSeg} << 4) + 0x400, {0x34, 0x12}}};
+        s.state.gpr[EAX] = 1;
+        s.state.gpr[EBX] = 0x400;
+        const std::uint64_t whole = s.run(false).cycles;
+        for (std::uint64_t budget = 1; budget <= whole; ++budget) {
+            CAPTURE(budget);
+            s.runs = {{budget}, {budget}, {1000}};
+            const Outcome o = run_both_ways(s);
+            CHECK(o.instructions == 8);
+            CHECK(o.cycles == whole);
+        }
+    }
+}
+
 TEST_CASE("decoded blocks: a data breakpoint's #DB follows the instruction that hit it, not its block") {
     // DR0 = 20000h (DS:0000), write, one byte; the #DB handler (vector 1) is a HLT.
     Scenario s;
@@ -183,18 +220,23 @@ TEST_CASE("decoded blocks: the 8086's divide error inside a block saves the IP a
 
 namespace {
 // RAM in host pages but for one page (30000h-30FFFh), whose reads reach read8: there a callback
-// runs in the middle of an instruction and records what Cpu::instructions() says at that moment.
+// runs in the middle of an instruction and records what Cpu::instructions() and Cpu::cycles()
+// say at that moment.
 struct CountingBus final : Bus {
     std::vector<std::uint8_t> mem = std::vector<std::uint8_t>(0x100000, 0);
     Cpu* cpu = nullptr;
     bool blocks = true;
     std::vector<std::uint64_t> seen;
+    std::vector<std::uint64_t> seen_cycles;
     static bool device_page(std::uint32_t a) { return (a & ~0xFFFu) == 0x30000; }
     std::uint8_t* host_page(std::uint32_t page, bool) override {
         return blocks && page + 0x1000 <= mem.size() && !device_page(page) ? &mem[page] : nullptr;
     }
     std::uint8_t read8(std::uint32_t a) override {
-        if (device_page(a)) seen.push_back(cpu->instructions());
+        if (device_page(a)) {
+            seen.push_back(cpu->instructions());
+            seen_cycles.push_back(cpu->cycles());
+        }
         return a < mem.size() ? mem[a] : 0xFF;
     }
     void write8(std::uint32_t a, std::uint8_t v) override {
@@ -203,13 +245,14 @@ struct CountingBus final : Bus {
 };
 }  // namespace
 
-TEST_CASE("decoded blocks: the instruction count is exact in a bus callback and after a fault inside a block") {
-    // The fast path adds up a block's instructions when the block ends. A callback in the middle
-    // of one (device reads by its 5th and 8th instructions) must still see the exact count, and
-    // a fault inside one (#DE of its 10th) must leave the count of those before it: as on the
-    // per-instruction path (no host pages, no blocks).
-    std::vector<std::vector<std::uint64_t>> seen;
-    std::vector<std::uint64_t> totals, run_counts;
+TEST_CASE("decoded blocks: the instruction count and the clock are exact in a bus callback and after a fault inside a block") {
+    // The fast path adds up a block's instructions when the block ends, and charges the clocks of
+    // its chain when it starts. A callback in the middle of one (device reads by its 5th and 8th
+    // instructions) must still see the exact count and clock, and a fault inside one (#DE of its
+    // 10th) must leave the count and clocks of those before it: as on the per-instruction path
+    // (no host pages, no blocks).
+    std::vector<std::vector<std::uint64_t>> seen, seen_cycles;
+    std::vector<std::uint64_t> totals, run_counts, total_cycles;
     for (bool blocks : {false, true}) {
         CAPTURE(blocks);
         CountingBus bus;
@@ -229,11 +272,16 @@ TEST_CASE("decoded blocks: the instruction count is exact in a bus callback and 
         const RunResult r = cpu.run(1000000);
         CHECK(any(r.reasons, StopReason::Halted));
         seen.push_back(bus.seen);
+        seen_cycles.push_back(bus.seen_cycles);
         totals.push_back(cpu.instructions());
+        total_cycles.push_back(cpu.cycles());
         run_counts.push_back(r.instructions);
     }
     CHECK(seen[1] == seen[0]);
     CHECK(seen[1] == std::vector<std::uint64_t>{4, 7});
+    CHECK(seen_cycles[1] == seen_cycles[0]);
+    CHECK(seen_cycles[1].size() == 2);
+    CHECK(total_cycles[1] == total_cycles[0]);
     CHECK(totals[1] == totals[0]);
     CHECK(totals[1] == 10);  // nine before the DIV, then the handler's HLT
     CHECK(run_counts[1] == run_counts[0]);

@@ -47,7 +47,7 @@ Cpu::Cpu(CpuModel model, Bus& bus, const CpuOptions& options)
     : core_(std::make_unique<CpuCore>(model, bus, fpu_for(model, options))), clock_khz_(clock_for(model, options)) {}
 
 std::uint32_t Cpu::clock_khz() const { return clock_khz_; }
-std::uint64_t Cpu::emulated_nanoseconds() const { return nanoseconds_from_cycles(core_->cycles, clock_khz_); }
+std::uint64_t Cpu::emulated_nanoseconds() const { return nanoseconds_from_cycles(core_->current_cycles(), clock_khz_); }
 Cpu::~Cpu() = default;
 
 CpuModel Cpu::model() const { return core_->traits.model; }
@@ -69,7 +69,7 @@ void Cpu::set_state(const CpuState& state) {
     core_->require_outside_hook("Cpu::set_state");
     core_->set_state(state);
 }
-std::uint64_t Cpu::cycles() const { return core_->cycles; }
+std::uint64_t Cpu::cycles() const { return core_->current_cycles(); }
 std::uint64_t Cpu::instructions() const { return core_->retired_instructions(); }
 bool Cpu::halted() const { return core_->halted; }
 void Cpu::set_interrupt_controller(InterruptController* controller) { core_->interrupt_controller = controller; }

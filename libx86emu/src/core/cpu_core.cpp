@@ -427,6 +427,31 @@ void CpuCore::leave_plain_path() {
     if (pending_debug_status) deliver_debug_traps(false);
 }
 
+// The chain stopped at a boundary before the block's last instruction (a signal, or the budget
+// reached by clocks charged beyond the chain's own): those before it retired, the clocks of
+// those from it on were not spent, and the slow iteration takes that boundary as it left it.
+void CpuCore::leave_chain_at_boundary() {
+    settle_running_block_at_boundary();
+    next_eip = eip;  // as the slow iteration leaves it (CpuState snapshots hold it)
+    // A data breakpoint's trap follows the instruction that hit it.
+    if (pending_debug_status) deliver_debug_traps(false);
+}
+
+// A block's instructions before its last, when the budget may end between two of them: each
+// charged, run and counted as it goes, with the test at every boundary. False at a stop (the
+// budget, or a signal), with the boundary left as leave_chain_at_boundary leaves it.
+bool CpuCore::run_records_one_by_one(const Insn* first, const Insn* last) {
+    for (const Insn* insn = first; insn != last; ++insn) {
+        execute_plain(*insn);
+        ++instructions;
+        if (reached_fast_stop()) {
+            if (pending_debug_status) deliver_debug_traps(false);
+            return false;
+        }
+    }
+    return true;
+}
+
 // The fast path of execute_loop: the exact effect of its slow iteration when, at the boundary,
 // no TF, RF, interrupt shadow, paused REP, pending debug trap, halt, shutdown or instruction
 // watch is pending and no signal is raised but a masked INTR (plain_path_signal): then that
@@ -475,36 +500,37 @@ void CpuCore::run_plain_instructions(std::uint64_t end_cycle) {
         const Insn* const first = block->first;
         const Insn* const last = block->last;
         // The instructions before the last run by their chained handlers (exec/chain.hpp), each
-        // dispatching the next, until the last or the budget or a signal at a boundary between
-        // them. None of them can change CS:EIP but by its length, and none reaches past the CS
-        // limit (cached_block), so IP cannot wrap before the last either. Nor does any of them
-        // read next_eip (only transfers do, and the #DE of DIV and AAM, which stores it:
+        // dispatching the next, until the last or a signal at a boundary between them. None of
+        // them can change CS:EIP but by its length, and none reaches past the CS limit
+        // (cached_block), so IP cannot wrap before the last either. Nor does any of them read
+        // next_eip (only transfers do, and the #DE of DIV and AAM, which stores it:
         // exec::divide_error), so it is not stored for them.
-        running_block_ = block;
-        running_block_eip_ = eip;
         if (first != last) {
-            first->chain(*this, *first);
-            // The chain returns at the last record, or at the boundary where its test found the
-            // budget reached or a signal raised: the same test, made again, tells which (a
-            // signal from another thread raised since then stops here too, as at any boundary).
-            if (reached_fast_stop()) [[unlikely]] {  // the budget, or a signal
-                settle_running_block();  // EIP is the next one's: the one before retired
-                next_eip = eip;  // as the slow iteration leaves it (CpuState snapshots hold it)
-                // A data breakpoint's trap follows the instruction that hit it.
-                if (pending_debug_status) deliver_debug_traps(false);
-                return;
+            if (cycles + block->chain_cycles < fast_stop_cycle()) [[likely]] {
+                // Their fixed clocks end before the budget: charged at once, they leave only the
+                // signals (and clocks charged beyond them: CpuCore::charge) to test between.
+                cycles += block->chain_cycles;
+                running_block_ = block;
+                running_block_eip_ = eip;
+                first->chain(*this, *first);
+                // The chain returns at the last record, or at the boundary where a signal (or
+                // charge()) stopped it: the same test, made again, tells which (a signal from
+                // another thread raised since then stops here too, as at any boundary).
+                if (chain_must_stop()) [[unlikely]] return leave_chain_at_boundary();
+                running_block_ = nullptr;
+                instructions += block->insns_before_last;
+            } else if (!run_records_one_by_one(first, last)) {
+                return;  // the budget ends inside the block, or a signal is raised
             }
         }
         ip = eip;
         execute_plain(*last);
-        running_block_ = nullptr;
         if (block->plain_end) [[likely]] {
-            instructions += block->insns_before_last + 1u;  // all of them retired
+            ++instructions;
             if (reached_fast_stop()) break;
             continue;
         }
-        // Those before the last retired; the last counts as the slow iteration would count it.
-        instructions += block->insns_before_last;
+        // The last counts as the slow iteration would count it.
         if (!plain_boundary()) [[unlikely]] return leave_plain_path();
         ++instructions;
         block = &no_links_;

@@ -201,7 +201,7 @@ public:
     InterruptController* interrupt_controller = nullptr;
 
     // TSC = cycles + tsc_offset (see CpuCoreState::tsc_offset).
-    std::uint64_t time_stamp_counter() const { return cycles + tsc_offset; }
+    std::uint64_t time_stamp_counter() const { return current_cycles() + tsc_offset; }
     // What CPUID answers (models with CPUID: the built-in data for the model, or the embedder's
     // table from Cpu::set_cpuid).
     CpuidTable cpuid_table;
@@ -256,31 +256,56 @@ public:
     // device line moved by an access) is seen at the next instruction, as before; one from
     // another thread at the latest with the signal word, once per block.
     std::atomic<std::uint64_t> fast_stop_cycle_{0};
-    // The decoded block the fast path is running and the EIP it entered it at, or null. While it
-    // is set, `instructions` lacks the block's instructions before the one at EIP (the run loop
-    // adds them when the block ends, not one by one): retired_instructions() is the exact count,
-    // and settle_running_block() adds them when a fault or an embedder exception leaves the block.
+    // The decoded block whose chain (exec/chain.hpp) the fast path is running and the EIP it
+    // entered it at, or null. The loop charges the chain's clocks and counts its instructions
+    // once for the whole block, not one by one: while this is set, `cycles` already holds the
+    // clocks of the chained instructions after the one at EIP, and `instructions` lacks those
+    // before it. The exact figures are current_cycles() and retired_instructions(); a fault or an
+    // embedder exception out of the instruction running makes them the stored ones
+    // (settle_running_block), as the loop does when the chain stops at a boundary
+    // (settle_running_block_at_boundary).
     const DecodedBlock* running_block_ = nullptr;
     std::uint32_t running_block_eip_ = 0;
-    // The running block's instructions before the current one: those from its entry up to EIP,
-    // the address of the instruction running (never more than all before its last).
-    std::uint64_t running_block_done() const {
-        std::uint32_t at = running_block_eip_;
-        std::uint64_t done = 0;
-        for (const Insn* insn = running_block_->first; insn != running_block_->last && at != eip; ++insn) {
-            at += insn->length;
-            ++done;
+    // How far the running block's chain got: the record at EIP, the instructions before it and
+    // their clocks.
+    struct BlockProgress {
+        const Insn* at;
+        std::uint64_t done;
+        std::uint32_t cycles_done;
+    };
+    BlockProgress running_block_progress() const {
+        std::uint32_t ip = running_block_eip_;
+        BlockProgress p{running_block_->first, 0, 0};
+        for (; p.at != running_block_->last && ip != eip; ++p.at) {
+            ip += p.at->length;
+            ++p.done;
+            p.cycles_done += p.at->cycles;
         }
-        return done;
+        return p;
+    }
+    // The clocks charged in advance for chained instructions that have not begun: those after the
+    // one at EIP while it runs (it is charged as it starts, like any instruction), those from it
+    // on at the boundary before it.
+    std::uint32_t running_block_unrun_cycles(const BlockProgress& p, bool at_boundary) const {
+        const std::uint32_t begun = p.cycles_done + (at_boundary || p.at == running_block_->last ? 0u : p.at->cycles);
+        return running_block_->chain_cycles - begun;
     }
     std::uint64_t retired_instructions() const {
-        return instructions + (running_block_ ? running_block_done() : 0);
+        return instructions + (running_block_ ? running_block_progress().done : 0);
     }
-    void settle_running_block() {
+    // The clock as the instruction running sees it (Cpu::cycles, the TSC, a snapshot).
+    std::uint64_t current_cycles() const {
+        if (!running_block_) return cycles;
+        return cycles - running_block_unrun_cycles(running_block_progress(), false);
+    }
+    void settle_running_block(bool at_boundary = false) {
         if (!running_block_) return;
-        instructions += running_block_done();
+        const BlockProgress p = running_block_progress();
+        instructions += p.done;
+        cycles -= running_block_unrun_cycles(p, at_boundary);
         running_block_ = nullptr;
     }
+    void settle_running_block_at_boundary() { settle_running_block(true); }
     void raise_signal(std::uint32_t bits) {
         signals.fetch_or(bits, std::memory_order_release);
         fast_stop_cycle_.store(0, std::memory_order_relaxed);
@@ -844,8 +869,28 @@ public:
         return (s & (kSignalStop | kSignalHookStop)) || ((s & kSignalNmi) && !nmi_blocked) || ((s & kSignalIntr) && interrupts_enabled());
     }
 
-    // Charged by handlers for the variable part of an instruction (REP, shift counts, ...).
-    void charge(std::uint32_t n) { cycles += n; }
+    // Charged by handlers for the variable part of an instruction (shift counts, ENTER's
+    // levels, ...). Inside a block's chain the clocks of the whole chain are charged before it
+    // runs (run_plain_instructions), in the knowledge that they end before the fast path's stop;
+    // clocks beyond those may reach it, and then the chain must stop at the next boundary, where
+    // the loop finds what the budget says (a stop by zero, as for a signal).
+    void charge(std::uint32_t n) {
+        cycles += n;
+        if (cycles >= fast_stop_cycle()) fast_stop_cycle_.store(0, std::memory_order_relaxed);
+    }
+    // For an instruction that never runs in a chain (a transfer, a REP string): no test needed.
+    void charge_outside_chain(std::uint32_t n) { cycles += n; }
+    // The test between two chained instructions: a signal was raised, or charge() found the
+    // budget reached.
+    bool chain_must_stop() const {
+#if defined(__GNUC__) && defined(__x86_64__)
+        bool zero;  // one comparison with the value in memory, as reached_fast_stop
+        asm volatile("cmpq $0, %1" : "=@ccz"(zero) : "m"(fast_stop_cycle_));
+        return zero;
+#else
+        return fast_stop_cycle() == 0;
+#endif
+    }
 
 private:
     void materialize_flags();
@@ -1103,6 +1148,8 @@ private:
     void run_plain_instructions(std::uint64_t end_cycle);
     void execute_plain(const Insn& insn);  // one instruction of it, the last of its block
     void leave_plain_path();
+    void leave_chain_at_boundary();
+    bool run_records_one_by_one(const Insn* first, const Insn* last);
     // #DB after an instruction: the single-step trap (TF was set before it) and/or the data
     // breakpoints it hit (pending_debug_status).
     void deliver_debug_traps(bool single_step_trap);

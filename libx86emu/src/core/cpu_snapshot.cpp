@@ -92,7 +92,7 @@ json CpuStateCodec::save(const CpuCore& core, std::uint32_t clock_khz) {
     s["tr"] = segment_json(c.tr);
     s["dr"] = words_json(c.dr);
     s["test_registers"] = words_json(c.test_registers);
-    s["cycles"] = c.cycles;
+    s["cycles"] = core.current_cycles();
     s["instructions"] = core.retired_instructions();
     s["tsc_offset"] = c.tsc_offset;
     s["x87"] = x87_json(c.x87);

@@ -68,6 +68,7 @@ const CpuCoreCaches::DecodedBlock* CpuCore::build_block() {
     const std::uint32_t first = static_cast<std::uint32_t>(block_insns_.size());
     std::uint32_t bytes = 0;
     unsigned count = 0;
+    std::uint32_t block_cycles = 0;  // of the records so far
     for (;;) {
         const std::uint32_t in_page = (phys & 0xFFF) + bytes;
         const std::uint32_t offset = eip + bytes;
@@ -87,7 +88,9 @@ const CpuCoreCaches::DecodedBlock* CpuCore::build_block() {
         }
         bytes += insn.length;
         ++count;
-        if (count == kMaxBlockInsns || !continues_block(insn)) break;
+        block_cycles += insn.cycles;
+        // The chain's clocks (all but the last's) must fit DecodedBlock::chain_cycles.
+        if (count == kMaxBlockInsns || !continues_block(insn) || block_cycles > 0xFFFF) break;
     }
     if (count == 0) return nullptr;
     Insn& last = block_insns_.back();
@@ -103,6 +106,7 @@ const CpuCoreCaches::DecodedBlock* CpuCore::build_block() {
     block.mode = static_cast<std::uint8_t>(decode_mode());
     block.bytes = static_cast<std::uint16_t>(bytes);
     block.insns_before_last = static_cast<std::uint16_t>(count - 1);
+    block.chain_cycles = static_cast<std::uint16_t>(block_cycles - last.cycles);
     block.first = &block_insns_[first];
     block.last = &block_insns_.back();
     block.plain_end = plain_end;

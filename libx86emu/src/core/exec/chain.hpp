@@ -3,8 +3,9 @@
 // that the instructions before a block's last one run without a return to the run loop between
 // them (docs/ARCHITECTURE.md, "The run loop"). What one does is exactly what the run loop's
 // block iteration did for it: charge the instruction's clocks, execute it, move EIP past it (it
-// is sequential: runs_inside_block, opcode_table.hpp), and stop at the boundary after it when the
-// budget is reached or a signal is raised (CpuCore::fast_stop_cycle).
+// is sequential: runs_inside_block, opcode_table.hpp), and stop at the boundary after it when a
+// signal is raised or the budget reached (CpuCore::chain_must_stop). Its clocks are not charged
+// here: the run loop charges those of the whole chain before it starts.
 #pragma once
 #include "core/cpu_core.hpp"
 
@@ -18,12 +19,12 @@
 #endif
 
 // The boundary after record `i` of a block: EIP past it, then the next record's chained handler
-// (exec::end_of_chain after the last but one) unless the budget is reached or a signal raised.
+// (exec::end_of_chain after the last but one) unless a signal is raised or the budget reached.
 // A macro, not a function, so that the dispatch stays a tail call of the handler itself.
 #define X86EMU_CONTINUE_CHAIN(c, i)                                  \
     do {                                                             \
         (c).eip += (i).length;                                       \
-        if ((c).reached_fast_stop()) [[unlikely]] return;           \
+        if ((c).chain_must_stop()) [[unlikely]] return;             \
         const Insn& next_ = (&(i))[1]; /* records are contiguous */  \
         X86EMU_TAIL_CALL return next_.chain((c), next_);             \
     } while (false)
@@ -32,7 +33,6 @@ namespace x86emu::exec {
 
 // The chained form of handler Run, which the compiler inlines here when it can.
 template <Handler Run> void chained(CpuCore& c, const Insn& i) {
-    c.cycles += i.cycles;
     Run(c, i);
     X86EMU_CONTINUE_CHAIN(c, i);
 }
@@ -48,7 +48,6 @@ template <class H, class T> [[gnu::noinline]] void general_then_continue(CpuCore
     X86EMU_CONTINUE_CHAIN(c, i);
 }
 template <class H, class T, EaForm F> void chained_split(CpuCore& c, const Insn& i) {
-    c.cycles += i.cycles;
     if (!H::template fast<T, F>(c, i)) [[unlikely]] {
         X86EMU_TAIL_CALL return general_then_continue<H, T>(c, i);
     }

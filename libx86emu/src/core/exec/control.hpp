@@ -9,7 +9,7 @@ namespace x86emu::exec {
 
 inline void charge_taken(CpuCore& c, TimingClass cls) {
     const TimingEntry& t = c.timing[cls];
-    c.charge(t.extra > t.reg ? t.extra - t.reg : 0);
+    c.charge_outside_chain(t.extra > t.reg ? t.extra - t.reg : 0);
 }
 
 // Instantiated per operand size (a V row): T is the width of the new EIP.
@@ -17,7 +17,7 @@ template <unsigned CC> struct Jcc {
     template <class T> static void run(CpuCore& c, const Insn& i) {
         if (condition(c, CC)) {
             branch_to<T>(c, c.next_eip + i.imm);
-            c.charge(i.taken_cycles);  // charge_taken's figure, computed by the decoder
+            c.charge_outside_chain(i.taken_cycles);  // charge_taken's figure, computed by the decoder
         }
     }
 };

@@ -115,7 +115,7 @@ struct Wrmsr {
             // QUIRK(P6): only the low 32 bits are written, the high 32 are cleared (SDM vol. 3
             // "Time-Stamp Counter": P6 family processors).
             if (c.traits.has_p6) value &= 0xFFFFFFFFu;
-            c.tsc_offset = value - c.cycles;
+            c.tsc_offset = value - c.current_cycles();
             break;
         case P5Msr::BiosSignId:
             if (!c.traits.has_p6) raise_fault(Vector::GP, 0);

@@ -101,12 +101,12 @@ template <class F> inline void repeat_string(CpuCore& c, const Insn& i, TimingCl
     } else {
         // The decoder charged the single-iteration cost; a REP form costs setup + n * per-iteration.
         c.cycles -= t.reg;
-        c.charge(t.mem);
+        c.charge_outside_chain(t.mem);
     }
     while (count_register(c, i) != 0) {
         bool go_on = one();
         set_count_register(c, i, count_register(c, i) - 1);
-        c.charge(t.extra);
+        c.charge_outside_chain(t.extra);
         if (conditional && !go_on) return;
         if (count_register(c, i) != 0 && c.rep_should_pause()) {
             c.next_eip = c.eip;  // resume this instruction later, prefixes and all
