@@ -414,8 +414,13 @@ void CpuCore::deliver_debug_traps(bool single_step_trap) {
 }
 
 inline void CpuCore::execute_plain(const Insn& insn) {
-    next_eip = (eip + insn.length) & ip_mask();
     cycles += insn.cycles;
+    execute_charged(insn);
+}
+
+// One instruction whose base clocks are charged already (its block's: run_plain_instructions).
+inline void CpuCore::execute_charged(const Insn& insn) {
+    next_eip = (eip + insn.length) & ip_mask();
     insn.exec(*this, insn);
     eip = next_eip;
 }
@@ -505,11 +510,12 @@ void CpuCore::run_plain_instructions(std::uint64_t end_cycle) {
         // (cached_block), so IP cannot wrap before the last either. Nor does any of them read
         // next_eip (only transfers do, and the #DE of DIV and AAM, which stores it:
         // exec::divide_error), so it is not stored for them.
-        if (first != last) {
-            if (cycles + block->chain_cycles < fast_stop_cycle()) [[likely]] {
-                // Their fixed clocks end before the budget: charged at once, they leave only the
-                // signals (and clocks charged beyond them: CpuCore::charge) to test between.
-                cycles += block->chain_cycles;
+        if (cycles + block->cycles < fast_stop_cycle()) [[likely]] {
+            // Its base clocks end before the budget: charged at once, they leave only the
+            // signals (and clocks charged beyond them: CpuCore::charge) to test between its
+            // instructions.
+            cycles += block->cycles;
+            if (first != last) {
                 running_block_ = block;
                 running_block_eip_ = eip;
                 first->chain(*this, *first);
@@ -519,12 +525,15 @@ void CpuCore::run_plain_instructions(std::uint64_t end_cycle) {
                 if (chain_must_stop()) [[unlikely]] return leave_chain_at_boundary();
                 running_block_ = nullptr;
                 instructions += block->insns_before_last;
-            } else if (!run_records_one_by_one(first, last)) {
-                return;  // the budget ends inside the block, or a signal is raised
             }
+            ip = eip;
+            execute_charged(*last);
+        } else {
+            // The budget may end inside the block, or a signal is raised.
+            if (!run_records_one_by_one(first, last)) return;
+            ip = eip;
+            execute_plain(*last);
         }
-        ip = eip;
-        execute_plain(*last);
         if (block->plain_end) [[likely]] {
             ++instructions;
             if (reached_fast_stop()) break;

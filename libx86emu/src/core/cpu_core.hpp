@@ -257,10 +257,9 @@ public:
     // another thread at the latest with the signal word, once per block.
     std::atomic<std::uint64_t> fast_stop_cycle_{0};
     // The decoded block whose chain (exec/chain.hpp) the fast path is running and the EIP it
-    // entered it at, or null. The loop charges the chain's clocks and counts its instructions
+    // entered it at, or null. The loop charges the block's clocks and counts its instructions
     // once for the whole block, not one by one: while this is set, `cycles` already holds the
-    // clocks of the chained instructions after the one at EIP, and `instructions` lacks those
-    // before it. The exact figures are current_cycles() and retired_instructions(); a fault or an
+    // clocks of its instructions after the one at EIP, and `instructions` lacks those before it. The exact figures are current_cycles() and retired_instructions(); a fault or an
     // embedder exception out of the instruction running makes them the stored ones
     // (settle_running_block), as the loop does when the chain stops at a boundary
     // (settle_running_block_at_boundary).
@@ -283,12 +282,12 @@ public:
         }
         return p;
     }
-    // The clocks charged in advance for chained instructions that have not begun: those after the
-    // one at EIP while it runs (it is charged as it starts, like any instruction), those from it
-    // on at the boundary before it.
+    // The clocks charged in advance for the block's instructions that have not begun: those after
+    // the one at EIP while it runs (it is charged as it starts, like any instruction), those from
+    // it on at the boundary before it.
     std::uint32_t running_block_unrun_cycles(const BlockProgress& p, bool at_boundary) const {
-        const std::uint32_t begun = p.cycles_done + (at_boundary || p.at == running_block_->last ? 0u : p.at->cycles);
-        return running_block_->chain_cycles - begun;
+        const std::uint32_t begun = p.cycles_done + (at_boundary ? 0u : p.at->cycles);
+        return running_block_->cycles - begun;
     }
     std::uint64_t retired_instructions() const {
         return instructions + (running_block_ ? running_block_progress().done : 0);
@@ -1147,6 +1146,7 @@ private:
     // (plain_boundary); returns, without executing, at the first boundary that needs more.
     void run_plain_instructions(std::uint64_t end_cycle);
     void execute_plain(const Insn& insn);  // one instruction of it, the last of its block
+    void execute_charged(const Insn& insn);
     void leave_plain_path();
     void leave_chain_at_boundary();
     bool run_records_one_by_one(const Insn* first, const Insn* last);

@@ -121,9 +121,9 @@ struct CpuCoreCaches {
         bool plain_end = false;
         std::uint16_t bytes = 0;   // the instructions' total length
         std::uint16_t insns_before_last = 0;  // how many it holds, less one
-        // The clocks of those before the last (their Insn::cycles), charged as the chain starts;
+        // The base clocks of all its instructions (their Insn::cycles), charged as it starts;
         // build_block ends a block before they would pass 65535.
-        std::uint16_t chain_cycles = 0;
+        std::uint16_t cycles = 0;
         // The first and the last instruction, in block_insns_ (which never moves).
         const Insn* first = nullptr;
         const Insn* last = nullptr;

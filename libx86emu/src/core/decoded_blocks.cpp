@@ -86,11 +86,15 @@ const CpuCoreCaches::DecodedBlock* CpuCore::build_block() {
             block_insns_.pop_back();
             break;
         }
+        // The block's clocks must fit DecodedBlock::cycles (one instruction's always do).
+        if (count > 0 && block_cycles + insn.cycles > 0xFFFF) {
+            block_insns_.pop_back();
+            break;
+        }
         bytes += insn.length;
         ++count;
         block_cycles += insn.cycles;
-        // The chain's clocks (all but the last's) must fit DecodedBlock::chain_cycles.
-        if (count == kMaxBlockInsns || !continues_block(insn) || block_cycles > 0xFFFF) break;
+        if (count == kMaxBlockInsns || !continues_block(insn)) break;
     }
     if (count == 0) return nullptr;
     Insn& last = block_insns_.back();
@@ -106,7 +110,7 @@ const CpuCoreCaches::DecodedBlock* CpuCore::build_block() {
     block.mode = static_cast<std::uint8_t>(decode_mode());
     block.bytes = static_cast<std::uint16_t>(bytes);
     block.insns_before_last = static_cast<std::uint16_t>(count - 1);
-    block.chain_cycles = static_cast<std::uint16_t>(block_cycles - last.cycles);
+    block.cycles = static_cast<std::uint16_t>(block_cycles);
     block.first = &block_insns_[first];
     block.last = &block_insns_.back();
     block.plain_end = plain_end;
