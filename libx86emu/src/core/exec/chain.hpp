@@ -18,6 +18,16 @@
 #define X86EMU_TAIL_CALL
 #endif
 
+// GCC computes the next record's address into a scratch register and then moves it into the
+// argument register, beside the load of its handler: four instructions where two do. Asking for
+// the pointer in the second argument's register (RSI in the System V ABI) at once saves one or
+// two on every chained instruction.
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(_WIN32)
+#define X86EMU_IN_ARG_REGISTER(p) asm("" : "+S"(p))
+#else
+#define X86EMU_IN_ARG_REGISTER(p) ((void)0)
+#endif
+
 // The boundary after record `i` of a block: EIP past it, then the next record's chained handler
 // (exec::end_of_chain after the last but one) unless a signal is raised or the budget reached.
 // A macro, not a function, so that the dispatch stays a tail call of the handler itself.
@@ -25,8 +35,9 @@
     do {                                                             \
         (c).eip += (i).length;                                       \
         if ((c).chain_must_stop()) [[unlikely]] return;             \
-        const Insn& next_ = (&(i))[1]; /* records are contiguous */  \
-        X86EMU_TAIL_CALL return next_.chain((c), next_);             \
+        const Insn* next_ = &(i) + 1; /* records are contiguous */  \
+        X86EMU_IN_ARG_REGISTER(next_);                               \
+        X86EMU_TAIL_CALL return next_->chain((c), *next_);           \
     } while (false)
 
 namespace x86emu::exec {
@@ -61,4 +72,5 @@ inline void end_of_chain(CpuCore&, const Insn&) {}
 }  // namespace x86emu::exec
 
 #undef X86EMU_CONTINUE_CHAIN
+#undef X86EMU_IN_ARG_REGISTER
 #undef X86EMU_TAIL_CALL
