@@ -340,6 +340,21 @@ inline const CpuCoreCaches::DecodedBlock* CpuCore::cached_block() {
     return usable_block((fetch_physical_page_ << 12) | (linear & 0xFFF));
 }
 
+// The lookup when CS:EIP has left the fetch page (a call or jump to another page): when the TLB
+// holds the new page's translation, it becomes the fetch page as fetch_physical would make it,
+// and the block there is looked up as above; null otherwise (build_block translates, with the
+// page walk and its faults). A block found so is not linked to (links stay in one fetch page:
+// link_block).
+inline const CpuCoreCaches::DecodedBlock* CpuCore::cached_block_in_new_page() {
+    const std::uint32_t linear = seg[CS].base + eip;
+    if ((linear >> 12) == fetch_page_) return nullptr;
+    const TlbEntry& entry = tlb_[user_][0][(linear >> 12) % kTlbSize];
+    if (!entry.translates(linear >> 12)) return nullptr;
+    const std::uint32_t phys = (entry.physical_page << 12) | (linear & 0xFFF);
+    adopt_fetch_page(linear, phys);
+    return usable_block(phys);
+}
+
 const Insn& CpuCore::fetch_decoded() {
     if (const Insn* hit = cached_decoded()) return *hit;
     return fetch_and_decode();
@@ -491,6 +506,8 @@ void CpuCore::run_plain_instructions(std::uint64_t end_cycle) {
         } else if (const DecodedBlock* found = cached_block()) {
             link_block(*block, ip, *found);
             block = found;
+        } else if (const DecodedBlock* other = cached_block_in_new_page()) {
+            block = other;
         } else if (const DecodedBlock* built = build_block()) [[likely]] {
             block = built;
         } else {

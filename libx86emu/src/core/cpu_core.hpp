@@ -748,11 +748,36 @@ public:
     }
     std::uint32_t stack_offset(std::uint32_t v) const { return stack32() ? v : (v & 0xFFFF); }
     template <class T> void push(T value) {
+        if (!try_push_fast<T>(value)) push_general<T>(value);
+    }
+    template <class T> T pop() {
+        T v;
+        if (!try_pop_fast<T>(v)) v = pop_general<T>();
+        return v;
+    }
+    // The common case of both, without a call: a 32-bit stack in a flat SS (no limit to check)
+    // whose page the TLB holds (the 8086 has no 32-bit stack). False having done nothing
+    // otherwise.
+    template <class T> [[gnu::always_inline]] bool try_push_fast(T value) {
+        if (!stack32()) return false;
+        const std::uint32_t sp = gpr[ESP] - sizeof(T);
+        if (!try_write_mem_fast<T>(SS, sp, value)) return false;
+        gpr[ESP] = sp;
+        return true;
+    }
+    template <class T> [[gnu::always_inline]] bool try_pop_fast(T& value) {
+        if (!stack32()) return false;
+        const std::uint32_t sp = gpr[ESP];
+        if (!try_read_mem_fast<T>(SS, sp, value)) return false;
+        gpr[ESP] = sp + sizeof(T);
+        return true;
+    }
+    template <class T> [[gnu::noinline]] void push_general(T value) {
         std::uint32_t sp = stack_offset(sp_value() - sizeof(T));
         write_mem<T>(SS, sp, value);
         set_sp_value(sp);
     }
-    template <class T> T pop() {
+    template <class T> [[gnu::noinline]] T pop_general() {
         std::uint32_t sp = sp_value();
         T v = read_mem<T>(SS, sp);
         set_sp_value(stack_offset(sp + sizeof(T)));
@@ -1001,13 +1026,18 @@ private:
     std::uint32_t fetch_physical(std::uint32_t linear) {
         if ((linear >> 12) != fetch_page_) {
             std::uint32_t phys = physical_for(linear, false, user_);
-            fetch_page_ = linear >> 12;
-            fetch_physical_page_ = phys >> 12;
-            fetch_backing_page_ = tlb_backing_page_[user_][0][(linear >> 12) % kTlbSize];
-            fetch_generation_ = &page_generation_[fetch_backing_page_];
+            adopt_fetch_page(linear, phys);
             return phys;
         }
         return (fetch_physical_page_ << 12) | (linear & 0xFFF);
+    }
+    // The fetch page becomes that of `linear`, which translates to `phys` (its TLB entry for
+    // reads at the current privilege holds it, and the backing page beside it).
+    void adopt_fetch_page(std::uint32_t linear, std::uint32_t phys) {
+        fetch_page_ = linear >> 12;
+        fetch_physical_page_ = phys >> 12;
+        fetch_backing_page_ = tlb_backing_page_[user_][0][(linear >> 12) % kTlbSize];
+        fetch_generation_ = &page_generation_[fetch_backing_page_];
     }
     void fill_tlb(TlbEntry& e, std::uint32_t linear, bool write, unsigned user);
     // The page walk (SDM vol. 3 §4.3): returns the physical page number or raises #PF, setting
@@ -1073,6 +1103,7 @@ private:
     // miss path that decodes one (null: not even its first instruction can be), and forgetting
     // them all.
     const DecodedBlock* cached_block();
+    const DecodedBlock* cached_block_in_new_page();
     [[gnu::noinline]] const DecodedBlock* build_block();
     // The block at `phys` (CS:EIP's physical address through the current fetch page) if its
     // tags hold and its last byte lies within the CS limit.

@@ -31,13 +31,22 @@ template <Handler Run, TimingClass Class> constexpr HandlerPair pair_of() {
     else return {Run, nullptr};
 }
 
+// The same for run<T> of a handler type, whose chained form is the split one (chain.hpp) when the
+// type has a `fast<T>` part.
+template <class H, class T, TimingClass Class> constexpr HandlerPair typed_pair() {
+    constexpr Handler run = &H::template run<T>;
+    if constexpr (runs_inside_block(Class) && requires(CpuCore& c, const Insn& i) { H::template fast<T>(c, i); })
+        return {run, &chained_split<H, T, &H::template fast<T>>};
+    else return pair_of<run, Class>();
+}
+
 // One form's handler pair: the split chained form (chain.hpp) for a memory form of a handler
 // type that has one.
 template <class H, class T, EaForm F, TimingClass Class> constexpr HandlerPair form_pair() {
     constexpr Handler run = &H::template run<T, F>;
     if constexpr (!runs_inside_block(Class)) return {run, nullptr};
     else if constexpr (F != EaForm::Any && F != EaForm::Reg && requires { &H::template fast<T, F>; })
-        return {run, &chained_split<H, T, F>};
+        return {run, &chained_split<H, T, &H::template fast<T, F>>};
     else return {run, &chained<run>};
 }
 
@@ -56,9 +65,9 @@ template <class H, class Narrow, class Wide, TimingClass Class> constexpr const 
     else return nullptr;
 }
 
-#define X86EMU_HANDLERS_B(h, c) pair_of<&exec::h::template run<std::uint8_t>, c>(), pair_of<&exec::h::template run<std::uint8_t>, c>()
-#define X86EMU_HANDLERS_V(h, c) pair_of<&exec::h::template run<std::uint16_t>, c>(), pair_of<&exec::h::template run<std::uint32_t>, c>()
-#define X86EMU_HANDLERS_W(h, c) pair_of<&exec::h::template run<std::uint16_t>, c>(), pair_of<&exec::h::template run<std::uint16_t>, c>()
+#define X86EMU_HANDLERS_B(h, c) typed_pair<exec::h, std::uint8_t, c>(), typed_pair<exec::h, std::uint8_t, c>()
+#define X86EMU_HANDLERS_V(h, c) typed_pair<exec::h, std::uint16_t, c>(), typed_pair<exec::h, std::uint32_t, c>()
+#define X86EMU_HANDLERS_W(h, c) typed_pair<exec::h, std::uint16_t, c>(), typed_pair<exec::h, std::uint16_t, c>()
 #define X86EMU_HANDLERS_N(h, c) pair_of<&exec::h::run, c>(), pair_of<&exec::h::run, c>()
 #define X86EMU_FORMS_B(h, c) form_handlers<exec::h, std::uint8_t, std::uint8_t, c>()
 #define X86EMU_FORMS_V(h, c) form_handlers<exec::h, std::uint16_t, std::uint32_t, c>()

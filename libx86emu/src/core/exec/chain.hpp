@@ -48,18 +48,20 @@ template <Handler Run> void chained(CpuCore& c, const Insn& i) {
     X86EMU_CONTINUE_CHAIN(c, i);
 }
 
-// For a handler type H with a `fast<T, F>` part for a memory form F (the common case without a
-// call: it does the whole instruction or returns false having changed nothing), the chained form
-// of its instantiation run<T, F>; when the fast part cannot, the general run<T> (EaForm::Any)
-// does the instruction. A call inside a chained handler makes the compiler keep the CPU and the
+// For a handler type H with a fast part Fast (the common case without a call: it does the whole
+// instruction or returns false having changed nothing): `fast<T, F>` for a memory form F of
+// run<T, F>, or `fast<T>` of run<T> (PUSH and POP of a register), the chained form of that
+// instantiation; when the fast part cannot, the general run<T> (EaForm::Any) does the
+// instruction. A call inside a chained handler makes the compiler keep the CPU and the
 // record in saved registers across it, a frame that costs the handler a third; here the fast
 // path calls nothing, and the general one goes on from its own frame.
 template <class H, class T> [[gnu::noinline]] void general_then_continue(CpuCore& c, const Insn& i) {
     H::template run<T>(c, i);
     X86EMU_CONTINUE_CHAIN(c, i);
 }
-template <class H, class T, EaForm F> void chained_split(CpuCore& c, const Insn& i) {
-    if (!H::template fast<T, F>(c, i)) [[unlikely]] {
+using FastPart = bool (*)(CpuCore&, const Insn&);
+template <class H, class T, FastPart Fast> void chained_split(CpuCore& c, const Insn& i) {
+    if (!Fast(c, i)) [[unlikely]] {
         X86EMU_TAIL_CALL return general_then_continue<H, T>(c, i);
     }
     X86EMU_CONTINUE_CHAIN(c, i);

@@ -13,9 +13,18 @@ struct PushReg {
         if (c.traits.is8086 && i.reg == ESP) v = static_cast<T>(v - sizeof(T));
         c.push<T>(v);
     }
+    // The push without a call where it can be made so (CpuCore::try_push_fast).
+    template <class T> static bool fast(CpuCore& c, const Insn& i) { return c.try_push_fast<T>(c.reg<T>(i.reg)); }
 };
 struct PopReg {
     template <class T> static void run(CpuCore& c, const Insn& i) { c.set_reg<T>(i.reg, c.pop<T>()); }
+    // As PushReg::fast. ESP moves before the register is written: POP ESP loads the value read.
+    template <class T> static bool fast(CpuCore& c, const Insn& i) {
+        T v;
+        if (!c.try_pop_fast<T>(v)) return false;
+        c.set_reg<T>(i.reg, v);
+        return true;
+    }
 };
 
 template <unsigned S> struct PushSreg {
