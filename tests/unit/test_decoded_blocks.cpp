@@ -479,3 +479,50 @@ TEST_CASE("decoded blocks: no link leads into a page whose mapping can change un
     CHECK(blocks.state.gpr[EBX] == 6);
     CHECK(blocks.state.gpr[EDX] == 6);
 }
+
+TEST_CASE("decoded blocks: PUSH and POP on a flat 32-bit stack take their fast parts, and the general ones across a page") {
+    // Flat 32-bit protected mode, ESP = 90000h: PUSH EAX, PUSH ESP (the value before it), POP EBX
+    // (the first push and pop fill the TLB), PUSH EAX, POP EDX, PUSH AX, POP CX (the fast parts),
+    // MOV EDI, ESP, then ESP = 21002h by PUSH imm32 / POP ESP, and PUSH EAX / POP ESI across the
+    // page boundary at 21000h (no fast part there: the general push and pop). Stopped by the
+    // budget at every boundary in turn, both ways of running agree.
+    const std::vector<std::uint8_t> code = {0x50, 0x54, 0x5B, 0x50, 0x5A, 0x66, 0x50, 0x66, 0x59, 0x89, 0xE7,
+                                            0x68, 0x02, 0x10, 0x02, 0x00, 0x5C, 0x50, 0x5E, kHlt};
+    struct Result {
+        CpuState state;
+        std::vector<std::uint64_t> cycles, instructions;
+    };
+    auto run = [&](bool blocks, std::uint64_t budget) {
+        ProtectedMachine m;
+        m.bus.host_pages = blocks;
+        m.start(code, 0);
+        CpuState s = m.cpu.state();
+        s.gpr[EAX] = 0x89ABCDEF;
+        m.cpu.set_state(s);
+        Result r;
+        for (std::uint64_t b : {budget, budget, std::uint64_t{1000}}) {
+            const RunResult rr = m.cpu.run(b);
+            r.cycles.push_back(rr.cycles);
+            r.instructions.push_back(rr.instructions);
+        }
+        r.state = m.cpu.state();
+        return r;
+    };
+    for (std::uint64_t budget = 1; budget <= 40; ++budget) {
+        CAPTURE(budget);
+        const Result per_instruction = run(false, budget), blocks = run(true, budget);
+        CHECK(blocks.cycles == per_instruction.cycles);
+        CHECK(blocks.instructions == per_instruction.instructions);
+        for (unsigned r = 0; r < 8; ++r) {
+            CAPTURE(r);
+            CHECK(blocks.state.gpr[r] == per_instruction.state.gpr[r]);
+        }
+        CHECK(blocks.state.eip == per_instruction.state.eip);
+        CHECK(blocks.state.gpr[EBX] == 0x90000 - 4);
+        CHECK(blocks.state.gpr[EDI] == 0x90000 - 4);
+        CHECK((blocks.state.gpr[ECX] & 0xFFFF) == 0xCDEF);
+        CHECK(blocks.state.gpr[EDX] == 0x89ABCDEF);
+        CHECK(blocks.state.gpr[ESI] == 0x89ABCDEF);
+        CHECK(blocks.state.gpr[ESP] == 0x21002);
+    }
+}
