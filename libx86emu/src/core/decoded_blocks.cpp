@@ -77,12 +77,8 @@ const CpuCoreCaches::DecodedBlock* CpuCore::build_block() {
             std::min<std::uint64_t>(0x1000 - in_page, std::uint64_t{last_offset} - offset + 1));
         BufferFetcher fetcher{page + in_page, available, traits.max_insn_length};
         Insn& insn = block_insns_.emplace_back();
-        try {
-            decode_with(context, fetcher, insn);
-        } catch (const BufferFetcher::Truncated&) {
-            block_insns_.pop_back();
-            break;
-        } catch (const BufferFetcher::TooLong&) {
+        decode_with(context, fetcher, insn);
+        if (fetcher.stop != BufferFetcher::Stop::None) {  // the page or the CS limit cut it
             block_insns_.pop_back();
             break;
         }

@@ -245,14 +245,14 @@ Disassembly disassemble(CpuModel model, const std::uint8_t* bytes, std::size_t s
     BufferFetcher fetcher{bytes, size, traits.max_insn_length};
     Insn insn;
     Disassembly out;
-    try {
-        decode_with(context, fetcher, insn);
-    } catch (const BufferFetcher::Truncated&) {
+    decode_with(context, fetcher, insn);
+    if (fetcher.stop == BufferFetcher::Stop::Truncated) {
         out.status = Disassembly::Status::Truncated;
         out.length = size;
         out.text = "(truncated)";
         return out;
-    } catch (const BufferFetcher::TooLong&) {
+    }
+    if (fetcher.stop == BufferFetcher::Stop::TooLong) {
         out.status = Disassembly::Status::TooLong;
         out.length = fetcher.length();
         out.text = "(bad)";
