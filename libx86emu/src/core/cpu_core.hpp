@@ -883,9 +883,11 @@ public:
     // A REP loop asks between iterations whether to give the run loop back control: step()
     // and the single-step trap (TF) take one iteration at a time (SDM vol. 3 §17.3.1.4: the
     // trap follows each iteration), run() stops at its budget or for a pending event.
-    bool rep_should_pause() const {
-        return single_step_ || (eflags_ & eflags::TF) || cycles >= end_cycle_ || (any_signal() && signals_pause_rep());
-    }
+    bool rep_should_pause() const { return rep_pauses_every_iteration() || rep_pause_due(); }
+    // Its two halves: what no iteration can change (step(), TF), tested once by a loop that runs
+    // many iterations at a time (exec::repeat_fast), and what it tests after each.
+    bool rep_pauses_every_iteration() const { return single_step_ || (eflags_ & eflags::TF); }
+    bool rep_pause_due() const { return cycles >= end_cycle_ || (any_signal() && signals_pause_rep()); }
     // Out of line, so that the loop around it sees a call, not an atomic (see any_signal).
     bool signals_pause_rep() const;
     bool events_pending() const {

@@ -12,6 +12,7 @@
 // cycle total does not depend on where the loop was split.
 #pragma once
 #include <algorithm>
+#include <type_traits>
 
 #include "core/exec/alu.hpp"
 #include "core/exec/intercept.hpp"
@@ -87,9 +88,37 @@ private:
     }
 };
 
+// The common case of an unconditional REP with 32-bit addresses on the 386 and later: iterations
+// whose accesses the TLB fast paths can make (flat segments, TLB hits with host pointers:
+// `fast_one` does one with its index steps, or returns false having done nothing), without the
+// general path's calls. Each is counted, charged and followed by the pause test as in
+// repeat_string's loop; step() and TF, which no iteration changes, are tested once (they leave
+// every iteration to that loop). True when the instruction is done or paused; false when that
+// loop must go on from here (an access the fast paths cannot make).
+template <class F> inline bool repeat_fast(CpuCore& c, const Insn& i, const TimingEntry& t, F&& fast_one) {
+    if (!i.addr32() || !c.traits.has386 || c.rep_pauses_every_iteration()) return false;
+    std::uint32_t& count = c.gpr[ECX];
+    while (count != 0) {
+        if (!fast_one()) return false;
+        --count;
+        c.charge_outside_chain(t.extra);
+        if (count != 0 && c.rep_pause_due()) {
+            c.next_eip = c.eip;  // resume this instruction later, prefixes and all
+            c.rep_in_progress = true;
+            return true;
+        }
+    }
+    return true;
+}
+struct NoFastIteration {
+    bool operator()() const { return false; }
+};
+
 // Runs `one` once, or under REP as many times as CX says. `one` returns false to end a
 // REPE/REPNE loop early. The REP fixed cost and per-iteration cost come from the timing class.
-template <class F> inline void repeat_string(CpuCore& c, const Insn& i, TimingClass cls, bool conditional, F&& one) {
+// `fast_one`, for an unconditional REP, is its iteration by the fast paths (repeat_fast).
+template <class F, class Fast = NoFastIteration>
+inline void repeat_string(CpuCore& c, const Insn& i, TimingClass cls, bool conditional, F&& one, Fast&& fast_one = {}) {
     if (i.rep == Insn::kNoRep) {
         one();
         return;
@@ -102,6 +131,9 @@ template <class F> inline void repeat_string(CpuCore& c, const Insn& i, TimingCl
         // The decoder charged the single-iteration cost; a REP form costs setup + n * per-iteration.
         c.cycles -= t.reg;
         c.charge_outside_chain(t.mem);
+    }
+    if constexpr (!std::is_same_v<std::remove_cvref_t<Fast>, NoFastIteration>) {
+        if (repeat_fast(c, i, t, fast_one)) return;
     }
     while (count_register(c, i) != 0) {
         bool go_on = one();
@@ -119,13 +151,23 @@ template <class F> inline void repeat_string(CpuCore& c, const Insn& i, TimingCl
 struct Movs {
     template <class T> static void run(CpuCore& c, const Insn& i) {
         StringRegs<T> r{c, i};
-        repeat_string(c, i, TimingClass::Movs, false, [&] {
-            T v = r.read(i.seg, ESI, {.si = true, .cx = 1});
-            r.write(EDI, v, {.si = true, .di = true, .cx = 2});
-            r.step(ESI);
-            r.step(EDI);
-            return true;
-        });
+        repeat_string(
+            c, i, TimingClass::Movs, false,
+            [&] {
+                T v = r.read(i.seg, ESI, {.si = true, .cx = 1});
+                r.write(EDI, v, {.si = true, .di = true, .cx = 2});
+                r.step(ESI);
+                r.step(EDI);
+                return true;
+            },
+            [&] {
+                T v;
+                if (!c.try_read_mem_fast<T>(i.seg, c.gpr[ESI], v) || !c.try_write_mem_fast<T>(ES, c.gpr[EDI], v))
+                    return false;
+                c.gpr[ESI] += static_cast<u32>(string_step<T>(c));
+                c.gpr[EDI] += static_cast<u32>(string_step<T>(c));
+                return true;
+            });
     }
 };
 struct Cmps {
@@ -174,11 +216,18 @@ struct Lods {
 struct Stos {
     template <class T> static void run(CpuCore& c, const Insn& i) {
         StringRegs<T> r{c, i};
-        repeat_string(c, i, TimingClass::Stos, false, [&] {
-            r.write(EDI, c.reg<T>(EAX), {.di = true, .cx = 2});
-            r.step(EDI);
-            return true;
-        });
+        repeat_string(
+            c, i, TimingClass::Stos, false,
+            [&] {
+                r.write(EDI, c.reg<T>(EAX), {.di = true, .cx = 2});
+                r.step(EDI);
+                return true;
+            },
+            [&] {
+                if (!c.try_write_mem_fast<T>(ES, c.gpr[EDI], c.reg<T>(EAX))) return false;
+                c.gpr[EDI] += static_cast<u32>(string_step<T>(c));
+                return true;
+            });
     }
 };
 struct Ins {
