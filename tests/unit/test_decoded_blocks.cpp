@@ -480,6 +480,53 @@ TEST_CASE("decoded blocks: no link leads into a page whose mapping can change un
     CHECK(blocks.state.gpr[EDX] == 6);
 }
 
+namespace {
+// Flat 32-bit protected mode (ProtectedMachine): `code` at CPL 0 with EAX = `eax`, run by
+// run(budget) until it halts; each run's clocks and count, then the state and the physical
+// bytes [memory_first, memory_end). Both ways (host pages on: blocks and the TLB fast paths;
+// off: neither), checked to agree; the block path's outcome is returned.
+struct ProtectedOutcome {
+    CpuState state;
+    std::vector<std::uint64_t> cycles, instructions;
+    std::vector<std::uint8_t> memory;
+};
+ProtectedOutcome run_protected(const std::vector<std::uint8_t>& code, bool blocks, std::uint64_t budget,
+                               std::uint32_t eax, std::uint32_t memory_first, std::uint32_t memory_end) {
+    ProtectedMachine m;
+    m.bus.host_pages = blocks;
+    m.start(code, 0);
+    CpuState s = m.cpu.state();
+    s.gpr[EAX] = eax;
+    m.cpu.set_state(s);
+    ProtectedOutcome o;
+    for (int k = 0; k < 200; ++k) {
+        const RunResult r = m.cpu.run(budget);
+        o.cycles.push_back(r.cycles);
+        o.instructions.push_back(r.instructions);
+        if (any(r.reasons, StopReason::Halted)) break;
+    }
+    o.state = m.cpu.state();
+    o.memory.assign(m.bus.mem.begin() + memory_first, m.bus.mem.begin() + memory_end);
+    return o;
+}
+ProtectedOutcome run_protected_both_ways(const std::vector<std::uint8_t>& code, std::uint64_t budget, std::uint32_t eax,
+                                         std::uint32_t memory_first = 0, std::uint32_t memory_end = 0) {
+    const ProtectedOutcome per_instruction = run_protected(code, false, budget, eax, memory_first, memory_end);
+    const ProtectedOutcome blocks = run_protected(code, true, budget, eax, memory_first, memory_end);
+    CHECK(blocks.cycles == per_instruction.cycles);
+    CHECK(blocks.instructions == per_instruction.instructions);
+    CHECK(blocks.memory == per_instruction.memory);
+    for (unsigned r = 0; r < 8; ++r) {
+        CAPTURE(r);
+        CHECK(blocks.state.gpr[r] == per_instruction.state.gpr[r]);
+    }
+    CHECK(blocks.state.eip == per_instruction.state.eip);
+    CHECK(blocks.state.eflags == per_instruction.state.eflags);
+    CHECK(blocks.state.halted);
+    return blocks;
+}
+}  // namespace
+
 TEST_CASE("decoded blocks: PUSH and POP on a flat 32-bit stack take their fast parts, and the general ones across a page") {
     // Flat 32-bit protected mode, ESP = 90000h: PUSH EAX, PUSH ESP (the value before it), POP EBX
     // (the first push and pop fill the TLB), PUSH EAX, POP EDX, PUSH AX, POP CX (the fast parts),
@@ -488,42 +535,15 @@ TEST_CASE("decoded blocks: PUSH and POP on a flat 32-bit stack take their fast p
     // budget at every boundary in turn, both ways of running agree.
     const std::vector<std::uint8_t> code = {0x50, 0x54, 0x5B, 0x50, 0x5A, 0x66, 0x50, 0x66, 0x59, 0x89, 0xE7,
                                             0x68, 0x02, 0x10, 0x02, 0x00, 0x5C, 0x50, 0x5E, kHlt};
-    struct Result {
-        CpuState state;
-        std::vector<std::uint64_t> cycles, instructions;
-    };
-    auto run = [&](bool blocks, std::uint64_t budget) {
-        ProtectedMachine m;
-        m.bus.host_pages = blocks;
-        m.start(code, 0);
-        CpuState s = m.cpu.state();
-        s.gpr[EAX] = 0x89ABCDEF;
-        m.cpu.set_state(s);
-        Result r;
-        for (std::uint64_t b : {budget, budget, std::uint64_t{1000}}) {
-            const RunResult rr = m.cpu.run(b);
-            r.cycles.push_back(rr.cycles);
-            r.instructions.push_back(rr.instructions);
-        }
-        r.state = m.cpu.state();
-        return r;
-    };
     for (std::uint64_t budget = 1; budget <= 40; ++budget) {
         CAPTURE(budget);
-        const Result per_instruction = run(false, budget), blocks = run(true, budget);
-        CHECK(blocks.cycles == per_instruction.cycles);
-        CHECK(blocks.instructions == per_instruction.instructions);
-        for (unsigned r = 0; r < 8; ++r) {
-            CAPTURE(r);
-            CHECK(blocks.state.gpr[r] == per_instruction.state.gpr[r]);
-        }
-        CHECK(blocks.state.eip == per_instruction.state.eip);
-        CHECK(blocks.state.gpr[EBX] == 0x90000 - 4);
-        CHECK(blocks.state.gpr[EDI] == 0x90000 - 4);
-        CHECK((blocks.state.gpr[ECX] & 0xFFFF) == 0xCDEF);
-        CHECK(blocks.state.gpr[EDX] == 0x89ABCDEF);
-        CHECK(blocks.state.gpr[ESI] == 0x89ABCDEF);
-        CHECK(blocks.state.gpr[ESP] == 0x21002);
+        const ProtectedOutcome o = run_protected_both_ways(code, budget, 0x89ABCDEF);
+        CHECK(o.state.gpr[EBX] == 0x90000 - 4);
+        CHECK(o.state.gpr[EDI] == 0x90000 - 4);
+        CHECK((o.state.gpr[ECX] & 0xFFFF) == 0xCDEF);
+        CHECK(o.state.gpr[EDX] == 0x89ABCDEF);
+        CHECK(o.state.gpr[ESI] == 0x89ABCDEF);
+        CHECK(o.state.gpr[ESP] == 0x21002);
     }
 }
 
@@ -542,40 +562,11 @@ TEST_CASE("decoded blocks: REP STOS and MOVS through the TLB fast paths agree wi
         0xFD, 0xBE, 0x10, 0x10, 0x03, 0x00, 0xBF, 0x08, 0x20, 0x03, 0x00, 0xB9, 0x06, 0x00, 0x00, 0x00,
         0xF3, 0xA5,                                                   // std; rep movsd
         0xFC, kHlt};
-    struct Result {
-        CpuState state;
-        std::vector<std::uint64_t> cycles, instructions;
-        std::vector<std::uint8_t> memory;
-    };
-    auto run = [&](bool blocks, std::uint64_t budget) {
-        ProtectedMachine m;
-        m.bus.host_pages = blocks;
-        m.start(code, 0);
-        Result r;
-        for (int k = 0; k < 200; ++k) {
-            const RunResult rr = m.cpu.run(budget);
-            r.cycles.push_back(rr.cycles);
-            r.instructions.push_back(rr.instructions);
-            if (any(rr.reasons, StopReason::Halted)) break;
-        }
-        r.state = m.cpu.state();
-        r.memory.assign(m.bus.mem.begin() + 0x30FF0, m.bus.mem.begin() + 0x32010);
-        return r;
-    };
     for (std::uint64_t budget : {1u, 2u, 3u, 5u, 8u, 13u, 21u, 34u, 55u, 1000u}) {
         CAPTURE(budget);
-        const Result per_instruction = run(false, budget), blocks = run(true, budget);
-        CHECK(blocks.cycles == per_instruction.cycles);
-        CHECK(blocks.instructions == per_instruction.instructions);
-        CHECK(blocks.memory == per_instruction.memory);
-        for (unsigned r = 0; r < 8; ++r) {
-            CAPTURE(r);
-            CHECK(blocks.state.gpr[r] == per_instruction.state.gpr[r]);
-        }
-        CHECK(blocks.state.eip == per_instruction.state.eip);
-        CHECK(blocks.state.halted);
-        CHECK(blocks.memory[0x31000 - 0x30FF0] == 0x44);   // the STOSD past the boundary
-        CHECK(blocks.memory[0x30FF0 + 40 - 0x30FF0] == 0x44);  // the MOVSB's replicated byte
-        CHECK(blocks.state.gpr[ECX] == 0);
+        const ProtectedOutcome o = run_protected_both_ways(code, budget, 0, 0x30FF0, 0x32010);
+        CHECK(o.memory[0x31000 - 0x30FF0] == 0x44);  // the STOSD past the boundary
+        CHECK(o.memory[40] == 0x44);                 // the MOVSB's replicated byte
+        CHECK(o.state.gpr[ECX] == 0);
     }
 }
