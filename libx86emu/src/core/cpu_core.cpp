@@ -348,9 +348,8 @@ inline const CpuCoreCaches::DecodedBlock* CpuCore::cached_block() {
 inline const CpuCoreCaches::DecodedBlock* CpuCore::cached_block_in_new_page() {
     const std::uint32_t linear = seg[CS].base + eip;
     if ((linear >> 12) == fetch_page_) return nullptr;
-    const TlbEntry& entry = tlb_[user_][0][(linear >> 12) % kTlbSize];
-    if (!entry.translates(linear >> 12)) return nullptr;
-    const std::uint32_t phys = (entry.physical_page << 12) | (linear & 0xFFF);
+    std::uint32_t phys;
+    if (!tlb_translation(linear, false, user_, phys)) return nullptr;
     adopt_fetch_page(linear, phys);
     return usable_block(phys);
 }

@@ -259,10 +259,10 @@ public:
     // The decoded block whose chain (exec/chain.hpp) the fast path is running and the EIP it
     // entered it at, or null. The loop charges the block's clocks and counts its instructions
     // once for the whole block, not one by one: while this is set, `cycles` already holds the
-    // clocks of its instructions after the one at EIP, and `instructions` lacks those before it. The exact figures are current_cycles() and retired_instructions(); a fault or an
-    // embedder exception out of the instruction running makes them the stored ones
-    // (settle_running_block), as the loop does when the chain stops at a boundary
-    // (settle_running_block_at_boundary).
+    // clocks of its instructions after the one at EIP, and `instructions` lacks those before it.
+    // The exact figures are current_cycles() and retired_instructions(); a fault or an embedder
+    // exception out of the instruction running makes them the stored ones (settle_running_block),
+    // as the loop does when the chain stops at a boundary (settle_running_block_at_boundary).
     const DecodedBlock* running_block_ = nullptr;
     std::uint32_t running_block_eip_ = 0;
     // How far the running block's chain got: the record at EIP, the instructions before it and
@@ -735,9 +735,18 @@ public:
     }
     // Linear to physical for one byte, through the TLB (page walk and #PF on a miss).
     std::uint32_t physical_for(std::uint32_t linear, bool write, unsigned user) {
+        std::uint32_t phys;
+        if (tlb_translation(linear, write, user, phys)) return phys;
         TlbEntry& e = tlb_[user][write][(linear >> 12) % kTlbSize];
-        if (!e.translates(linear >> 12)) fill_tlb(e, linear, write, user);
+        fill_tlb(e, linear, write, user);
         return (e.physical_page << 12) | (linear & 0xFFF);
+    }
+    // physical_for's hit half: the translation the TLB holds for this access, if it holds one.
+    bool tlb_translation(std::uint32_t linear, bool write, unsigned user, std::uint32_t& phys) const {
+        const TlbEntry& e = tlb_[user][write][(linear >> 12) % kTlbSize];
+        if (!e.translates(linear >> 12)) return false;
+        phys = (e.physical_page << 12) | (linear & 0xFFF);
+        return true;
     }
 
     // ---- stack ---------------------------------------------------------------------------

@@ -88,6 +88,12 @@ private:
     }
 };
 
+// A REP stops between iterations, to resume this instruction later, prefixes and all.
+inline void pause_rep(CpuCore& c) {
+    c.next_eip = c.eip;
+    c.rep_in_progress = true;
+}
+
 // The common case of an unconditional REP with 32-bit addresses on the 386 and later: iterations
 // whose accesses the TLB fast paths can make (flat segments, TLB hits with host pointers:
 // `fast_one` does one with its index steps, or returns false having done nothing), without the
@@ -103,8 +109,7 @@ template <class F> inline bool repeat_fast(CpuCore& c, const Insn& i, const Timi
         --count;
         c.charge_outside_chain(t.extra);
         if (count != 0 && c.rep_pause_due()) {
-            c.next_eip = c.eip;  // resume this instruction later, prefixes and all
-            c.rep_in_progress = true;
+            pause_rep(c);
             return true;
         }
     }
@@ -141,8 +146,7 @@ inline void repeat_string(CpuCore& c, const Insn& i, TimingClass cls, bool condi
         c.charge_outside_chain(t.extra);
         if (conditional && !go_on) return;
         if (count_register(c, i) != 0 && c.rep_should_pause()) {
-            c.next_eip = c.eip;  // resume this instruction later, prefixes and all
-            c.rep_in_progress = true;
+            pause_rep(c);
             return;
         }
     }
