@@ -570,3 +570,98 @@ TEST_CASE("decoded blocks: REP STOS and MOVS through the TLB fast paths agree wi
         CHECK(o.state.gpr[ECX] == 0);
     }
 }
+
+TEST_CASE("decoded blocks: a block that ends in a jump enters its linked successor itself, exact at every budget") {
+    // A (INC AX; DEC CX; JNZ B) and B (INC BX; JMP A) loop six times; once linked, each one's
+    // jump charges and enters the other without the run loop (exec::linked), A's with the taken
+    // branch's clocks. Stopped at every cycle in turn, three times over, the runs agree with
+    // the per-instruction path in each one's clocks and count.
+    std::vector<std::uint8_t> code = {kIncAx, 0x49, 0x75, 0x0C, kHlt};  // A at 0100h, HLT at 0104h
+    code.resize(0x10, kNop);
+    code.insert(code.end(), {kIncBx, 0xEB, 0xED});  // B at 0110h
+    Scenario s;
+    s.code = {{kCodePhys, code}};
+    s.state.gpr[ECX] = 6;
+    const std::uint64_t whole = s.run(false).cycles;
+    for (std::uint64_t budget = 1; budget <= whole / 2; ++budget) {
+        CAPTURE(budget);
+        s.runs = {{budget}, {budget}, {budget}, {1000}};
+        const Outcome o = run_both_ways(s);
+        CHECK(o.state.gpr[EAX] == 6);
+        CHECK(o.state.gpr[EBX] == 5);
+        CHECK(o.cycles == whole);
+        CHECK(any(o.reasons, StopReason::Halted));
+    }
+}
+
+TEST_CASE("decoded blocks: the count and the clock are exact in a bus callback inside a block entered by a link") {
+    // A (INC AX; DEC CX; JNZ B) and B (INC BX; MOV DL,[0000]; INC BX; JMP A) loop four times; B
+    // reads a device page, whose callback reads the instruction count and the clock. From the
+    // third pass on, B is entered by A's linked jump (exec::linked), which makes B the running
+    // block: the figures must be those of the per-instruction path.
+    std::vector<std::vector<std::uint64_t>> seen, seen_cycles;
+    std::vector<std::uint64_t> total_cycles;
+    for (bool blocks : {false, true}) {
+        CAPTURE(blocks);
+        CountingBus bus;
+        bus.blocks = blocks;
+        std::vector<std::uint8_t> code = {kIncAx, 0x49, 0x75, 0x0C, kHlt};
+        code.resize(0x10, kNop);
+        code.insert(code.end(), {kIncBx, 0x8A, 0x16, 0x00, 0x00, kIncBx, 0xEB, 0xE8});
+        std::copy(code.begin(), code.end(), bus.mem.begin() + kCodePhys);
+        Cpu cpu(CpuModel::i80386, bus);
+        bus.cpu = &cpu;
+        CpuState state = x86emu_test::Machine::base_state();
+        state.seg[DS] = real_seg(0x3000);
+        state.gpr[ECX] = 5;
+        cpu.set_state(state);
+        const RunResult r = cpu.run(1000000);
+        CHECK(any(r.reasons, StopReason::Halted));
+        CHECK(cpu.instructions() == 5 * 3 + 4 * 4 + 1);  // the HLT counts
+        seen.push_back(bus.seen);
+        seen_cycles.push_back(bus.seen_cycles);
+        total_cycles.push_back(cpu.cycles());
+    }
+    CHECK(seen[1] == seen[0]);
+    CHECK(seen[1] == std::vector<std::uint64_t>{4, 11, 18, 25});
+    CHECK(seen_cycles[1] == seen_cycles[0]);
+    CHECK(total_cycles[1] == total_cycles[0]);
+}
+
+TEST_CASE("decoded blocks: a jump follows its block's link only from the EIP the link was made at") {
+    // A at physical 10100h (DEC CX; JZ +100h) runs as 1000:0100, where it goes on at 0105h
+    // (INC AX; JMP A) or 0205h (INC BX; DEC DX; JS H; MOV CX,2; JNZ A; JMP FAR 0FF0:0200):
+    // linked, A's successors are EIP 0105h and 0205h. As 0FF0:0200, A's sequential EIP is
+    // 0205h, physical 10105h: the link made for EIP 0205h at 1000:0100 (physical 10205h) must
+    // not be taken for it. The second run starts over with every block decoded, so that the
+    // links made in it are still alive when the far jump comes.
+    std::vector<std::uint8_t> code = {0x49, 0x0F, 0x84, 0x00, 0x01, kIncAx, 0xEB, 0xF8};
+    code.resize(0x105, kNop);
+    code.insert(code.end(), {kIncBx, 0x4A, 0x78, 0x0C, 0xB9, 0x02, 0x00, 0x0F, 0x85, 0xF0, 0xFE,
+                             0xEA, 0x00, 0x02, 0xF0, 0x0F, kHlt});
+    Scenario s;
+    s.code = {{kCodePhys, code}};
+    s.state.gpr[ECX] = 2;
+    s.state.gpr[EDX] = 2;
+    s.runs = {{1000000}, {1000000, s.state}};
+    const Outcome o = run_both_ways(s);
+    CHECK(o.state.gpr[EAX] == 3);
+    CHECK(o.state.gpr[EBX] == 3);
+    CHECK((o.state.gpr[ECX] & 0xFFFF) == 0);
+    CHECK(o.state.seg[CS].selector == 0x0FF0);
+    CHECK(any(o.reasons, StopReason::Halted));
+}
+
+TEST_CASE("decoded blocks: a long run of linked blocks does not grow the host stack") {
+    // DEC ECX; JNZ back: one block linked to itself, 3,000,000 times in one run. Each block
+    // enters the next by a call in tail position (exec::linked), which must be a jump: a frame
+    // per block would overflow the host stack.
+    Scenario s;
+    s.code = {{kCodePhys, {0x66, 0x49, 0x75, 0xFC, kHlt}}};
+    s.state.gpr[ECX] = 3000000;
+    s.runs = {{100000000}};
+    const Outcome o = s.run(true);
+    CHECK(o.state.gpr[ECX] == 0);
+    CHECK(o.instructions == 2 * 3000000 + 1);
+    CHECK(any(o.reasons, StopReason::Halted));
+}

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/decode/decoder.hpp"
+#include "core/exec/chain.hpp"
 
 namespace x86emu {
 
@@ -531,19 +532,22 @@ void CpuCore::run_plain_instructions(std::uint64_t end_cycle) {
             // signals (and clocks charged beyond them: CpuCore::charge) to test between its
             // instructions.
             cycles += block->cycles;
-            if (first != last) {
+            if (first != last || last->chain != &exec::end_of_chain) {
                 running_block_ = block;
                 running_block_eip_ = eip;
                 first->chain(*this, *first);
-                // The chain returns at the last record, or at the boundary where a signal (or
-                // charge()) stopped it: the same test, made again, tells which (a signal from
-                // another thread raised since then stops here too, as at any boundary).
+                // The chain returns at the last record of the block it ran (this one, or one
+                // its linked last records went on to: exec::linked), or at the boundary where a
+                // signal (or charge()) stopped it: the same test, made again, tells which (a
+                // signal from another thread raised since then stops here too, as at any
+                // boundary).
                 if (chain_must_stop()) [[unlikely]] return leave_chain_at_boundary();
+                block = running_block_;
                 running_block_ = nullptr;
                 instructions += block->insns_before_last;
             }
             ip = eip;
-            execute_charged(*last);
+            execute_charged(*block->last);
         } else {
             // The budget may end inside the block, or a signal is raised.
             if (!run_records_one_by_one(first, last)) return;

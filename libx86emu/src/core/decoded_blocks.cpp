@@ -42,6 +42,14 @@ bool near_transfer(const Insn& insn) {
     }
 }
 
+// The linked form of a block's last record (exec::linked), if it has one: that of the handler
+// pair the decoder took its handler from (a V row's wide one for 32-bit operands).
+Handler linked_form(const Insn& insn) {
+    const OpcodeRow& row = opcode_rows()[insn.row];
+    const HandlerPair& pair = row.width == OperandWidth::V && insn.op32() ? row.wide : row.narrow;
+    return pair.exec == insn.exec ? pair.linked : nullptr;
+}
+
 }  // namespace
 
 // The miss path of the block lookup: translates the fetch page of CS:EIP, then takes the block
@@ -110,8 +118,10 @@ const CpuCoreCaches::DecodedBlock* CpuCore::build_block() {
     block.first = &block_insns_[first];
     block.last = &block_insns_.back();
     block.plain_end = plain_end;
-    // The chain of the records before the last ends at the last, which the run loop runs.
-    last.chain = &exec::end_of_chain;
+    // The chain of the records before the last ends at the last, which the run loop runs, unless
+    // it is a near jump that may follow the block's links itself.
+    const Handler linked = plain_end && last.rep == Insn::kNoRep ? linked_form(last) : nullptr;
+    last.chain = linked ? linked : &exec::end_of_chain;
     return &block;
 }
 

@@ -150,10 +150,13 @@ constexpr bool runs_inside_block(TimingClass timing) {
 }
 
 // A handler and, for the classes that run inside a block (runs_inside_block), its chained form
-// (exec/chain.hpp, Insn::chain); null for the others.
+// (exec/chain.hpp, Insn::chain); null for the others. A near jump whose destination depends on
+// registers and flags alone has a linked form instead (exec::linked), which build_block gives
+// its record when it ends a block.
 struct HandlerPair {
     Handler exec;
     Handler chain;
+    Handler linked = nullptr;
 };
 
 // The per-form instantiations of a row's handler (EaForm, insn.hpp), for the handlers that take

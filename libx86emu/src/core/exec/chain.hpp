@@ -8,6 +8,7 @@
 // here: the run loop charges those of the whole chain before it starts.
 #pragma once
 #include "core/cpu_core.hpp"
+#include "core/exec/common.hpp"
 
 // The dispatch of the next record is a call in tail position, which GCC and Clang compile to a
 // jump when optimising: a block runs in the run loop's one call. Clang is told to guarantee it;
@@ -70,6 +71,31 @@ template <class H, class T, FastPart Fast> void chained_split(CpuCore& c, const 
 // The chained handler of a block's last record: back to the run loop, which runs that
 // instruction itself (it may change anything, so the whole boundary test follows it).
 inline void end_of_chain(CpuCore&, const Insn&) {}
+
+// Whether a block that ends in a near jump may dispatch the next block itself (exec::linked):
+// blocks then follow each other in one chain, as long as the budget lasts, which is safe only
+// where each dispatch is a jump, not a call that nests a frame. Clang guarantees it
+// (musttail); GCC makes every sibling call a jump when it optimises (-O2, -Os, and -O1 with
+// -foptimize-sibling-calls, which the library's build adds), never at -O0.
+#if defined(__clang__) || (defined(__GNUC__) && defined(__OPTIMIZE__))
+inline constexpr bool kLinkedBlocks = true;
+#else
+inline constexpr bool kLinkedBlocks = false;
+#endif
+
+// The linked form of a block's last record when it is a near jump whose destination depends
+// on the registers and flags alone (Jcc, JMP rel: Transfer::destination<T>): where the run
+// loop, having run it, would follow the block's link and charge the next block whole, this
+// does both (CpuCore::enter_linked_block) and dispatches that block's first record, so that
+// the loop is not returned to between the two blocks; otherwise it leaves the jump to the loop,
+// as end_of_chain does.
+template <class Transfer, class T> void linked(CpuCore& c, const Insn& i) {
+    const Destination to = Transfer::template destination<T>(c, i, (c.eip + i.length) & c.ip_mask());
+    const Insn* next_ = c.enter_linked_block(to.eip, to.extra_cycles);
+    if (!next_) return;
+    X86EMU_IN_ARG_REGISTER(next_);
+    X86EMU_TAIL_CALL return next_->chain(c, *next_);
+}
 
 }  // namespace x86emu::exec
 

@@ -43,6 +43,12 @@ inline void set_count_register(CpuCore& c, const Insn& i, std::uint32_t v) {
     else c.set_reg<std::uint16_t>(ECX, static_cast<std::uint16_t>(v));
 }
 
+// A near jump's new EIP and the clocks it adds to its base ones (Jcc, JMP rel: destination<T>).
+struct Destination {
+    std::uint32_t eip;
+    std::uint32_t extra_cycles;
+};
+
 // Near branch target: the new EIP is truncated to 16 bits when the operand size is 16. The
 // handlers instantiated per operand size (Jcc, JMP rel) know it at compile time (T).
 template <class T> inline void branch_to(CpuCore& c, std::uint32_t target) {

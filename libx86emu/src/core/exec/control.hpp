@@ -14,11 +14,17 @@ inline void charge_taken(CpuCore& c, TimingClass cls) {
 
 // Instantiated per operand size (a V row): T is the width of the new EIP.
 template <unsigned CC> struct Jcc {
+    // Where it goes from `sequential` (the next instruction's EIP) and the clocks a taken branch
+    // adds (charge_taken's figure, computed by the decoder). Also the linked form's
+    // (chain.hpp), so that the two cannot differ.
+    template <class T> static Destination destination(const CpuCore& c, const Insn& i, std::uint32_t sequential) {
+        if (condition(c, CC)) return {static_cast<T>(sequential + i.imm), i.taken_cycles};
+        return {sequential, 0};
+    }
     template <class T> static void run(CpuCore& c, const Insn& i) {
-        if (condition(c, CC)) {
-            branch_to<T>(c, c.next_eip + i.imm);
-            c.charge_outside_chain(i.taken_cycles);  // charge_taken's figure, computed by the decoder
-        }
+        const Destination to = destination<T>(c, i, c.next_eip);
+        c.next_eip = to.eip;
+        c.charge_outside_chain(to.extra_cycles);
     }
 };
 
@@ -46,7 +52,10 @@ struct Jcxz {
 };
 
 struct JmpNear {  // per operand size, as Jcc
-    template <class T> static void run(CpuCore& c, const Insn& i) { branch_to<T>(c, c.next_eip + i.imm); }
+    template <class T> static Destination destination(const CpuCore&, const Insn& i, std::uint32_t sequential) {
+        return {static_cast<T>(sequential + i.imm), 0};
+    }
+    template <class T> static void run(CpuCore& c, const Insn& i) { c.next_eip = destination<T>(c, i, c.next_eip).eip; }
 };
 struct CallNear {
     static void run(CpuCore& c, const Insn& i) {
