@@ -154,7 +154,8 @@ TEST_CASE("decoded blocks: clocks an instruction charges beyond its base stop a 
     // A block's chain is charged its instructions' base clocks before it runs; SHL by CL, BSF,
     // ENTER and CMPXCHG to memory charge more as they run (CpuCore::charge), so the budget can
     // end among them although the base clocks fit: stopped at every boundary in turn, the block
-    // must agree with the per-instruction path in clocks, count and state.
+    // must agree with the per-instruction path in clocks, count and state. Tested after each of
+    // them for that reason, unlike the other register forms (may_stop_chain, opcode_table.hpp).
     for (CpuModel model : {CpuModel::i80486, CpuModel::p6}) {
         CAPTURE(cpu_model_name(model));
         Scenario s;
@@ -176,6 +177,29 @@ TEST_CASE("decoded blocks: clocks an instruction charges beyond its base stop a 
             s.runs = {{budget}, {budget}, {1000}};
             const Outcome o = run_both_ways(s);
             CHECK(o.instructions == 8);
+            CHECK(o.cycles == whole);
+        }
+    }
+    // The 8086 and the 80286 charge shifts by CL per bit (the later models a flat count).
+    for (CpuModel model : {CpuModel::i8086, CpuModel::i80286}) {
+        CAPTURE(cpu_model_name(model));
+        Scenario s;
+        s.model = model;
+        s.code = {{kCodePhys, {0xB1, 0x0F,  // mov cl, 15
+                               0xD3, 0xE0,  // shl ax, cl
+                               kIncAx,
+                               0xD3, 0xE3,  // shl bx, cl
+                               kIncBx,
+                               kHlt}}};
+        s.state.gpr[EAX] = 1;
+        s.state.gpr[EBX] = 1;
+        const std::uint64_t whole = s.run(false).cycles;
+        for (std::uint64_t budget = 1; budget <= whole; ++budget) {
+            CAPTURE(budget);
+            s.runs = {{budget}, {budget}, {1000}};
+            const Outcome o = run_both_ways(s);
+            CHECK(o.instructions == 6);
+            CHECK(o.state.gpr[EAX] == 0x8001);
             CHECK(o.cycles == whole);
         }
     }

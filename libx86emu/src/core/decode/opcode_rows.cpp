@@ -27,7 +27,7 @@ using namespace exec;
 
 // A handler with its chained form when its class runs inside blocks (HandlerPair).
 template <Handler Run, TimingClass Class> constexpr HandlerPair pair_of() {
-    if constexpr (runs_inside_block(Class)) return {Run, &chained<Run>};
+    if constexpr (runs_inside_block(Class)) return {Run, &chained<Run, may_stop_chain(Class, false)>};
     else return {Run, nullptr};
 }
 
@@ -50,7 +50,7 @@ template <class H, class T, EaForm F, TimingClass Class> constexpr HandlerPair f
     if constexpr (!runs_inside_block(Class)) return {run, nullptr};
     else if constexpr (F != EaForm::Any && F != EaForm::Reg && requires { &H::template fast<T, F>; })
         return {run, &chained_split<H, T, &H::template fast<T, F>>};
-    else return {run, &chained<run>};
+    else return {run, &chained<run, may_stop_chain(Class, F == EaForm::Reg)>};
 }
 
 // The per-form handlers of a handler type that takes the form (`run<T, EaForm>`); null for the

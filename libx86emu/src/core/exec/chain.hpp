@@ -30,12 +30,13 @@
 #endif
 
 // The boundary after record `i` of a block: EIP past it, then the next record's chained handler
-// (exec::end_of_chain after the last but one) unless a signal is raised or the budget reached.
-// A macro, not a function, so that the dispatch stays a tail call of the handler itself.
-#define X86EMU_CONTINUE_CHAIN(c, i)                                  \
+// (exec::end_of_chain after the last but one) unless a signal is raised or the budget reached
+// (when `tested`: see chained). A macro, not a function, so that the dispatch stays a tail call
+// of the handler itself.
+#define X86EMU_CONTINUE_CHAIN(c, i, tested)                          \
     do {                                                             \
         (c).eip += (i).length;                                       \
-        if ((c).chain_must_stop()) [[unlikely]] return;             \
+        if ((tested) && (c).chain_must_stop()) [[unlikely]] return; \
         const Insn* next_ = &(i) + 1; /* records are contiguous */  \
         X86EMU_IN_ARG_REGISTER(next_);                               \
         X86EMU_TAIL_CALL return next_->chain((c), *next_);           \
@@ -43,10 +44,18 @@
 
 namespace x86emu::exec {
 
-// The chained form of handler Run, which the compiler inlines here when it can.
-template <Handler Run> void chained(CpuCore& c, const Insn& i) {
+// The chained form of handler Run, which the compiler inlines here when it can. The test after
+// it is left out (Tested false: may_stop_chain, opcode_table.hpp) for an instruction that can
+// neither raise a signal on the CPU's own thread nor charge clocks beyond its base ones: one that
+// touches no memory but through the TLB's host pages, which reach no device, decoded code, watch
+// or hook (fill_tlb gives those no host pointer), and calls no charge(). Between such
+// instructions nothing can have changed that the test would see but a signal from another
+// thread, which, as documented for the fast path (CpuCore::fast_stop_cycle_), need only be seen
+// once per block: at the next tested boundary or the block's end, where the run loop and the
+// linked jump (enter_linked_block) look at fast_stop_cycle_ again.
+template <Handler Run, bool Tested = true> void chained(CpuCore& c, const Insn& i) {
     Run(c, i);
-    X86EMU_CONTINUE_CHAIN(c, i);
+    X86EMU_CONTINUE_CHAIN(c, i, Tested);
 }
 
 // For a handler type H with a fast part Fast (the common case without a call: it does the whole
@@ -56,16 +65,18 @@ template <Handler Run> void chained(CpuCore& c, const Insn& i) {
 // instruction. A call inside a chained handler makes the compiler keep the CPU and the
 // record in saved registers across it, a frame that costs the handler a third; here the fast
 // path calls nothing, and the general one goes on from its own frame.
+// The fast parts touch memory through the TLB's host pages alone and charge nothing, so no test
+// follows them (see chained); the general part is tested.
 template <class H, class T> [[gnu::noinline]] void general_then_continue(CpuCore& c, const Insn& i) {
     H::template run<T>(c, i);
-    X86EMU_CONTINUE_CHAIN(c, i);
+    X86EMU_CONTINUE_CHAIN(c, i, true);
 }
 using FastPart = bool (*)(CpuCore&, const Insn&);
 template <class H, class T, FastPart Fast> void chained_split(CpuCore& c, const Insn& i) {
     if (!Fast(c, i)) [[unlikely]] {
         X86EMU_TAIL_CALL return general_then_continue<H, T>(c, i);
     }
-    X86EMU_CONTINUE_CHAIN(c, i);
+    X86EMU_CONTINUE_CHAIN(c, i, false);
 }
 
 // The chained handler of a block's last record: back to the run loop, which runs that
