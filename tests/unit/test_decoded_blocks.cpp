@@ -689,3 +689,35 @@ TEST_CASE("decoded blocks: a long run of linked blocks does not grow the host st
     CHECK(o.instructions == 2 * 3000000 + 1);
     CHECK(any(o.reasons, StopReason::Halted));
 }
+
+TEST_CASE("decoded blocks: CALL and RET enter their linked successors with the fast push and pop, and the general ones where those cannot") {
+    // Flat 32-bit protected mode, ESP = 90000h: CALL F (INC EAX; INC EBX; RET) and a CALL of H
+    // (INC EDX; RET) with 16-bit operands, five times in a DEC ECX / JNZ loop, so that the CALLs,
+    // the RETs and the JNZ each enter the block they are linked to themselves (exec::linked, the
+    // push and pop through the TLB), ESP back at 90000h after it; then, with ESP = 21002h, a
+    // CALL of F whose push and pop cross the page boundary at 21000h (the general ones, by the
+    // run loop). Stopped by the budget at every boundary in turn, both ways of running agree.
+    const std::vector<std::uint8_t> code = {
+        0xB9, 0x05, 0x00, 0x00, 0x00,  // mov ecx, 5
+        0xE8, 0x16, 0x00, 0x00, 0x00,  // call F
+        0x66, 0xE8, 0x1A, 0x00,        // call H (16-bit)
+        0x49, 0x75, 0xF4,              // dec ecx; jnz back to the first call
+        0x89, 0xE7,                    // mov edi, esp (each RET popped what its CALL pushed)
+        0xBC, 0x02, 0x10, 0x02, 0x00,  // mov esp, 21002h
+        0xE8, 0x03, 0x00, 0x00, 0x00,  // call F
+        kHlt, kNop, kNop,
+        0x40, 0x43, 0xC3,              // F at 1020h: inc eax; inc ebx; ret
+        kNop, kNop, kNop, kNop, kNop,
+        0x42, 0x66, 0xC3};             // H at 1028h: inc edx; ret (16-bit)
+    for (std::uint64_t budget = 1; budget <= 160; ++budget) {
+        CAPTURE(budget);
+        const ProtectedOutcome o = run_protected_both_ways(code, budget, 0, 0x20FF0, 0x21010);
+        CHECK(o.state.gpr[EAX] == 6);
+        CHECK(o.state.gpr[EBX] == 6);
+        CHECK(o.state.gpr[EDX] == 5);
+        CHECK(o.state.gpr[EDI] == 0x90000);
+        CHECK(o.state.gpr[ESP] == 0x21002);
+        CHECK(o.memory[0x20FFE - 0x20FF0] == 0x1D);  // the last CALL's return address, 101Dh
+        CHECK(o.memory[0x20FFF - 0x20FF0] == 0x10);
+    }
+}

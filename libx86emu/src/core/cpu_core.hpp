@@ -926,29 +926,35 @@ public:
         return fast_stop_cycle() == 0;
 #endif
     }
-    // The linked form of a block's last instruction, a near jump (exec::linked, chain.hpp), at
-    // the boundary before it with nothing of it done: whether the run loop, having run it, would
-    // go on at `target` straight into a block by the running block's link (link_block: what the
-    // lookup would find there) and charge that block whole (its clocks, after the `extra` ones
-    // this jump adds, end before the fast path's stop, which is 0 when a signal is raised). If
-    // so, the jump retires as the loop would retire it, with the block's other instructions, the
-    // next block becomes the running one, charged, and its first record is returned; if not,
-    // nothing has changed and null is returned (back to the loop, which runs the jump itself).
-    [[gnu::always_inline]] const Insn* enter_linked_block(std::uint32_t target, std::uint32_t extra) {
+    // The linked form of a block's last instruction, a near transfer (exec::linked, chain.hpp), at
+    // the boundary before it with nothing of it done: the block the run loop, having run it,
+    // would go on to at `target` straight by the running block's link (link_block: what the
+    // lookup would find there) and charge whole (its clocks, after the `extra` ones the transfer
+    // adds, end before the fast path's stop, which is 0 when a signal is raised); null if none.
+    // `charged`: the clock once it is charged.
+    [[gnu::always_inline]] const DecodedBlock* linked_successor(std::uint32_t target, std::uint32_t extra,
+                                                                std::uint64_t& charged) const {
         const DecodedBlock& from = *running_block_;
         if (from.link_epoch != link_epoch_ || from.link_ip != eip) return nullptr;
         const DecodedBlock* to;
         if (target == from.link_eip[0]) to = from.link_to[0];
         else if (target == from.link_eip[1]) to = from.link_to[1];
         else return nullptr;
-        const std::uint64_t charged = cycles + extra + to->cycles;
+        charged = cycles + extra + to->cycles;
         if (charged >= fast_stop_cycle()) return nullptr;
+        return to;
+    }
+    // Then, the transfer done: it retires as the loop would retire it, with the block's other
+    // instructions, and `to` (linked_successor's) becomes the running block, charged; returns its
+    // first record.
+    [[gnu::always_inline]] const Insn& enter_linked_block(const DecodedBlock& to, std::uint32_t target,
+                                                          std::uint64_t charged) {
         cycles = charged;
-        instructions += from.insns_before_last + 1u;
+        instructions += running_block_->insns_before_last + 1u;
         eip = target;
-        running_block_ = to;
+        running_block_ = &to;
         running_block_eip_ = target;
-        return to->first;
+        return *to.first;
     }
 
 private:

@@ -119,7 +119,7 @@ const CpuCoreCaches::DecodedBlock* CpuCore::build_block() {
     block.last = &block_insns_.back();
     block.plain_end = plain_end;
     // The chain of the records before the last ends at the last, which the run loop runs, unless
-    // it is a near jump that may follow the block's links itself.
+    // it is a near transfer that may follow the block's links itself.
     const Handler linked = plain_end && last.rep == Insn::kNoRep ? linked_form(last) : nullptr;
     last.chain = linked ? linked : &exec::end_of_chain;
     return &block;

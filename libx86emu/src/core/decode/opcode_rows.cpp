@@ -32,13 +32,13 @@ template <Handler Run, TimingClass Class> constexpr HandlerPair pair_of() {
 }
 
 // The same for run<T> of a handler type, whose chained form is the split one (chain.hpp) when the
-// type has a `fast<T>` part; a near jump with a destination<T> has the linked form (chain.hpp)
-// where blocks may be linked (kLinkedBlocks).
+// type has a `fast<T>` part; a near transfer with destination<T> and commit<T> has the linked
+// form (chain.hpp) where blocks may be linked (kLinkedBlocks).
 template <class H, class T, TimingClass Class> constexpr HandlerPair typed_pair() {
     constexpr Handler run = &H::template run<T>;
     if constexpr (runs_inside_block(Class) && requires(CpuCore& c, const Insn& i) { H::template fast<T>(c, i); })
         return {run, &chained_split<H, T, &H::template fast<T>>};
-    else if constexpr (kLinkedBlocks && requires(const CpuCore& c, const Insn& i) { H::template destination<T>(c, i, 0u); })
+    else if constexpr (kLinkedBlocks && requires { &H::template destination<T>; &H::template commit<T>; })
         return {run, nullptr, &linked<H, T>};
     else return pair_of<run, Class>();
 }

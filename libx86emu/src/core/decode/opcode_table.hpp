@@ -172,9 +172,9 @@ constexpr bool may_stop_chain(TimingClass timing, bool register_form) {
 }
 
 // A handler and, for the classes that run inside a block (runs_inside_block), its chained form
-// (exec/chain.hpp, Insn::chain); null for the others. A near jump whose destination depends on
-// registers and flags alone has a linked form instead (exec::linked), which build_block gives
-// its record when it ends a block.
+// (exec/chain.hpp, Insn::chain); null for the others. A near transfer that can be made without a
+// call (Jcc, JMP rel, CALL rel, RET) has a linked form instead (exec::linked), which build_block
+// gives its record when it ends a block.
 struct HandlerPair {
     Handler exec;
     Handler chain;

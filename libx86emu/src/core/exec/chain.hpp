@@ -83,7 +83,7 @@ template <class H, class T, FastPart Fast> void chained_split(CpuCore& c, const 
 // instruction itself (it may change anything, so the whole boundary test follows it).
 inline void end_of_chain(CpuCore&, const Insn&) {}
 
-// Whether a block that ends in a near jump may dispatch the next block itself (exec::linked):
+// Whether a block that ends in a near transfer may dispatch the next block itself (exec::linked):
 // blocks then follow each other in one chain, as long as the budget lasts, which is safe only
 // where each dispatch is a jump, not a call that nests a frame. Clang guarantees it
 // (musttail); GCC makes every sibling call a jump when it optimises (-O2, -Os, and -O1 with
@@ -94,16 +94,22 @@ inline constexpr bool kLinkedBlocks = true;
 inline constexpr bool kLinkedBlocks = false;
 #endif
 
-// The linked form of a block's last record when it is a near jump whose destination depends
-// on the registers and flags alone (Jcc, JMP rel: Transfer::destination<T>): where the run
-// loop, having run it, would follow the block's link and charge the next block whole, this
-// does both (CpuCore::enter_linked_block) and dispatches that block's first record, so that
-// the loop is not returned to between the two blocks; otherwise it leaves the jump to the loop,
-// as end_of_chain does.
+// The linked form of a block's last record when it is a near transfer that can be made without a
+// call (Transfer::destination<T>: where it goes and the clocks it adds, false when it cannot
+// tell without one; Transfer::commit<T>: its side effect, e.g. a push through the TLB, false
+// having done nothing when it cannot): where the run loop, having run it, would follow the
+// block's link and charge the next block whole, this does both (CpuCore::linked_successor,
+// enter_linked_block) and dispatches that block's first record, so that the loop is not
+// returned to between the two blocks; otherwise it leaves the transfer to the loop, undone, as
+// end_of_chain does.
 template <class Transfer, class T> void linked(CpuCore& c, const Insn& i) {
-    const Destination to = Transfer::template destination<T>(c, i, (c.eip + i.length) & c.ip_mask());
-    const Insn* next_ = c.enter_linked_block(to.eip, to.extra_cycles);
-    if (!next_) return;
+    const std::uint32_t sequential = (c.eip + i.length) & c.ip_mask();
+    Destination to;
+    if (!Transfer::template destination<T>(c, i, sequential, to)) return;
+    std::uint64_t charged;
+    const auto* block = c.linked_successor(to.eip, to.extra_cycles, charged);
+    if (!block || !Transfer::template commit<T>(c, sequential)) return;
+    const Insn* next_ = &c.enter_linked_block(*block, to.eip, charged);
     X86EMU_IN_ARG_REGISTER(next_);
     X86EMU_TAIL_CALL return next_->chain(c, *next_);
 }

@@ -16,13 +16,15 @@ inline void charge_taken(CpuCore& c, TimingClass cls) {
 template <unsigned CC> struct Jcc {
     // Where it goes from `sequential` (the next instruction's EIP) and the clocks a taken branch
     // adds (charge_taken's figure, computed by the decoder). Also the linked form's
-    // (chain.hpp), so that the two cannot differ.
-    template <class T> static Destination destination(const CpuCore& c, const Insn& i, std::uint32_t sequential) {
-        if (condition(c, CC)) return {static_cast<T>(sequential + i.imm), i.taken_cycles};
-        return {sequential, 0};
+    // (chain.hpp), so that the two cannot differ; a jump has nothing to commit.
+    template <class T> static bool destination(const CpuCore& c, const Insn& i, std::uint32_t sequential, Destination& to) {
+        to = condition(c, CC) ? Destination{static_cast<T>(sequential + i.imm), i.taken_cycles} : Destination{sequential, 0};
+        return true;
     }
+    template <class T> static bool commit(CpuCore&, std::uint32_t) { return true; }
     template <class T> static void run(CpuCore& c, const Insn& i) {
-        const Destination to = destination<T>(c, i, c.next_eip);
+        Destination to;
+        destination<T>(c, i, c.next_eip, to);
         c.next_eip = to.eip;
         c.charge_outside_chain(to.extra_cycles);
     }
@@ -52,15 +54,25 @@ struct Jcxz {
 };
 
 struct JmpNear {  // per operand size, as Jcc
-    template <class T> static Destination destination(const CpuCore&, const Insn& i, std::uint32_t sequential) {
-        return {static_cast<T>(sequential + i.imm), 0};
+    template <class T> static bool destination(const CpuCore&, const Insn& i, std::uint32_t sequential, Destination& to) {
+        to = {static_cast<T>(sequential + i.imm), 0};
+        return true;
     }
-    template <class T> static void run(CpuCore& c, const Insn& i) { c.next_eip = destination<T>(c, i, c.next_eip).eip; }
+    template <class T> static bool commit(CpuCore&, std::uint32_t) { return true; }
+    template <class T> static void run(CpuCore& c, const Insn& i) { c.next_eip = static_cast<T>(c.next_eip + i.imm); }
 };
-struct CallNear {
-    static void run(CpuCore& c, const Insn& i) {
-        push_operand(c, i, c.next_eip);
-        branch_to(c, i, c.next_eip + i.imm);
+struct CallNear {  // per operand size: T is the width of the return address and the new EIP
+    template <class T> static bool destination(const CpuCore&, const Insn& i, std::uint32_t sequential, Destination& to) {
+        to = {static_cast<T>(sequential + i.imm), 0};
+        return true;
+    }
+    // The linked form's push (chain.hpp): the fast one only, which changes nothing when it fails.
+    template <class T> static bool commit(CpuCore& c, std::uint32_t sequential) {
+        return c.try_push_fast<T>(static_cast<T>(sequential));
+    }
+    template <class T> static void run(CpuCore& c, const Insn& i) {
+        c.push<T>(static_cast<T>(c.next_eip));
+        c.next_eip = static_cast<T>(c.next_eip + i.imm);
     }
 };
 struct JmpFar {
@@ -111,6 +123,19 @@ struct CallFarE {
 };
 
 struct RetNear {
+    // The linked form's (chain.hpp): the return address read as try_pop_fast reads it, without
+    // the pop, which commit makes once the link is found (false when the fast read cannot be
+    // made: the loop's RET then pops by the general path).
+    template <class T> static bool destination(const CpuCore& c, const Insn&, std::uint32_t, Destination& to) {
+        T ip;
+        if (!c.stack32() || !c.try_read_mem_fast<T>(SS, c.gpr[ESP], ip)) return false;
+        to = {ip, 0};
+        return true;
+    }
+    template <class T> static bool commit(CpuCore& c, std::uint32_t) {
+        c.gpr[ESP] += sizeof(T);
+        return true;
+    }
     template <class T> static void run(CpuCore& c, const Insn&) { c.next_eip = c.pop<T>(); }
 };
 struct RetNearImm {
