@@ -227,18 +227,23 @@ TEST_CASE("decoded blocks: a data breakpoint's #DB follows the instruction that 
 }
 
 TEST_CASE("decoded blocks: the 8086's divide error inside a block saves the IP after the DIV") {
-    // INC AX; DIV BL (BL = 0); INC BX; HLT. On the 8086 #DE is a trap: the handler's return IP
-    // is that of the INC BX (the fast path, which does not store the next IP for instructions
-    // inside a block, must still give it to this fault); from the 286 on it is the DIV's own.
-    Scenario s;
-    s.code = {{kCodePhys, {kIncAx, kIncAx, 0xF6, 0xF3, kIncBx, kHlt}}};
-    for (CpuModel model : {CpuModel::i8086, CpuModel::i80286, CpuModel::i80386}) {
-        CAPTURE(model);
-        s.model = model;
-        const Outcome o = run_both_ways(s);
-        CHECK(halted_in_handler(o.state, 0));
-        CHECK(o.state.gpr[EBX] == 0);
-        CHECK(o.stack_word == kCodeIp + (model == CpuModel::i8086 ? 4 : 2));
+    // INC AX x2; DIV BL (BL = 0) or AAM 0; INC BX; HLT. On the 8086 #DE is a trap: the handler's
+    // return IP is that of the INC BX (the fast path, which does not store the next IP for
+    // instructions inside a block, must still give it to this fault); from the 286 on it is the
+    // DIV's or AAM's own (nor is EIP stored for the INCs before it: the fault must see it).
+    for (std::uint8_t second : {std::uint8_t{0xF3}, std::uint8_t{0x00}}) {
+        const std::uint8_t first = second == 0xF3 ? 0xF6 : 0xD4;  // DIV BL, AAM 0
+        CAPTURE(first);
+        Scenario s;
+        s.code = {{kCodePhys, {kIncAx, kIncAx, first, second, kIncBx, kHlt}}};
+        for (CpuModel model : {CpuModel::i8086, CpuModel::i80286, CpuModel::i80386}) {
+            CAPTURE(model);
+            s.model = model;
+            const Outcome o = run_both_ways(s);
+            CHECK(halted_in_handler(o.state, 0));
+            CHECK(o.state.gpr[EBX] == 0);
+            CHECK(o.stack_word == kCodeIp + (model == CpuModel::i8086 ? 4 : 2));
+        }
     }
 }
 

@@ -526,7 +526,8 @@ void CpuCore::run_plain_instructions(std::uint64_t end_cycle) {
         // them can change CS:EIP but by its length, and none reaches past the CS limit
         // (cached_block), so IP cannot wrap before the last either. Nor does any of them read
         // next_eip (only transfers do, and the #DE of DIV and AAM, which stores it:
-        // exec::divide_error), so it is not stored for them.
+        // exec::divide_error), so it is not stored for them; EIP itself is stored only where
+        // it may be read (exec/chain.hpp), and is the last record's when the chain returns.
         if (cycles + block->cycles < fast_stop_cycle()) [[likely]] {
             // Its base clocks end before the budget: charged at once, they leave only the
             // signals (and clocks charged beyond them: CpuCore::charge) to test between its

@@ -263,8 +263,12 @@ public:
     // The exact figures are current_cycles() and retired_instructions(); a fault or an embedder
     // exception out of the instruction running makes them the stored ones (settle_running_block),
     // as the loop does when the chain stops at a boundary (settle_running_block_at_boundary).
+    // Inside the chain, EIP is stored only where something may read it (exec/chain.hpp):
+    // running_record_eip() is what it is.
     const DecodedBlock* running_block_ = nullptr;
     std::uint32_t running_block_eip_ = 0;
+    // The EIP of the running block's record `i` (Insn::block_offset): what EIP is while it runs.
+    std::uint32_t running_record_eip(const Insn& i) const { return running_block_eip_ + i.block_offset; }
     // How far the running block's chain got: the record at EIP, the instructions before it and
     // their clocks.
     struct BlockProgress {
@@ -926,16 +930,16 @@ public:
         return fast_stop_cycle() == 0;
 #endif
     }
-    // The linked form of a block's last instruction, a near transfer (exec::linked, chain.hpp), at
-    // the boundary before it with nothing of it done: the block the run loop, having run it,
-    // would go on to at `target` straight by the running block's link (link_block: what the
-    // lookup would find there) and charge whole (its clocks, after the `extra` ones the transfer
-    // adds, end before the fast path's stop, which is 0 when a signal is raised); null if none.
-    // `charged`: the clock once it is charged.
-    [[gnu::always_inline]] const DecodedBlock* linked_successor(std::uint32_t target, std::uint32_t extra,
-                                                                std::uint64_t& charged) const {
+    // The linked form of a block's last instruction, a near transfer (exec::linked, chain.hpp),
+    // at the boundary before it (at EIP `here`) with nothing of it done: the block the run loop,
+    // having run it, would go on to at `target` straight by the running block's link
+    // (link_block: what the lookup would find there) and charge whole (its clocks, after the
+    // `extra` ones the transfer adds, end before the fast path's stop, which is 0 when a signal
+    // is raised); null if none. `charged`: the clock once it is charged.
+    [[gnu::always_inline]] const DecodedBlock* linked_successor(std::uint32_t here, std::uint32_t target,
+                                                                std::uint32_t extra, std::uint64_t& charged) const {
         const DecodedBlock& from = *running_block_;
-        if (from.link_epoch != link_epoch_ || from.link_ip != eip) return nullptr;
+        if (from.link_epoch != link_epoch_ || from.link_ip != here) return nullptr;
         const DecodedBlock* to;
         if (target == from.link_eip[0]) to = from.link_to[0];
         else if (target == from.link_eip[1]) to = from.link_to[1];

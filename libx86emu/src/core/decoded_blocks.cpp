@@ -95,6 +95,7 @@ const CpuCoreCaches::DecodedBlock* CpuCore::build_block() {
             block_insns_.pop_back();
             break;
         }
+        insn.block_offset = static_cast<std::uint16_t>(bytes);
         bytes += insn.length;
         ++count;
         block_cycles += insn.cycles;

@@ -59,11 +59,17 @@ struct Insn {
     std::uint8_t rep = kNoRep;
     std::uint8_t prefix_count = 0;
     std::uint16_t taken_cycles = 0;  // Jcc: the extra clocks of a taken branch on this model
+    // In a decoded block: how far the instruction lies from the block's first byte, from which
+    // its chained form computes EIP where something may read it (exec/chain.hpp).
+    std::uint16_t block_offset = 0;
 
     bool is_reg() const { return !(flags & kMemory); }
     bool op32() const { return flags & kOperand32; }
     bool addr32() const { return flags & kAddress32; }
     bool has_seg_override() const { return flags & kSegOverride; }
 };
+
+// Three records to 144 bytes: a decoded block's records are read one after another.
+static_assert(sizeof(Insn) == 48, "a field added to Insn should fit its padding");
 
 }  // namespace x86emu

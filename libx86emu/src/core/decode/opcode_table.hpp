@@ -150,21 +150,25 @@ constexpr bool runs_inside_block(TimingClass timing) {
 }
 
 // Whether an instruction of a class that runs inside a block may stop the block's chain itself
-// (exec::chained: then a test follows it), in its register form or, for `any_form`, in every
-// form: by a memory access, which may reach a device, decoded code, a watch or a hook (and raise
-// a signal), or by clocks charged beyond its base ones (CpuCore::charge: shifts by CL, BSF/BSR,
-// ENTER, CMPXCHG to memory). The classes listed touch registers alone in every form (LEA and the
-// multi-byte NOP compute an address but do not access it).
+// (exec::chained: then EIP is stored before it and a test follows it), in its register form
+// (`register_form`) or in every form: by a memory access, which may reach a device, decoded
+// code, a watch or a hook (and raise a signal), by clocks charged beyond its base ones
+// (CpuCore::charge: shifts by CL, BSF/BSR, ENTER, CMPXCHG to memory), or by a fault, which
+// reads EIP (DIV, IDIV and AAM raise #DE from registers alone). The classes listed first touch
+// registers alone in every form (LEA and the multi-byte NOP compute an address but do not
+// access it).
 constexpr bool may_stop_chain(TimingClass timing, bool register_form) {
     switch (timing) {
     case TimingClass::AluAccImm: case TimingClass::IncDecReg: case TimingClass::MovRegImm:
     case TimingClass::XchgAcc: case TimingClass::Cbw: case TimingClass::Cwd:
     case TimingClass::Sahf: case TimingClass::Lahf: case TimingClass::FlagOp:
     case TimingClass::Nop: case TimingClass::Bswap: case TimingClass::Salc:
-    case TimingClass::Daa: case TimingClass::Aaa: case TimingClass::Aam:
-    case TimingClass::Aad: case TimingClass::Lea:
+    case TimingClass::Daa: case TimingClass::Aaa: case TimingClass::Aad:
+    case TimingClass::Lea:
         return false;
-    case TimingClass::ShiftCL: case TimingClass::BitScan:
+    case TimingClass::ShiftCL: case TimingClass::BitScan: case TimingClass::Aam:
+    case TimingClass::Div8: case TimingClass::Div16: case TimingClass::Div32:
+    case TimingClass::Idiv8: case TimingClass::Idiv16: case TimingClass::Idiv32:
         return true;
     default:
         return !register_form;

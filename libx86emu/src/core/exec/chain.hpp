@@ -6,6 +6,14 @@
 // is sequential: runs_inside_block, opcode_table.hpp), and stop at the boundary after it when a
 // signal is raised or the budget reached (CpuCore::chain_must_stop). Its clocks are not charged
 // here: the run loop charges those of the whole chain before it starts.
+//
+// EIP is not moved instruction by instruction either. It is stored where something may read it:
+// before an instruction that may stop the chain or fault (the tested ones: may_stop_chain,
+// opcode_table.hpp; the general part of a split one), whose fault, callback or hook, and the
+// boundary it may stop at, see the EIP of the per-instruction path; and at the chain's end, where
+// the run loop or the linked form takes over. In between, the instructions that cannot (register
+// forms, fast parts through the TLB's host pages) read and change registers and memory alone, and
+// EIP is the block's entry EIP plus the record's offset (CpuCore::running_record_eip).
 #pragma once
 #include "core/cpu_core.hpp"
 #include "core/exec/common.hpp"
@@ -29,14 +37,16 @@
 #define X86EMU_IN_ARG_REGISTER(p) ((void)0)
 #endif
 
-// The boundary after record `i` of a block: EIP past it, then the next record's chained handler
+// The boundary after record `i` of a block: the next record's chained handler
 // (exec::end_of_chain after the last but one) unless a signal is raised or the budget reached
-// (when `tested`: see chained). A macro, not a function, so that the dispatch stays a tail call
-// of the handler itself.
+// (when `tested`, EIP stored at `i`: see chained), where EIP is moved past it for the run loop.
+// A macro, not a function, so that the dispatch stays a tail call of the handler itself.
 #define X86EMU_CONTINUE_CHAIN(c, i, tested)                          \
     do {                                                             \
-        (c).eip += (i).length;                                       \
-        if ((tested) && (c).chain_must_stop()) [[unlikely]] return; \
+        if ((tested) && (c).chain_must_stop()) [[unlikely]] {        \
+            (c).eip += (i).length;                                   \
+            return;                                                  \
+        }                                                            \
         const Insn* next_ = &(i) + 1; /* records are contiguous */  \
         X86EMU_IN_ARG_REGISTER(next_);                               \
         X86EMU_TAIL_CALL return next_->chain((c), *next_);           \
@@ -45,15 +55,17 @@
 namespace x86emu::exec {
 
 // The chained form of handler Run, which the compiler inlines here when it can. The test after
-// it is left out (Tested false: may_stop_chain, opcode_table.hpp) for an instruction that can
-// neither raise a signal on the CPU's own thread nor charge clocks beyond its base ones: one that
-// touches no memory but through the TLB's host pages, which reach no device, decoded code, watch
-// or hook (fill_tlb gives those no host pointer), and calls no charge(). Between such
+// it and the EIP before it are left out (Tested false: may_stop_chain, opcode_table.hpp) for an
+// instruction that can neither raise a signal on the CPU's own thread, nor charge clocks beyond
+// its base ones, nor fault: one that touches no memory but through the TLB's host pages, which
+// reach no device, decoded code, watch or hook (fill_tlb gives those no host pointer), calls no
+// charge() and raises no #DE. Between such
 // instructions nothing can have changed that the test would see but a signal from another
 // thread, which, as documented for the fast path (CpuCore::fast_stop_cycle_), need only be seen
 // once per block: at the next tested boundary or the block's end, where the run loop and the
 // linked jump (enter_linked_block) look at fast_stop_cycle_ again.
 template <Handler Run, bool Tested = true> void chained(CpuCore& c, const Insn& i) {
+    if constexpr (Tested) c.eip = c.running_record_eip(i);
     Run(c, i);
     X86EMU_CONTINUE_CHAIN(c, i, Tested);
 }
@@ -65,9 +77,10 @@ template <Handler Run, bool Tested = true> void chained(CpuCore& c, const Insn& 
 // instruction. A call inside a chained handler makes the compiler keep the CPU and the
 // record in saved registers across it, a frame that costs the handler a third; here the fast
 // path calls nothing, and the general one goes on from its own frame.
-// The fast parts touch memory through the TLB's host pages alone and charge nothing, so no test
-// follows them (see chained); the general part is tested.
+// The fast parts touch memory through the TLB's host pages alone, charge nothing and cannot
+// fault, so they need no EIP and no test follows them (see chained); the general part is tested.
 template <class H, class T> [[gnu::noinline]] void general_then_continue(CpuCore& c, const Insn& i) {
+    c.eip = c.running_record_eip(i);
     H::template run<T>(c, i);
     X86EMU_CONTINUE_CHAIN(c, i, true);
 }
@@ -80,8 +93,9 @@ template <class H, class T, FastPart Fast> void chained_split(CpuCore& c, const 
 }
 
 // The chained handler of a block's last record: back to the run loop, which runs that
-// instruction itself (it may change anything, so the whole boundary test follows it).
-inline void end_of_chain(CpuCore&, const Insn&) {}
+// instruction itself (it may change anything, so the whole boundary test follows it), at its
+// EIP.
+inline void end_of_chain(CpuCore& c, const Insn& i) { c.eip = c.running_record_eip(i); }
 
 // Whether a block that ends in a near transfer may dispatch the next block itself (exec::linked):
 // blocks then follow each other in one chain, as long as the budget lasts, which is safe only
@@ -100,15 +114,20 @@ inline constexpr bool kLinkedBlocks = false;
 // having done nothing when it cannot): where the run loop, having run it, would follow the
 // block's link and charge the next block whole, this does both (CpuCore::linked_successor,
 // enter_linked_block) and dispatches that block's first record, so that the loop is not
-// returned to between the two blocks; otherwise it leaves the transfer to the loop, undone, as
-// end_of_chain does.
+// returned to between the two blocks; otherwise it leaves the transfer to the loop, undone, at
+// its EIP, as end_of_chain does.
 template <class Transfer, class T> void linked(CpuCore& c, const Insn& i) {
-    const std::uint32_t sequential = (c.eip + i.length) & c.ip_mask();
+    const std::uint32_t here = c.running_record_eip(i);
+    const std::uint32_t sequential = (here + i.length) & c.ip_mask();
     Destination to;
-    if (!Transfer::template destination<T>(c, i, sequential, to)) return;
     std::uint64_t charged;
-    const auto* block = c.linked_successor(to.eip, to.extra_cycles, charged);
-    if (!block || !Transfer::template commit<T>(c, sequential)) return;
+    const CpuCoreCaches::DecodedBlock* block;
+    if (!Transfer::template destination<T>(c, i, sequential, to) ||
+        !(block = c.linked_successor(here, to.eip, to.extra_cycles, charged)) ||
+        !Transfer::template commit<T>(c, sequential)) {
+        c.eip = here;
+        return;
+    }
     const Insn* next_ = &c.enter_linked_block(*block, to.eip, charged);
     X86EMU_IN_ARG_REGISTER(next_);
     X86EMU_TAIL_CALL return next_->chain(c, *next_);
