@@ -353,6 +353,16 @@ TEST_CASE("80386 undefined flags: shifts by the operand width or more, AF, BT's 
     CHECK(run386({0xD2, 0xE0}, 0x01, 8) == (CF | PF | AF | ZF | OF));  // SHL AL,CL: CF = LSB
     CHECK(run386({0xD2, 0xE0}, 0x81, 1) == (CF | AF | OF));             // SHL by 1 sets AF too
     CHECK(run386({0xD3, 0xE8}, 0x8000, 16) == (CF | PF | AF | ZF));     // SHR AX,CL
+    // The same counts as immediates (C0/C1 have their own handlers), and 32-bit operands, whose
+    // immediate count never reaches the width.
+    constexpr std::uint32_t SF = 0x80;
+    CHECK(run386({0xC0, 0xE8, 16}, 0x80, 0) == (CF | PF | AF | ZF));          // SHR AL,16
+    CHECK(run386({0xC1, 0xE8, 16}, 0x8000, 0) == (CF | PF | AF | ZF));        // SHR AX,16
+    CHECK(run386({0xC0, 0xE0, 8}, 0x01, 0) == (CF | PF | AF | ZF | OF));      // SHL AL,8
+    CHECK(run386({0xC1, 0xE8, 1}, 0x8001, 0) == (CF | PF | AF | OF));            // SHR AX,1: OF = old MSB
+    CHECK(run386({0x66, 0xC1, 0xE8, 31}, 0x40000000, 0) == (CF | PF | AF | ZF));  // SHR EAX,31
+    CHECK(run386({0x66, 0xC1, 0xF8, 31}, 0x80000000, 0) == (SF | PF | AF));   // SAR EAX,31: CF = bit 30
+    CHECK(run386({0x66, 0xC1, 0xF8, 30}, 0x60000000, 0) == (CF | AF));        // SAR EAX,30: CF = bit 29
     CHECK(run386({0x0F, 0xBA, 0xE0, 0x01}, 0x0001, 0) == OF);            // BT AX,1
     CHECK(run386({0x0F, 0xBA, 0xE0, 0x03}, 0x0001, 0) == 0);             // BT AX,3
     CHECK(run386({0x0F, 0xBA, 0xE0, 0x00}, 0x0001, 0) == CF);            // BT AX,0

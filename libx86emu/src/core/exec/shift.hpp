@@ -27,7 +27,12 @@ template <ShiftCount Count> inline unsigned shift_count(const CpuCore& c, const 
 
 // Shifts v by n (n > 0) and sets the flags; returns the result. Always inlined: the handlers'
 // chained forms (chain.hpp) inline the handler, and a call left in one costs it a frame.
-template <ShiftOp Op, class T> [[gnu::always_inline]] inline T shift_value(CpuCore& c, T v, unsigned n) {
+// ByImmediate: n came from C0/C1's immediate, so it is 1 to 31 (the decoder gives a masked count
+// of 0 to ShiftByZero) and the CPU is not an 8086 (which has no C0/C1); the range tests and the
+// 8086's AF rule then drop out (issue 13: SHR by an immediate paid 35 host instructions).
+template <ShiftOp Op, class T, bool ByImmediate = false>
+[[gnu::always_inline]] inline T shift_value(CpuCore& c, T v, unsigned n) {
+    if constexpr (ByImmediate) n &= 0x1F;  // already so; tells the compiler n < 32
     constexpr u32 msb = msb_of<T>;
     constexpr bool arithmetic = Op == ShiftOp::Shl || Op == ShiftOp::Sal || Op == ShiftOp::Shr || Op == ShiftOp::Sar;
     // An arithmetic shift rewrites all six arithmetic flags, so it needs none of the old ones;
@@ -44,7 +49,7 @@ template <ShiftOp Op, class T> [[gnu::always_inline]] inline T shift_value(CpuCo
     if constexpr (Op == ShiftOp::Shl || Op == ShiftOp::Sal) {
         // n single-bit steps: the last bit out is bit (width - n) of v (none once n > width),
         // OF = the result's MSB != CF as after the last step. n reaches 255 on the 8086.
-        const std::uint64_t wide = n < 64 ? std::uint64_t{v} << n : 0;
+        const std::uint64_t wide = ByImmediate || n < 64 ? std::uint64_t{v} << n : 0;
         x = static_cast<u32>(wide) & mask_of<T>;
         cf = (wide >> kBits<T>) & 1;
         of = ((x & msb) != 0) != cf;
@@ -54,14 +59,19 @@ template <ShiftOp Op, class T> [[gnu::always_inline]] inline T shift_value(CpuCo
     } else if constexpr (Op == ShiftOp::Shr) {
         // The last bit out is bit n-1 of v; OF = the MSB before the last step, which only a
         // single-bit shift still has.
-        x = n < 32 ? v >> n : 0;
-        cf = n - 1 < 32 ? (v >> (n - 1)) & 1 : 0;
+        if constexpr (ByImmediate) {
+            x = u32{v} >> n;
+            cf = (u32{v} >> ((n - 1) & 0x1F)) & 1;
+        } else {
+            x = n < 32 ? v >> n : 0;
+            cf = n - 1 < 32 ? (v >> (n - 1)) & 1 : 0;
+        }
         of = n == 1 && (v & msb);
     } else if constexpr (Op == ShiftOp::Sar) {
         // Sign-filling shift of the operand's width; past the width every step repeats the sign.
         const std::int64_t s = static_cast<std::int64_t>(static_cast<std::make_signed_t<T>>(static_cast<T>(v)));
-        x = static_cast<u32>(s >> std::min(n, 63u)) & mask_of<T>;
-        cf = (s >> std::min(n - 1, 63u)) & 1;
+        x = static_cast<u32>(s >> (ByImmediate ? n : std::min(n, 63u))) & mask_of<T>;
+        cf = (s >> (ByImmediate ? (n - 1) & 0x1F : std::min(n - 1, 63u))) & 1;
         of = false;
     }
     if constexpr (Op == ShiftOp::Rol || Op == ShiftOp::Ror) {
@@ -97,7 +107,8 @@ template <ShiftOp Op, class T> [[gnu::always_inline]] inline T shift_value(CpuCo
         else of = ((x ^ (x << 1)) & msb) != 0;
     }
     if constexpr (Op == ShiftOp::Shl || Op == ShiftOp::Sal || Op == ShiftOp::Shr) {
-        if (c.traits.has386 && n >= kBits<T>) {
+        // A 32-bit operand shifted by an immediate never reaches its width.
+        if (!(ByImmediate && kBits<T> == 32) && c.traits.has386 && n >= kBits<T>) {
             // QUIRK(80386): a byte or word shifted by its width or more (8/16/24, 16) does not
             // end with CF = 0: the 386SX leaves CF = the bit the shifter would take from the
             // operand repeated across 32 bits (SHR: bit (n-1) mod width, SHL: bit -n mod
@@ -120,7 +131,7 @@ template <ShiftOp Op, class T> [[gnu::always_inline]] inline T shift_value(CpuCo
             // SHL: the 8086 and 286 leave AF = bit 4 of the result (the ALU adds the operand
             // to itself, so AF is the carry out of bit 3), whatever the count.
             af = (x >> 1) & 0x8u;
-        } else if (!c.traits.is8086) {
+        } else if (ByImmediate || !c.traits.is8086) {
             // QUIRK(80286): SHR/SAR by a non-zero count always set AF (every capture of
             // C0-D3 /5 and /7 with count & 1Fh != 0 has AF = 1).
             af = 0x8u;
@@ -144,7 +155,8 @@ struct ShiftByZero {
 template <ShiftOp Op, ShiftCount Count> struct Shift {
     template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) {
         unsigned n = shift_count<Count>(c, i);
-        if (Op == ShiftOp::Sal && c.traits.is8086) {
+        // (C0/C1, the shifts by an immediate, do not exist on the 8086.)
+        if (Op == ShiftOp::Sal && Count != ShiftCount::Imm && c.traits.is8086) {
             // UNDOC(8086): /6 is SETMO (by 1) / SETMOC (by CL): the operand becomes all ones,
             // flags as for OR with all ones.
             if (n == 0) return;
@@ -160,7 +172,7 @@ template <ShiftOp Op, ShiftCount Count> struct Shift {
         // An immediate count the 186 and later mask to zero gets ShiftByZero instead (the
         // decoder picks it), so only the counts that come at run time are tested here.
         if (Count != ShiftCount::Imm && n == 0) return ShiftByZero::run<T, F>(c, i);
-        modify_E<T, F>(c, i, [&](T v) { return shift_value<Op, T>(c, v, n); });
+        modify_E<T, F>(c, i, [&](T v) { return shift_value<Op, T, Count == ShiftCount::Imm>(c, v, n); });
     }
 };
 
