@@ -726,3 +726,55 @@ TEST_CASE("decoded blocks: CALL and RET enter their linked successors with the f
         CHECK(o.memory[0x20FFF - 0x20FF0] == 0x10);
     }
 }
+
+TEST_CASE("decoded blocks: flags that the next instruction overwrites unread are left out, exact at every budget") {
+    // A loop body in which some register instructions' flags are overwritten by the next one
+    // unread (their records then run without flags: build_block, "flags nobody reads") and others'
+    // are read: by ADC/SBB/RCL (CF), by PUSHF, by INC/DEC that keep CF, by the JNZ at the block's
+    // end. Stopped at every cycle in turn, the runs agree with the per-instruction path in every
+    // register and EFLAGS, and so does the whole run.
+    const std::vector<std::uint8_t> body = {
+        0x01, 0xD8,              // ADD AX,BX     (XOR overwrites its flags)
+        0x31, 0xD1,              // XOR CX,DX     (SUB overwrites)
+        0x83, 0xEE, 0x01,        // SUB SI,1      (SHL overwrites)
+        0xC1, 0xE7, 0x03,        // SHL DI,3      (ADC reads its CF)
+        0x11, 0xC8,              // ADC AX,CX     (CMP overwrites)
+        0x39, 0xD8,              // CMP AX,BX     (AND overwrites)
+        0x83, 0xE3, 0x7F,        // AND BX,7Fh    (INC keeps its CF)
+        0x43,                    // INC BX
+        0x19, 0xD1,              // SBB CX,DX     (TEST overwrites)
+        0x85, 0xC1,              // TEST CX,AX    (OR overwrites)
+        0x0D, 0x01, 0x80,        // OR AX,8001h   (RCL reads its CF)
+        0xD1, 0xD2,              // RCL DX,1
+        0x66, 0x01, 0xD8,        // ADD EAX,EBX   (SAR overwrites)
+        0x66, 0xC1, 0xF9, 0x05,  // SAR ECX,5     (DEC keeps its CF)
+        0x4E,                    // DEC SI
+        0x9C,                    // PUSHF
+        0x5A,                    // POP DX
+        0x01, 0xD7,              // ADD DI,DX     (the flags' image in a register)
+        0x4D,                    // DEC BP
+    };
+    std::vector<std::uint8_t> code = body;
+    code.push_back(0x75);  // JNZ back to the body
+    code.push_back(static_cast<std::uint8_t>(-static_cast<int>(body.size() + 2)));
+    code.push_back(kHlt);
+    Scenario s;
+    s.code = {{kCodePhys, code}};
+    s.state.gpr[EAX] = 0x1234F00D;
+    s.state.gpr[EBX] = 0x8765ABCD;
+    s.state.gpr[ECX] = 0xFFFF0001;
+    s.state.gpr[EDX] = 0x00C0FFEE;
+    s.state.gpr[ESI] = 0x5;
+    s.state.gpr[EDI] = 0x3333;
+    s.state.gpr[EBP] = 7;
+    const Outcome whole = run_both_ways(s);
+    CHECK(whole.state.gpr[EBP] == 0);
+    CHECK(any(whole.reasons, StopReason::Halted));
+    for (std::uint64_t budget = 1; budget <= whole.cycles / 3 + 1; budget += 3) {
+        CAPTURE(budget);
+        s.runs = {{budget}, {budget}, {budget}, {100000}};
+        const Outcome o = run_both_ways(s);
+        CHECK(o.state.gpr[EDI] == whole.state.gpr[EDI]);
+        CHECK(o.cycles == whole.cycles);
+    }
+}

@@ -27,6 +27,21 @@ namespace {
 // x87 instruction and #UD (a hook may skip it) have no chained handler.
 bool continues_block(const Insn& insn) { return insn.chain != nullptr && insn.rep == Insn::kNoRep; }
 
+// Flags nobody reads: a record whose next one writes all six arithmetic flags reading none
+// (HandlerPair::sets_all_flags) runs its chained form without its own flags (unflagged). Both
+// are untested register forms (may_stop_chain), so between them no fault, callback, hook or
+// stop can see the flags; the next one must not be the block's last, which the run loop runs
+// after a boundary test (or a linked jump after its own), where the chain may stop. Where the
+// block runs record by record (a budget inside it), the records' own handlers run, with flags.
+void leave_out_unread_flags(Insn* records, unsigned count) {
+    for (unsigned k = 0; k + 2 < count; ++k) {
+        const HandlerPair* own = handler_pair_of(records[k]);
+        if (!own || !own->unflagged || records[k].chain != own->chain) continue;
+        const HandlerPair* next = handler_pair_of(records[k + 1]);
+        if (next && next->sets_all_flags && records[k + 1].chain == next->chain) records[k].chain = own->unflagged;
+    }
+}
+
 // Near transfers (Jcc, JMP, CALL, RET, LOOP, JCXZ within CS): they end a block, since EIP moves
 // by more than their length, but like the instructions inside one they change none of what
 // plain_boundary() tests.
@@ -102,6 +117,7 @@ const CpuCoreCaches::DecodedBlock* CpuCore::build_block() {
         if (count == kMaxBlockInsns || !continues_block(insn)) break;
     }
     if (count == 0) return nullptr;
+    leave_out_unread_flags(&block_insns_[first], count);
     Insn& last = block_insns_.back();
     const bool plain_end = continues_block(last) ||
                            (last.rep == Insn::kNoRep && last.exec != undefined && near_transfer(last));

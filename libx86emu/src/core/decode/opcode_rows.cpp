@@ -31,6 +31,16 @@ template <Handler Run, TimingClass Class> constexpr HandlerPair pair_of() {
     else return {Run, nullptr};
 }
 
+// An untested register form's chained handler (HandlerPair) with, from its handler type H, the
+// unflagged form (H::run_unflagged<T>) and whether it writes all six flags (H::kSetsAllFlags).
+template <class H, class T, Handler Run> constexpr HandlerPair untested_register_pair() {
+    HandlerPair pair{Run, &chained<Run, false>};
+    if constexpr (requires { &H::template run_unflagged<T>; })
+        pair.unflagged = &chained<&H::template run_unflagged<T>, false>;
+    if constexpr (requires { H::kSetsAllFlags; }) pair.sets_all_flags = H::kSetsAllFlags;
+    return pair;
+}
+
 // The same for run<T> of a handler type, whose chained form is the split one (chain.hpp) when the
 // type has a `fast<T>` part; a near transfer with destination<T> and commit<T> has the linked
 // form (chain.hpp) where blocks may be linked (kLinkedBlocks).
@@ -40,6 +50,8 @@ template <class H, class T, TimingClass Class> constexpr HandlerPair typed_pair(
         return {run, &chained_split<H, T, &H::template fast<T>>};
     else if constexpr (kLinkedBlocks && requires { &H::template destination<T>; &H::template commit<T>; })
         return {run, nullptr, &linked<H, T>};
+    else if constexpr (runs_inside_block(Class) && !may_stop_chain(Class, false))
+        return untested_register_pair<H, T, run>();  // INC/DEC reg, op AL/eAX, imm
     else return pair_of<run, Class>();
 }
 
@@ -50,6 +62,8 @@ template <class H, class T, EaForm F, TimingClass Class> constexpr HandlerPair f
     if constexpr (!runs_inside_block(Class)) return {run, nullptr};
     else if constexpr (F != EaForm::Any && F != EaForm::Reg && requires { &H::template fast<T, F>; })
         return {run, &chained_split<H, T, &H::template fast<T, F>>};
+    else if constexpr (F == EaForm::Reg && !may_stop_chain(Class, true))
+        return untested_register_pair<H, T, run>();
     else return {run, &chained<run, may_stop_chain(Class, F == EaForm::Reg)>};
 }
 
@@ -133,6 +147,16 @@ std::span<const OpcodeRow> opcode_rows() { return kRows; }
 const FormHandlers& shift_by_zero_forms(OperandWidth width) {
     return width == OperandWidth::B ? kFormHandlers<ShiftByZero, std::uint8_t, std::uint8_t, TimingClass::ShiftImm>
                                     : kFormHandlers<ShiftByZero, std::uint16_t, std::uint32_t, TimingClass::ShiftImm>;
+}
+
+const HandlerPair* handler_pair_of(const Insn& insn) {
+    const OpcodeRow& row = opcode_rows()[insn.row];
+    const bool wide = row.width == OperandWidth::V && insn.op32();  // as the decoder chose
+    if (row.forms)
+        for (const HandlerPair& pair : wide ? row.forms->wide : row.forms->narrow)
+            if (pair.exec == insn.exec) return &pair;
+    const HandlerPair& pair = wide ? row.wide : row.narrow;
+    return pair.exec == insn.exec ? &pair : nullptr;
 }
 
 std::uint8_t model_bit(CpuModel model) {

@@ -179,10 +179,16 @@ constexpr bool may_stop_chain(TimingClass timing, bool register_form) {
 // (exec/chain.hpp, Insn::chain); null for the others. A near transfer that can be made without a
 // call (Jcc, JMP rel, CALL rel, RET) has a linked form instead (exec::linked), which build_block
 // gives its record when it ends a block.
+// A register form that may run inside a block untested also has, when its handler type gives
+// them (exec/alu.hpp, "flags nobody reads"), the chained form without its flags and whether it
+// writes all six arithmetic flags reading none, which build_block uses to leave out flags that
+// the next record overwrites unread.
 struct HandlerPair {
     Handler exec;
     Handler chain;
     Handler linked = nullptr;
+    Handler unflagged = nullptr;
+    bool sets_all_flags = false;
 };
 
 // The per-form instantiations of a row's handler (EaForm, insn.hpp), for the handlers that take
@@ -214,6 +220,9 @@ std::span<const OpcodeRow> opcode_rows();
 // (exec::ShiftByZero), for a B or V row, by form: the decoder gives them to those encodings so
 // that Shift's own handlers by an immediate need not test the count.
 const FormHandlers& shift_by_zero_forms(OperandWidth width);
+// The handler pair the decoder took `insn`'s handler from (by form where the row has them), or
+// null (an x87 instruction, #UD, a shift by zero).
+const HandlerPair* handler_pair_of(const Insn& insn);
 
 // One slot per (map, opcode): a plain row, a group of eight rows, a prefix, or nothing (#UD).
 inline constexpr std::uint16_t kNoRow = 0xFFFF;

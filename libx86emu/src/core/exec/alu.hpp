@@ -26,6 +26,28 @@ template <AluOp Op, class T> inline T alu(CpuCore& c, T a, T b) {
     return static_cast<T>(r);
 }
 
+// op(a, b) alone, no flags: the result of the unflagged register forms below.
+template <AluOp Op, class T> inline T alu_result(const CpuCore& c, T a, T b) {
+    const u32 A = a, B = b;
+    switch (Op) {
+    case AluOp::Add: return static_cast<T>(A + B);
+    case AluOp::Adc: return static_cast<T>(A + B + (c.cf() ? 1 : 0));
+    case AluOp::Sub: case AluOp::Cmp: return static_cast<T>(A - B);
+    case AluOp::Sbb: return static_cast<T>(A - B - (c.cf() ? 1 : 0));
+    case AluOp::And: return static_cast<T>(A & B);
+    case AluOp::Or: return static_cast<T>(A | B);
+    case AluOp::Xor: return static_cast<T>(A ^ B);
+    }
+    return 0;
+}
+
+// The flags of a block's instructions that nobody reads (build_block, "flags nobody reads"):
+//   run_unflagged<T>  the register form without its flags (CMP's does nothing), for a record
+//                     whose flags the next one overwrites before anything can see them;
+//   kSetsAllFlags     the register form writes OF SF ZF AF PF CF whatever they were, reading
+//                     none of them (not ADC/SBB, which read CF), so it is such a next one.
+template <AluOp Op> inline constexpr bool kAluSetsAllFlags = Op != AluOp::Adc && Op != AluOp::Sbb;
+
 // Applies a unary/binary update to the r/m operand, computing the address once; `Form` is the
 // operand's form when the decoder fixed it (EaForm), Any when it is tested here.
 // The register index is read once, before `f` stores the flags: those stores could alias the
@@ -64,6 +86,13 @@ template <AluOp Op> struct AluEG {  // op r/m, reg
             return c.try_modify_E_fast<T, F>(i, [&](T dst) { return alu<Op, T>(c, dst, src); });
         }
     }
+    static constexpr bool kSetsAllFlags = kAluSetsAllFlags<Op>;
+    template <class T> static void run_unflagged(CpuCore& c, const Insn& i) {
+        if constexpr (Op != AluOp::Cmp) {
+            const unsigned rm = i.rm;
+            c.set_reg<T>(rm, alu_result<Op, T>(c, c.reg<T>(rm), c.reg<T>(i.reg)));
+        }
+    }
 };
 
 template <AluOp Op> struct AluGE {  // op reg, r/m
@@ -78,12 +107,23 @@ template <AluOp Op> struct AluGE {  // op reg, r/m
         T r = alu<Op, T>(c, c.reg<T>(reg), v);
         if constexpr (Op != AluOp::Cmp) c.set_reg<T>(reg, r);
     }
+    static constexpr bool kSetsAllFlags = kAluSetsAllFlags<Op>;
+    template <class T> static void run_unflagged(CpuCore& c, const Insn& i) {
+        if constexpr (Op != AluOp::Cmp) {
+            const unsigned reg = i.reg;
+            c.set_reg<T>(reg, alu_result<Op, T>(c, c.reg<T>(reg), c.reg<T>(i.rm)));
+        }
+    }
 };
 
 template <AluOp Op> struct AluAccImm {  // op AL/eAX, imm
     template <class T> static void run(CpuCore& c, const Insn& i) {
         T r = alu<Op, T>(c, c.reg<T>(EAX), static_cast<T>(i.imm));
         if constexpr (Op != AluOp::Cmp) c.set_reg<T>(EAX, r);
+    }
+    static constexpr bool kSetsAllFlags = kAluSetsAllFlags<Op>;
+    template <class T> static void run_unflagged(CpuCore& c, const Insn& i) {
+        if constexpr (Op != AluOp::Cmp) c.set_reg<T>(EAX, alu_result<Op, T>(c, c.reg<T>(EAX), static_cast<T>(i.imm)));
     }
 };
 
@@ -102,9 +142,18 @@ template <AluOp Op> struct AluEI {  // group 1: op r/m, imm
             return c.try_modify_E_fast<T, F>(i, [&](T dst) { return alu<Op, T>(c, dst, static_cast<T>(i.imm)); });
         }
     }
+    static constexpr bool kSetsAllFlags = kAluSetsAllFlags<Op>;
+    template <class T> static void run_unflagged(CpuCore& c, const Insn& i) {
+        if constexpr (Op != AluOp::Cmp) {
+            const unsigned rm = i.rm;
+            c.set_reg<T>(rm, alu_result<Op, T>(c, c.reg<T>(rm), static_cast<T>(i.imm)));
+        }
+    }
 };
 
 struct TestEG {
+    static constexpr bool kSetsAllFlags = true;
+    template <class T> static void run_unflagged(CpuCore&, const Insn&) {}
     template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) {
         alu<AluOp::And, T>(c, c.read_E<T, F>(i), c.reg<T>(i.reg));
     }
@@ -113,6 +162,8 @@ struct TestEG {
     }
 };
 struct TestEI {
+    static constexpr bool kSetsAllFlags = true;
+    template <class T> static void run_unflagged(CpuCore&, const Insn&) {}
     template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) {
         alu<AluOp::And, T>(c, c.read_E<T, F>(i), static_cast<T>(i.imm));
     }
@@ -121,6 +172,8 @@ struct TestEI {
     }
 };
 struct TestAccImm {
+    static constexpr bool kSetsAllFlags = true;
+    template <class T> static void run_unflagged(CpuCore&, const Insn&) {}
     template <class T> static void run(CpuCore& c, const Insn& i) {
         alu<AluOp::And, T>(c, c.reg<T>(EAX), static_cast<T>(i.imm));
     }
@@ -144,11 +197,19 @@ struct IncReg {
         const unsigned r = i.reg;
         c.set_reg<T>(r, inc_value<T>(c, c.reg<T>(r)));
     }
+    template <class T> static void run_unflagged(CpuCore& c, const Insn& i) {
+        const unsigned r = i.reg;
+        c.set_reg<T>(r, static_cast<T>(c.reg<T>(r) + 1u));
+    }
 };
 struct DecReg {
     template <class T> static void run(CpuCore& c, const Insn& i) {
         const unsigned r = i.reg;
         c.set_reg<T>(r, dec_value<T>(c, c.reg<T>(r)));
+    }
+    template <class T> static void run_unflagged(CpuCore& c, const Insn& i) {
+        const unsigned r = i.reg;
+        c.set_reg<T>(r, static_cast<T>(c.reg<T>(r) - 1u));
     }
 };
 struct IncE {

@@ -174,6 +174,23 @@ template <ShiftOp Op, ShiftCount Count> struct Shift {
         if (Count != ShiftCount::Imm && n == 0) return ShiftByZero::run<T, F>(c, i);
         modify_E<T, F>(c, i, [&](T v) { return shift_value<Op, T, Count == ShiftCount::Imm>(c, v, n); });
     }
+    // By an immediate (never 0 here: ShiftByZero), SHL/SHR/SAR/SAL write all six arithmetic
+    // flags from the operand and count alone (alu.hpp, "flags nobody reads"); the result without
+    // them for a register whose flags the next instruction overwrites.
+    static constexpr bool kArithmetic =
+        Op == ShiftOp::Shl || Op == ShiftOp::Sal || Op == ShiftOp::Shr || Op == ShiftOp::Sar;
+    static constexpr bool kSetsAllFlags = Count == ShiftCount::Imm && kArithmetic;
+    template <class T>
+        requires(Count == ShiftCount::Imm && kArithmetic)
+    static void run_unflagged(CpuCore& c, const Insn& i) {
+        const unsigned n = i.imm & 0x1F, rm = i.rm;
+        const u32 v = c.reg<T>(rm);
+        u32 r;
+        if constexpr (Op == ShiftOp::Shr) r = v >> n;
+        else if constexpr (Op == ShiftOp::Sar) r = static_cast<u32>(static_cast<std::int32_t>(static_cast<std::make_signed_t<T>>(static_cast<T>(v))) >> n);
+        else r = v << n;
+        c.set_reg<T>(rm, static_cast<T>(r));
+    }
 };
 
 template <ShiftOp Op> using ShiftBy1 = Shift<Op, ShiftCount::One>;
