@@ -27,18 +27,26 @@ namespace {
 // x87 instruction and #UD (a hook may skip it) have no chained handler.
 bool continues_block(const Insn& insn) { return insn.chain != nullptr && insn.rep == Insn::kNoRep; }
 
-// Flags nobody reads: a record whose next one writes all six arithmetic flags reading none
-// (HandlerPair::sets_all_flags) runs its chained form without its own flags (unflagged). Both
-// are untested register forms (may_stop_chain), so between them no fault, callback, hook or
-// stop can see the flags; the next one must not be the block's last, which the run loop runs
-// after a boundary test (or a linked jump after its own), where the chain may stop. Where the
-// block runs record by record (a budget inside it), the records' own handlers run, with flags.
+// Flags nobody reads: a record followed, past records that leave the flags alone
+// (HandlerPair::leaves_flags: MOV, LEA, MOVZX, NOT, ...), by one that writes all six arithmetic
+// flags reading none (sets_all_flags) runs its chained form without its own flags (unflagged).
+// All of them are untested forms (may_stop_chain), so between the first and the writer no
+// fault, callback, hook or stop can see the flags; the writer must not be the block's last,
+// which the run loop runs after a boundary test (or a linked jump after its own), where the
+// chain may stop. Where the block runs record by record (a budget inside it), the records' own
+// handlers run, with flags.
 void leave_out_unread_flags(Insn* records, unsigned count) {
+    auto untested_pair = [&](unsigned k) -> const HandlerPair* {
+        const HandlerPair* pair = handler_pair_of(records[k]);
+        return pair && records[k].chain == pair->chain ? pair : nullptr;
+    };
     for (unsigned k = 0; k + 2 < count; ++k) {
-        const HandlerPair* own = handler_pair_of(records[k]);
-        if (!own || !own->unflagged || records[k].chain != own->chain) continue;
-        const HandlerPair* next = handler_pair_of(records[k + 1]);
-        if (next && next->sets_all_flags && records[k + 1].chain == next->chain) records[k].chain = own->unflagged;
+        const HandlerPair* own = untested_pair(k);
+        if (!own || !own->unflagged) continue;
+        unsigned next = k + 1;
+        while (next + 1 < count && untested_pair(next) && untested_pair(next)->leaves_flags) ++next;
+        const HandlerPair* writer = next + 1 < count ? untested_pair(next) : nullptr;
+        if (writer && writer->sets_all_flags) records[k].chain = own->unflagged;
     }
 }
 

@@ -31,13 +31,15 @@ template <Handler Run, TimingClass Class> constexpr HandlerPair pair_of() {
     else return {Run, nullptr};
 }
 
-// An untested register form's chained handler (HandlerPair) with, from its handler type H, the
-// unflagged form (H::run_unflagged<T>) and whether it writes all six flags (H::kSetsAllFlags).
-template <class H, class T, Handler Run> constexpr HandlerPair untested_register_pair() {
+// An untested form's chained handler (HandlerPair) with, from its handler type H, whether it
+// leaves the flags alone (H::kLeavesFlags) and, for a register form, the unflagged form
+// (H::run_unflagged<T>) and whether it writes all six flags (H::kSetsAllFlags).
+template <class H, class T, Handler Run, bool RegisterForm> constexpr HandlerPair untested_pair() {
     HandlerPair pair{Run, &chained<Run, false>};
-    if constexpr (requires { &H::template run_unflagged<T>; })
+    if constexpr (requires { H::kLeavesFlags; }) pair.leaves_flags = H::kLeavesFlags;
+    if constexpr (RegisterForm && requires { &H::template run_unflagged<T>; })
         pair.unflagged = &chained<&H::template run_unflagged<T>, false>;
-    if constexpr (requires { H::kSetsAllFlags; }) pair.sets_all_flags = H::kSetsAllFlags;
+    if constexpr (RegisterForm && requires { H::kSetsAllFlags; }) pair.sets_all_flags = H::kSetsAllFlags;
     return pair;
 }
 
@@ -51,7 +53,7 @@ template <class H, class T, TimingClass Class> constexpr HandlerPair typed_pair(
     else if constexpr (kLinkedBlocks && requires { &H::template destination<T>; &H::template commit<T>; })
         return {run, nullptr, &linked<H, T>};
     else if constexpr (runs_inside_block(Class) && !may_stop_chain(Class, false))
-        return untested_register_pair<H, T, run>();  // INC/DEC reg, op AL/eAX, imm
+        return untested_pair<H, T, run, true>();  // registers alone: INC/DEC reg, op AL/eAX, imm, ...
     else return pair_of<run, Class>();
 }
 
@@ -63,7 +65,9 @@ template <class H, class T, EaForm F, TimingClass Class> constexpr HandlerPair f
     else if constexpr (F != EaForm::Any && F != EaForm::Reg && requires { &H::template fast<T, F>; })
         return {run, &chained_split<H, T, &H::template fast<T, F>>};
     else if constexpr (F == EaForm::Reg && !may_stop_chain(Class, true))
-        return untested_register_pair<H, T, run>();
+        return untested_pair<H, T, run, true>();
+    else if constexpr (F != EaForm::Any && !may_stop_chain(Class, false))
+        return untested_pair<H, T, run, false>();  // LEA
     else return {run, &chained<run, may_stop_chain(Class, F == EaForm::Reg)>};
 }
 

@@ -179,16 +179,17 @@ constexpr bool may_stop_chain(TimingClass timing, bool register_form) {
 // (exec/chain.hpp, Insn::chain); null for the others. A near transfer that can be made without a
 // call (Jcc, JMP rel, CALL rel, RET) has a linked form instead (exec::linked), which build_block
 // gives its record when it ends a block.
-// A register form that may run inside a block untested also has, when its handler type gives
-// them (exec/alu.hpp, "flags nobody reads"), the chained form without its flags and whether it
-// writes all six arithmetic flags reading none, which build_block uses to leave out flags that
-// the next record overwrites unread.
+// A form that may run inside a block untested also has, when its handler type gives them
+// (exec/alu.hpp, "flags nobody reads"), whether it leaves the flags alone and, a register form,
+// the chained form without its flags and whether it writes all six arithmetic flags reading
+// none, which build_block uses to leave out flags that a later record overwrites unread.
 struct HandlerPair {
     Handler exec;
     Handler chain;
     Handler linked = nullptr;
     Handler unflagged = nullptr;
     bool sets_all_flags = false;
+    bool leaves_flags = false;
 };
 
 // The per-form instantiations of a row's handler (EaForm, insn.hpp), for the handlers that take

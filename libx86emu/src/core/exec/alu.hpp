@@ -45,7 +45,9 @@ template <AluOp Op, class T> inline T alu_result(const CpuCore& c, T a, T b) {
 //   run_unflagged<T>  the register form without its flags (CMP's does nothing), for a record
 //                     whose flags the next one overwrites before anything can see them;
 //   kSetsAllFlags     the register form writes OF SF ZF AF PF CF whatever they were, reading
-//                     none of them (not ADC/SBB, which read CF), so it is such a next one.
+//                     none of them (not ADC/SBB, which read CF), so it is such a next one;
+//   kLeavesFlags      the instruction neither reads nor writes a flag (MOV, LEA, NOT, ...), so
+//                     an untested one may stand between the two.
 template <AluOp Op> inline constexpr bool kAluSetsAllFlags = Op != AluOp::Adc && Op != AluOp::Sbb;
 
 // Applies a unary/binary update to the r/m operand, computing the address once; `Form` is the
@@ -229,6 +231,7 @@ struct DecE {
     }
 };
 struct Not {
+    static constexpr bool kLeavesFlags = true;
     template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) {
         modify_E<T, F>(c, i, [](T v) { return static_cast<T>(~v); });
     }

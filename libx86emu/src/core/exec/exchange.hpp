@@ -9,6 +9,7 @@
 namespace x86emu::exec {
 
 struct Bswap {  // 0F C8+r
+    static constexpr bool kLeavesFlags = true;  // alu.hpp, "flags nobody reads"
     template <class T> static void run(CpuCore& c, const Insn& i) {
         if constexpr (sizeof(T) == 4) {
             c.set_reg<u32>(i.reg, __builtin_bswap32(c.reg<u32>(i.reg)));

@@ -9,6 +9,7 @@ namespace x86emu::exec {
 // fast path inline (`fast`, also the fast part of the chained form, chain.hpp) and otherwise
 // tail-calls the general form (`general`, out of line).
 struct MovEG {
+    static constexpr bool kLeavesFlags = true;  // alu.hpp, "flags nobody reads"
     template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) {
         if constexpr (F != EaForm::Any && F != EaForm::Reg) {
             if (fast<T, F>(c, i)) return;
@@ -22,6 +23,7 @@ struct MovEG {
     template <class T> [[gnu::noipa]] static void general(CpuCore& c, const Insn& i) { run<T>(c, i); }
 };
 struct MovGE {
+    static constexpr bool kLeavesFlags = true;  // alu.hpp, "flags nobody reads"
     template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) {
         if constexpr (F != EaForm::Any && F != EaForm::Reg) {
             if (fast<T, F>(c, i)) return;
@@ -35,12 +37,14 @@ struct MovGE {
     template <class T> [[gnu::noipa]] static void general(CpuCore& c, const Insn& i) { run<T>(c, i); }
 };
 struct MovEI {
+    static constexpr bool kLeavesFlags = true;  // alu.hpp, "flags nobody reads"
     template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) { c.write_E<T, F>(i, static_cast<T>(i.imm)); }
     template <class T, EaForm F> static bool fast(CpuCore& c, const Insn& i) {
         return c.try_write_E_fast<T, F>(i, static_cast<T>(i.imm));
     }
 };
 struct MovRegImm {
+    static constexpr bool kLeavesFlags = true;  // alu.hpp, "flags nobody reads"
     template <class T> static void run(CpuCore& c, const Insn& i) { c.set_reg<T>(i.reg, static_cast<T>(i.imm)); }
 };
 struct MovAccMoffs {
@@ -76,6 +80,7 @@ struct MovSwE {
 };
 
 struct Lea {  // M only: the decoder never gives it the register form
+    static constexpr bool kLeavesFlags = true;
     template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) {
         c.set_reg<T>(i.reg, static_cast<T>(c.effective_address_as<F>(i)));
     }
@@ -96,6 +101,7 @@ struct XchgEG {
     }
 };
 struct XchgAcc {
+    static constexpr bool kLeavesFlags = true;  // alu.hpp, "flags nobody reads"
     template <class T> static void run(CpuCore& c, const Insn& i) {
         T a = c.reg<T>(EAX);
         c.set_reg<T>(EAX, c.reg<T>(i.reg));
@@ -104,12 +110,14 @@ struct XchgAcc {
 };
 
 struct Cbw {  // CBW / CWDE
+    static constexpr bool kLeavesFlags = true;
     template <class T> static void run(CpuCore& c, const Insn&) {
         if constexpr (sizeof(T) == 2) c.set_reg<u16>(EAX, static_cast<u16>(static_cast<std::int8_t>(c.reg<u8>(EAX))));
         else c.gpr[EAX] = static_cast<u32>(static_cast<std::int16_t>(c.reg<u16>(EAX)));
     }
 };
 struct Cwd {  // CWD / CDQ
+    static constexpr bool kLeavesFlags = true;
     template <class T> static void run(CpuCore& c, const Insn&) {
         T sign = (c.reg<T>(EAX) & msb_of<T>) ? static_cast<T>(~T{0}) : T{0};
         c.set_reg<T>(EDX, sign);
@@ -152,6 +160,7 @@ template <unsigned S> struct LoadFarPointer {  // LES LDS LSS LFS LGS
 };
 
 template <class Src, bool SignExtend> struct MovExtend {
+    static constexpr bool kLeavesFlags = true;
     template <class T, EaForm F = EaForm::Any> static void run(CpuCore& c, const Insn& i) {
         with_source<T>(c, i, c.read_E<Src, F>(i));
     }
