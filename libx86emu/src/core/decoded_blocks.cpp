@@ -34,19 +34,18 @@ bool continues_block(const Insn& insn) { return insn.chain != nullptr && insn.re
 // fault, callback, hook or stop can see the flags; the writer must not be the block's last,
 // which the run loop runs after a boundary test (or a linked jump after its own), where the
 // chain may stop. Where the block runs record by record (a budget inside it), the records' own
-// handlers run, with flags.
+// handlers run, with flags. One pass from the end, each record's pair looked up once.
 void leave_out_unread_flags(Insn* records, unsigned count) {
-    auto untested_pair = [&](unsigned k) -> const HandlerPair* {
+    // Whether the flags as record k + 1 finds them are overwritten, unread, before the last.
+    bool overwritten = false;
+    for (unsigned k = count - 1; k-- > 0;) {
         const HandlerPair* pair = handler_pair_of(records[k]);
-        return pair && records[k].chain == pair->chain ? pair : nullptr;
-    };
-    for (unsigned k = 0; k + 2 < count; ++k) {
-        const HandlerPair* own = untested_pair(k);
-        if (!own || !own->unflagged) continue;
-        unsigned next = k + 1;
-        while (next + 1 < count && untested_pair(next) && untested_pair(next)->leaves_flags) ++next;
-        const HandlerPair* writer = next + 1 < count ? untested_pair(next) : nullptr;
-        if (writer && writer->sets_all_flags) records[k].chain = own->unflagged;
+        if (!pair || records[k].chain != pair->chain) {  // tested, or no pair: may see them
+            overwritten = false;
+            continue;
+        }
+        if (overwritten && pair->unflagged) records[k].chain = pair->unflagged;
+        overwritten = pair->sets_all_flags || (pair->leaves_flags && overwritten);
     }
 }
 

@@ -15,6 +15,9 @@ namespace x86emu::exec {
 
 enum class ShiftOp : std::uint8_t { Rol, Ror, Rcl, Rcr, Shl, Shr, Sal, Sar };
 enum class ShiftCount : std::uint8_t { One, CL, Imm };
+// SHL/SAL/SHR/SAR: they rewrite all six arithmetic flags; the rotates only CF and OF.
+template <ShiftOp Op> inline constexpr bool kArithmeticShift =
+    Op == ShiftOp::Shl || Op == ShiftOp::Sal || Op == ShiftOp::Shr || Op == ShiftOp::Sar;
 
 template <ShiftCount Count> inline unsigned shift_count(const CpuCore& c, const Insn& i) {
     // C0/C1 exist from the 80186 on, which masks: no model test for them.
@@ -34,7 +37,7 @@ template <ShiftOp Op, class T, bool ByImmediate = false>
 [[gnu::always_inline]] inline T shift_value(CpuCore& c, T v, unsigned n) {
     if constexpr (ByImmediate) n &= 0x1F;  // already so; tells the compiler n < 32
     constexpr u32 msb = msb_of<T>;
-    constexpr bool arithmetic = Op == ShiftOp::Shl || Op == ShiftOp::Sal || Op == ShiftOp::Shr || Op == ShiftOp::Sar;
+    constexpr bool arithmetic = kArithmeticShift<Op>;
     // An arithmetic shift rewrites all six arithmetic flags, so it needs none of the old ones;
     // a rotate keeps SF/ZF/AF/PF as they are, lazy or not (and RCL/RCR shift CF in).
     bool cf = arithmetic ? false : c.cf();
@@ -177,11 +180,9 @@ template <ShiftOp Op, ShiftCount Count> struct Shift {
     // By an immediate (never 0 here: ShiftByZero), SHL/SHR/SAR/SAL write all six arithmetic
     // flags from the operand and count alone (alu.hpp, "flags nobody reads"); the result without
     // them for a register whose flags the next instruction overwrites.
-    static constexpr bool kArithmetic =
-        Op == ShiftOp::Shl || Op == ShiftOp::Sal || Op == ShiftOp::Shr || Op == ShiftOp::Sar;
-    static constexpr bool kSetsAllFlags = Count == ShiftCount::Imm && kArithmetic;
+    static constexpr bool kSetsAllFlags = Count == ShiftCount::Imm && kArithmeticShift<Op>;
     template <class T>
-        requires(Count == ShiftCount::Imm && kArithmetic)
+        requires(kSetsAllFlags)
     static void run_unflagged(CpuCore& c, const Insn& i) {
         const unsigned n = i.imm & 0x1F, rm = i.rm;
         const u32 v = c.reg<T>(rm);
